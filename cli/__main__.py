@@ -1,0 +1,3 @@
+from agent_analytics.cli.app import main
+
+main()

@@ -1,0 +1,1 @@
+"""Embedded OTLP collector: OTLP in, Prometheus series and Loki events out."""

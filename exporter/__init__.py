@@ -1,0 +1,1 @@
+"""Exporter: git commits and GitHub Copilot usage metrics as Prometheus series."""

@@ -1,0 +1,134 @@
+"""A real Prometheus (the OS binary) started for a test, scraping given targets."""
+
+import shutil
+import subprocess
+import tempfile
+import time
+from pathlib import Path
+
+import httpx
+import yaml
+
+from .net import free_port, wait_http_ok, wait_until
+
+
+class Prometheus:
+    """Runs `prometheus` on a free port with a generated config.
+
+    `targets` maps a job name to a list of host:port targets scraped every `scrape_interval`.
+    `rule_files` are loaded as they are (recording and alerting rules).
+    """
+
+    def __init__(
+        self,
+        targets: dict[str, list[str]] | None = None,
+        rule_files: list[Path] | None = None,
+        scrape_interval: str = "1s",
+        evaluation_interval: str = "1s",
+        data_dir: Path | None = None,
+        extra_args: list[str] | None = None,
+    ):
+        binary = shutil.which("prometheus")
+        if binary is None:
+            raise RuntimeError("prometheus binary not found: sudo apt-get install prometheus")
+        self.binary = binary
+        self.workdir = Path(tempfile.mkdtemp(prefix="aa-prom-"))
+        self.data_dir = data_dir or self.workdir / "data"
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        config = {
+            "global": {"scrape_interval": scrape_interval, "evaluation_interval": evaluation_interval},
+            "rule_files": [str(p) for p in (rule_files or [])],
+            "scrape_configs": [
+                {"job_name": job, "static_configs": [{"targets": tgts}]} for job, tgts in (targets or {}).items()
+            ],
+        }
+        self.config_path = self.workdir / "prometheus.yml"
+        self.config_path.write_text(yaml.safe_dump(config))
+        self.extra_args = extra_args or []
+        self.proc: subprocess.Popen | None = None
+
+    def start(self) -> "Prometheus":
+        self.log = open(self.workdir / "prometheus.log", "wb")  # noqa: SIM115 - lives as long as the process
+        self.proc = subprocess.Popen(
+            [
+                self.binary,
+                f"--config.file={self.config_path}",
+                f"--storage.tsdb.path={self.data_dir}",
+                f"--web.listen-address=127.0.0.1:{self.port}",
+                "--web.enable-lifecycle",
+                "--web.enable-admin-api",
+                *self.extra_args,
+            ],
+            stdout=self.log,
+            stderr=subprocess.STDOUT,
+        )
+        try:
+            wait_http_ok(f"{self.url}/-/ready", timeout=60)
+        except TimeoutError:
+            self.stop()
+            log = (self.workdir / "prometheus.log").read_text()[-3000:]
+            raise RuntimeError(f"prometheus did not start:\n{log}") from None
+        return self
+
+    def stop(self) -> None:
+        if self.proc and self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+        self.proc = None
+
+    def __enter__(self) -> "Prometheus":
+        return self.start()
+
+    def __exit__(self, *exc) -> None:
+        self.stop()
+        shutil.rmtree(self.workdir, ignore_errors=True)
+
+    # --- queries -------------------------------------------------------------------------------
+
+    def query(self, promql: str, at: float | None = None) -> list[dict]:
+        params = {"query": promql}
+        if at is not None:
+            params["time"] = str(at)
+        r = httpx.get(f"{self.url}/api/v1/query", params=params, timeout=30)
+        body = r.json()
+        if body.get("status") != "success":
+            raise AssertionError(f"query failed: {promql}: {body.get('error')}")
+        return body["data"]["result"]
+
+    def scalar(self, promql: str) -> float | None:
+        """The single value of an instant query, or None when it returns nothing."""
+        result = self.query(promql)
+        if not result:
+            return None
+        assert len(result) == 1, f"expected one series for {promql}, got {result}"
+        return float(result[0]["value"][1])
+
+    def targets_up(self) -> bool:
+        r = httpx.get(f"{self.url}/api/v1/targets", timeout=10).json()
+        active = r["data"]["activeTargets"]
+        return bool(active) and all(t["health"] == "up" for t in active)
+
+    def wait_targets_up(self, timeout: float = 30) -> None:
+        wait_until(self.targets_up, timeout=timeout, what="all prometheus targets up")
+
+    def wait_for(self, promql: str, expected: float, timeout: float = 30, tol: float = 1e-9) -> float:
+        """Wait until `promql` (one series) equals `expected`; returns the last value seen."""
+        seen: list[float | None] = [None]
+
+        def check() -> bool:
+            seen[0] = self.scalar(promql)
+            return seen[0] is not None and abs(seen[0] - expected) <= tol * max(1.0, abs(expected))
+
+        try:
+            wait_until(check, timeout=timeout, what=promql)
+        except TimeoutError:
+            raise AssertionError(f"{promql} = {seen[0]}, expected {expected}") from None
+        return seen[0]  # type: ignore[return-value]
+
+    def scrape_settle(self, seconds: float = 2.5) -> None:
+        """Give Prometheus time for at least two scrapes at the 1s interval."""
+        time.sleep(seconds)
