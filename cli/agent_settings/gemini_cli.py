@@ -1,0 +1,46 @@
+"""Gemini CLI: the `telemetry` block of ~/.gemini/settings.json, merged into what is there.
+
+Gemini CLI reads no API key for OTLP from its settings; with a key, put a collector on the
+workstation in front or set OTEL_EXPORTER_OTLP_HEADERS in the environment Gemini runs in.
+"""
+
+from pathlib import Path
+
+from agent_analytics.cli.agent_settings.common import read_json, write_json
+from agent_analytics.cli.workstation import Workstation
+
+
+def path(home: Path) -> Path:
+    return home / ".gemini" / "settings.json"
+
+
+def wanted(ws: Workstation) -> dict:
+    return {
+        "enabled": True,
+        "target": "local",
+        "otlpEndpoint": ws.endpoint,
+        "otlpProtocol": "http",
+        "logPrompts": False,  # prompt text stays on the workstation
+    }
+
+
+def apply(ws: Workstation, home: Path) -> bool:
+    target = path(home)
+    settings = read_json(target)
+    block = settings.get("telemetry")
+    block = dict(block) if isinstance(block, dict) else {}
+    block.update(wanted(ws))
+    settings["telemetry"] = block
+    return write_json(target, settings)
+
+
+def problems(ws: Workstation, home: Path) -> list[str]:
+    target = path(home)
+    block = read_json(target).get("telemetry")
+    if not isinstance(block, dict):
+        return [f"{target} has no telemetry block"]
+    return [
+        f"telemetry.{key} is {block.get(key)!r}, expected {want!r}"
+        for key, want in wanted(ws).items()
+        if block.get(key) != want
+    ]

@@ -1,0 +1,131 @@
+"""`agent-analytics hook ...`: the git post-commit hook that counts commits and their agent."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import typer
+
+from agent_analytics.cli import hook_install, hook_runner
+
+hook_app = typer.Typer(
+    help="The git post-commit hook: sends each commit (and which agent made it) to the exporter.",
+    no_args_is_help=True,
+)
+
+
+def _report(change: hook_install.HookChange, as_json: bool) -> None:
+    if as_json:
+        typer.echo(json.dumps(change.as_dict()))
+        return
+    lines = {
+        "installed": f"post-commit hook installed in {change.hooks_dir}",
+        "unchanged": f"post-commit hook already installed in {change.hooks_dir}",
+        "removed": f"post-commit hook removed from {change.hooks_dir}",
+        "absent": f"no agent-analytics hook in {change.hooks_dir}: nothing to remove",
+    }
+    typer.echo(lines[change.action])
+    if change.chained:
+        verb = "restored" if change.action == "removed" else "kept and called first"
+        typer.echo(f"  your existing hook: {change.chained} ({verb})")
+    if change.core_hooks_path:
+        verb = "unset" if change.action == "removed" else "set to"
+        typer.echo(f"  git config --global core.hooksPath {verb} {change.core_hooks_path}")
+
+
+def _fail(error: Exception) -> None:
+    typer.echo(f"error: {error}", err=True)
+    raise typer.Exit(1)
+
+
+@hook_app.command("install")
+def install(
+    global_: bool = typer.Option(
+        False, "--global", help="For every repository of this user (the default when --repo is not given)."
+    ),
+    repo: Path | None = typer.Option(None, "--repo", help="Only for the git repository at this path."),
+    as_json: bool = typer.Option(False, "--json", help="Print what was done as JSON."),
+) -> None:
+    """Install the hook; an existing post-commit hook is kept and still runs. Safe to run again."""
+    if global_ and repo:
+        _fail(ValueError("--global and --repo exclude each other: pick one"))
+    try:
+        change = hook_install.install_repo(repo) if repo else hook_install.install_global()
+    except hook_install.HookError as e:
+        _fail(e)
+    _report(change, as_json)
+
+
+@hook_app.command("uninstall")
+def uninstall(
+    global_: bool = typer.Option(False, "--global", help="The global hook (the default when --repo is not given)."),
+    repo: Path | None = typer.Option(None, "--repo", help="The hook of the git repository at this path."),
+    as_json: bool = typer.Option(False, "--json", help="Print what was done as JSON."),
+) -> None:
+    """Remove the hook and put back the post-commit hook that was there before."""
+    if global_ and repo:
+        _fail(ValueError("--global and --repo exclude each other: pick one"))
+    try:
+        change = hook_install.uninstall_repo(repo) if repo else hook_install.uninstall_global()
+    except hook_install.HookError as e:
+        _fail(e)
+    _report(change, as_json)
+
+
+@hook_app.command("post-commit")
+def post_commit() -> None:
+    """What the installed hook runs after each commit (silent; never fails the commit)."""
+    raise typer.Exit(hook_runner.main(["post-commit"]))
+
+
+@hook_app.command("flush")
+def flush(as_json: bool = typer.Option(False, "--json", help="Print the outcome as JSON.")) -> None:
+    """Send the commits waiting in the spool (kept there while the exporter was unreachable)."""
+    result = hook_runner.flush(wait=30.0, timeout=hook_runner.FLUSH_TIMEOUT)
+    if as_json:
+        typer.echo(json.dumps(result.as_dict()))
+    else:
+        typer.echo(
+            f"sent {result.accepted} commit(s), {result.duplicates} already known, {result.remaining} still spooled"
+            + (
+                f", {result.rejected} refused as invalid (kept in {hook_runner.spool_dir() / 'rejected'})"
+                if result.rejected
+                else ""
+            )
+        )
+        for message in result.messages:
+            typer.echo(f"  {message}")
+    if result.busy:
+        typer.echo("error: another flush is still running: try again in a minute", err=True)
+        raise typer.Exit(1)
+    if result.error:
+        typer.echo(f"error: {result.error}; the commits stay spooled: run `agent-analytics doctor`", err=True)
+        raise typer.Exit(1)
+
+
+@hook_app.command("status")
+def status(
+    repo: Path | None = typer.Option(None, "--repo", help="Also check the hook git runs for this repository."),
+    as_json: bool = typer.Option(False, "--json", help="Print the status as JSON."),
+) -> None:
+    """Where the hook is installed and how many commits wait in the spool."""
+    global_hook = hook_install.installed_hook()
+    repo_hook = hook_install.installed_hook(repo) if repo else None
+    data = {
+        "global": str(global_hook) if global_hook else None,
+        "repo": str(repo_hook) if repo_hook else None,
+        "spooled": len(hook_runner.pending()),
+        "spool_dir": str(hook_runner.spool_dir()),
+    }
+    if as_json:
+        typer.echo(json.dumps(data))
+        return
+    typer.echo(f"global hook: {data['global'] or 'not installed'}")
+    if repo:
+        typer.echo(f"hook for {repo}: {data['repo'] or 'not installed'}")
+    typer.echo(f"spooled commits: {data['spooled']} ({data['spool_dir']})")
+
+
+def register(app: typer.Typer) -> None:
+    app.add_typer(hook_app, name="hook")

@@ -1,0 +1,165 @@
+"""`agent-analytics init`: point this workstation's coding agents and git at Agent Analytics."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import typer
+
+from agent_analytics.cli import hook_install, workstation
+from agent_analytics.cli.agent_settings import WRITERS, SettingsError, claude_code
+
+API_KEY_PLACEHOLDER = "<api-key>"
+
+
+def _fail(message: str) -> None:
+    typer.echo(f"error: {message}", err=True)
+    raise typer.Exit(1)
+
+
+def _parse_agents(text: str) -> list[str]:
+    agents = [a.strip().lower() for a in text.split(",") if a.strip()]
+    unknown = [a for a in agents if a not in WRITERS]
+    if unknown:
+        _fail(f"unknown agent(s) {', '.join(unknown)}: choose from {', '.join(WRITERS)}")
+    return list(dict.fromkeys(agents))
+
+
+def _check_url(name: str, url: str) -> str:
+    if not url.startswith(("http://", "https://")):
+        _fail(f"{name} {url!r} is not an http(s) URL: pass e.g. http://collector.example.com:4318")
+    return url.rstrip("/")
+
+
+def _ask(value: str | None, question: str, default: str, interactive: bool, hide: bool = False) -> str:
+    if value is not None:
+        return value
+    if not interactive:
+        return default
+    return typer.prompt(question, default=default, hide_input=hide, show_default=not hide)
+
+
+def managed_snippet(ws: workstation.Workstation) -> dict:
+    """The org-wide `managed-settings.json`, with the key left for the administrator to fill in."""
+    shown = workstation.Workstation(**{**ws.__dict__, "api_key": API_KEY_PLACEHOLDER if ws.api_key else ""})
+    return claude_code.managed_settings_snippet(shown)
+
+
+def init(
+    endpoint: str | None = typer.Option(
+        None, "--endpoint", help="The collector's OTLP/HTTP URL, e.g. http://host:4318."
+    ),
+    exporter_url: str | None = typer.Option(
+        None, "--exporter-url", help="The exporter's URL for git commits [default: the endpoint's host, port 9465]."
+    ),
+    api_key: str | None = typer.Option(
+        None, "--api-key", help="Bearer token, when the collector and exporter need one."
+    ),
+    developer_id: str | None = typer.Option(
+        None, "--developer-id", help="Who you are on dashboards [default: your git user.email]."
+    ),
+    team: str | None = typer.Option(None, "--team", help="Your team's id on dashboards."),
+    agents: str | None = typer.Option(
+        None, "--agents", help=f"Agents to configure, comma-separated: {','.join(WRITERS)} [default: claude-code]."
+    ),
+    hook: bool = typer.Option(True, "--hook/--no-hook", help="Install the git post-commit hook for all repositories."),
+    yes: bool = typer.Option(
+        False, "--yes", "-y", help="Do not ask: take flags, then the current config, then defaults."
+    ),
+    as_json: bool = typer.Option(False, "--json", help="Print what was configured as JSON."),
+) -> None:
+    """Set up this workstation: telemetry of Claude Code, Gemini CLI and Codex, and the git hook.
+
+    Interactive by default; with --yes every answer comes from the flags, then from the current
+    config, then from defaults. Settings files are merged, never replaced, and running init
+    again with the same answers changes nothing.
+    """
+    current = workstation.load_or_none() or workstation.Workstation()
+    had_config = workstation.load_or_none() is not None
+    interactive = not yes
+    home = Path.home()
+
+    endpoint = _check_url("endpoint", _ask(endpoint, "Collector OTLP/HTTP endpoint", current.endpoint, interactive))
+    exporter_default = (
+        current.exporter_url
+        if had_config and current.endpoint == endpoint
+        else workstation.url_with_port(endpoint, workstation.EXPORTER_PORT)
+    )
+    exporter_url = _check_url(
+        "exporter URL", _ask(exporter_url, "Exporter URL (git commits)", exporter_default, interactive)
+    )
+    api_key = _ask(api_key, "API key (empty for none)", current.api_key, interactive, hide=True).strip()
+    developer_id = _ask(
+        developer_id, "Developer id", current.developer_id or workstation.git_user_email(), interactive
+    ).strip()
+    if not developer_id:
+        _fail("no developer id: pass --developer-id or set `git config --global user.email`")
+    team = _ask(team, "Team id (empty for none)", current.team_id, interactive).strip()
+    chosen = _parse_agents(_ask(agents, "Agents to configure", ",".join(current.agents), interactive))
+
+    ws = workstation.Workstation(
+        endpoint=endpoint,
+        exporter_url=exporter_url,
+        api_key=api_key,
+        developer_id=developer_id.lower(),
+        team_id=team,
+        agents=chosen,
+    )
+    try:
+        config_changed = workstation.save(ws)
+        agent_changes = {name: WRITERS[name].apply(ws, home) for name in chosen}
+    except (SettingsError, OSError) as e:
+        _fail(str(e))
+    hook_change = None
+    if hook:
+        try:
+            hook_change = hook_install.install_global(sys.executable)
+        except hook_install.HookError as e:
+            _fail(f"{e} (or pass --no-hook)")
+
+    snippet = managed_snippet(ws)
+    if as_json:
+        typer.echo(
+            json.dumps(
+                {
+                    "config": {"path": str(workstation.config_path()), "changed": config_changed},
+                    "endpoint": ws.endpoint,
+                    "exporter_url": ws.exporter_url,
+                    "api_key_set": bool(ws.api_key),
+                    "developer_id": ws.developer_id,
+                    "team_id": ws.team_id,
+                    "agents": {
+                        name: {"path": str(WRITERS[name].path(home)), "changed": changed}
+                        for name, changed in agent_changes.items()
+                    },
+                    "hook": hook_change.as_dict() if hook_change else None,
+                    "managed_settings": {"paths": claude_code.MANAGED_SETTINGS, "content": snippet},
+                },
+                indent=2,
+            )
+        )
+        return
+
+    def state(changed: bool) -> str:
+        return "updated" if changed else "unchanged"
+
+    typer.echo(f"config      {workstation.config_path()} ({state(config_changed)})")
+    for name, changed in agent_changes.items():
+        typer.echo(f"{name:<11} {WRITERS[name].path(home)} ({state(changed)})")
+    if hook_change:
+        typer.echo(f"git hook    {hook_change.hooks_dir / 'post-commit'} ({hook_change.action})")
+        if hook_change.chained:
+            typer.echo(f"            your existing hook {hook_change.chained} still runs first")
+    typer.echo(
+        "\nRestart running agents to pick this up. To roll Claude Code telemetry out to every user of a"
+        f"\nmachine, an administrator deploys this as managed-settings.json ({claude_code.MANAGED_SETTINGS['linux']}"
+        f" on Linux,\n{claude_code.MANAGED_SETTINGS['darwin']} on macOS):\n"
+    )
+    typer.echo(json.dumps(snippet, indent=2))
+    typer.echo("\nCheck everything with: agent-analytics doctor")
+
+
+def register(app: typer.Typer) -> None:
+    app.command("init")(init)

@@ -1,0 +1,218 @@
+"""Installing the post-commit hook without breaking the hooks a developer already has.
+
+Globally, the hook goes into the folder of git's `core.hooksPath` when one is set; otherwise a
+folder of ours becomes `core.hooksPath`, with pass-through scripts so that each repository's
+own `.git/hooks/*` keep running. Per repository, it goes into the folder git really runs hooks
+from (`git rev-parse --git-path hooks`, which honours `core.hooksPath`). An existing
+post-commit hook is renamed next to ours and called first, with its exit status kept;
+uninstalling puts it back byte for byte.
+"""
+
+from __future__ import annotations
+
+import os
+import shlex
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+from agent_analytics.cli.workstation import managed_hooks_dir, write_text_if_changed
+
+MARKER = "# agent-analytics post-commit hook"
+CHAINED_SUFFIX = ".pre-agent-analytics"
+PASS_THROUGH_MARKER = "# agent-analytics pass-through"
+# Client-side hooks a global core.hooksPath would hide from each repository's .git/hooks.
+PASS_THROUGH = (
+    "applypatch-msg",
+    "pre-applypatch",
+    "post-applypatch",
+    "pre-commit",
+    "pre-merge-commit",
+    "prepare-commit-msg",
+    "commit-msg",
+    "pre-rebase",
+    "post-checkout",
+    "post-merge",
+    "pre-push",
+    "post-rewrite",
+    "pre-auto-gc",
+)
+
+
+class HookError(Exception):
+    """The hook cannot be installed or removed; the message says what to do."""
+
+
+@dataclass
+class HookChange:
+    hooks_dir: Path
+    action: str  # installed | unchanged | removed | absent
+    chained: Path | None = None  # the developer's own hook, still called first
+    core_hooks_path: str = ""  # set or unset by this change, when it did
+
+    def as_dict(self) -> dict:
+        return {
+            "hooks_dir": str(self.hooks_dir),
+            "action": self.action,
+            "chained": str(self.chained) if self.chained else None,
+            "core_hooks_path": self.core_hooks_path,
+        }
+
+
+def hook_script(python: str, run_repo_hook: bool) -> str:
+    repo_hook = ""
+    if run_repo_hook:
+        repo_hook = """# core.hooksPath hides the repository's own hook: run it too.
+own="$(git rev-parse --git-common-dir 2>/dev/null)/hooks/post-commit"
+if [ -x "$own" ]; then
+    "$own" "$@" || status=$?
+fi
+"""
+    return f"""#!/bin/sh
+{MARKER}: records each commit for Agent Analytics.
+# Installed by `agent-analytics hook install`; `agent-analytics hook uninstall` restores what was here.
+status=0
+chained="$(dirname "$0")/post-commit{CHAINED_SUFFIX}"
+if [ -x "$chained" ]; then
+    "$chained" "$@" || status=$?
+fi
+{repo_hook}{shlex.quote(python)} -m agent_analytics.cli.hook_runner post-commit </dev/null >/dev/null 2>&1
+exit $status
+"""
+
+
+def pass_through_script(name: str) -> str:
+    return f"""#!/bin/sh
+{PASS_THROUGH_MARKER}: runs the repository's own {name} hook, which core.hooksPath would hide.
+own="$(git rev-parse --git-common-dir 2>/dev/null)/hooks/{name}"
+if [ -x "$own" ]; then
+    exec "$own" "$@"
+fi
+exit 0
+"""
+
+
+def is_ours(path: Path) -> bool:
+    try:
+        return MARKER in path.read_text(errors="replace")
+    except (FileNotFoundError, IsADirectoryError):
+        return False
+
+
+def _git(*args: str, cwd: Path | None = None, check: bool = True) -> str:
+    try:
+        out = subprocess.run(["git", *args], capture_output=True, text=True, timeout=10, cwd=cwd)
+    except FileNotFoundError:
+        raise HookError("git is not installed: install git, then run this again") from None
+    if check and out.returncode != 0:
+        raise HookError(f"git {' '.join(args)} failed: {out.stderr.strip() or out.returncode}")
+    return out.stdout.strip()
+
+
+def global_hooks_path() -> str:
+    return _git("config", "--global", "--get", "core.hooksPath", check=False)
+
+
+def repo_hooks_dir(repo: Path) -> Path:
+    if not repo.is_dir():
+        raise HookError(f"{repo} is not a folder: pass the path of a git repository")
+    out = subprocess.run(
+        ["git", "-C", str(repo), "rev-parse", "--path-format=absolute", "--git-path", "hooks"],
+        capture_output=True,
+        text=True,
+        timeout=10,
+    )
+    if out.returncode != 0:
+        raise HookError(f"{repo} is not a git repository: pass the path of one (or use --global)")
+    return Path(out.stdout.strip())
+
+
+def _install_into(hooks_dir: Path, python: str, run_repo_hook: bool) -> HookChange:
+    hooks_dir.mkdir(parents=True, exist_ok=True)
+    target = hooks_dir / "post-commit"
+    chained = hooks_dir / f"post-commit{CHAINED_SUFFIX}"
+    if (target.exists() or target.is_symlink()) and not is_ours(target):
+        if chained.exists() or chained.is_symlink():
+            raise HookError(f"both {target} and {chained} exist: move one of them away, then run this again")
+        os.replace(target, chained)  # a rename keeps its bytes and mode for uninstall
+    changed = write_text_if_changed(target, hook_script(python, run_repo_hook), 0o755)
+    return HookChange(hooks_dir, "installed" if changed else "unchanged", chained if chained.exists() else None)
+
+
+def _uninstall_from(hooks_dir: Path) -> HookChange:
+    target = hooks_dir / "post-commit"
+    chained = hooks_dir / f"post-commit{CHAINED_SUFFIX}"
+    if not is_ours(target):
+        return HookChange(hooks_dir, "absent")
+    target.unlink()
+    if chained.exists() or chained.is_symlink():
+        os.replace(chained, target)
+        return HookChange(hooks_dir, "removed", target)
+    return HookChange(hooks_dir, "removed")
+
+
+def install_global(python: str = sys.executable) -> HookChange:
+    current = global_hooks_path()
+    managed = managed_hooks_dir()
+    if current and Path(current).expanduser() != managed:
+        return _install_into(Path(current).expanduser(), python, run_repo_hook=False)
+    for name in PASS_THROUGH:
+        write_text_if_changed(managed / name, pass_through_script(name), 0o755)
+    change = _install_into(managed, python, run_repo_hook=True)
+    if not current:
+        _git("config", "--global", "core.hooksPath", str(managed))
+        change.action, change.core_hooks_path = "installed", str(managed)
+    return change
+
+
+def uninstall_global() -> HookChange:
+    current = global_hooks_path()
+    managed = managed_hooks_dir()
+    if not current:
+        return HookChange(managed, "absent")
+    if Path(current).expanduser() != managed:
+        return _uninstall_from(Path(current).expanduser())
+    change = _uninstall_from(managed)
+    for name in PASS_THROUGH:
+        script = managed / name
+        if PASS_THROUGH_MARKER in (script.read_text() if script.exists() else ""):
+            script.unlink()
+    _git("config", "--global", "--unset", "core.hooksPath", check=False)
+    if not _git("config", "--global", "--get-regexp", r"^core\.", check=False):
+        _git("config", "--global", "--remove-section", "core", check=False)
+    if managed.is_dir() and not any(managed.iterdir()):
+        managed.rmdir()
+    change.action, change.core_hooks_path = "removed", str(managed)
+    return change
+
+
+def install_repo(repo: Path, python: str = sys.executable) -> HookChange:
+    return _install_into(repo_hooks_dir(repo), python, run_repo_hook=False)
+
+
+def uninstall_repo(repo: Path) -> HookChange:
+    return _uninstall_from(repo_hooks_dir(repo))
+
+
+def installed_hook(repo: Path | None = None) -> Path | None:
+    """The hook git runs for `repo` (or globally, without one), when it is ours."""
+    if repo is not None:
+        try:
+            candidate = repo_hooks_dir(repo) / "post-commit"
+        except HookError:
+            return None
+    else:
+        current = global_hooks_path()
+        if not current:
+            return None
+        candidate = Path(current).expanduser() / "post-commit"
+    return candidate if is_ours(candidate) else None
+
+
+def hook_python(script: Path) -> str:
+    """The interpreter an installed hook runs (it must still exist)."""
+    for line in script.read_text().splitlines():
+        if "-m agent_analytics.cli.hook_runner" in line:
+            return shlex.split(line)[0]
+    return ""

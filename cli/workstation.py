@@ -1,0 +1,134 @@
+"""The workstation configuration: where this machine sends telemetry and commits, and who it is.
+
+One YAML file under the platform's config folder (`~/.config/agent-analytics/config.yaml` on
+Linux, honouring XDG_CONFIG_HOME), readable only by its owner when it holds an API key. The git
+hook's spool lives under the platform's state folder. `init` writes the file; the hook, `doctor`
+and the other commands read it.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
+
+import yaml
+
+# Re-exported: callers ask the workstation module where things are.
+from agent_analytics.cli.workstation_paths import (  # noqa: F401
+    config_dir,
+    config_path,
+    managed_hooks_dir,
+    spool_dir,
+    state_dir,
+)
+
+DEFAULT_ENDPOINT = "http://127.0.0.1:4318"
+EXPORTER_PORT = 9465
+PROMETHEUS_PORT = 9090
+LOKI_PORT = 3100
+COLLECTOR_METRICS_PORT = 8889
+KNOWN_AGENTS = ("claude-code", "gemini-cli", "codex")
+DEFAULT_AGENTS = ("claude-code",)
+
+
+class ConfigError(Exception):
+    """The workstation config is missing or unreadable; the message says what to do."""
+
+
+def url_with_port(url: str, port: int) -> str:
+    """`url`'s scheme and host with another port and no path: the sibling service on that host."""
+    parts = urlsplit(url)
+    host = parts.hostname or "127.0.0.1"
+    if ":" in host:  # IPv6 literal
+        host = f"[{host}]"
+    return urlunsplit((parts.scheme or "http", f"{host}:{port}", "", "", ""))
+
+
+def git_user_email(cwd: Path | None = None) -> str:
+    try:
+        out = subprocess.run(
+            ["git", "config", "--get", "user.email"], capture_output=True, text=True, timeout=5, cwd=cwd
+        )
+    except (OSError, subprocess.SubprocessError):
+        return ""
+    return out.stdout.strip().lower()
+
+
+@dataclass
+class Workstation:
+    endpoint: str = DEFAULT_ENDPOINT
+    exporter_url: str = ""
+    api_key: str = ""
+    developer_id: str = ""
+    team_id: str = ""
+    agents: list[str] = field(default_factory=lambda: list(DEFAULT_AGENTS))
+
+    def __post_init__(self) -> None:
+        self.endpoint = self.endpoint.rstrip("/")
+        self.exporter_url = (self.exporter_url or url_with_port(self.endpoint, EXPORTER_PORT)).rstrip("/")
+
+    def to_yaml(self) -> str:
+        data = {k: v for k, v in asdict(self).items() if v not in ("", None)}
+        return yaml.safe_dump(data, sort_keys=False, default_flow_style=False)
+
+
+def load(path: Path | None = None) -> Workstation:
+    path = path or config_path()
+    try:
+        data = yaml.safe_load(path.read_text()) or {}
+    except FileNotFoundError:
+        raise ConfigError(f"no workstation config at {path}: run `agent-analytics init`") from None
+    except (OSError, yaml.YAMLError) as e:
+        raise ConfigError(f"cannot read {path} ({e}): fix it or run `agent-analytics init` again") from None
+    if not isinstance(data, dict):
+        raise ConfigError(f"{path} is not a mapping: run `agent-analytics init` again")
+    known = {k: data[k] for k in Workstation.__dataclass_fields__ if k in data}
+    agents = known.get("agents")
+    if isinstance(agents, str):
+        known["agents"] = [a.strip() for a in agents.split(",") if a.strip()]
+    for key in ("endpoint", "exporter_url", "api_key", "developer_id", "team_id"):
+        if key in known:
+            known[key] = "" if known[key] is None else str(known[key])
+    return Workstation(**known)
+
+
+def load_or_none(path: Path | None = None) -> Workstation | None:
+    try:
+        return load(path)
+    except ConfigError:
+        return None
+
+
+def save(ws: Workstation, path: Path | None = None) -> bool:
+    """Write the config; returns whether the file changed. Owner-only when it holds a key."""
+    path = path or config_path()
+    text = ws.to_yaml()
+    mode = 0o600 if ws.api_key else 0o644
+    return write_text_if_changed(path, text, mode)
+
+
+def write_text_if_changed(path: Path, text: str, mode: int | None = None) -> bool:
+    """Replace `path` atomically with `text` unless it already holds exactly that; fix its mode."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        unchanged = path.read_text() == text
+    except (FileNotFoundError, UnicodeDecodeError):
+        unchanged = False
+    if not unchanged:
+        tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, mode if mode is not None else 0o644)
+        try:
+            with os.fdopen(fd, "w") as f:
+                f.write(text)
+            if mode is None and path.exists():
+                os.chmod(tmp, path.stat().st_mode & 0o7777)
+            os.replace(tmp, path)
+        except BaseException:
+            tmp.unlink(missing_ok=True)
+            raise
+    if mode is not None and (path.stat().st_mode & 0o777) != mode:
+        os.chmod(path, mode)
+    return not unchanged
