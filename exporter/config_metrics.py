@@ -1,0 +1,35 @@
+"""Gauges straight from the configuration: budgets, seat prices, paid seats, ROI assumptions."""
+
+from collections.abc import Iterator
+
+from prometheus_client.core import GaugeMetricFamily
+from prometheus_client.registry import Collector
+
+from .config import ExporterConfig
+
+ROI_HELP = {
+    "hourly_rate_usd": "Loaded cost of one engineering hour in USD (roi.hourly_rate_usd).",
+    "minutes_saved_per_accepted_line": "Minutes saved per accepted AI-suggested line (roi assumption).",
+    "minutes_saved_per_assisted_commit": "Minutes saved per AI-assisted commit (roi assumption).",
+}
+
+
+class ConfigCollector(Collector):
+    def __init__(self, config: ExporterConfig):
+        self.config = config
+
+    def collect(self) -> Iterator:
+        c = self.config
+        for name, help_text, label, values in (
+            ("budget_monthly_usd", "Monthly budget of the team in USD (budgets).", "team_id", c.budgets),
+            ("seat_price_monthly_usd", "Price of one seat per month in USD (seat_prices).", "agent", c.seat_prices),
+            ("seats_paid", "Seats paid for agents without a seat API (seats).", "agent", c.seats),
+        ):
+            family = GaugeMetricFamily(f"agent_analytics_{name}", help_text, labels=[label])
+            for key, value in sorted(values.items()):
+                family.add_metric([key], value)
+            yield family
+        for key, help_text in ROI_HELP.items():
+            value = getattr(c.roi, key)
+            if value is not None:
+                yield GaugeMetricFamily(f"agent_analytics_roi_{key}", help_text, value=value)

@@ -1,0 +1,160 @@
+"""`POST /api/v1/commits`: commits as the git hook saw them, with the agent's environment as evidence."""
+
+import hmac
+import json
+import re
+from typing import Annotated
+
+from fastapi import APIRouter, Request
+from fastapi.concurrency import run_in_threadpool
+from fastapi.responses import JSONResponse
+from prometheus_client import CollectorRegistry, Counter
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, TypeAdapter, ValidationError
+
+from .attribution import MarkerTable
+from .commit_store import Commit, CommitStore
+
+MAX_COMMITS_PER_REQUEST = 1000
+SHA = re.compile(r"^[0-9a-f]{40}([0-9a-f]{24})?$")  # SHA-1 or SHA-256 object names
+Count = Annotated[int, Field(ge=0, le=10**9)]
+Timestamp = Annotated[int, Field(ge=0, le=2**40)]
+
+
+class HookCommit(BaseModel):
+    model_config = ConfigDict(extra="ignore", strict=False)
+
+    repo: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=300)]
+    sha: Annotated[str, StringConstraints(strip_whitespace=True, to_lower=True, pattern=SHA.pattern)]
+    author_name: Annotated[str, StringConstraints(max_length=300)] = ""
+    author_email: Annotated[str, StringConstraints(strip_whitespace=True, max_length=300)]
+    authored_at: Timestamp | None = None
+    committed_at: Timestamp
+    lines_added: Count = 0
+    lines_deleted: Count = 0
+    files_changed: Count = 0
+    trailers: Annotated[list[Annotated[str, StringConstraints(max_length=2000)]], Field(max_length=100)] = []
+    author_is_bot: bool = False
+    agent_env: Annotated[dict[str, Annotated[str, StringConstraints(max_length=500)]], Field(max_length=50)] = {}
+
+
+class CommitBatch(BaseModel):
+    commits: Annotated[list[HookCommit], Field(max_length=MAX_COMMITS_PER_REQUEST)]
+
+
+_BATCH = TypeAdapter(CommitBatch)
+_HINTS = {
+    "sha": "must be the full 40-character hexadecimal commit id (git rev-parse HEAD)",
+    "committed_at": "must be unix seconds as a whole number (git log -1 --format=%ct)",
+    "authored_at": "must be unix seconds as a whole number (git log -1 --format=%at)",
+}
+
+
+def readable(error: ValidationError) -> str:
+    """The first problems of a validation error as `commits[2].sha: what to do` lines."""
+    parts = []
+    for e in error.errors()[:5]:
+        loc = ""
+        for item in e["loc"]:
+            loc += f"[{item}]" if isinstance(item, int) else (f".{item}" if loc else str(item))
+        field = next((str(x) for x in reversed(e["loc"]) if isinstance(x, str)), "")
+        if e["type"] == "missing":
+            message = "is required"
+        elif field in _HINTS and e["type"] != "too_long":
+            message = _HINTS[field]
+        elif e["type"] == "too_long" and field == "commits":
+            message = f"at most {MAX_COMMITS_PER_REQUEST} commits per request; send several requests"
+        else:
+            message = e["msg"][:1].lower() + e["msg"][1:]
+        parts.append(f"{loc or 'body'}: {message}")
+    more = len(error.errors()) - len(parts)
+    return "; ".join(parts) + (f" (and {more} more)" if more > 0 else "")
+
+
+def _error(status: int, message: str, **headers: str) -> JSONResponse:
+    return JSONResponse({"detail": message}, status_code=status, headers=headers or None)
+
+
+def ingest_router(
+    store: CommitStore, markers: MarkerTable, tokens: tuple[str, ...], max_bytes: int, registry: CollectorRegistry
+) -> APIRouter:
+    router = APIRouter()
+    requests = Counter(
+        "agent_analytics_ingest_requests",
+        "Requests to POST /api/v1/commits by HTTP status.",
+        ["code"],
+        registry=registry,
+    )
+    received = Counter(
+        "agent_analytics_ingest_commits",
+        "Commits received by the ingest API: accepted (new) or duplicate (already known).",
+        ["result"],
+        registry=registry,
+    )
+    for result in ("accepted", "duplicate"):
+        received.labels(result)
+
+    def answer(response: JSONResponse) -> JSONResponse:
+        requests.labels(str(response.status_code)).inc()
+        return response
+
+    @router.post("/api/v1/commits")
+    async def post_commits(request: Request) -> JSONResponse:
+        if tokens:
+            given = request.headers.get("authorization", "")
+            scheme, _, token = given.partition(" ")
+            if scheme.lower() != "bearer" or not any(
+                hmac.compare_digest(token.strip().encode(), t.encode()) for t in tokens
+            ):
+                return answer(
+                    _error(
+                        401,
+                        "missing or wrong bearer token: send `Authorization: Bearer <token>` with a token"
+                        " from the exporter's auth_tokens",
+                        **{"WWW-Authenticate": "Bearer"},
+                    )
+                )
+        length = request.headers.get("content-length")
+        too_large = f"request body over {max_bytes} bytes: send fewer commits per request"
+        if length is not None and length.isdigit() and int(length) > max_bytes:
+            return answer(_error(413, too_large))
+        body = bytearray()
+        async for chunk in request.stream():
+            body += chunk
+            if len(body) > max_bytes:
+                return answer(_error(413, too_large))
+        try:
+            raw = json.loads(body)
+        except (UnicodeDecodeError, json.JSONDecodeError) as e:
+            return answer(_error(422, f'body is not valid JSON ({e}): send {{"commits": [...]}}'))
+        if not isinstance(raw, dict) or "commits" not in raw:
+            return answer(_error(422, 'body must be a JSON object {"commits": [...]}'))
+        try:
+            batch = _BATCH.validate_python(raw)
+        except ValidationError as e:
+            return answer(_error(422, readable(e)))
+
+        commits = []
+        for c in batch.commits:
+            a = markers.attribute(c.author_name, c.author_email, c.trailers, c.agent_env)
+            session = c.agent_env.get("CLAUDE_CODE_SESSION_ID") if a.evidence == "session" else None
+            commits.append(
+                Commit(
+                    repo=c.repo,
+                    sha=c.sha,
+                    author_email=c.author_email.lower(),
+                    agent=a.agent,
+                    evidence=a.evidence,
+                    lines_added=c.lines_added,
+                    lines_deleted=c.lines_deleted,
+                    files_changed=c.files_changed,
+                    committed_at=c.committed_at,
+                    session_id=session,
+                    source="hook",
+                )
+            )
+        accepted, duplicates = await run_in_threadpool(store.add, commits)
+        received.labels("accepted").inc(accepted)
+        received.labels("duplicate").inc(duplicates)
+        return answer(JSONResponse({"accepted": accepted, "duplicates": duplicates}))
+
+    return router

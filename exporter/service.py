@@ -1,0 +1,163 @@
+"""The exporter as an object: `ExporterService(config).start()` serves in background threads.
+
+Used by `agent-analytics exporter` (foreground) and by `agent-analytics up` (embedded stack):
+
+    svc = ExporterService(load_config(path), port=0, data_dir=...)
+    svc.start()      # returns once the port is bound; svc.port is the real port
+    svc.stop()
+"""
+
+import logging
+import socket
+import threading
+import time
+from pathlib import Path
+
+import platformdirs
+import uvicorn
+from prometheus_client import CollectorRegistry
+
+from agent_analytics import __version__
+
+from .app import create_app
+from .attribution import load_markers
+from .commit_store import CommitStore
+from .config import ExporterConfig, load_config  # noqa: F401 - part of this module's API
+from .config_metrics import ConfigCollector
+from .copilot_poller import CopilotPoller
+from .git_metrics import GitCollector, ScanStats
+from .git_scan import RepoScanner
+from .identity import IdentityMap
+
+log = logging.getLogger(__name__)
+
+
+def default_data_dir() -> Path:
+    return Path(platformdirs.user_data_dir("agent-analytics")) / "exporter"
+
+
+class ExporterService:
+    def __init__(
+        self,
+        config: ExporterConfig,
+        port: int = 9465,
+        host: str = "127.0.0.1",
+        data_dir: str | Path | None = None,
+        scan: bool = True,
+        poll: bool = True,
+    ):
+        self.config = config
+        self.host = host
+        self.requested_port = port
+        self.port: int | None = None
+        self.data_dir = Path(data_dir or config.data_dir or default_data_dir())
+        self.markers = load_markers()
+        self.store = CommitStore(self.data_dir, IdentityMap(config.identities))
+        self.stats = ScanStats()
+        self.scanners = [RepoScanner(path, self.store, self.markers) for path in config.repos]
+        for scanner in self.scanners:  # a counter that exists from the start shows its first increase
+            self.stats.errors.setdefault(scanner.repo_name, 0)
+        self.copilot = CopilotPoller(config.copilot) if config.copilot else None
+        self.registry = CollectorRegistry()
+        self.registry.register(GitCollector(self.store, self.stats))
+        self.registry.register(ConfigCollector(config))
+        if self.copilot:
+            self.registry.register(self.copilot)
+        self.app = create_app(config, self.store, self.markers, self.registry, health=self.health)
+        self._scan_enabled = scan
+        self._poll_enabled = poll
+        self._stop = threading.Event()
+        self._scan_lock = threading.Lock()
+        self._threads: list[threading.Thread] = []
+        self._server: uvicorn.Server | None = None
+
+    # --- work -----------------------------------------------------------------------------------
+
+    def scan_now(self) -> int:
+        """Scan every configured repository once; returns the number of new commits."""
+        new = 0
+        with self._scan_lock:
+            for scanner in self.scanners:
+                try:
+                    result = scanner.scan()
+                except Exception as e:  # a broken repository must not stop the others
+                    self.stats.errors[scanner.repo_name] = self.stats.errors.get(scanner.repo_name, 0) + 1
+                    log.warning("scan of %s failed: %s", scanner.path, str(e).strip().splitlines()[0][:300])
+                    continue
+                self.stats.last_scan[result.repo] = time.time()
+                self.stats.duration[result.repo] = result.seconds
+                new += result.new_commits
+        return new
+
+    def poll_now(self) -> bool:
+        return self.copilot.poll() if self.copilot else True
+
+    def _loop(self, interval: float, work) -> None:
+        while not self._stop.is_set():
+            try:
+                work()
+            except Exception:
+                log.exception("background work failed")
+            self._stop.wait(interval)
+
+    def health(self) -> dict:
+        totals = self.store.totals()
+        return {
+            "repos": len(self.scanners),
+            "commits": sum(t.commits for t in totals.values()),
+            "copilot": dict(self.copilot.up) if self.copilot else None,
+        }
+
+    # --- lifecycle ------------------------------------------------------------------------------
+
+    def start(self) -> "ExporterService":
+        sock = socket.socket(socket.AF_INET6 if ":" in self.host else socket.AF_INET)
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            sock.bind((self.host, self.requested_port))
+        except OSError as e:
+            sock.close()
+            raise OSError(
+                f"cannot listen on {self.host}:{self.requested_port} ({e.strerror}); choose another --port"
+            ) from None
+        sock.listen(128)
+        sock.set_inheritable(True)
+        self.port = sock.getsockname()[1]
+        config = uvicorn.Config(self.app, log_level="warning", access_log=False, lifespan="off")
+        self._server = uvicorn.Server(config)
+        server_thread = threading.Thread(
+            target=self._server.run, kwargs={"sockets": [sock]}, name="exporter-http", daemon=True
+        )
+        server_thread.start()
+        self._threads.append(server_thread)
+        self._sock = sock
+        if self._scan_enabled and self.scanners:
+            self._spawn("exporter-scan", self.config.scan_interval_seconds, self.scan_now)
+        if self._poll_enabled and self.copilot:
+            self._spawn("exporter-copilot", self.config.copilot.poll_interval_seconds, self.poll_now)
+        deadline = time.monotonic() + 10
+        while not self._server.started and time.monotonic() < deadline and server_thread.is_alive():
+            time.sleep(0.01)
+        log.info("agent-analytics exporter %s listening on %s:%s", __version__, self.host, self.port)
+        return self
+
+    def _spawn(self, name: str, interval: float, work) -> None:
+        t = threading.Thread(target=self._loop, args=(interval, work), name=name, daemon=True)
+        t.start()
+        self._threads.append(t)
+
+    def stop(self) -> None:
+        self._stop.set()
+        if self._server is not None:
+            self._server.should_exit = True
+        for t in self._threads:
+            t.join(timeout=15)
+        self._threads.clear()
+        with self._scan_lock:
+            self.store.close()
+
+    def __enter__(self) -> "ExporterService":
+        return self.start()
+
+    def __exit__(self, *exc) -> None:
+        self.stop()
