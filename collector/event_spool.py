@@ -1,0 +1,70 @@
+"""A bounded on-disk queue of OTLP log batches waiting for Loki.
+
+One file per batch, named `<sequence>-<records>.pb` so the order and the record count survive
+a restart. Past `max_bytes` the oldest batches are deleted and their records counted as dropped.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from pathlib import Path
+
+from .self_metrics import SelfMetrics
+
+
+class EventSpool:
+    def __init__(self, directory: Path, max_bytes: int, self_metrics: SelfMetrics):
+        self.directory = directory
+        self.max_bytes = max_bytes
+        self.self_metrics = self_metrics
+        self._lock = threading.Lock()
+        directory.mkdir(parents=True, exist_ok=True)
+        for stale in directory.glob(".*.tmp"):
+            stale.unlink(missing_ok=True)
+        self._files = sorted(directory.glob("*.pb"), key=lambda p: int(p.name.split("-", 1)[0]))
+        self._bytes = sum(p.stat().st_size for p in self._files)
+        self._next = int(self._files[-1].name.split("-", 1)[0]) + 1 if self._files else 0
+        self._publish()
+
+    def _publish(self) -> None:
+        self.self_metrics.set("agent_analytics_collector_spool_bytes", self._bytes)
+
+    @staticmethod
+    def records_of(path: Path) -> int:
+        return int(path.stem.split("-", 1)[1])
+
+    def __len__(self) -> int:
+        with self._lock:
+            return len(self._files)
+
+    def append(self, batch: bytes, records: int) -> None:
+        with self._lock:
+            path = self.directory / f"{self._next:012d}-{records}.pb"
+            self._next += 1
+            tmp = self.directory / f".{path.name}.tmp"
+            tmp.write_bytes(batch)
+            os.replace(tmp, path)
+            self._files.append(path)
+            self._bytes += len(batch)
+            while self._bytes > self.max_bytes and len(self._files) > 1:
+                oldest = self._files.pop(0)
+                self._bytes -= oldest.stat().st_size
+                oldest.unlink(missing_ok=True)
+                self.self_metrics.add("agent_analytics_collector_spool_dropped", self.records_of(oldest))
+            self._publish()
+
+    def oldest(self) -> tuple[Path, bytes] | None:
+        with self._lock:
+            if not self._files:
+                return None
+            path = self._files[0]
+        return path, path.read_bytes()
+
+    def remove(self, path: Path) -> None:
+        with self._lock:
+            if path in self._files:
+                self._files.remove(path)
+                self._bytes -= path.stat().st_size
+                path.unlink(missing_ok=True)
+                self._publish()

@@ -1,0 +1,280 @@
+"""Agent events (OTLP log records): cleaned on receipt, then delivered in the background to Loki's
+OTLP endpoint (with retries and an on-disk spool) or, without Loki, to rotating NDJSON files."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import logging
+import threading
+import time
+from collections import deque
+from pathlib import Path
+from typing import Any
+
+import httpx
+from opentelemetry.proto.collector.logs.v1.logs_service_pb2 import ExportLogsServiceRequest
+
+from .config import CollectorConfig
+from .event_spool import EventSpool
+from .metric_state import plain_value
+from .self_metrics import SelfMetrics
+
+log = logging.getLogger(__name__)
+
+# Batches held in memory for the background thread; beyond this the receiver hands them
+# straight to the sink's overflow path (spool or file) instead of growing without bound.
+MAX_QUEUED_BYTES = 32 * 1024 * 1024
+# Largest body sent to Loki at once (Loki's default limit for one push is larger).
+MAX_SEND_BYTES = 4 * 1024 * 1024
+
+
+def clean_logs(
+    request: ExportLogsServiceRequest,
+    content_attributes: frozenset[str],
+    developer_attribute: str,
+    developer_id: str | None,
+) -> dict[str, int]:
+    """Remove content attributes in place, add the header's developer id to resources that have
+    none, and return the number of log records per agent (service.name)."""
+    per_agent: dict[str, int] = {}
+    for rl in request.resource_logs:
+        agent = ""
+        has_developer = False
+        for kv in rl.resource.attributes:
+            if kv.key == "service.name":
+                agent = kv.value.string_value
+            elif kv.key == developer_attribute:
+                has_developer = True
+        if developer_id and not has_developer:
+            added = rl.resource.attributes.add()
+            added.key = developer_attribute
+            added.value.string_value = developer_id
+        records = 0
+        for sl in rl.scope_logs:
+            for record in sl.log_records:
+                records += 1
+                if content_attributes and any(kv.key in content_attributes for kv in record.attributes):
+                    kept = [kv for kv in record.attributes if kv.key not in content_attributes]
+                    del record.attributes[:]
+                    record.attributes.extend(kept)
+        per_agent[agent] = per_agent.get(agent, 0) + records
+    return per_agent
+
+
+class LokiSink:
+    """Sends batches to {loki_url}/otlp/v1/logs; what cannot be sent waits in the spool."""
+
+    def __init__(self, config: CollectorConfig, self_metrics: SelfMetrics):
+        self.url = f"{config.loki_url}/otlp/v1/logs"
+        self.self_metrics = self_metrics
+        self.spool = EventSpool(config.spool_dir, config.spool_max_bytes, self_metrics)
+        self.client = httpx.Client(timeout=config.loki_timeout_seconds)
+        self.backoff = 0.0
+        self.next_attempt = 0.0
+
+    def _send(self, batch: bytes, records: int) -> bool | None:
+        """True when Loki took it, False to retry later, None when Loki refused it for good."""
+        try:
+            response = self.client.post(self.url, content=batch, headers={"Content-Type": "application/x-protobuf"})
+        except httpx.HTTPError as e:
+            log.warning("loki unreachable (%s): events kept in the spool", type(e).__name__)
+            return False
+        if response.is_success:
+            self.self_metrics.add("agent_analytics_collector_loki_forwarded", records)
+            return True
+        if response.status_code == 429 or response.status_code >= 500:
+            log.warning("loki answered %s: events kept in the spool", response.status_code)
+            return False
+        log.error("loki refused a batch of %d events (%s): %s", records, response.status_code, response.text[:200])
+        return None
+
+    def _failed(self) -> None:
+        self.self_metrics.add("agent_analytics_collector_loki_forward_failures")
+        self.backoff = min(30.0, max(0.5, self.backoff * 2))
+        self.next_attempt = time.monotonic() + self.backoff
+
+    def deliver(self, batch: bytes, records: int) -> None:
+        if len(self.spool) or time.monotonic() < self.next_attempt:
+            self.spool.append(batch, records)  # keep the order: older events go first
+            self.flush()
+            return
+        result = self._send(batch, records)
+        if result is False:
+            self._failed()
+            self.spool.append(batch, records)
+        elif result is None:
+            self._failed()
+
+    def overflow(self, batch: bytes, records: int) -> None:
+        self.spool.append(batch, records)
+
+    def flush(self) -> None:
+        """Replay the spool, oldest first, until it is empty or Loki fails again."""
+        while time.monotonic() >= self.next_attempt:
+            item = self.spool.oldest()
+            if item is None:
+                return
+            path, batch = item
+            result = self._send(batch, EventSpool.records_of(path))
+            if result is False:
+                self._failed()
+                return
+            if result is None:
+                self._failed()
+            else:
+                self.backoff = 0.0
+            self.spool.remove(path)
+
+    def wait_hint(self) -> float | None:
+        """Seconds until the spool should be retried, None when nothing waits."""
+        if not len(self.spool):
+            return None
+        return max(0.05, self.next_attempt - time.monotonic())
+
+    def close(self) -> None:
+        self.client.close()
+
+
+def _timestamp(nanos: int) -> str:
+    return dt.datetime.fromtimestamp(nanos / 1e9, tz=dt.UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+def _attributes(kvs: Any) -> dict[str, Any]:
+    return {kv.key: plain_value(kv.value) for kv in kvs}
+
+
+class NdjsonSink:
+    """Appends one JSON object per event to <data-dir>/events/events.ndjson, rotated by size."""
+
+    def __init__(self, config: CollectorConfig):
+        self.directory: Path = config.events_dir
+        self.directory.mkdir(parents=True, exist_ok=True)
+        self.path = self.directory / "events.ndjson"
+        self.max_bytes = config.events_file_max_bytes
+        self.keep = config.events_file_count
+
+    def _rotate(self) -> None:
+        for i in range(self.keep - 1, 0, -1):
+            older = self.directory / f"events.{i}.ndjson"
+            if older.exists():
+                if i + 1 >= self.keep:
+                    older.unlink()
+                else:
+                    older.rename(self.directory / f"events.{i + 1}.ndjson")
+        if self.keep > 1:
+            self.path.rename(self.directory / "events.1.ndjson")
+        else:
+            self.path.unlink()
+
+    def deliver(self, batch: bytes, records: int) -> None:
+        request = ExportLogsServiceRequest.FromString(batch)
+        lines = []
+        for rl in request.resource_logs:
+            resource = _attributes(rl.resource.attributes)
+            service = resource.get("service.name", "")
+            for sl in rl.scope_logs:
+                for record in sl.log_records:
+                    nanos = record.time_unix_nano or record.observed_time_unix_nano
+                    event = {
+                        "time": _timestamp(nanos),
+                        "service_name": service,
+                        "scope": sl.scope.name,
+                        "severity": record.severity_text,
+                        "body": plain_value(record.body) if record.HasField("body") else None,
+                        "attributes": _attributes(record.attributes),
+                        "resource": resource,
+                    }
+                    lines.append(json.dumps(event, separators=(",", ":"), default=str))
+        if not lines:
+            return
+        text = "\n".join(lines) + "\n"
+        if self.path.exists() and self.path.stat().st_size + len(text) > self.max_bytes:
+            self._rotate()
+        with open(self.path, "a") as f:
+            f.write(text)
+
+    overflow = deliver
+
+    def flush(self) -> None:
+        pass
+
+    def wait_hint(self) -> float | None:
+        return None
+
+    def close(self) -> None:
+        pass
+
+
+class EventPipeline:
+    """Takes cleaned log requests from the receivers and delivers them on its own thread."""
+
+    def __init__(self, config: CollectorConfig, self_metrics: SelfMetrics):
+        self.sink: LokiSink | NdjsonSink = LokiSink(config, self_metrics) if config.loki_url else NdjsonSink(config)
+        self._queue: deque[tuple[bytes, int]] = deque()
+        self._queued_bytes = 0
+        self._cond = threading.Condition()
+        self._stopping = False
+        self._thread = threading.Thread(target=self._run, name="aa-events", daemon=True)
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def submit(self, request: ExportLogsServiceRequest, records: int) -> None:
+        if not records:
+            return
+        batch = request.SerializeToString()
+        with self._cond:
+            if self._queued_bytes + len(batch) <= MAX_QUEUED_BYTES:
+                self._queue.append((batch, records))
+                self._queued_bytes += len(batch)
+                self._cond.notify()
+                return
+        self.sink.overflow(batch, records)
+
+    def _take(self) -> tuple[bytes, int] | None:
+        """Queued batches joined into one (concatenated OTLP messages merge their lists)."""
+        if not self._queue:
+            return None
+        parts, records, size = [], 0, 0
+        while self._queue and (not parts or size + len(self._queue[0][0]) <= MAX_SEND_BYTES):
+            batch, n = self._queue.popleft()
+            parts.append(batch)
+            records += n
+            size += len(batch)
+        self._queued_bytes -= size
+        return b"".join(parts), records
+
+    def _run(self) -> None:
+        while True:
+            with self._cond:
+                while not self._queue and not self._stopping:
+                    hint = self.sink.wait_hint()
+                    if hint is not None and hint <= 0.05:
+                        break
+                    self._cond.wait(timeout=hint)
+                item = self._take()
+                stopping = self._stopping
+            try:
+                if item is not None:
+                    self.sink.deliver(*item)
+                else:
+                    self.sink.flush()
+            except Exception:  # a sink failure must not end event delivery
+                log.exception("event delivery failed")
+                time.sleep(0.5)
+            if stopping and item is None:
+                return
+
+    def stop(self) -> None:
+        """Deliver or spool what is queued, then stop the thread."""
+        with self._cond:
+            self._stopping = True
+            self._cond.notify()
+        self._thread.join(timeout=30)
+        with self._cond:
+            rest = self._take()
+            while rest is not None:
+                self.sink.overflow(*rest)
+                rest = self._take()
+        self.sink.close()

@@ -1,0 +1,125 @@
+"""OTLP/HTTP receiver and the /metrics endpoint, as two minimal ASGI apps served by uvicorn.
+
+Plain ASGI rather than a framework: the request path is short and hot, and the OTLP/HTTP
+contract (paths, content types, status codes) is small enough to spell out here.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from . import otlp_codec
+from .otlp_codec import RequestError
+from .prometheus_render import CONTENT_TYPE, PrometheusRenderer
+from .receiver import Receiver
+
+log = logging.getLogger(__name__)
+
+Send = Callable[[dict[str, Any]], Awaitable[None]]
+Receive = Callable[[], Awaitable[dict[str, Any]]]
+
+SIGNAL_PATHS = {"/v1/metrics": "metrics", "/v1/logs": "logs", "/v1/traces": "traces"}
+
+
+async def _respond(send: Send, status: int, body: bytes, content_type: str, extra: list | None = None) -> None:
+    headers = [(b"content-type", content_type.encode()), (b"content-length", str(len(body)).encode())]
+    await send({"type": "http.response.start", "status": status, "headers": headers + (extra or [])})
+    await send({"type": "http.response.body", "body": body})
+
+
+async def _lifespan(receive: Receive, send: Send) -> None:
+    while True:
+        message = await receive()
+        if message["type"] == "lifespan.startup":
+            await send({"type": "lifespan.startup.complete"})
+        elif message["type"] == "lifespan.shutdown":
+            await send({"type": "lifespan.shutdown.complete"})
+            return
+
+
+class OtlpHttpApp:
+    def __init__(self, receiver: Receiver):
+        self.receiver = receiver
+
+    async def _read_body(self, receive: Receive, headers: dict[bytes, bytes]) -> bytes:
+        limit = self.receiver.max_request_bytes
+        declared = headers.get(b"content-length")
+        if declared is not None and declared.isdigit() and int(declared) > limit:
+            raise otlp_codec.too_large(limit)
+        chunks, size = [], 0
+        while True:
+            message = await receive()
+            if message["type"] == "http.disconnect":
+                raise ConnectionError("client went away")
+            chunk = message.get("body", b"")
+            size += len(chunk)
+            if size > limit:
+                raise otlp_codec.too_large(limit)
+            chunks.append(chunk)
+            if not message.get("more_body", False):
+                return b"".join(chunks)
+
+    async def __call__(self, scope: dict[str, Any], receive: Receive, send: Send) -> None:
+        if scope["type"] == "lifespan":
+            return await _lifespan(receive, send)
+        if scope["type"] != "http":
+            return
+        signal = SIGNAL_PATHS.get(scope["path"])
+        if signal is None:
+            return await _respond(
+                send, 404, b"not found: OTLP paths are /v1/metrics, /v1/logs, /v1/traces\n", "text/plain"
+            )
+        if scope["method"] != "POST":
+            return await _respond(send, 405, b"use POST\n", "text/plain", [(b"allow", b"POST")])
+        headers = dict(scope["headers"])
+        kind = otlp_codec.PROTOBUF
+        try:
+            self.receiver.authorize(headers.get(b"authorization", b"").decode("latin-1") or None)
+            kind = otlp_codec.media_type(headers.get(b"content-type", b"").decode("latin-1"))
+            body = await self._read_body(receive, headers)
+            encoding = headers.get(b"content-encoding", b"").decode("latin-1")
+            body = otlp_codec.decompress(body, encoding, self.receiver.max_request_bytes)
+
+            def header(name: str) -> str | None:
+                value = headers.get(name.encode())
+                return value.decode("utf-8", "replace") if value else None
+
+            response = self.receiver.export(signal, body, kind, header)
+        except RequestError as e:
+            self.receiver.reject(e)
+            extra = [(b"www-authenticate", b"Bearer")] if e.http_status == 401 else None
+            return await _respond(send, e.http_status, otlp_codec.encode_error(e, kind), kind, extra)
+        except ConnectionError:
+            return
+        except Exception:  # a bug must cost one request, never the receiver
+            log.exception("OTLP/HTTP %s request failed", signal)
+            error = RequestError(500, "internal", "internal error; see the collector log")
+            self.receiver.reject(error)
+            return await _respond(send, 500, otlp_codec.encode_error(error, kind), kind)
+        await _respond(send, 200, response, kind)
+
+
+class MetricsApp:
+    """/metrics (Prometheus text format) and /healthz."""
+
+    def __init__(self, renderer: PrometheusRenderer):
+        self.renderer = renderer
+
+    async def __call__(self, scope: dict[str, Any], receive: Receive, send: Send) -> None:
+        if scope["type"] == "lifespan":
+            return await _lifespan(receive, send)
+        if scope["type"] != "http":
+            return
+        path = scope["path"]
+        if path == "/metrics":
+            try:
+                body = self.renderer.render()
+            except Exception:
+                log.exception("rendering /metrics failed")
+                return await _respond(send, 500, b"rendering metrics failed; see the collector log\n", "text/plain")
+            return await _respond(send, 200, body, CONTENT_TYPE)
+        if path in ("/healthz", "/-/healthy", "/-/ready"):
+            return await _respond(send, 200, b"ok\n", "text/plain")
+        return await _respond(send, 404, b"not found: try /metrics or /healthz\n", "text/plain")

@@ -1,0 +1,66 @@
+"""What both OTLP transports do with a request once its bytes are in: authenticate, decode,
+fold metrics into the state, clean and queue events, drop traces, count everything."""
+
+from __future__ import annotations
+
+import hmac
+from collections.abc import Callable
+
+from . import otlp_codec
+from .events import EventPipeline, clean_logs
+from .label_policy import LabelPolicy
+from .metric_state import MetricState
+from .otlp_codec import RequestError
+from .self_metrics import SelfMetrics
+
+
+class Receiver:
+    def __init__(
+        self,
+        state: MetricState,
+        events: EventPipeline,
+        policy: LabelPolicy,
+        self_metrics: SelfMetrics,
+        auth_tokens: list[str],
+        max_request_bytes: int,
+        log_prompts: bool,
+    ):
+        self.state = state
+        self.events = events
+        self.policy = policy
+        self.self_metrics = self_metrics
+        self._tokens = [t.encode() for t in auth_tokens if t]
+        self.max_request_bytes = max_request_bytes
+        self._content_attributes = frozenset() if log_prompts else policy.content_attributes
+
+    def reject(self, error: RequestError) -> None:
+        """Count a refused request (the transports call this for every RequestError)."""
+        self.self_metrics.add("agent_analytics_collector_rejected", 1, error.reason)
+
+    def authorize(self, authorization: str | None) -> None:
+        """Raise RequestError(401) unless a configured bearer token is presented."""
+        if not self._tokens:
+            return
+        scheme, _, token = (authorization or "").partition(" ")
+        presented = token.strip().encode()
+        if scheme.lower() != "bearer" or not any(hmac.compare_digest(presented, t) for t in self._tokens):
+            raise RequestError(401, "unauthenticated", "missing or wrong bearer token")
+
+    def export(self, signal: str, body: bytes, kind: str, header: Callable[[str], str | None]) -> bytes:
+        """Handle one export request; returns the encoded response or raises RequestError."""
+        if len(body) > self.max_request_bytes:
+            raise otlp_codec.too_large(self.max_request_bytes)
+        request = otlp_codec.decode(signal, body, kind)
+        developer_id = header(self.policy.developer_header) or None
+        if signal == "metrics":
+            _, rejected = self.state.ingest(request, developer_id)
+            message = (
+                "points of exponential histograms, summaries or of a name used with another type" if rejected else ""
+            )
+            return otlp_codec.encode_response(signal, kind, rejected, message)
+        if signal == "logs":
+            per_agent = clean_logs(request, self._content_attributes, self.policy.developer_attribute, developer_id)
+            for agent, n in per_agent.items():
+                self.self_metrics.add("agent_analytics_collector_received", n, "logs", agent or "unknown")
+            self.events.submit(request, sum(per_agent.values()))
+        return otlp_codec.encode_response(signal, kind)

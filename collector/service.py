@@ -1,0 +1,169 @@
+"""CollectorService: the embedded collector as one object that starts and stops.
+
+svc = CollectorService(load_config(None, grpc_port=0, http_port=0, metrics_port=0))
+svc.start()          # returns once every port is bound; svc.http_port etc. are the real ports
+...
+svc.stop()           # writes the metric state to the data dir, spools unsent events
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import socket
+import threading
+
+import uvicorn
+
+from .config import CollectorConfig
+from .events import EventPipeline
+from .grpc_server import build_server
+from .http_server import MetricsApp, OtlpHttpApp
+from .metric_state import MetricState
+from .prometheus_render import PrometheusRenderer
+from .receiver import Receiver
+from .self_metrics import SelfMetrics
+
+log = logging.getLogger(__name__)
+
+
+def _listen(host: str, port: int) -> socket.socket:
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        sock.bind((host, port))
+    except OSError as e:
+        sock.close()
+        raise OSError(f"cannot listen on {host}:{port}: {e.strerror} (is another collector running?)") from None
+    sock.listen(2048)
+    sock.setblocking(False)
+    return sock
+
+
+class CollectorService:
+    def __init__(self, config: CollectorConfig):
+        self.config = config
+        self.policy = config.policy()
+        self.self_metrics = SelfMetrics()
+        self.state = MetricState(self.policy, self.self_metrics, config.cumulative_stream_ttl_seconds)
+        self.events: EventPipeline | None = None
+        self.receiver: Receiver | None = None
+        self.grpc_port = config.grpc_port
+        self.http_port = config.http_port
+        self.metrics_port = config.metrics_port
+        self._servers: list[uvicorn.Server] = []
+        self._thread: threading.Thread | None = None
+        self._grpc = None
+        self._stop_persist = threading.Event()
+        self._persist_thread: threading.Thread | None = None
+        self._started = False
+
+    # --- lifecycle -----------------------------------------------------------------------------
+
+    def start(self) -> CollectorService:
+        """Restore state, bind every port, serve in background threads; returns when listening."""
+        config = self.config
+        config.data_dir.mkdir(parents=True, exist_ok=True)
+        if self.state.load(config.state_file):
+            log.info("restored metric state from %s", config.state_file)
+        self.events = EventPipeline(config, self.self_metrics)
+        self.receiver = Receiver(
+            self.state,
+            self.events,
+            self.policy,
+            self.self_metrics,
+            config.auth_tokens,
+            config.max_request_bytes,
+            config.log_prompts,
+        )
+        sockets = [_listen(config.host, config.http_port), _listen(config.host, config.metrics_port)]
+        self.http_port = sockets[0].getsockname()[1]
+        self.metrics_port = sockets[1].getsockname()[1]
+        try:
+            self._grpc, self.grpc_port = build_server(self.receiver, config.host, config.grpc_port)
+        except (OSError, RuntimeError) as e:
+            for s in sockets:
+                s.close()
+            raise OSError(f"cannot listen for OTLP/gRPC on {config.host}:{config.grpc_port}: {e}") from None
+        self.events.start()
+        self._grpc.start()
+        apps = [OtlpHttpApp(self.receiver), MetricsApp(PrometheusRenderer(self.state, self.self_metrics))]
+        for app in apps:
+            uv = uvicorn.Config(
+                app, loop="uvloop", http="httptools", lifespan="off", access_log=False, log_level="warning"
+            )
+            self._servers.append(uvicorn.Server(uv))
+        ready = threading.Event()
+
+        async def serve() -> None:
+            tasks = [
+                asyncio.create_task(server.serve(sockets=[sock]))
+                for server, sock in zip(self._servers, sockets, strict=True)
+            ]
+            while not all(server.started for server in self._servers):
+                if any(t.done() for t in tasks):
+                    break
+                await asyncio.sleep(0.01)
+            ready.set()
+            await asyncio.gather(*tasks, return_exceptions=True)
+
+        def run() -> None:
+            import uvloop
+
+            uvloop.run(serve())
+
+        self._thread = threading.Thread(target=run, name="aa-http", daemon=True)
+        self._thread.start()
+        if not ready.wait(timeout=30) or not all(s.started for s in self._servers):
+            self.stop()
+            raise RuntimeError("the OTLP/HTTP and /metrics servers did not start")
+        self._persist_thread = threading.Thread(target=self._persist_loop, name="aa-persist", daemon=True)
+        self._persist_thread.start()
+        self._started = True
+        return self
+
+    def _persist_loop(self) -> None:
+        while not self._stop_persist.wait(self.config.persist_interval_seconds):
+            self.save_state()
+
+    def save_state(self) -> None:
+        try:
+            self.state.expire_streams()
+            self.state.save(self.config.state_file)
+        except OSError as e:
+            log.error("cannot write the metric state to %s: %s", self.config.state_file, e)
+
+    def stop(self) -> None:
+        """Stop receiving, deliver or spool queued events, write the metric state."""
+        self._stop_persist.set()
+        for server in self._servers:
+            server.should_exit = True
+        if self._grpc is not None:
+            self._grpc.stop(grace=2).wait(5)
+        if self._thread is not None:
+            self._thread.join(timeout=10)
+        if self.events is not None:
+            self.events.stop()
+        if self._persist_thread is not None:
+            self._persist_thread.join(timeout=5)
+        if self._started:
+            self.save_state()
+        self._started = False
+
+    def __enter__(self) -> CollectorService:
+        return self.start()
+
+    def __exit__(self, *exc) -> None:
+        self.stop()
+
+    # --- for callers ---------------------------------------------------------------------------
+
+    @property
+    def endpoints(self) -> dict[str, str]:
+        host = self.config.host if self.config.host not in ("0.0.0.0", "::") else "127.0.0.1"
+        return {
+            "otlp_grpc": f"{host}:{self.grpc_port}",
+            "otlp_http": f"http://{host}:{self.http_port}",
+            "metrics": f"http://{host}:{self.metrics_port}/metrics",
+        }
