@@ -1,0 +1,174 @@
+"""`agent-analytics report`: the figures that matter, from Prometheus, in the terminal."""
+
+import json
+import time
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from agent_analytics.cli.moments import parse_time
+from agent_analytics.cli.report_data import Prometheus, PrometheusError, build_report, window
+
+
+def _usd(v) -> str:
+    return "-" if v is None else f"${v:,.2f}"
+
+
+def _num(v, digits: int = 0) -> str:
+    return "-" if v is None else f"{v:,.{digits}f}"
+
+
+def _pct(v) -> str:
+    return "-" if v is None else f"{v * 100:.1f}%"
+
+
+def _table(title: str, columns: list[str], rows: list[list[str]]) -> Table:
+    table = Table(title=title, title_justify="left", title_style="bold")
+    for i, column in enumerate(columns):
+        table.add_column(column, justify="left" if i == 0 else "right")
+    for row in rows or [["no data"] + [""] * (len(columns) - 1)]:
+        table.add_row(*row)
+    return table
+
+
+def _render(data: dict, console: Console) -> None:
+    w = data["window"]
+    console.print(f"[bold]Agent Analytics[/bold], {data['range']}: {w['start']} to {w['end']} ({data['prometheus']})")
+    s = data["spend"]
+    console.print(
+        _table(
+            "Spend",
+            ["", "USD"],
+            [
+                ["Claude Code (metered)", _usd(s["metered_usd"])],
+                ["Seats", _usd(s["seats_usd"])],
+                ["Total", _usd(s["total_usd"])],
+            ],
+        )
+    )
+    console.print(_table("Spend by model", ["model", "USD"], [[r["model"], _usd(r["usd"])] for r in s["by_model"]]))
+    console.print(
+        _table("Spend by team", ["team", "USD"], [[r["team_id"] or "(none)", _usd(r["usd"])] for r in s["by_team"]])
+    )
+    console.print(
+        _table(
+            "Spend by developer",
+            ["developer", "team", "USD"],
+            [[r["developer_id"] or "(unknown)", r["team_id"], _usd(r["usd"])] for r in s["by_developer"]],
+        )
+    )
+    console.print(
+        _table(
+            "Spend by agent", ["agent", "kind", "USD"], [[r["agent"], r["kind"], _usd(r["usd"])] for r in s["by_agent"]]
+        )
+    )
+    tokens = [
+        [agent, kind, _num(v)] for agent, by_type in data["tokens"].items() for kind, v in sorted(by_type.items())
+    ]
+    console.print(_table("Tokens", ["agent", "type", "tokens"], tokens))
+    u = data["usage"]
+    usage = [["Sessions", _num(u["sessions"])], ["Active developers", _num(u["active_developers"])]]
+    usage += [[f"Active hours ({k})", _num(v, 1)] for k, v in sorted(u["active_hours_by_type"].items())]
+    usage += [[f"Lines {k}", _num(v)] for k, v in sorted(u["lines_by_type"].items())]
+    console.print(_table("Claude Code usage", ["", "value"], usage))
+    c = data["commits"]
+    commits = [[f"Commits ({agent})", _num(v)] for agent, v in sorted(c["by_agent"].items(), key=lambda kv: -kv[1])]
+    commits += [
+        ["Commits (all)", _num(c["total"])],
+        ["Assisted commits", _num(c["assisted"])],
+        ["Assisted share", _pct(c["assisted_share"])],
+        ["AI spend per assisted commit", _usd(c["cost_per_assisted_commit_usd"])],
+    ]
+    console.print(_table("Commits (git)", ["", "value"], commits))
+    cp = data["copilot"]
+    copilot = [
+        ["Code generations per report day", _num(cp["daily_code_generation_activities"], 1)],
+        ["Code acceptances per report day", _num(cp["daily_code_acceptance_activities"], 1)],
+        ["Acceptance rate", _pct(cp["acceptance_rate"])],
+        *[[f"Seats ({k})", _num(v)] for k, v in sorted(cp["seats"].items())],
+        ["Seat utilisation (active this cycle)", _pct(cp["seat_utilisation"])],
+    ]
+    console.print(_table("GitHub Copilot", ["", "value"], copilot))
+    console.print(
+        _table(
+            "Seats",
+            ["agent", "seats", "USD/seat/month", "cost in range"],
+            [[r["agent"], _num(r["seats"]), _usd(r["price_monthly_usd"]), _usd(r["cost_usd"])] for r in data["seats"]],
+        )
+    )
+    console.print(
+        _table(
+            "Budgets (month to date)",
+            ["team", "budget/month", "spent", "used", "status"],
+            [
+                [
+                    b["team_id"],
+                    _usd(b["budget_monthly_usd"]),
+                    _usd(b["spend_mtd_usd"]),
+                    _pct(b["used_share"]),
+                    b["status"],
+                ]
+                for b in data["budgets"]
+            ],
+        )
+    )
+    roi = data["roi"]
+    a = roi["assumptions"]
+    console.print(
+        _table(
+            "ROI estimate",
+            ["", "value"],
+            [
+                ["Accepted lines (Claude Code)", _num(roi["accepted_lines"])],
+                ["Assisted commits", _num(roi["assisted_commits"])],
+                ["Hours saved", _num(roi["hours_saved"], 1)],
+                ["Value of the time saved", _usd(roi["value_usd"])],
+                ["AI spend", _usd(roi["spend_usd"])],
+                ["Return per dollar", _num(roi["return_per_dollar"], 2)],
+            ],
+        )
+    )
+    console.print(
+        "Assumptions: "
+        + "; ".join(f"{name.replace('_', ' ')} = {item['value']:g} ({item['source']})" for name, item in a.items())
+        + ". Change them with --hourly-rate, --minutes-per-line, --minutes-per-commit or the exporter's roi config."
+    )
+
+
+def report(
+    prometheus: str = typer.Option("http://127.0.0.1:9090", help="Prometheus base URL."),
+    range_: str = typer.Option("30d", "--range", help="Window: 7d, 30d or mtd (month to date, UTC)."),
+    at: str = typer.Option(None, help="End of the window (unix seconds or ISO time; default: now)."),
+    as_json: bool = typer.Option(False, "--json", help="Print the figures as JSON instead of tables."),
+    hourly_rate: float = typer.Option(None, min=0, help="ROI: loaded cost of an engineering hour in USD."),
+    minutes_per_line: float = typer.Option(None, min=0, help="ROI: minutes saved per accepted line."),
+    minutes_per_commit: float = typer.Option(None, min=0, help="ROI: minutes saved per assisted commit."),
+) -> None:
+    """Spend, tokens, sessions, assisted commits, Copilot, budgets and ROI from Prometheus.
+
+    Every figure comes from one named PromQL query (see report_queries.py); --json gives the
+    same numbers as data. ROI assumptions come from the flags, else the exporter's roi config,
+    else defaults, and are printed with their source.
+    """
+    if range_ not in ("7d", "30d", "mtd"):
+        raise typer.BadParameter("use 7d, 30d or mtd", param_hint="--range")
+    end = parse_time(at) if at is not None else int(time.time())
+    overrides = {
+        "hourly_rate_usd": hourly_rate,
+        "minutes_saved_per_accepted_line": minutes_per_line,
+        "minutes_saved_per_assisted_commit": minutes_per_commit,
+    }
+    try:
+        data = build_report(Prometheus(prometheus), window(range_, end), overrides)
+    except PrometheusError as e:
+        typer.echo(f"error: {e}", err=True)
+        raise typer.Exit(1) from None
+    if as_json:
+        typer.echo(json.dumps(data, indent=2))
+    else:
+        _render(data, Console())
+
+
+def register(app: typer.Typer) -> None:
+    app.command()(report)

@@ -1,0 +1,299 @@
+"""A deterministic, realistic history of a multi-team organisation, as Prometheus series.
+
+The series carry exactly the names and labels the embedded collector and the exporter produce,
+so dashboards and `report` read demo data like live data. Every counter is a proper cumulative
+counter (0 at the start, sampled on every step); the generator keeps each increment, so
+`DemoHistory.total(...)` gives the ground truth of any window without going through Prometheus.
+"""
+
+import hashlib
+import random
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+from .openmetrics import Series, counter_samples
+from .pricing import claude_cost_usd
+
+ORG = "acme"
+DOMAIN = "acme.dev"
+TEAMS = ("payments", "platform", "mobile", "data", "growth", "search")
+NAMES = (
+    "ana.silva", "ben.okafor", "chen.wei", "dara.murphy", "elif.kaya", "femi.adeyemi", "greta.lund",
+    "hiro.tanaka", "ines.duarte", "jonas.berg", "kira.novak", "liam.walsh", "maya.patel", "nils.olsen",
+    "olga.petrova", "pedro.costa", "quinn.harper", "rosa.mendez", "sami.haddad", "tara.singh",
+    "ugo.rossi", "vera.kovac", "wei.zhang", "yara.nasser",
+)  # fmt: skip
+MODELS = (("claude-sonnet-4-5", 0.6), ("claude-opus-4-5", 0.25), ("claude-haiku-4-5", 0.15))
+COMMIT_AGENTS = (("copilot", "trailer"), ("cursor", "trailer"), ("none", "none"))
+COLLECTOR_JOB = {"job": "collector", "instance": "127.0.0.1:8889"}
+EXPORTER_JOB = {"job": "exporter", "instance": "127.0.0.1:9465"}
+COPILOT_SCOPE = f"org/{ORG}"
+COPILOT_LAG_DAYS = 2  # Copilot's daily reports land about two days late
+
+BUDGETS_USD = {"payments": 350.0, "platform": 1200.0, "mobile": 500.0, "data": 700.0, "growth": 400.0, "search": 600.0}
+SEAT_PRICES_USD = {"copilot": 19.0, "cursor": 40.0}
+ROI = {"hourly_rate_usd": 95.0, "minutes_saved_per_accepted_line": 0.25, "minutes_saved_per_assisted_commit": 20.0}
+
+
+@dataclass(frozen=True)
+class Developer:
+    developer_id: str
+    team_id: str
+    user_id: str
+    intensity: float  # how much of the working day they spend with Claude Code
+    other_agent: str  # the agent besides Claude Code behind some of their commits
+    copilot_seat: bool
+
+
+@dataclass
+class DemoHistory:
+    start: int
+    end: int
+    step: int
+    developers: list[Developer]
+    counters: dict[tuple, dict[int, float]] = field(default_factory=dict)  # (name, labels) -> {t: amount}
+    gauges: dict[tuple, dict[int, float]] = field(default_factory=dict)
+
+    def add(self, name: str, labels: dict[str, str], t: int, amount: float) -> None:
+        if amount:
+            per_time = self.counters.setdefault((name, tuple(sorted(labels.items()))), {})
+            per_time[t] = per_time.get(t, 0.0) + amount
+
+    def set(self, name: str, labels: dict[str, str], t: int, value: float) -> None:
+        self.gauges.setdefault((name, tuple(sorted(labels.items()))), {})[t] = value
+
+    def series(self) -> list[Series]:
+        out = [
+            Series(name, dict(labels), "counter", counter_samples(inc, self.start, self.end, self.step))
+            for (name, labels), inc in sorted(self.counters.items())
+        ]
+        out += [
+            Series(name, dict(labels), "gauge", sorted(values.items()))
+            for (name, labels), values in sorted(self.gauges.items())
+        ]
+        return out
+
+    def total(
+        self,
+        name: str,
+        since: int,
+        until: int,
+        by: tuple[str, ...] = (),
+        where: Callable[[dict[str, str]], bool] = lambda labels: True,
+    ) -> dict[tuple[str, ...], float]:
+        """Sum of a counter's increments in (since, until], grouped by the labels `by`."""
+        out: dict[tuple[str, ...], float] = {}
+        for (series_name, labels), per_time in self.counters.items():
+            labels_map = dict(labels)
+            if series_name != name or not where(labels_map):
+                continue
+            amount = sum(v for t, v in per_time.items() if since < t <= until)
+            key = tuple(labels_map.get(label, "") for label in by)
+            out[key] = out.get(key, 0.0) + amount
+        return out
+
+    def gauge_samples(self, name: str, since: int, until: int, where=lambda labels: True) -> list[float]:
+        """Values of a gauge sampled in [since, until] (Prometheus' closed range windows)."""
+        return [
+            v
+            for (series_name, labels), values in self.gauges.items()
+            if series_name == name and where(dict(labels))
+            for t, v in values.items()
+            if since <= t <= until
+        ]
+
+
+def _developers(count: int, rng: random.Random) -> list[Developer]:
+    teams = TEAMS[: max(1, min(len(TEAMS), round(count / 4)))]
+    people = []
+    for i in range(count):
+        name = NAMES[i % len(NAMES)] + (str(i // len(NAMES) + 1) if i >= len(NAMES) else "")
+        email = f"{name}@{DOMAIN}"
+        people.append(
+            Developer(
+                developer_id=email,
+                team_id=teams[i % len(teams)],
+                user_id=hashlib.sha256(email.encode()).hexdigest(),
+                intensity=rng.uniform(0.35, 1.0),
+                other_agent=rng.choice(("copilot", "copilot", "cursor", "none")),
+                copilot_seat=rng.random() < 0.75,
+            )
+        )
+    return people
+
+
+def _work_probability(t: int, dev: Developer) -> float:
+    moment = datetime.fromtimestamp(t - 1, UTC)  # the hour the bucket covers
+    if moment.weekday() >= 5:
+        return 0.04 * dev.intensity
+    return 0.6 * dev.intensity if 8 <= moment.hour < 18 else 0.05 * dev.intensity
+
+
+def _claude_hour(h: DemoHistory, rng: random.Random, dev: Developer, t: int) -> int:
+    """One working hour with Claude Code; returns the commits Claude Code made."""
+    who = {
+        "developer_id": dev.developer_id,
+        "team_id": dev.team_id,
+        "user_email": dev.developer_id,
+        "user_id": dev.user_id,
+        "organization_id": f"org-{ORG}",
+        "terminal_type": "vscode" if dev.intensity > 0.7 else "iTerm.app",
+        **COLLECTOR_JOB,
+    }
+    at = datetime.fromtimestamp(t, UTC)
+    if rng.random() < 0.35:
+        h.add("claude_code_session_count_total", {**who, "start_type": "fresh"}, t, rng.choice((1, 1, 2)))
+    h.add("claude_code_active_time_seconds_total", {**who, "type": "user"}, t, rng.randint(300, 1500))
+    h.add("claude_code_active_time_seconds_total", {**who, "type": "cli"}, t, rng.randint(600, 2700))
+    models = [m for m, _ in MODELS]
+    used = {rng.choices(models, weights=[w for _, w in MODELS])[0] for _ in range(rng.choice((1, 1, 2)))}
+    for model in sorted(used):
+        requests = rng.randint(3, 30)
+        tokens = {
+            "input": requests * rng.randint(40, 900),
+            "output": requests * rng.randint(250, 1600),
+            "cacheRead": requests * rng.randint(8_000, 45_000),
+            "cacheCreation": requests * rng.randint(400, 4_000),
+        }
+        cost = claude_cost_usd(
+            model, tokens["input"], tokens["output"], tokens["cacheRead"], tokens["cacheCreation"], at=at
+        )
+        spend = {**who, "model": model, "query_source": "main"}
+        h.add("claude_code_cost_usage_USD_total", spend, t, round(cost, 6))
+        for kind, amount in tokens.items():
+            h.add("claude_code_token_usage_tokens_total", {**spend, "type": kind}, t, amount)
+        h.add("claude_code_lines_of_code_count_total", {**who, "model": model, "type": "added"}, t, rng.randint(0, 180))
+        h.add(
+            "claude_code_lines_of_code_count_total", {**who, "model": model, "type": "removed"}, t, rng.randint(0, 70)
+        )
+    for tool in ("Edit", "Write"):
+        decision = {
+            **who,
+            "tool_name": tool,
+            "source": "config",
+            "language": rng.choice(("Python", "TypeScript", "Go")),
+        }
+        h.add("claude_code_code_edit_tool_decision_total", {**decision, "decision": "accept"}, t, rng.randint(0, 12))
+        h.add("claude_code_code_edit_tool_decision_total", {**decision, "decision": "reject"}, t, rng.randint(0, 2))
+    commits = 1 if rng.random() < 0.3 else 0
+    h.add("claude_code_commit_count_total", who, t, commits)
+    h.add("claude_code_pull_request_count_total", who, t, 1 if rng.random() < 0.05 else 0)
+    return commits
+
+
+def _git_commit(h: DemoHistory, rng: random.Random, dev: Developer, t: int, agent: str, evidence: str) -> None:
+    repo = f"github.com/{ORG}/{dev.team_id}-service"
+    labels = {
+        "repo": repo,
+        "developer_id": dev.developer_id,
+        "team_id": dev.team_id,
+        "agent": agent,
+        "evidence": evidence,
+        **EXPORTER_JOB,
+    }
+    added = rng.randint(3, 220 if agent != "none" else 120)
+    h.add("agent_analytics_git_commits_total", labels, t, 1)
+    h.add("agent_analytics_git_lines_added_total", labels, t, added)
+    h.add("agent_analytics_git_lines_deleted_total", labels, t, rng.randint(0, added))
+    h.add("agent_analytics_git_files_changed_total", labels, t, rng.randint(1, 9))
+    h.set(
+        "agent_analytics_git_last_commit_timestamp_seconds", {"repo": repo, **EXPORTER_JOB}, t, t - rng.randint(1, 3599)
+    )
+
+
+def _config_gauges(h: DemoHistory, t: int, teams: list[str], developers: list[Developer]) -> None:
+    for team in teams:
+        h.set("agent_analytics_budget_monthly_usd", {"team_id": team, **EXPORTER_JOB}, t, BUDGETS_USD[team])
+    for agent, price in SEAT_PRICES_USD.items():
+        h.set("agent_analytics_seat_price_monthly_usd", {"agent": agent, **EXPORTER_JOB}, t, price)
+    cursor_seats = sum(1 for d in developers if d.other_agent == "cursor") + 1
+    h.set("agent_analytics_seats_paid", {"agent": "cursor", **EXPORTER_JOB}, t, cursor_seats)
+    for key, value in ROI.items():
+        h.set(f"agent_analytics_roi_{key}", EXPORTER_JOB, t, value)
+
+
+def _copilot_day(h: DemoHistory, rng: random.Random, developers: list[Developer], day_start: int) -> dict:
+    """One daily Copilot report (org-wide and per team), as the exporter exposes it."""
+    users = [d for d in developers if d.copilot_seat]
+    weekday = datetime.fromtimestamp(day_start, UTC).weekday() < 5
+    # People who rarely touch Copilot keep an idle seat: seat utilisation stays below 100%.
+    active = [d for d in users if d.intensity > 0.45 and rng.random() < (0.8 if weekday else 0.1)]
+    report: dict[str, dict[str, float]] = {}
+    for team in sorted({d.team_id for d in users}):
+        members = [d for d in active if d.team_id == team]
+        generated = sum(rng.randint(20, 140) for _ in members)
+        accepted = round(generated * rng.uniform(0.22, 0.38))
+        suggested = generated * rng.randint(3, 6)
+        report[team] = {
+            "active_users": len(members),
+            "code_generation_activities": generated,
+            "code_acceptance_activities": accepted,
+            "loc_suggested_to_add": suggested,
+            "loc_added": round(suggested * rng.uniform(0.2, 0.35)),
+        }
+    return {"users": len(users), "active": {d.developer_id for d in active}, "by_team": report}
+
+
+def _set_copilot(h: DemoHistory, t: int, report: dict, day: int) -> None:
+    scope = {"scope": COPILOT_SCOPE, **EXPORTER_JOB}
+    totals: dict[str, float] = {}
+    for team, figures in report["by_team"].items():
+        for key, value in figures.items():
+            h.set(f"agent_analytics_copilot_team_{key}", {**scope, "team": team}, t, value)
+            totals[key] = totals.get(key, 0) + value
+    h.set("agent_analytics_copilot_daily_active_users", scope, t, totals.get("active_users", 0))
+    for key in ("code_generation_activities", "code_acceptance_activities", "loc_suggested_to_add", "loc_added"):
+        h.set(f"agent_analytics_copilot_{key}", scope, t, totals.get(key, 0))
+    h.set("agent_analytics_copilot_seats", {**scope, "state": "total"}, t, report["users"])
+    h.set("agent_analytics_copilot_seats", {**scope, "state": "active_this_cycle"}, t, report["active_cycle"])
+    h.set(
+        "agent_analytics_copilot_seats",
+        {**scope, "state": "inactive_this_cycle"},
+        t,
+        report["users"] - report["active_cycle"],
+    )
+    h.set("agent_analytics_copilot_report_day_timestamp_seconds", {**scope, "report": "organization-1-day"}, t, day)
+    h.set("agent_analytics_copilot_up", scope, t, 1)
+
+
+def generate(developers: int = 12, days: int = 30, seed: int = 1, end: int | None = None, step: int = 3600,
+             progress: Callable[[int], None] | None = None) -> DemoHistory:  # fmt: skip
+    """History of `developers` people over `days` days ending at `end` (default now), one sample per `step`.
+
+    `progress` is called with the number of steps done since the last call.
+    """
+    if developers < 1 or days < 1:
+        raise ValueError("developers and days must be at least 1")
+    rng = random.Random(seed)
+    end = (end if end is not None else int(datetime.now(UTC).timestamp())) // step * step
+    start = end - days * 86400
+    people = _developers(developers, rng)
+    teams = sorted({d.team_id for d in people})
+    h = DemoHistory(start=start, end=end, step=step, developers=people)
+    copilot: dict[int, dict] = {}
+    active_cycle: set[str] = set()
+    for t in range(start, end + 1, step):
+        if t > start:
+            for dev in people:
+                claude_commits = _claude_hour(h, rng, dev, t) if rng.random() < _work_probability(t, dev) else 0
+                for _ in range(claude_commits):
+                    _git_commit(h, rng, dev, t, "claude-code", "session")
+                if rng.random() < _work_probability(t, dev) * 0.3:
+                    agent, evidence = dev.other_agent, "trailer" if dev.other_agent != "none" else "none"
+                    _git_commit(h, rng, dev, t, agent, evidence)
+                if rng.random() < _work_probability(t, dev) * 0.25:
+                    _git_commit(h, rng, dev, t, "none", "none")
+        _config_gauges(h, t, teams, people)
+        day = t // 86400 * 86400
+        report_day = day - COPILOT_LAG_DAYS * 86400
+        if report_day not in copilot:
+            if datetime.fromtimestamp(report_day, UTC).day == 1:
+                active_cycle.clear()  # a billing cycle starts on the 1st
+            copilot[report_day] = _copilot_day(h, rng, people, report_day)
+            active_cycle |= copilot[report_day]["active"]
+            copilot[report_day]["active_cycle"] = len(active_cycle)
+        _set_copilot(h, t, copilot[report_day], report_day)
+        if progress:
+            progress(1)
+    return h

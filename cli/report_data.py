@@ -1,0 +1,212 @@
+"""The figures of `agent-analytics report`: the named queries run against Prometheus, then combined.
+
+The tables and `--json` are both drawn from the dictionary `build_report` returns, so they
+always show the same numbers.
+"""
+
+import math
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+import httpx
+
+from .report_queries import QUERIES, render
+
+RANGES = {"7d": 7 * 86400, "30d": 30 * 86400}
+MONTH_SECONDS = 365.25 / 12 * 86400
+# Used when neither a flag nor the exporter's roi config gives a value.
+ROI_DEFAULTS = {
+    "hourly_rate_usd": 75.0,
+    "minutes_saved_per_accepted_line": 0.5,
+    "minutes_saved_per_assisted_commit": 15.0,
+}
+BUDGET_WARNING_SHARE = 0.8
+
+
+class PrometheusError(RuntimeError):
+    """Prometheus is unreachable or refused a query; the message says what to do."""
+
+
+@dataclass(frozen=True)
+class Window:
+    name: str
+    end: int
+    seconds: int
+    mtd_seconds: int
+
+    @property
+    def start(self) -> int:
+        return self.end - self.seconds
+
+
+def window(name: str, end: int) -> Window:
+    moment = datetime.fromtimestamp(end, UTC)
+    month_start = int(moment.replace(day=1, hour=0, minute=0, second=0, microsecond=0).timestamp())
+    mtd = max(1, end - month_start)
+    if name == "mtd":
+        return Window(name, end, mtd, mtd)
+    if name not in RANGES:
+        raise ValueError(f"unknown range {name!r}: use 7d, 30d or mtd")
+    return Window(name, end, RANGES[name], mtd)
+
+
+class Prometheus:
+    def __init__(self, url: str, timeout: float = 30.0):
+        self.url = url.rstrip("/")
+        self.client = httpx.Client(timeout=timeout)
+
+    def query(self, promql: str, at: int) -> list[tuple[dict[str, str], float]]:
+        try:
+            r = self.client.get(f"{self.url}/api/v1/query", params={"query": promql, "time": str(at)})
+        except httpx.HTTPError as e:
+            raise PrometheusError(
+                f"cannot reach Prometheus at {self.url} ({type(e).__name__}): start it with"
+                " `agent-analytics up` or pass --prometheus URL"
+            ) from None
+        try:
+            body = r.json()
+        except ValueError:
+            raise PrometheusError(f"{self.url} answered HTTP {r.status_code} without JSON: is it Prometheus?") from None
+        if body.get("status") != "success":
+            raise PrometheusError(f"Prometheus refused a query: {body.get('error', r.status_code)}: {promql}")
+        return [(row["metric"], float(row["value"][1])) for row in body["data"]["result"]]
+
+
+def _rows(result, labels: tuple[str, ...], value_key: str) -> list[dict]:
+    rows = [{**{k: m.get(k, "") for k in labels}, value_key: v} for m, v in result if math.isfinite(v)]
+    return sorted(rows, key=lambda r: (-r[value_key], *(r[k] for k in labels)))
+
+
+def _scalar(result) -> float | None:
+    return result[0][1] if result else None
+
+
+def _by(result, label: str) -> dict[str, float]:
+    return {m.get(label, ""): v for m, v in result}
+
+
+def _ratio(a: float | None, b: float | None) -> float | None:
+    return a / b if a is not None and b else None
+
+
+def build_report(prom: Prometheus, win: Window, roi_overrides: dict[str, float | None] | None = None) -> dict:
+    def run(name: str):
+        return prom.query(render(name, f"{win.seconds}s", f"{win.mtd_seconds}s"), win.end)
+
+    r = {name: run(name) for name in QUERIES}
+    months = win.seconds / MONTH_SECONDS
+
+    spend_metered = sum(v for _, v in r["spend_by_team"])
+    prices = _by(r["seat_price_by_agent"], "agent")
+    seats = _by(r["seats_paid_by_agent"], "agent")
+    copilot_seats = _by(r["copilot_seats_by_state"], "state")
+    if "total" in copilot_seats:
+        seats["copilot"] = copilot_seats["total"]
+    seat_rows = [
+        {
+            "agent": agent,
+            "seats": seats[agent],
+            "price_monthly_usd": prices.get(agent),
+            "cost_usd": seats[agent] * prices[agent] * months if agent in prices else None,
+        }
+        for agent in sorted(seats)
+    ]
+    seat_spend = sum(row["cost_usd"] or 0.0 for row in seat_rows)
+    by_agent = [{"agent": "claude-code", "kind": "metered", "usd": spend_metered}]
+    by_agent += [
+        {"agent": row["agent"], "kind": "seats", "usd": row["cost_usd"]} for row in seat_rows if row["cost_usd"]
+    ]
+    ai_spend = spend_metered + seat_spend
+
+    commits = _by(r["commits_by_agent"], "agent")
+    total_commits = sum(commits.values()) if commits else None
+    assisted = sum(v for agent, v in commits.items() if agent != "none") if commits else None
+
+    generations = _scalar(r["copilot_generations_daily"])
+    acceptances = _scalar(r["copilot_acceptances_daily"])
+
+    budgets = _by(r["budget_by_team"], "team_id")
+    spend_mtd = _by(r["spend_mtd_by_team"], "team_id")
+    budget_rows = []
+    for team in sorted(budgets):
+        used = _ratio(spend_mtd.get(team, 0.0), budgets[team])
+        status = "over" if used is not None and used > 1 else "warning" if (used or 0) >= BUDGET_WARNING_SHARE else "ok"
+        budget_rows.append(
+            {
+                "team_id": team,
+                "budget_monthly_usd": budgets[team],
+                "spend_mtd_usd": spend_mtd.get(team, 0.0),
+                "used_share": used,
+                "status": status,
+            }
+        )
+
+    assumptions = {}
+    for key, default in ROI_DEFAULTS.items():
+        flag = (roi_overrides or {}).get(key)
+        gauge = _scalar(r[f"roi_{key}"])
+        value, source = (
+            (flag, "flag") if flag is not None else (gauge, "exporter") if gauge is not None else (default, "default")
+        )
+        assumptions[key] = {"value": value, "source": source}
+    lines = _by(r["lines_by_type"], "type")
+    accepted_lines = lines.get("added", 0.0)
+    hours_saved = (
+        accepted_lines * assumptions["minutes_saved_per_accepted_line"]["value"]
+        + (assisted or 0.0) * assumptions["minutes_saved_per_assisted_commit"]["value"]
+    ) / 60
+    value_usd = hours_saved * assumptions["hourly_rate_usd"]["value"]
+
+    return {
+        "prometheus": prom.url,
+        "range": win.name,
+        "window": {
+            "start": datetime.fromtimestamp(win.start, UTC).isoformat(),
+            "end": datetime.fromtimestamp(win.end, UTC).isoformat(),
+            "seconds": win.seconds,
+        },
+        "spend": {
+            "metered_usd": spend_metered,
+            "seats_usd": seat_spend,
+            "total_usd": ai_spend,
+            "by_model": _rows(r["spend_by_model"], ("model",), "usd"),
+            "by_developer": _rows(r["spend_by_developer"], ("developer_id", "team_id"), "usd"),
+            "by_team": _rows(r["spend_by_team"], ("team_id",), "usd"),
+            "by_agent": sorted(by_agent, key=lambda row: -row["usd"]),
+        },
+        "tokens": {
+            "claude-code": _by(r["tokens_by_type"], "type"),
+            "gemini-cli": _by(r["gemini_tokens_by_type"], "type"),
+        },
+        "usage": {
+            "sessions": _scalar(r["sessions"]),
+            "active_developers": _scalar(r["active_developers"]),
+            "active_hours_by_type": {k: v / 3600 for k, v in _by(r["active_seconds_by_type"], "type").items()},
+            "lines_by_type": lines,
+        },
+        "commits": {
+            "by_agent": commits,
+            "total": total_commits,
+            "assisted": assisted,
+            "assisted_share": _ratio(assisted, total_commits),
+            "cost_per_assisted_commit_usd": _ratio(ai_spend, assisted),
+        },
+        "copilot": {
+            "daily_code_generation_activities": generations,
+            "daily_code_acceptance_activities": acceptances,
+            "acceptance_rate": _ratio(acceptances, generations),
+            "seats": copilot_seats,
+            "seat_utilisation": _ratio(copilot_seats.get("active_this_cycle"), copilot_seats.get("total")),
+        },
+        "seats": seat_rows,
+        "budgets": budget_rows,
+        "roi": {
+            "assumptions": assumptions,
+            "accepted_lines": accepted_lines,
+            "assisted_commits": assisted or 0.0,
+            "hours_saved": hours_saved,
+            "value_usd": value_usd,
+            "spend_usd": ai_spend,
+            "return_per_dollar": _ratio(value_usd, ai_spend),
+        },
+    }

@@ -1,0 +1,23 @@
+"""Where the one-machine stack (`up`, `demo`, `backfill`) keeps its data."""
+
+from pathlib import Path
+
+import platformdirs
+
+APP = "agent-analytics"
+
+
+def default_data_dir() -> Path:
+    return Path(platformdirs.user_data_dir(APP))
+
+
+def prometheus_tsdb(data_dir: Path) -> Path:
+    """The Prometheus TSDB of the stack under `data_dir` (what `up` passes as --storage.tsdb.path)."""
+    return data_dir / "prometheus"
+
+
+def resolve_tsdb(data_dir: Path | None, prometheus_data: Path | None) -> Path:
+    """`--prometheus-data` names the TSDB itself; `--data-dir` the stack's folder (default: user data dir)."""
+    if prometheus_data is not None:
+        return prometheus_data.expanduser()
+    return prometheus_tsdb((data_dir or default_data_dir()).expanduser())
