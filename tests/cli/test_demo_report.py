@@ -1,0 +1,142 @@
+"""demo writes a month into a real Prometheus; report reads back exactly the generator's ground truth."""
+
+import json
+import subprocess
+import sys
+from datetime import UTC, datetime
+
+import pytest
+
+from agent_analytics.cli.demo_data import ROI, generate
+from tests.support.net import free_port
+from tests.support.prometheus import Prometheus
+
+pytestmark = pytest.mark.prometheus
+
+END = int(datetime(2026, 11, 18, 15, 0, tzinfo=UTC).timestamp())  # mid-month, on the hour
+DEVELOPERS, DAYS, SEED = 7, 30, 7
+DAY = 86400
+
+
+def cli(*args: str, check: bool = True) -> subprocess.CompletedProcess:
+    result = subprocess.run([sys.executable, "-m", "agent_analytics.cli", *args], capture_output=True, text=True)
+    if check:
+        assert result.returncode == 0, result.stderr
+    return result
+
+
+def report(prom: Prometheus, range_: str, *extra: str) -> dict:
+    return json.loads(
+        cli("report", "--prometheus", prom.url, "--range", range_, "--at", str(END), "--json", *extra).stdout
+    )
+
+
+@pytest.fixture(scope="module")
+def history():
+    return generate(DEVELOPERS, DAYS, seed=SEED, end=END)
+
+
+@pytest.fixture(scope="module")
+def prom(tmp_path_factory):
+    tsdb = tmp_path_factory.mktemp("tsdb")
+    args = ["demo", "--developers", str(DEVELOPERS), "--days", str(DAYS), "--seed", str(SEED), "--end", str(END)]
+    out = cli(*args, "--prometheus-data", str(tsdb))
+    assert "12 developers" not in out.stdout and f"{DEVELOPERS} developers" in out.stdout
+    # The same history written twice must not count twice.
+    cli(*args, "--prometheus-data", str(tsdb))
+    with Prometheus(data_dir=tsdb, extra_args=["--storage.tsdb.retention.time=400d"]) as p:
+        yield p
+
+
+def rows(items, key, value="usd"):
+    return {tuple(r[k] for k in key): r[value] for r in items}
+
+
+def test_report_30d_equals_the_generated_month(prom, history):
+    data = report(prom, "30d")
+    start = END - 30 * DAY
+    assert history.start == start  # the whole month is inside the report's window
+    cost = "claude_code_cost_usage_USD_total"
+
+    assert rows(data["spend"]["by_model"], ("model",)) == pytest.approx(history.total(cost, start, END, ("model",)))
+    assert rows(data["spend"]["by_team"], ("team_id",)) == pytest.approx(history.total(cost, start, END, ("team_id",)))
+    by_dev = history.total(cost, start, END, ("developer_id", "team_id"))
+    assert rows(data["spend"]["by_developer"], ("developer_id", "team_id")) == pytest.approx(by_dev)
+    assert len(by_dev) == DEVELOPERS
+
+    tokens = history.total("claude_code_token_usage_tokens_total", start, END, ("type",))
+    assert data["tokens"]["claude-code"] == {k[0]: v for k, v in tokens.items()}
+    assert data["tokens"]["gemini-cli"] == {}
+    assert data["usage"]["sessions"] == history.total("claude_code_session_count_total", start, END)[()]
+    active = history.total("claude_code_active_time_seconds_total", start, END, ("type",))
+    assert data["usage"]["active_hours_by_type"] == pytest.approx({k[0]: v / 3600 for k, v in active.items()})
+    assert data["usage"]["active_developers"] == DEVELOPERS
+
+    commits = {k[0]: v for k, v in history.total("agent_analytics_git_commits_total", start, END, ("agent",)).items()}
+    assert data["commits"]["by_agent"] == commits
+    assisted = sum(v for agent, v in commits.items() if agent != "none")
+    assert data["commits"]["assisted"] == assisted
+    assert data["commits"]["assisted_share"] == pytest.approx(assisted / sum(commits.values()))
+    assert 0 < assisted < sum(commits.values())
+
+    # Seats are prorated over the window: price * seats * (30 days / average month).
+    seats = data["seats"]
+    assert {r["agent"] for r in seats} == {"copilot", "cursor"}
+    seat_usd = sum(r["price_monthly_usd"] * r["seats"] * 30 / (365.25 / 12) for r in seats)
+    metered = sum(history.total(cost, start, END).values())
+    assert data["spend"]["metered_usd"] == pytest.approx(metered)
+    assert data["spend"]["total_usd"] == pytest.approx(metered + seat_usd)
+    assert data["commits"]["cost_per_assisted_commit_usd"] == pytest.approx((metered + seat_usd) / assisted)
+
+    accepted = history.gauge_samples("agent_analytics_copilot_code_acceptance_activities", start, END)
+    generated = history.gauge_samples("agent_analytics_copilot_code_generation_activities", start, END)
+    assert data["copilot"]["acceptance_rate"] == pytest.approx(sum(accepted) / sum(generated))
+    assert 0.2 < data["copilot"]["acceptance_rate"] < 0.4
+    util = data["copilot"]["seat_utilisation"]
+    assert util == pytest.approx(data["copilot"]["seats"]["active_this_cycle"] / data["copilot"]["seats"]["total"])
+
+    lines = history.total("claude_code_lines_of_code_count_total", start, END, ("type",))[("added",)]
+    roi = data["roi"]
+    assert {k: v["value"] for k, v in roi["assumptions"].items()} == ROI
+    assert {v["source"] for v in roi["assumptions"].values()} == {"exporter"}
+    hours = (lines * ROI["minutes_saved_per_accepted_line"] + assisted * ROI["minutes_saved_per_assisted_commit"]) / 60
+    assert roi["hours_saved"] == pytest.approx(hours)
+    assert roi["value_usd"] == pytest.approx(hours * ROI["hourly_rate_usd"])
+
+
+def test_month_to_date_budgets_and_a_shorter_window(prom, history):
+    month_start = int(datetime(2026, 11, 1, tzinfo=UTC).timestamp())
+    data = report(prom, "mtd")
+    assert data["window"]["seconds"] == END - month_start
+    mtd = history.total("claude_code_cost_usage_USD_total", month_start, END, ("team_id",))
+    budgets = {b["team_id"]: b for b in data["budgets"]}
+    assert set(budgets) == {k[0] for k in mtd}
+    for (team,), spent in mtd.items():
+        b = budgets[team]
+        assert b["spend_mtd_usd"] == pytest.approx(spent)
+        assert b["used_share"] == pytest.approx(spent / b["budget_monthly_usd"])
+        assert b["status"] == (
+            "over" if spent > b["budget_monthly_usd"] else "warning" if spent >= 0.8 * b["budget_monthly_usd"] else "ok"
+        )
+
+    week = report(prom, "7d", "--hourly-rate", "120")
+    week_spend = history.total("claude_code_cost_usage_USD_total", END - 7 * DAY, END)[()]
+    assert week["spend"]["metered_usd"] == pytest.approx(week_spend)
+    assert 0 < week_spend < sum(history.total("claude_code_cost_usage_USD_total", history.start, END).values())
+    assert week["roi"]["assumptions"]["hourly_rate_usd"] == {"value": 120.0, "source": "flag"}
+
+
+def test_tables_show_the_same_figures(prom):
+    data = report(prom, "30d")
+    text = cli("report", "--prometheus", prom.url, "--range", "30d", "--at", str(END)).stdout
+    top = data["spend"]["by_developer"][0]
+    assert top["developer_id"] in text and f"${top['usd']:,.2f}" in text
+    assert f"${data['spend']['total_usd']:,.2f}" in text
+    assert "Assumptions: hourly rate usd = 95 (exporter)" in text
+
+
+def test_unreachable_prometheus_is_one_line_and_fails():
+    result = cli("report", "--prometheus", f"http://127.0.0.1:{free_port()}", "--json", check=False)
+    assert result.returncode == 1
+    assert result.stdout == ""
+    assert result.stderr.count("\n") == 1 and "cannot reach Prometheus" in result.stderr
