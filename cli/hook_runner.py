@@ -33,6 +33,7 @@ BATCH = 200
 HOOK_TIMEOUT = 1.0  # seconds, per request from the background sender
 FLUSH_TIMEOUT = 10.0  # seconds, per request from `hook flush`
 DISABLE_VARIABLE = "AGENT_ANALYTICS_HOOK"  # "off" skips the hook entirely
+LOG_LIMIT = 64 * 1024
 
 # Agent evidence: only these variables leave the workstation, never the whole environment.
 AGENT_VARIABLES = frozenset(
@@ -205,7 +206,7 @@ def pending(folder: Path | None = None) -> list[Path]:
     return sorted(folder.glob("*.json")) if folder.is_dir() else []
 
 
-def flush(wait: float = 0.0, timeout: float = HOOK_TIMEOUT) -> FlushResult:
+def flush(wait: float = 0.0, timeout: float = HOOK_TIMEOUT, origin: str = "flush") -> FlushResult:
     """Send the spool. Waits up to `wait` seconds when another flush is running (0: give up)."""
     result = FlushResult()
     folder = spool_dir()
@@ -215,6 +216,7 @@ def flush(wait: float = 0.0, timeout: float = HOOK_TIMEOUT) -> FlushResult:
     except Exception as e:  # no config yet: keep everything for later
         result.error = str(e)
         result.remaining = len(pending(folder))
+        _record_outcome(result, origin)
         return result
     with open(folder / ".lock", "a") as lock:
         while True:
@@ -237,7 +239,7 @@ def flush(wait: float = 0.0, timeout: float = HOOK_TIMEOUT) -> FlushResult:
             if result.error or not pending(folder):
                 break
     result.remaining = len(pending(folder))
-    _record_outcome(result)
+    _record_outcome(result, origin)
     return result
 
 
@@ -253,16 +255,35 @@ def _lock(lock, wait: float) -> bool:
             time.sleep(0.05)
 
 
-def last_error_path() -> Path:
-    return state_dir() / "last-flush-error"
+def log_path() -> Path:
+    """One line per send attempt: when, who (hook or flush), and what came of it."""
+    return state_dir() / "hook.log"
 
 
-def _record_outcome(result: FlushResult) -> None:
+def last_outcome() -> str:
+    try:
+        lines = log_path().read_text().splitlines()
+    except OSError:
+        return ""
+    return lines[-1] if lines else ""
+
+
+def _record_outcome(result: FlushResult, origin: str) -> None:
+    if result.busy:
+        outcome = "another send was running"
+    elif result.error:
+        outcome = f"error: {result.error}"
+    else:
+        outcome = f"sent {result.accepted}, duplicates {result.duplicates}, rejected {result.rejected}"
+    line = f"{time.strftime('%Y-%m-%dT%H:%M:%SZ', time.gmtime())} {origin}: {outcome}; {result.remaining} spooled\n"
     with contextlib.suppress(OSError):
-        if result.error:
-            last_error_path().write_text(f"{time.strftime('%Y-%m-%dT%H:%M:%SZ', time.gmtime())} {result.error}\n")
-        elif not result.busy:
-            last_error_path().unlink(missing_ok=True)
+        path = log_path()
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with open(path, "a") as f:
+            f.write(line)
+        if path.stat().st_size > LOG_LIMIT:  # keep the newest half
+            text = path.read_text()
+            path.write_text(text[len(text) // 2 :].split("\n", 1)[-1])
 
 
 # --- the hook ----------------------------------------------------------------------------------
@@ -283,7 +304,7 @@ def _flush_in_background() -> None:
         devnull = os.open(os.devnull, os.O_RDWR)
         for fd in (0, 1, 2):
             os.dup2(devnull, fd)
-        flush(wait=0.0, timeout=HOOK_TIMEOUT)
+        flush(wait=0.0, timeout=HOOK_TIMEOUT, origin="hook")
     finally:
         os._exit(0)
 

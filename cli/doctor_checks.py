@@ -1,0 +1,226 @@
+"""The checks behind `agent-analytics doctor`: each says what it found and, when wrong, what to do."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+
+from agent_analytics.cli import hook_install, hook_runner, workstation
+from agent_analytics.cli.agent_settings import WRITERS, SettingsError
+
+OK, WARN, FAIL = "ok", "warn", "fail"
+TIMEOUT = 3.0
+
+
+@dataclass
+class Check:
+    name: str
+    status: str
+    detail: str
+    fix: str = ""
+
+    def as_dict(self) -> dict:
+        return {"name": self.name, "status": self.status, "detail": self.detail, "fix": self.fix}
+
+
+@dataclass
+class Targets:
+    endpoint: str
+    exporter_url: str
+    prometheus_url: str
+    loki_url: str
+
+
+def default_targets(ws: workstation.Workstation) -> Targets:
+    return Targets(
+        endpoint=ws.endpoint,
+        exporter_url=ws.exporter_url,
+        prometheus_url=workstation.url_with_port(ws.endpoint, workstation.PROMETHEUS_PORT),
+        loki_url=workstation.url_with_port(ws.endpoint, workstation.LOKI_PORT),
+    )
+
+
+def _auth(ws: workstation.Workstation) -> dict[str, str]:
+    return {"Authorization": f"Bearer {ws.api_key}"} if ws.api_key else {}
+
+
+def _unreachable(name: str, url: str, error: Exception, fix: str) -> Check:
+    reason = "connection refused" if isinstance(error, httpx.ConnectError) else type(error).__name__
+    return Check(name, FAIL, f"{url} unreachable ({reason})", fix)
+
+
+def check_config(ws: workstation.Workstation | None, error: str) -> Check:
+    path = workstation.config_path()
+    if ws is None:
+        return Check("config", FAIL, error, "run `agent-analytics init`")
+    mode = path.stat().st_mode & 0o777
+    if ws.api_key and mode & 0o077:
+        return Check("config", FAIL, f"{path} holds an API key but is mode {mode:o}", f"chmod 600 {path}")
+    who = ws.developer_id or "no developer id"
+    return Check("config", OK, f"{path} (developer {who}, team {ws.team_id or '-'}, agents {','.join(ws.agents)})")
+
+
+def check_collector(ws: workstation.Workstation, endpoint: str) -> Check:
+    # An empty OTLP export request is valid: a receiver answers 200, and 401 when the key is wrong.
+    url = f"{endpoint}/v1/metrics"
+    fix = "start the collector (`agent-analytics up`, or `docker compose up -d` on the server) or fix --endpoint"
+    try:
+        r = httpx.post(
+            url, content=b"", headers={"Content-Type": "application/x-protobuf", **_auth(ws)}, timeout=TIMEOUT
+        )
+    except httpx.HTTPError as e:
+        return _unreachable("collector", endpoint, e, fix)
+    if r.status_code in (401, 403):
+        return Check(
+            "collector",
+            FAIL,
+            f"{url} refused the API key ({r.status_code})",
+            "run `agent-analytics init --api-key ...`",
+        )
+    if r.status_code >= 300:
+        return Check("collector", FAIL, f"{url} answered {r.status_code}: not an OTLP/HTTP receiver", fix)
+    return Check("collector", OK, f"{endpoint} accepts OTLP/HTTP")
+
+
+def check_exporter(ws: workstation.Workstation, exporter_url: str) -> Check:
+    fix = "start the exporter (`agent-analytics up`, or `docker compose up -d` on the server) or fix --exporter-url"
+    try:
+        health = httpx.get(f"{exporter_url}/healthz", timeout=TIMEOUT)
+        ingest = httpx.post(
+            f"{exporter_url}{hook_runner.INGEST_PATH}", json={"commits": []}, headers=_auth(ws), timeout=TIMEOUT
+        )
+    except httpx.HTTPError as e:
+        return _unreachable("exporter", exporter_url, e, fix)
+    if health.status_code != 200:
+        return Check("exporter", FAIL, f"{exporter_url}/healthz answered {health.status_code}", fix)
+    if ingest.status_code in (401, 403):
+        return Check(
+            "exporter",
+            FAIL,
+            f"{exporter_url} refused the API key for commits",
+            "run `agent-analytics init --api-key ...`",
+        )
+    if ingest.status_code != 200:
+        return Check("exporter", FAIL, f"{exporter_url}{hook_runner.INGEST_PATH} answered {ingest.status_code}", fix)
+    return Check("exporter", OK, f"{exporter_url} healthy, accepts commits")
+
+
+def check_ready(name: str, url: str, path: str, status_if_down: str, fix: str) -> Check:
+    try:
+        r = httpx.get(f"{url}{path}", timeout=TIMEOUT)
+    except httpx.HTTPError as e:
+        check = _unreachable(name, url, e, fix)
+        check.status = status_if_down
+        return check
+    if r.status_code != 200:
+        return Check(name, status_if_down, f"{url}{path} answered {r.status_code}", fix)
+    return Check(name, OK, f"{url} ready")
+
+
+def check_prometheus_targets(prometheus_url: str) -> Check:
+    try:
+        active = httpx.get(f"{prometheus_url}/api/v1/targets", timeout=TIMEOUT).json()["data"]["activeTargets"]
+    except (httpx.HTTPError, ValueError, KeyError, TypeError) as e:
+        return Check(
+            "prometheus targets",
+            FAIL,
+            f"cannot list targets of {prometheus_url} ({type(e).__name__})",
+            "start Prometheus first",
+        )
+    if not active:
+        return Check(
+            "prometheus targets", FAIL, "Prometheus scrapes nothing", "add the collector and exporter to scrape_configs"
+        )
+    down = [t for t in active if t.get("health") != "up"]
+    if down:
+        names = "; ".join(
+            f"{t['labels'].get('job')} {t['scrapeUrl']} ({t.get('health')}: {t.get('lastError') or 'not scraped yet'})"
+            for t in down
+        )
+        return Check(
+            "prometheus targets",
+            FAIL,
+            f"{len(down)} of {len(active)} down: {names}",
+            "start what is down, or fix its address in the Prometheus config",
+        )
+    jobs = sorted({t["labels"].get("job", "?") for t in active})
+    return Check("prometheus targets", OK, f"{len(active)} up ({', '.join(jobs)})")
+
+
+def check_hook(cwd: Path) -> Check:
+    fix = "run `agent-analytics hook install` (or `--repo PATH` for one repository)"
+    script = hook_install.installed_hook(cwd) or hook_install.installed_hook()
+    if script is None:
+        return Check(
+            "git hook", FAIL, "no agent-analytics post-commit hook in the global hooks or this repository", fix
+        )
+    python = hook_install.hook_python(script)
+    if not python or not os.access(python, os.X_OK):
+        return Check(
+            "git hook",
+            FAIL,
+            f"{script} runs {python or '?'}, which no longer exists",
+            "run `agent-analytics hook install` again",
+        )
+    return Check("git hook", OK, str(script))
+
+
+def check_spool() -> Check:
+    waiting = len(hook_runner.pending())
+    if not waiting:
+        return Check("commit spool", OK, "empty: every commit reached the exporter")
+    reason = hook_runner.last_outcome() or "not sent yet"
+    return Check(
+        "commit spool",
+        WARN,
+        f"{waiting} commit(s) waiting ({reason})",
+        "fix the exporter check above, then `agent-analytics hook flush`",
+    )
+
+
+def check_agent(ws: workstation.Workstation, agent: str, home: Path) -> Check:
+    writer = WRITERS.get(agent)
+    if writer is None:
+        return Check(
+            agent, FAIL, "unknown agent in the config", f"run `agent-analytics init --agents {','.join(WRITERS)}`"
+        )
+    path = writer.path(home)
+    fix = "run `agent-analytics init` again"
+    if not path.exists():
+        return Check(agent, FAIL, f"{path} does not exist", fix)
+    try:
+        found = writer.problems(ws, home)
+    except SettingsError as e:
+        return Check(agent, FAIL, str(e), f"fix {path}, then run `agent-analytics init` again")
+    if found:
+        return Check(agent, FAIL, f"{path}: " + "; ".join(found), fix)
+    return Check(agent, OK, f"{path} sends telemetry to {ws.endpoint}")
+
+
+def run(targets: Targets | None, home: Path, cwd: Path) -> Iterator[Check]:
+    try:
+        ws, error = workstation.load(), ""
+    except workstation.ConfigError as e:
+        ws, error = None, str(e)
+    yield check_config(ws, error)
+    used = ws or workstation.Workstation()
+    targets = targets or default_targets(used)
+    yield check_collector(used, targets.endpoint)
+    yield check_exporter(used, targets.exporter_url)
+    prometheus = check_ready(
+        "prometheus", targets.prometheus_url, "/-/ready", FAIL, "start Prometheus or pass --prometheus-url"
+    )
+    yield prometheus
+    if prometheus.status == OK:
+        yield check_prometheus_targets(targets.prometheus_url)
+    # Loki only holds events (prompts, tool calls, API errors): metrics work without it.
+    yield check_ready("loki", targets.loki_url, "/ready", WARN, "start Loki for events, or pass --loki-url")
+    yield check_hook(cwd)
+    yield check_spool()
+    if ws is not None:
+        for agent in ws.agents:
+            yield check_agent(ws, agent, home)

@@ -1,0 +1,199 @@
+"""The post-commit hook end to end: real `git commit`s, the real exporter, a server that dies."""
+
+from __future__ import annotations
+
+import json
+from contextlib import contextmanager
+from pathlib import Path
+
+import pytest
+
+from agent_analytics.cli import hook_runner
+from agent_analytics.exporter.config import parse_config
+from agent_analytics.exporter.service import ExporterService
+from tests.support.ingest_server import IngestServer
+from tests.support.net import free_port, wait_until
+from tests.support.workstation import cli, commit, isolated_home, make_repo, series_value
+
+SESSION = {
+    "CLAUDECODE": "1",
+    "CLAUDE_CODE_SESSION_ID": "0c4f1a9e-5b7d-4e21-9a43-1f2e3d4c5b6a",
+    "AI_AGENT": "claude-code_2.1.197_agent",
+}
+CO_AUTHOR = "Co-Authored-By: Claude <noreply@anthropic.com>"
+REPO = "github.com/acme/api"
+DEVELOPER = "ada.lovelace@example.com"
+
+
+@pytest.fixture
+def home(tmp_path, monkeypatch) -> Path:
+    return isolated_home(tmp_path, monkeypatch)
+
+
+@contextmanager
+def exporter(data_dir: Path, port: int = 0, tokens: tuple[str, ...] = ()):
+    service = ExporterService(
+        parse_config({"auth_tokens": list(tokens)} if tokens else {}),
+        port=port,
+        data_dir=data_dir,
+        scan=False,
+        poll=False,
+    )
+    service.start()
+    try:
+        yield f"http://127.0.0.1:{service.port}"
+    finally:
+        service.stop()
+
+
+def init(exporter_url: str, *extra: str) -> None:
+    # The collector endpoint is not used by the hook: a dead port is fine here.
+    result = cli(
+        "init", "--yes", "--endpoint", f"http://127.0.0.1:{free_port()}", "--exporter-url", exporter_url, *extra
+    )
+    assert result.exit_code == 0, result.output
+
+
+def commits(url: str, **labels: str) -> float:
+    return series_value(f"{url}/metrics", "agent_analytics_git_commits_total", **labels)
+
+
+def attempts() -> list[str]:
+    path = hook_runner.log_path()
+    return path.read_text().splitlines() if path.exists() else []
+
+
+def spooled() -> list[str]:
+    return [p.name for p in hook_runner.pending()]
+
+
+def test_commit_made_in_a_claude_code_session_reaches_the_exporter_with_its_evidence(home, tmp_path):
+    repo = make_repo(tmp_path / "api", origin="git@github.com:acme/api.git")
+    with exporter(tmp_path / "exporter") as url:
+        init(url)
+        sha, out = commit(
+            repo,
+            {"app.py": "a\nb\nc\n", "README.md": "x\ny\n"},
+            f"Add app\n\n{CO_AUTHOR}",
+            env={**SESSION, "ANTHROPIC_API_KEY": "sk-must-not-leave"},
+        )
+        assert out.stdout == "" and out.stderr == ""  # the hook prints nothing
+        wait_until(lambda: commits(url) == 1, timeout=20, what="the commit at the exporter")
+        by_session = {"repo": REPO, "developer_id": DEVELOPER, "agent": "claude-code", "evidence": "session"}
+        assert commits(url, **by_session) == 1
+        assert series_value(f"{url}/metrics", "agent_analytics_git_lines_added_total", **by_session) == 5
+        assert series_value(f"{url}/metrics", "agent_analytics_git_files_changed_total", **by_session) == 2
+
+        # The developer's own commit, outside any agent: counted, attributed to no agent.
+        commit(repo, {"app.py": "a\nB\nc\n"}, "Fix b")
+        wait_until(lambda: commits(url) == 2, timeout=20, what="the second commit at the exporter")
+        human = {"repo": REPO, "agent": "none", "evidence": "none"}
+        assert commits(url, **human) == 1
+        assert series_value(f"{url}/metrics", "agent_analytics_git_lines_deleted_total", **human) == 1
+        wait_until(lambda: spooled() == [], timeout=10, what="an empty spool")
+    assert len(sha) == 40
+
+
+def test_the_hook_posts_the_documented_record_and_only_allow_listed_variables(home, tmp_path):
+    repo = make_repo(tmp_path / "api", origin="https://github.com/acme/api.git")
+    with IngestServer(token="t0ken") as server:
+        init(server.url, "--api-key", "t0ken")
+        sha, _ = commit(
+            repo,
+            {"a.txt": "1\n2\n3\n4\n"},
+            f"Four lines\n\n{CO_AUTHOR}\nAssisted-by: Claude",
+            env={**SESSION, "OPENAI_API_KEY": "sk-x", "AIDER_OPENAI_API_KEY": "sk-y", "CODEX_SANDBOX": "seatbelt"},
+        )
+        wait_until(lambda: (REPO, sha) in server.commits, timeout=20, what="the commit at the ingest server")
+        record = server.commits[(REPO, sha)]
+    assert {k: v for k, v in record.items() if k not in ("authored_at", "committed_at")} == {
+        "repo": REPO,
+        "sha": sha,
+        "author_name": "Ada Lovelace",
+        "author_email": "Ada.Lovelace@Example.com",
+        "lines_added": 4,
+        "lines_deleted": 0,
+        "files_changed": 1,
+        "trailers": [CO_AUTHOR, "Assisted-by: Claude"],
+        "author_is_bot": False,
+        "agent_env": {**SESSION, "CODEX_SANDBOX": "seatbelt"},
+    }
+    assert isinstance(record["committed_at"], int) and record["committed_at"] == record["authored_at"]
+
+
+def test_dead_exporter_spools_commits_and_flush_delivers_each_exactly_once(home, tmp_path):
+    port = free_port()
+    url = f"http://127.0.0.1:{port}"
+    init(url)
+    repo = make_repo(tmp_path / "api", origin="git@github.com:acme/api.git")
+    shas = []
+    for i in range(3):
+        sha, out = commit(repo, {f"f{i}.py": "x\n" * (i + 1)}, f"change {i}", env=SESSION)
+        assert out.stdout == "" and out.stderr == ""  # the commit succeeded silently
+        shas.append(sha)
+    assert sorted(name.split("-")[0] for name in spooled()) == sorted(shas)
+    # Each hook's background sender tried, failed, and left the commits where they were.
+    wait_until(lambda: len(attempts()) == 3, timeout=20, what="three background send attempts")
+    assert all("hook: error: exporter at" in line or "another send was running" in line for line in attempts())
+    assert len(spooled()) == 3
+    kept = {name: (hook_runner.spool_dir() / name).read_text() for name in spooled()}
+
+    with exporter(tmp_path / "exporter", port=port):
+        result = cli("hook", "flush", "--json")
+        assert result.exit_code == 0, result.output
+        assert json.loads(result.stdout) == {"accepted": 3, "duplicates": 0, "rejected": 0, "remaining": 0, "error": ""}
+        assert spooled() == []
+        assert commits(url, repo=REPO, agent="claude-code", evidence="session") == 3
+        assert series_value(f"{url}/metrics", "agent_analytics_git_lines_added_total") == 1 + 2 + 3
+
+        # Sent but not deleted (say, killed in between): sending again doubles nothing.
+        name, text = next(iter(kept.items()))
+        (hook_runner.spool_dir() / name).write_text(text)
+        again = json.loads(cli("hook", "flush", "--json").stdout)
+        assert (again["accepted"], again["duplicates"], again["remaining"]) == (0, 1, 0)
+        assert commits(url) == 3
+        assert series_value(f"{url}/metrics", "agent_analytics_ingest_commits_total", result="duplicate") == 1
+
+        # With the exporter up, the next commit's hook also delivers right away.
+        commit(repo, {"f3.py": "y\n"}, "change 3", env=SESSION)
+        wait_until(lambda: commits(url) == 4, timeout=20, what="the fourth commit")
+    assert "flush: sent 3, duplicates 0" in "\n".join(attempts())
+
+
+def test_refused_key_keeps_commits_until_the_right_key_is_configured(home, tmp_path):
+    repo = make_repo(tmp_path / "api")
+    with exporter(tmp_path / "exporter", tokens=("right-key",)) as url:
+        init(url, "--api-key", "wrong-key")
+        commit(repo, {"a.py": "1\n"}, "one")
+        wait_until(lambda: len(attempts()) == 1, timeout=20, what="a refused background send")
+        assert "401" in attempts()[0]
+        flushed = cli("hook", "flush")
+        assert flushed.exit_code == 1
+        assert "401" in flushed.stderr and "stay spooled" in flushed.stderr
+        assert len(spooled()) == 1
+
+        init(url, "--api-key", "right-key")
+        flushed = cli("hook", "flush", "--json")
+        assert flushed.exit_code == 0, flushed.output
+        assert json.loads(flushed.stdout)["accepted"] == 1
+        assert commits(url, repo="api") == 1
+
+
+def test_an_invalid_spool_file_is_set_aside_and_the_rest_delivered(home, tmp_path):
+    repo = make_repo(tmp_path / "api")
+    port = free_port()
+    init(f"http://127.0.0.1:{port}")
+    sha, _ = commit(repo, {"a.py": "1\n"}, "one")
+    wait_until(lambda: len(attempts()) == 1, timeout=20, what="the hook's failed send")
+    bad = dict(json.loads(next(iter(hook_runner.pending())).read_text()), sha="not-a-sha")
+    (hook_runner.spool_dir() / "not-a-sha-0.json").write_text(json.dumps(bad))
+    (hook_runner.spool_dir() / "truncated-0.json").write_text('{"repo": "api", "sha')
+    with exporter(tmp_path / "exporter", port=port) as url:
+        result = json.loads(cli("hook", "flush", "--json").stdout)
+        assert (result["accepted"], result["rejected"], result["remaining"]) == (1, 2, 0)
+        assert commits(url, repo="api") == 1
+    assert sorted(p.name for p in (hook_runner.spool_dir() / "rejected").iterdir()) == [
+        "not-a-sha-0.json",
+        "truncated-0.json",
+    ]
+    assert sha

@@ -1,0 +1,80 @@
+"""A developer's workstation for tests: a temporary HOME, real git repositories, the CLI as typed.
+
+`isolated_home` points HOME (and so git's global config, ~/.claude, ~/.codex, ~/.gemini and the
+platform folders) at a temporary folder for the test; `cli(...)` runs `agent-analytics` in the
+test process with typer's runner; `commit(...)` runs a real `git commit`, hooks included.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+from pathlib import Path
+
+import httpx
+import pytest
+from prometheus_client.parser import text_string_to_metric_families
+from typer.testing import CliRunner
+
+from agent_analytics.cli.app import app
+
+AUTHOR_EMAIL = "Ada.Lovelace@Example.com"
+CLEARED = ("XDG_CONFIG_HOME", "XDG_STATE_HOME", "XDG_DATA_HOME", "GIT_DIR", "GIT_WORK_TREE", "GIT_INDEX_FILE")
+AGENT_VARIABLES = ("CLAUDECODE", "CLAUDE_CODE_SESSION_ID", "CLAUDE_CODE_ENTRYPOINT", "AI_AGENT", "GEMINI_CLI")
+
+
+def isolated_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    home = tmp_path / "home"
+    home.mkdir()
+    monkeypatch.setenv("HOME", str(home))
+    monkeypatch.setenv("GIT_CONFIG_NOSYSTEM", "1")
+    for name in CLEARED + AGENT_VARIABLES:
+        monkeypatch.delenv(name, raising=False)
+    for name in list(os.environ):
+        if name.startswith(("CODEX_", "AIDER_", "CURSOR_")):
+            monkeypatch.delenv(name)
+    git(home, "config", "--global", "user.email", AUTHOR_EMAIL)
+    git(home, "config", "--global", "user.name", "Ada Lovelace")
+    return home
+
+
+def git(cwd: Path, *args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess:
+    out = subprocess.run(
+        ["git", *args], cwd=cwd, capture_output=True, text=True, env={**os.environ, **(env or {})}, timeout=60
+    )
+    assert out.returncode == 0, f"git {' '.join(args)}: {out.stderr}"
+    return out
+
+
+def make_repo(path: Path, origin: str | None = None) -> Path:
+    path.mkdir(parents=True)
+    git(path, "init", "-q", "-b", "main")
+    if origin:
+        git(path, "remote", "add", "origin", origin)
+    return path
+
+
+def commit(
+    repo: Path, files: dict[str, str], message: str, env: dict[str, str] | None = None
+) -> tuple[str, subprocess.CompletedProcess]:
+    """Write `files`, `git commit` them; returns the new sha and the commit's own output."""
+    for name, text in files.items():
+        (repo / name).write_text(text)
+    git(repo, "add", *files)
+    out = git(repo, "commit", "-q", "-m", message, env=env)
+    return git(repo, "rev-parse", "HEAD").stdout.strip(), out
+
+
+def cli(*args: str, input: str | None = None):
+    return CliRunner().invoke(app, list(args), input=input, catch_exceptions=False)
+
+
+def series_value(metrics_url: str, name: str, **labels: str) -> float:
+    """The sum of the series `name` matching `labels` in a Prometheus text exposition (0 when none)."""
+    text = httpx.get(metrics_url, timeout=5).text
+    return sum(
+        sample.value
+        for family in text_string_to_metric_families(text)
+        for sample in family.samples
+        if sample.name == name and all(sample.labels.get(k) == v for k, v in labels.items())
+    )
