@@ -1,0 +1,197 @@
+"""`agent-analytics doctor` against real running servers, and against dead ports."""
+
+from __future__ import annotations
+
+import json
+import threading
+from contextlib import ExitStack, contextmanager
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+import pytest
+
+from agent_analytics.collector.config import load_config as collector_config
+from agent_analytics.collector.service import CollectorService
+from agent_analytics.exporter.config import parse_config
+from agent_analytics.exporter.service import ExporterService
+from tests.support.net import free_port
+from tests.support.prometheus import Prometheus
+from tests.support.workstation import cli, isolated_home, make_repo
+
+pytestmark = pytest.mark.prometheus
+KEY = "team-key"
+
+
+@contextmanager
+def loki_ready_endpoint():
+    """Loki cannot run here: a stand-in answering Loki's readiness probe (`GET /ready` -> 200 "ready")."""
+
+    class Ready(BaseHTTPRequestHandler):
+        def log_message(self, *args) -> None:
+            pass
+
+        def do_GET(self) -> None:
+            ok = self.path == "/ready"
+            body = b"ready\n" if ok else b"404 page not found\n"
+            self.send_response(200 if ok else 404)
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Ready)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}"
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+@pytest.fixture
+def home(tmp_path, monkeypatch) -> Path:
+    home = isolated_home(tmp_path, monkeypatch)
+    monkeypatch.chdir(make_repo(tmp_path / "work"))
+    return home
+
+
+@pytest.fixture(scope="module")
+def stack(tmp_path_factory):
+    """A real collector and exporter (both requiring KEY), Prometheus scraping them, Loki's probe."""
+    data = tmp_path_factory.mktemp("stack")
+    with ExitStack() as stack:
+        collector = CollectorService(
+            collector_config(
+                None, grpc_port=0, http_port=0, metrics_port=0, data_dir=data / "collector", auth_tokens=[KEY]
+            )
+        ).start()
+        stack.callback(collector.stop)
+        exporter = ExporterService(
+            parse_config({"auth_tokens": [KEY]}), port=0, data_dir=data / "exporter", scan=False, poll=False
+        ).start()
+        stack.callback(exporter.stop)
+        prometheus = stack.enter_context(
+            Prometheus(
+                targets={
+                    "collector": [f"127.0.0.1:{collector.metrics_port}"],
+                    "exporter": [f"127.0.0.1:{exporter.port}"],
+                }
+            )
+        )
+        prometheus.wait_targets_up()
+        loki = stack.enter_context(loki_ready_endpoint())
+        yield {
+            "endpoint": f"http://127.0.0.1:{collector.http_port}",
+            "exporter": f"http://127.0.0.1:{exporter.port}",
+            "prometheus": prometheus.url,
+            "loki": loki,
+            "collector_metrics": f"127.0.0.1:{collector.metrics_port}",
+        }
+
+
+def init(stack: dict, key: str = KEY, *extra: str) -> None:
+    result = cli(
+        "init", "--yes", "--endpoint", stack["endpoint"], "--exporter-url", stack["exporter"], "--api-key", key, *extra
+    )
+    assert result.exit_code == 0, result.output
+
+
+def doctor(*args: str) -> tuple[int, dict[str, dict]]:
+    result = cli("doctor", "--json", *args)
+    report = json.loads(result.stdout)
+    assert report["ok"] is (result.exit_code == 0)
+    return result.exit_code, {c["name"]: c for c in report["checks"]}
+
+
+def statuses(checks: dict[str, dict]) -> dict[str, str]:
+    return {name: c["status"] for name, c in checks.items()}
+
+
+def test_everything_passes_against_a_running_stack(home, stack):
+    init(stack, KEY, "--agents", "claude-code,gemini-cli,codex")
+    code, checks = doctor("--prometheus-url", stack["prometheus"], "--loki-url", stack["loki"])
+    assert statuses(checks) == {
+        "config": "ok",
+        "collector": "ok",
+        "exporter": "ok",
+        "prometheus": "ok",
+        "prometheus targets": "ok",
+        "loki": "ok",
+        "git hook": "ok",
+        "commit spool": "ok",
+        "claude-code": "ok",
+        "gemini-cli": "ok",
+        "codex": "ok",
+    }, checks
+    assert code == 0
+    assert checks["prometheus targets"]["detail"] == "2 up (collector, exporter)"
+
+    human = cli("doctor", "--prometheus-url", stack["prometheus"], "--loki-url", stack["loki"])
+    assert human.exit_code == 0
+    assert human.stdout.count("✓") == 11 and "✗" not in human.stdout
+    assert human.stdout.rstrip().endswith("All checks passed.")
+
+
+def test_a_wrong_key_and_drifted_agent_settings_fail_with_the_fix(home, stack):
+    init(stack, "stale-key")
+    settings = home / ".claude" / "settings.json"
+    claude = json.loads(settings.read_text())
+    claude["env"]["OTEL_EXPORTER_OTLP_ENDPOINT"] = "http://old-collector:4318"
+    settings.write_text(json.dumps(claude))
+
+    code, checks = doctor("--prometheus-url", stack["prometheus"], "--loki-url", stack["loki"])
+    assert code == 1
+    assert statuses(checks)["prometheus"] == "ok" and statuses(checks)["loki"] == "ok"
+    assert checks["collector"]["status"] == "fail" and "refused the API key (401)" in checks["collector"]["detail"]
+    assert checks["exporter"]["status"] == "fail" and "refused the API key" in checks["exporter"]["detail"]
+    drift = f"OTEL_EXPORTER_OTLP_ENDPOINT is 'http://old-collector:4318', expected '{stack['endpoint']}'"
+    assert checks["claude-code"] == {
+        "name": "claude-code",
+        "status": "fail",
+        "detail": f"{settings}: {drift}",
+        "fix": "run `agent-analytics init` again",
+    }
+
+
+def test_dead_ports_and_a_missing_hook_fail_and_say_what_to_do(home):
+    dead = {name: f"http://127.0.0.1:{free_port()}" for name in ("endpoint", "exporter", "prometheus", "loki")}
+    init(dead, KEY, "--no-hook")
+    code, checks = doctor("--prometheus-url", dead["prometheus"], "--loki-url", dead["loki"])
+    assert code == 1
+    assert statuses(checks) == {
+        "config": "ok",
+        "collector": "fail",
+        "exporter": "fail",
+        "prometheus": "fail",
+        "loki": "warn",  # events only: metrics work without Loki
+        "git hook": "fail",
+        "commit spool": "ok",
+        "claude-code": "ok",
+    }
+    assert checks["collector"]["detail"] == f"{dead['endpoint']} unreachable (connection refused)"
+    assert "agent-analytics up" in checks["collector"]["fix"]
+    assert checks["git hook"]["fix"].startswith("run `agent-analytics hook install`")
+    human = cli("doctor", "--prometheus-url", dead["prometheus"], "--loki-url", dead["loki"])
+    assert human.exit_code == 1 and human.stdout.rstrip().endswith("4 check(s) failed.")
+
+
+def test_a_down_scrape_target_is_named(home, stack):
+    init(stack)
+    dead_target = f"127.0.0.1:{free_port()}"
+    with Prometheus(targets={"collector": [stack["collector_metrics"]], "exporter": [dead_target]}) as prometheus:
+        code, checks = doctor("--prometheus-url", prometheus.url, "--loki-url", stack["loki"])
+        # Wait for the first scrape of the dead target to be recorded.
+        for _ in range(50):
+            if "(down: " in checks["prometheus targets"]["detail"]:
+                break
+            prometheus.scrape_settle(0.2)
+            code, checks = doctor("--prometheus-url", prometheus.url, "--loki-url", stack["loki"])
+    assert code == 1
+    target = checks["prometheus targets"]
+    assert target["status"] == "fail"
+    assert target["detail"].startswith(f"1 of 2 down: exporter http://{dead_target}/metrics (down: ")
+
+
+def test_without_a_config_doctor_says_to_run_init(home):
+    code, checks = doctor()
+    assert code == 1
+    assert checks["config"]["status"] == "fail" and checks["config"]["fix"] == "run `agent-analytics init`"

@@ -1,0 +1,150 @@
+"""Installing the hook next to hooks a developer already has, and taking it away again."""
+
+from __future__ import annotations
+
+import os
+import stat
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from agent_analytics.cli import hook_runner, workstation
+from tests.support.net import free_port, wait_until
+from tests.support.workstation import cli, commit, git, isolated_home, make_repo
+
+# A developer's own post-commit hook: leaves a trace and exits non-zero.
+OWN_HOOK = """#!/bin/sh
+# my team's post-commit hook
+echo "own hook ran in $(basename "$PWD")" >> "$HOME/own-hook.log"
+exit 3
+"""
+
+
+@pytest.fixture
+def home(tmp_path, monkeypatch) -> Path:
+    home = isolated_home(tmp_path, monkeypatch)
+    # Spooled commits are all these tests need from the hook: a dead exporter port.
+    result = cli("init", "--yes", "--no-hook", "--exporter-url", f"http://127.0.0.1:{free_port()}")
+    assert result.exit_code == 0, result.output
+    return home
+
+
+def write_hook(path: Path, text: str, mode: int = 0o750) -> tuple[bytes, int]:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text)
+    path.chmod(mode)
+    return path.read_bytes(), stat.S_IMODE(path.stat().st_mode)
+
+
+def state(path: Path) -> tuple[bytes, int]:
+    return path.read_bytes(), stat.S_IMODE(path.stat().st_mode)
+
+
+def spooled_shas() -> list[str]:
+    return sorted(p.name.split("-")[0] for p in hook_runner.pending())
+
+
+def own_hook_runs(home: Path) -> list[str]:
+    log = home / "own-hook.log"
+    return log.read_text().splitlines() if log.exists() else []
+
+
+def settle() -> None:
+    """Let the hooks' background senders finish (each logs one attempt)."""
+    wait_until(lambda: len(hook_runner.log_path().read_text().splitlines()) >= len(hook_runner.pending()), timeout=20)
+
+
+def test_repo_hook_is_chained_and_uninstall_restores_it_byte_for_byte(home, tmp_path):
+    repo = make_repo(tmp_path / "shop")
+    original = write_hook(repo / ".git" / "hooks" / "post-commit", OWN_HOOK)
+
+    first = cli("hook", "install", "--repo", str(repo))
+    assert first.exit_code == 0, first.output
+    assert "kept and called first" in first.stdout
+    installed = state(repo / ".git" / "hooks" / "post-commit")
+    assert cli("hook", "install", "--repo", str(repo)).stdout.startswith("post-commit hook already installed")
+    assert state(repo / ".git" / "hooks" / "post-commit") == installed
+
+    sha, out = commit(repo, {"a.txt": "1\n"}, "first")
+    assert own_hook_runs(home) == ["own hook ran in shop"]  # the developer's hook still runs
+    assert spooled_shas() == [sha]  # and so does ours
+    # Its exit status stays what the developer's hook returns.
+    hooks = repo / ".git" / "hooks"
+    run = subprocess.run([str(hooks / "post-commit")], cwd=repo, capture_output=True, text=True)
+    assert run.returncode == 3 and run.stdout == "" and run.stderr == ""
+
+    removed = cli("hook", "uninstall", "--repo", str(repo))
+    assert removed.exit_code == 0 and "restored" in removed.stdout
+    assert state(hooks / "post-commit") == original
+    assert sorted(p.name for p in hooks.iterdir() if p.name.startswith("post-commit")) == ["post-commit"]
+    assert cli("hook", "uninstall", "--repo", str(repo)).stdout.startswith("no agent-analytics hook")
+    settle()
+
+
+def test_global_install_uses_an_existing_core_hooks_path(home, tmp_path):
+    shared = home / ".githooks"
+    original = write_hook(shared / "post-commit", OWN_HOOK, 0o755)
+    git(home, "config", "--global", "core.hooksPath", str(shared))
+    gitconfig = (home / ".gitconfig").read_bytes()
+
+    assert cli("init", "--yes").exit_code == 0  # init installs the hook globally
+    assert (home / ".gitconfig").read_bytes() == gitconfig  # core.hooksPath kept as it was
+    repo = make_repo(tmp_path / "api")
+    sha, _ = commit(repo, {"a.txt": "1\n"}, "first")
+    assert own_hook_runs(home) == ["own hook ran in api"]
+    assert spooled_shas() == [sha]
+
+    assert cli("hook", "uninstall").exit_code == 0
+    assert state(shared / "post-commit") == original
+    assert sorted(p.name for p in shared.iterdir()) == ["post-commit"]
+    assert (home / ".gitconfig").read_bytes() == gitconfig
+    settle()
+
+
+def test_global_install_keeps_every_repository_hook_working(home, tmp_path):
+    repo = make_repo(tmp_path / "web")
+    own_post = write_hook(repo / ".git" / "hooks" / "post-commit", OWN_HOOK)
+    write_hook(
+        repo / ".git" / "hooks" / "pre-commit",
+        '#!/bin/sh\n[ ! -e BLOCK ] || { echo "blocked by pre-commit" >&2; exit 1; }\n',
+    )
+    gitconfig = (home / ".gitconfig").read_bytes()
+
+    installed = cli("hook", "install", "--global", "--json")
+    assert installed.exit_code == 0, installed.output
+    managed = workstation.managed_hooks_dir()
+    assert git(repo, "config", "core.hooksPath").stdout.strip() == str(managed)
+
+    sha, _ = commit(repo, {"a.txt": "1\n"}, "first")
+    assert own_hook_runs(home) == ["own hook ran in web"]  # the repository's hook, hidden by core.hooksPath, runs
+    assert spooled_shas() == [sha]
+    (repo / "BLOCK").write_text("")
+    blocked = subprocess.run(
+        ["git", "commit", "-q", "-m", "x", "--allow-empty"], cwd=repo, capture_output=True, text=True
+    )
+    assert blocked.returncode == 1 and "blocked by pre-commit" in blocked.stderr  # pre-commit still guards
+
+    assert cli("hook", "uninstall", "--global").exit_code == 0
+    assert not managed.exists()
+    assert (home / ".gitconfig").read_bytes() == gitconfig  # back to the file init found
+    assert state(repo / ".git" / "hooks" / "post-commit") == own_post
+    os.remove(repo / "BLOCK")
+    settle()
+
+
+def test_the_hook_never_fails_a_commit_even_without_any_config(home, tmp_path):
+    repo = make_repo(tmp_path / "api")
+    assert cli("hook", "install", "--repo", str(repo)).exit_code == 0
+    workstation.config_path().unlink()
+    sha, out = commit(repo, {"a.txt": "1\n"}, "first")
+    assert out.stdout == "" and out.stderr == ""
+    assert spooled_shas() == [sha]  # kept for when a config exists
+    settle()
+    assert "no workstation config" in hook_runner.last_outcome()
+
+
+def test_hook_install_explains_a_path_that_is_not_a_repository(home, tmp_path):
+    result = cli("hook", "install", "--repo", str(tmp_path))
+    assert result.exit_code == 1
+    assert result.stderr.strip() == f"error: {tmp_path} is not a git repository: pass the path of one (or use --global)"
