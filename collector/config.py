@@ -38,6 +38,8 @@ class CollectorConfig:
     # Loki base URL (events go to {loki_url}/otlp/v1/logs); empty = NDJSON files in data_dir/events.
     loki_url: str | None = None
     loki_timeout_seconds: float = 5.0
+    # Retries back off exponentially from 0.5 s up to this.
+    loki_max_backoff_seconds: float = 30.0
     # Keep prompt, response and tool content attributes on events.
     log_prompts: bool = False
     # Overrides of collector/label_policy.yaml (keys `metrics`, `events`), and/or another file.

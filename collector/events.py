@@ -70,6 +70,7 @@ class LokiSink:
         self.self_metrics = self_metrics
         self.spool = EventSpool(config.spool_dir, config.spool_max_bytes, self_metrics)
         self.client = httpx.Client(timeout=config.loki_timeout_seconds)
+        self.max_backoff = config.loki_max_backoff_seconds
         self.backoff = 0.0
         self.next_attempt = 0.0
 
@@ -91,7 +92,7 @@ class LokiSink:
 
     def _failed(self) -> None:
         self.self_metrics.add("agent_analytics_collector_loki_forward_failures")
-        self.backoff = min(30.0, max(0.5, self.backoff * 2))
+        self.backoff = min(self.max_backoff, max(0.5, self.backoff * 2))
         self.next_attempt = time.monotonic() + self.backoff
 
     def deliver(self, batch: bytes, records: int) -> None:
