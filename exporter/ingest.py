@@ -15,7 +15,7 @@ from .attribution import MarkerTable
 from .commit_store import Commit, CommitStore
 
 MAX_COMMITS_PER_REQUEST = 1000
-SHA = re.compile(r"^[0-9a-f]{40}([0-9a-f]{24})?$")  # SHA-1 or SHA-256 object names
+SHA = re.compile(r"^[0-9a-fA-F]{40}([0-9a-fA-F]{24})?$")  # SHA-1 or SHA-256 object names
 Count = Annotated[int, Field(ge=0, le=10**9)]
 Timestamp = Annotated[int, Field(ge=0, le=2**40)]
 
