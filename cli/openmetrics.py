@@ -53,18 +53,22 @@ def bucket_end(timestamp: float, step: int) -> int:
 
 
 def counter_samples(increments: dict[int, float], start: int, end: int, step: int) -> list[tuple[int, float]]:
-    """A counter sampled on every grid point from `start` (value 0) to `end`, running totals.
+    """A counter sampled on every grid point from `start` (value 0) up to `end`, running totals.
 
-    `increments` maps grid times (bucket ends, see `bucket_end`) to the amount added in that
-    bucket. A sample on every grid point keeps `increase(x[w])` exact for windows on the grid,
-    where a gap would leave a window with a single sample.
+    `increments` maps grid times (bucket ends, see `bucket_end`) or `end` itself to the amount
+    added in that bucket; `end` gets a last sample even when it is not on the grid. A sample on
+    every grid point keeps `increase(x[w])` exact for windows on the grid, where a gap would
+    leave a window with a single sample.
     """
-    stray = [t for t in increments if t <= start or t > end or (t - start) % step]
+    stray = [t for t in increments if t <= start or t > end or ((t - start) % step and t != end)]
     if stray:
         raise ValueError(f"increment at {stray[0]} is not a grid point in ({start}, {end}]")
+    times = list(range(start, end + 1, step))
+    if times[-1] != end:
+        times.append(end)
     samples = []
     total = 0.0
-    for t in range(start, end + 1, step):
+    for t in times:
         total += increments.get(t, 0.0)
         samples.append((t, total))
     return samples

@@ -26,9 +26,9 @@ def demo(
 ) -> None:
     """Write realistic multi-team history (Claude Code, git, Copilot, budgets) into Prometheus.
 
-    The series have exactly the names and labels of live data, so every dashboard and `report`
-    show a month at once. A running Prometheus picks the new blocks up within a minute; it needs
-    a retention longer than the history (`up` keeps 400 days).
+    Exactly the names and labels of live data: every dashboard and `report` show a month at once.
+
+    A running Prometheus picks the new blocks up within a minute; its retention must be longer than the history.
     """
     tsdb = resolve_tsdb(data_dir, prometheus_data)
     with progress_bar() as bar:

@@ -147,9 +147,9 @@ def report(
 ) -> None:
     """Spend, tokens, sessions, assisted commits, Copilot, budgets and ROI from Prometheus.
 
-    Every figure comes from one named PromQL query (see report_queries.py); --json gives the
-    same numbers as data. ROI assumptions come from the flags, else the exporter's roi config,
-    else defaults, and are printed with their source.
+    Every figure comes from one named PromQL query (report_queries.py); --json gives the same numbers as data.
+
+    ROI assumptions come from the flags, else the exporter's roi config, else defaults, printed with their source.
     """
     if range_ not in ("7d", "30d", "mtd"):
         raise typer.BadParameter("use 7d, 30d or mtd", param_hint="--range")

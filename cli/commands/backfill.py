@@ -1,0 +1,186 @@
+"""`agent-analytics backfill`: history from before telemetry was on, into Prometheus blocks."""
+
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+
+import typer
+
+from agent_analytics.cli import workstation
+from agent_analytics.cli.backfill_series import DAY, daily_series, live_cutoff, selector
+from agent_analytics.cli.claude_transcripts import (
+    DEFAULT_ROOT,
+    ReadStats,
+    read_messages,
+    transcript_files,
+    usage_increments,
+)
+from agent_analytics.cli.git_history import NotARepository, open_repo, repo_increments
+from agent_analytics.cli.moments import parse_time
+from agent_analytics.cli.progress import progress_bar
+from agent_analytics.cli.report_data import PrometheusError
+from agent_analytics.cli.stack_paths import resolve_tsdb
+from agent_analytics.cli.tsdb_blocks import BlockError, write_blocks
+from agent_analytics.exporter.config import ConfigError, ExporterConfig, load_config
+
+DEFAULT_PROMETHEUS = "http://127.0.0.1:9090"
+RETENTION_DAYS = 400  # what `up` keeps; older history would be deleted on arrival
+
+backfill_app = typer.Typer(
+    help="Load history from before telemetry was on (git history, Claude Code transcripts) into Prometheus.",
+    no_args_is_help=True,
+)
+
+DATA_DIR = typer.Option(None, help="Data folder of `agent-analytics up` (default: the user data folder).")
+PROMETHEUS_DATA = typer.Option(None, help="A Prometheus TSDB folder to write into instead of --data-dir.")
+PROMETHEUS = typer.Option(
+    None,
+    help="Prometheus to ask where live data begins, so history stops there (default: http://127.0.0.1:9090,"
+    " skipped with a warning when it does not answer).",
+)
+UNTIL = typer.Option(
+    None, help="Backfill only events before this time (unix seconds or ISO) instead of asking Prometheus."
+)
+DAYS = typer.Option(RETENTION_DAYS, min=1, help="How many days back to go.")
+
+
+def _fail(message: str) -> None:
+    typer.echo(f"error: {message}", err=True)
+    raise typer.Exit(1)
+
+
+def _cutoff(until: str | None, prometheus: str | None, live: str, now: int) -> tuple[int, str]:
+    if until is not None:
+        return min(parse_time(until), now), "--until"
+    try:
+        return live_cutoff(prometheus or DEFAULT_PROMETHEUS, live, now)
+    except PrometheusError as e:
+        if prometheus:  # asked for explicitly: it must answer
+            _fail(str(e))
+        typer.echo(
+            f"warning: no Prometheus at {DEFAULT_PROMETHEUS} to tell where live data begins; backfilling up to now"
+            " (pass --until if live data already covers part of that time)",
+            err=True,
+        )
+        return now, "now"
+
+
+def _day(t: int) -> str:
+    return datetime.fromtimestamp(t, UTC).strftime("%Y-%m-%d %H:%M")
+
+
+def _write(series, tsdb: Path) -> int:
+    try:
+        samples, _ = write_blocks(series, tsdb)
+    except BlockError as e:
+        _fail(str(e))
+    return samples
+
+
+@backfill_app.command("git")
+def backfill_git(
+    paths: list[Path] = typer.Argument(..., exists=False, help="Repositories (their top folders)."),
+    config: Path = typer.Option(None, help="Exporter config whose `identities` map e-mails to developer_id/team_id."),
+    data_dir: Path = DATA_DIR,
+    prometheus_data: Path = PROMETHEUS_DATA,
+    prometheus: str = PROMETHEUS,
+    until: str = UNTIL,
+    days: int = DAYS,
+) -> None:
+    """Per-day commit, line and file counters from git history, attributed like the exporter does.
+
+    The exporter's git series and labels plus source="backfill", one sample per midnight UTC.
+
+    History stops where the repository's live series begins. Re-running writes identical samples: nothing doubles.
+    """
+    try:
+        cfg = load_config(config) if config else ExporterConfig()
+    except (ConfigError, OSError) as e:
+        _fail(f"{config}: {e}")
+    now = int(time.time())
+    since = now - days * DAY
+    repos = []
+    for path in paths:
+        try:
+            repos.append(open_repo(path.expanduser()))
+        except NotARepository as e:
+            _fail(str(e))
+    seen: set[tuple[str, str]] = set()
+    series = []
+    lines = []
+    with progress_bar() as bar:
+        for repo, name in repos:
+            task = bar.add_task(f"Reading {name}", total=None)
+            try:
+                cutoff, why = _cutoff(until, prometheus, selector("agent_analytics_git_commits_total", repo=name), now)
+                increments, counted = repo_increments(
+                    repo, name, cfg, since, cutoff, seen, tick=lambda task=task: bar.advance(task)
+                )
+            finally:
+                repo.close()
+            series += daily_series(increments, cutoff)
+            bar.update(task, total=bar.tasks[task].completed)
+            lines.append(f"{name}: {counted} commits before {_day(cutoff)} UTC ({why})")
+        load = bar.add_task("Writing Prometheus blocks", total=1)
+        tsdb = resolve_tsdb(data_dir, prometheus_data)
+        samples = _write(series, tsdb)
+        bar.advance(load)
+    for line in lines:
+        typer.echo(line)
+    typer.echo(f"Wrote {samples} samples of {len(series)} series into {tsdb}")
+
+
+@backfill_app.command("claude-logs")
+def backfill_claude_logs(
+    root: Path = typer.Argument(DEFAULT_ROOT, help="Claude Code's transcript folder."),
+    developer_id: str = typer.Option(
+        None, help="developer_id label [default: workstation config, else git user.email]."
+    ),
+    team: str = typer.Option(None, help="team_id label [default: workstation config, else none]."),
+    data_dir: Path = DATA_DIR,
+    prometheus_data: Path = PROMETHEUS_DATA,
+    prometheus: str = PROMETHEUS,
+    until: str = UNTIL,
+    days: int = DAYS,
+) -> None:
+    """Cost, tokens by type and sessions from Claude Code's local transcripts (JSONL).
+
+    Usage per assistant message, counted once per (message id, request id), priced with genai-prices.
+
+    Written as the live Claude Code series plus source="backfill", one sample per midnight UTC.
+
+    History stops where this developer's live telemetry begins. Re-running writes identical samples: nothing doubles.
+    """
+    root = root.expanduser()
+    if not root.is_dir():
+        _fail(f"{root} is not a folder: give Claude Code's transcript folder (default ~/.claude/projects)")
+    ws = workstation.load_or_none()
+    developer = (developer_id or (ws.developer_id if ws else "") or workstation.git_user_email()).strip()
+    if not developer:
+        _fail("no developer id: pass --developer-id, run `agent-analytics init`, or set git user.email")
+    team_id = team if team is not None else (ws.team_id if ws else "")
+    now = int(time.time())
+    cutoff, why = _cutoff(until, prometheus, selector("claude_code_cost_usage_USD_total", developer_id=developer), now)
+    since = now - days * DAY
+    files = transcript_files(root)
+    stats = ReadStats()
+    with progress_bar() as bar:
+        task = bar.add_task("Reading transcripts", total=len(files))
+        messages = [m for m in read_messages(files, stats, tick=lambda: bar.advance(task)) if since <= m.at < cutoff]
+        labels = {"developer_id": developer, "team_id": team_id}
+        series = daily_series(usage_increments(messages, labels, stats), cutoff)
+        load = bar.add_task("Writing Prometheus blocks", total=1)
+        tsdb = resolve_tsdb(data_dir, prometheus_data)
+        samples = _write(series, tsdb)
+        bar.advance(load)
+    typer.echo(
+        f"{len(messages)} messages from {stats.files} files before {_day(cutoff)} UTC ({why}) as {developer};"
+        f" skipped {stats.duplicates} duplicate lines, {stats.bad_lines} unreadable lines, {stats.synthetic} synthetic"
+    )
+    if stats.unpriced_models:
+        typer.echo(f"warning: no price for {', '.join(sorted(stats.unpriced_models))}: tokens kept, cost not", err=True)
+    typer.echo(f"Wrote {samples} samples of {len(series)} series into {tsdb}")
+
+
+def register(app: typer.Typer) -> None:
+    app.add_typer(backfill_app, name="backfill")
