@@ -23,12 +23,13 @@ def load_payloads(folder: Path, signal: str) -> list[tuple[str, object]]:
 
 
 def scrape(service) -> dict[tuple[str, frozenset], float]:
-    """Every sample of the collector's /metrics: (sample name, labels) -> value."""
+    """Every sample of the collector's /metrics: (sample name, labels) -> value. Labels with an
+    empty value are left out: Prometheus treats them as absent."""
     text = httpx.get(service.endpoints["metrics"], timeout=10).text
     samples = {}
     for family in text_string_to_metric_families(text):
         for sample in family.samples:
-            key = (sample.name, frozenset(sample.labels.items()))
+            key = (sample.name, frozenset((k, v) for k, v in sample.labels.items() if v))
             assert key not in samples, f"duplicate series {key}"
             samples[key] = sample.value
     return samples

@@ -73,7 +73,7 @@ def samples_of(text: str, prefix: str) -> dict:
     for family in text_string_to_metric_families(text):
         for sample in family.samples:
             if sample.name.startswith(prefix):
-                out[(sample.name, frozenset(sample.labels.items()))] = sample.value
+                out[(sample.name, frozenset((k, v) for k, v in sample.labels.items() if v))] = sample.value
     return out
 
 

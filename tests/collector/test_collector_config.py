@@ -1,0 +1,84 @@
+"""Collector settings: YAML, flags over YAML, one-line errors for what is wrong."""
+
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from agent_analytics.cli.app import app
+from agent_analytics.collector.config import ConfigError, load_config
+
+
+def write(tmp_path: Path, text: str) -> Path:
+    path = tmp_path / "collector.yaml"
+    path.write_text(text)
+    return path
+
+
+def test_yaml_then_flags(tmp_path):
+    path = write(
+        tmp_path,
+        """
+collector:
+  grpc_port: 14317
+  http_port: 14318
+  auth_tokens: [a, b]
+  loki_url: http://loki:3100/
+  log_prompts: true
+  label_policy:
+    metrics:
+      cardinality_limit: 100
+""",
+    )
+    config = load_config(path, http_port=24318, data_dir=str(tmp_path / "d"))
+    assert (config.grpc_port, config.http_port, config.metrics_port) == (14317, 24318, 8889)
+    assert config.auth_tokens == ["a", "b"]
+    assert config.loki_url == "http://loki:3100"
+    assert config.log_prompts is True
+    assert config.data_dir == tmp_path / "d"
+    policy = config.policy()
+    assert policy.cardinality_limit == 100
+    assert policy.limit_for("anything") == 100
+    assert "session.id" in policy.drop_attributes  # the shipped policy still applies
+    assert policy.rewrites["model"]("claude-opus-4-8[1m]") == "claude-opus-4-8"
+
+
+def test_defaults():
+    config = load_config(None)
+    assert (config.grpc_port, config.http_port, config.metrics_port) == (4317, 4318, 8889)
+    assert config.max_request_bytes == 4 * 1024 * 1024
+    assert config.loki_url is None and config.log_prompts is False and config.auth_tokens == []
+    assert config.policy().cardinality_limit == 5000
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("grpc_prot: 1\n", "unknown collector setting(s): grpc_prot"),
+        ("grpc_port: many\n", "grpc_port"),
+        ("http_port: 70000\n", "http_port must be between 0 and 65535"),
+        ("label_policy: {metrics: {cardinality_limit: 0}}\n", "cardinality limits must be at least 1"),
+        ("label_policy: {metrics: {rewrite_values: {model: [{pattern: '(['}]}}}\n", "invalid label policy"),
+        ("[1, 2]\n", "expected a mapping"),
+        ("a: [\n", "not valid YAML"),
+    ],
+)
+def test_errors_say_what_is_wrong(tmp_path, text, message):
+    with pytest.raises(ConfigError, match=message.replace("(", r"\(").replace(")", r"\)").replace("[", r"\[")):
+        load_config(write(tmp_path, text))
+
+
+def test_cli_reports_a_bad_config_in_one_line(tmp_path):
+    result = CliRunner().invoke(app, ["collector", "--config", str(write(tmp_path, "grpc_prot: 1\n"))])
+    assert result.exit_code == 2
+    assert result.output.strip().startswith("error: unknown collector setting(s): grpc_prot")
+    assert len(result.output.strip().splitlines()) == 1
+    missing = CliRunner().invoke(app, ["collector", "--config", str(tmp_path / "nope.yaml")])
+    assert missing.exit_code == 2 and "cannot read" in missing.output
+
+
+def test_cli_help_names_every_flag():
+    result = CliRunner().invoke(app, ["collector", "--help"])
+    assert result.exit_code == 0
+    for flag in ("--grpc-port", "--http-port", "--metrics-port", "--data-dir", "--config", "--loki-url", "--json"):
+        assert flag in result.output
