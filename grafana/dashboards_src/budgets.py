@@ -1,0 +1,86 @@
+"""5. Budgets: burn rates, budget left per team and the budget alerts that fire."""
+
+from .builder import Row, alert_list, bars, dashboard, prom, table, timeseries
+from .common import standard_variables
+from .queries import TEAM
+
+BUDGET_ALERTS = "AgentSpendFastBurn|AgentSpendSlowBurn|AgentBudgetExhausted|AgentBudgetForecastOverrun"
+
+
+def build() -> dict:
+    overview = Row(
+        "Budget per team (this month, UTC)",
+        [
+            table(
+                "Budgets",
+                [
+                    prom(f"team:agent_budget_usd:monthly{{{TEAM}}}"),
+                    prom(f"team:agent_spend_usd:month_to_date{{{TEAM}}}"),
+                    prom(f"team:agent_budget_usd:remaining{{{TEAM}}}"),
+                    prom(f"team:agent_spend_usd:forecast_month_end{{{TEAM}}}"),
+                ],
+                "currencyUSD",
+                width=16,
+            ),
+            bars(
+                "Budget used",
+                [
+                    prom(
+                        f"team:agent_spend_usd:month_to_date{{{TEAM}}} / on (team_id) team:agent_budget_usd:monthly{{{TEAM}}}",
+                        "{{team_id}}",
+                    )
+                ],
+                "percentunit",
+                width=8,
+                max_value=1,
+                thresholds=[(None, "green"), (0.8, "orange"), (1, "red")],
+            ),
+        ],
+    )
+    burn = Row(
+        "Burn rate (1 = the monthly budget spread evenly)",
+        [
+            timeseries(
+                "Burn rate, 1 hour window",
+                [prom(f"team:agent_spend_burn_rate:ratio_rate1h{{{TEAM}}}", "{{team_id}}")],
+                thresholds=[(None, "green"), (14.4, "red")],
+            ),
+            timeseries(
+                "Burn rate, 1 day window",
+                [prom(f"team:agent_spend_burn_rate:ratio_rate1d{{{TEAM}}}", "{{team_id}}")],
+                thresholds=[(None, "green"), (3, "red")],
+            ),
+            timeseries(
+                "Month to date vs budget",
+                [
+                    prom(f"team:agent_spend_usd:month_to_date{{{TEAM}}}", "spent {{team_id}}"),
+                    prom(f"team:agent_budget_usd:monthly{{{TEAM}}}", "budget {{team_id}}"),
+                ],
+                "currencyUSD",
+                width=24,
+            ),
+        ],
+    )
+    alerts = Row(
+        "Alerts",
+        [
+            table(
+                "Firing budget and pipeline alerts",
+                [
+                    prom(
+                        f'ALERTS{{alertstate="firing", alertname=~"{BUDGET_ALERTS}|AgentAnalyticsExporterDown'
+                        f'|AgentAnalyticsCollectorDown|CopilotDataStale|LokiForwardingFailing"}}'
+                    )
+                ],
+            ),
+            alert_list("Alert rules (Prometheus)"),
+        ],
+    )
+    return dashboard(
+        "aa-budgets",
+        "Budgets",
+        "Monthly AI budgets per team: burn rates, what is left, and the alerts on them.",
+        [overview, burn, alerts],
+        standard_variables(),
+        tags=("budgets",),
+    )

@@ -1,0 +1,181 @@
+"""2. Claude Code usage: tokens, cache, sessions, time, output and edit decisions from the
+metrics; latency, errors, tools and cost per session/prompt from the events in Loki."""
+
+from .builder import Row, bars, dashboard, logs, loki, prom, stat, table, timeseries
+from .common import standard_variables
+from .queries import (
+    ACTIVE_TIME,
+    CC_COMMITS,
+    CC_PULL_REQUESTS,
+    EDIT_DECISIONS,
+    GEMINI_TOKENS,
+    LINES,
+    PEOPLE,
+    PEOPLE_MODEL,
+    SESSIONS,
+    TOKENS,
+    events,
+    per_interval,
+    window,
+)
+
+CACHE_READ = window(TOKENS, f'{PEOPLE_MODEL}, type="cacheRead"')
+ALL_INPUT = window(TOKENS, f'{PEOPLE_MODEL}, type=~"input|cacheRead|cacheCreation"')
+ACCEPTED = window(EDIT_DECISIONS, f'{PEOPLE}, decision="accept"')
+DECIDED = window(EDIT_DECISIONS, PEOPLE)
+TOOL_OK = events("tool_result", ' | success="true"')
+
+
+def build() -> dict:
+    tokens = Row(
+        "Tokens",
+        [
+            timeseries("Tokens by type", [prom(per_interval(TOKENS, PEOPLE_MODEL, by="type"), "{{type}}")], stack=True),
+            bars("Tokens by type (range)", [prom(window(TOKENS, PEOPLE_MODEL, by="type"), "{{type}}")], width=6),
+            bars("Tokens by model (range)", [prom(window(TOKENS, PEOPLE_MODEL, by="model"), "{{model}}")], width=6),
+            timeseries(
+                "Claude Code and Gemini CLI tokens by model",
+                [
+                    prom(per_interval(TOKENS, PEOPLE_MODEL, by="model"), "Claude Code {{model}}"),
+                    prom(per_interval(GEMINI_TOKENS, PEOPLE_MODEL, by="model"), "Gemini CLI {{model}}"),
+                ],
+                stack=True,
+            ),
+            stat(
+                "Cache hit ratio",
+                f"{CACHE_READ} / {ALL_INPUT}",
+                "percentunit",
+                width=6,
+                description="Share of input tokens served from the prompt cache (cacheRead / all input).",
+            ),
+            stat("Output tokens", window(TOKENS, f'{PEOPLE_MODEL}, type="output"'), width=6),
+        ],
+    )
+    activity = Row(
+        "Sessions and output",
+        [
+            stat("Sessions", window(SESSIONS, PEOPLE)),
+            stat("Active time", window(ACTIVE_TIME, PEOPLE), "s"),
+            stat("Lines added", window(LINES, f'{PEOPLE_MODEL}, type="added"')),
+            stat("Lines removed", window(LINES, f'{PEOPLE_MODEL}, type="removed"')),
+            stat("Commits", window(CC_COMMITS, PEOPLE)),
+            stat("Pull requests", window(CC_PULL_REQUESTS, PEOPLE)),
+            timeseries("Active time by type", [prom(per_interval(ACTIVE_TIME, PEOPLE, by="type"), "{{type}}")], "s"),
+            timeseries("Sessions", [prom(per_interval(SESSIONS, PEOPLE), "sessions")]),
+            stat(
+                "Edit accept rate",
+                f"{ACCEPTED} / {DECIDED}",
+                "percentunit",
+                width=8,
+                description="Accepted / all Edit, Write and NotebookEdit decisions.",
+            ),
+            bars(
+                "Edit decisions by tool and decision",
+                [prom(window(EDIT_DECISIONS, PEOPLE, by="tool_name, decision"), "{{tool_name}} {{decision}}")],
+                width=8,
+            ),
+            bars(
+                "Edit decisions by language",
+                [prom(window(EDIT_DECISIONS, PEOPLE, by="language"), "{{language}}")],
+                width=8,
+            ),
+        ],
+    )
+    api = Row(
+        "API requests and tools (events in Loki)",
+        [
+            timeseries(
+                "API latency by model",
+                [
+                    loki(
+                        f"quantile_over_time(0.5, {events('api_request')} | unwrap duration_ms [$__interval]) by (model)",
+                        "p50 {{model}}",
+                    ),
+                    loki(
+                        f"quantile_over_time(0.95, {events('api_request')} | unwrap duration_ms [$__interval]) by (model)",
+                        "p95 {{model}}",
+                    ),
+                    loki(
+                        f"quantile_over_time(0.99, {events('api_request')} | unwrap duration_ms [$__interval]) by (model)",
+                        "p99 {{model}}",
+                    ),
+                ],
+                "ms",
+            ),
+            timeseries(
+                "API errors by status code",
+                [
+                    loki(
+                        f"sum by (status_code) (count_over_time({events('api_error')} [$__interval]))",
+                        "{{status_code}}",
+                    ),
+                ],
+                stack=True,
+            ),
+            bars(
+                "Tool success rate",
+                [
+                    loki(
+                        f"sum by (tool_name) (count_over_time({TOOL_OK} [$__range]))"
+                        f" / sum by (tool_name) (count_over_time({events('tool_result')} [$__range]))",
+                        "{{tool_name}}",
+                        instant=True,
+                    )
+                ],
+                "percentunit",
+            ),
+            bars(
+                "Tool duration (mean)",
+                [
+                    loki(
+                        f"avg_over_time({events('tool_result')} | unwrap duration_ms [$__range]) by (tool_name)",
+                        "{{tool_name}}",
+                        instant=True,
+                    )
+                ],
+                "ms",
+            ),
+            bars(
+                "API cost by model (events)",
+                [
+                    loki(
+                        f"sum by (model) (sum_over_time({events('api_request')} | unwrap cost_usd [$__range]))",
+                        "{{model}}",
+                        instant=True,
+                    )
+                ],
+                "currencyUSD",
+            ),
+            table(
+                "Cost per session",
+                [
+                    loki(
+                        f"topk(20, sum by (session_id) (sum_over_time({events('api_request')} | unwrap cost_usd [$__range])))",
+                        instant=True,
+                    )
+                ],
+                "currencyUSD",
+            ),
+            table(
+                "Cost per prompt",
+                [
+                    loki(
+                        f"topk(20, sum by (prompt_id) (sum_over_time({events('api_request')} | unwrap cost_usd [$__range])))",
+                        instant=True,
+                    )
+                ],
+                "currencyUSD",
+            ),
+            logs("API errors", events("api_error")),
+        ],
+    )
+    return dashboard(
+        "aa-claude-code",
+        "Claude Code usage",
+        "Tokens, sessions, output and edit decisions of Claude Code, and its API requests and "
+        "tool calls from the events.",
+        [tokens, activity, api],
+        standard_variables(),
+        time_from="now-7d",
+        tags=("claude-code",),
+    )

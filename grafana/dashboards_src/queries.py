@@ -1,0 +1,55 @@
+"""PromQL and LogQL building blocks shared by the dashboards: series names, the dashboard
+filters, and the window increase that counts series born inside the window."""
+
+from __future__ import annotations
+
+COST = "claude_code_cost_usage_USD_total"
+TOKENS = "claude_code_token_usage_tokens_total"
+SESSIONS = "claude_code_session_count_total"
+ACTIVE_TIME = "claude_code_active_time_seconds_total"
+LINES = "claude_code_lines_of_code_count_total"
+CC_COMMITS = "claude_code_commit_count_total"
+CC_PULL_REQUESTS = "claude_code_pull_request_count_total"
+EDIT_DECISIONS = "claude_code_code_edit_tool_decision_total"
+GEMINI_TOKENS = '{__name__=~"gemini_cli_token_usage.*_total"}'
+COMMITS = "agent_analytics_git_commits_total"
+GIT_LINES_ADDED = "agent_analytics_git_lines_added_total"
+GIT_LINES_DELETED = "agent_analytics_git_lines_deleted_total"
+
+# dashboard variables as label filters ("All" is .*, which also matches a missing label)
+TEAM = 'team_id=~"$team"'
+PEOPLE = 'team_id=~"$team", developer_id=~"$developer"'
+PEOPLE_MODEL = 'team_id=~"$team", developer_id=~"$developer", model=~"$model"'
+GIT = 'team_id=~"$team", developer_id=~"$developer", agent=~"$agent"'
+
+
+def selector(metric: str, labels: str = "") -> str:
+    if not labels:
+        return metric
+    if metric.startswith("{"):  # a {__name__=~...} selector
+        return metric[:-1] + ", " + labels + "}"
+    return f"{metric}{{{labels}}}"
+
+
+def window(metric: str, labels: str = "", by: str | None = None, span: str = "$__range") -> str:
+    """Increase of a counter over `span`, summed (by `by`). A series that did not exist at the
+    start of the span counts with its whole value: the collector's counters start with their
+    first delta already in them, which increase() alone would drop."""
+    s = selector(metric, labels)
+    grouping = f" by ({by})" if by else ""
+    return f"sum{grouping} ((increase({s}[{span}]) and {s} offset {span}) or ({s} unless {s} offset {span}))"
+
+
+def per_interval(metric: str, labels: str = "", by: str | None = None) -> str:
+    """Increase per graph step (time series panels)."""
+    grouping = f" by ({by})" if by else ""
+    return f"sum{grouping} (increase({selector(metric, labels)}[$__rate_interval]))"
+
+
+# Loki: Claude Code events, filtered by team. Attributes are structured metadata with dots
+# turned into underscores (event.name -> event_name, session.id -> session_id).
+CLAUDE_EVENTS = '{service_name="claude-code"}'
+
+
+def events(name: str, extra: str = "") -> str:
+    return f'{CLAUDE_EVENTS} | event_name="{name}" | team_id=~"$team"{extra}'

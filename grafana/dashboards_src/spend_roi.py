@@ -1,0 +1,197 @@
+"""1. AI spend & ROI: for whoever pays. Spend (usage and seats), per team and developer,
+month-end forecast against budget, cost per output, estimated time saved and ROI."""
+
+from .builder import Row, bars, dashboard, prom, stat, table, text, textbox_variable, timeseries
+from .common import standard_variables
+from .queries import CC_PULL_REQUESTS, COMMITS, COST, LINES, PEOPLE, PEOPLE_MODEL, TEAM, window
+
+SPEND = window(COST, PEOPLE_MODEL)
+# seats: configured (claude-code, cursor, ...) plus Copilot's billed seats, at configured prices
+SEATS_MONTHLY = (
+    "(sum(agent_analytics_seat_price_monthly_usd * on (agent) group_left () agent_analytics_seats_paid) or vector(0))"
+    ' + (sum(agent_analytics_seat_price_monthly_usd{agent="copilot"})'
+    ' * sum(agent_analytics_copilot_seats{state="total"}) or vector(0))'
+)
+SEATS_IN_RANGE = f"({SEATS_MONTHLY}) * $__range_s / (30 * 86400)"
+ASSISTED_COMMITS = window(COMMITS, f'{TEAM}, developer_id=~"$developer", agent!="none"')
+LINES_ADDED = window(LINES, f'{PEOPLE_MODEL}, type="added"')
+HOURS_SAVED = f"((({LINES_ADDED}) or vector(0)) * $minutes_per_line + (({ASSISTED_COMMITS}) or vector(0)) * $minutes_per_commit) / 60"
+VALUE_SAVED = f"{HOURS_SAVED} * $hourly_rate_usd"
+
+
+def build() -> dict:
+    spend = Row(
+        "Spend",
+        [
+            stat(
+                "Usage-based spend",
+                SPEND,
+                "currencyUSD",
+                decimals=2,
+                description="Sum of Claude Code's reported cost over the time range.",
+            ),
+            stat(
+                "Seat licences per month",
+                SEATS_MONTHLY,
+                "currencyUSD",
+                description="Configured seats x seat price, plus Copilot's billed seats x the copilot seat price.",
+            ),
+            stat(
+                "Total for the range",
+                f"({SPEND} or vector(0)) + {SEATS_IN_RANGE}",
+                "currencyUSD",
+                decimals=2,
+                description="Usage plus seat licences pro-rated to the length of the time range.",
+            ),
+            stat(
+                "Month to date / budget",
+                f"sum(team:agent_spend_usd:month_to_date{{{TEAM}}}) / sum(team:agent_budget_usd:monthly{{{TEAM}}})",
+                "percentunit",
+                thresholds=[(None, "green"), (0.8, "orange"), (1, "red")],
+            ),
+            stat(
+                "Month-end forecast",
+                f"sum(team:agent_spend_usd:forecast_month_end{{{TEAM}}})",
+                "currencyUSD",
+                description="Month to date plus the last 24 hours' pace until the end of the month.",
+            ),
+            stat("Monthly budget", f"sum(team:agent_budget_usd:monthly{{{TEAM}}})", "currencyUSD"),
+            timeseries(
+                "Spend per hour by team",
+                [
+                    prom(
+                        f"sum by (team_id) (team_developer_model:claude_code_cost_usd:increase1h{{{PEOPLE_MODEL}}})",
+                        "{{team_id}}",
+                    )
+                ],
+                "currencyUSD",
+                stack=True,
+                interval="1h",
+            ),
+            bars(
+                "Spend by model", [prom(window(COST, PEOPLE_MODEL, by="model"), "{{model}}")], "currencyUSD", width=12
+            ),
+            table(
+                "Spend per developer",
+                [prom(f"sort_desc({window(COST, PEOPLE_MODEL, by='team_id, developer_id')})")],
+                "currencyUSD",
+            ),
+            bars(
+                "Spend per team",
+                [prom(window(COST, PEOPLE_MODEL, by="team_id"), "{{team_id}}")],
+                "currencyUSD",
+                width=12,
+            ),
+        ],
+    )
+    efficiency = Row(
+        "Cost per output",
+        [
+            stat(
+                "Cost per assisted commit",
+                f"{SPEND} / {ASSISTED_COMMITS}",
+                "currencyUSD",
+                decimals=2,
+                width=6,
+                description="Usage spend divided by commits an agent helped with (git, any agent).",
+            ),
+            stat(
+                "Cost per pull request",
+                f"{SPEND} / {window(CC_PULL_REQUESTS, PEOPLE)}",
+                "currencyUSD",
+                decimals=2,
+                width=6,
+            ),
+            stat(
+                "Cost per 1k lines",
+                f"{SPEND} / ({LINES_ADDED} / 1000)",
+                "currencyUSD",
+                decimals=2,
+                width=6,
+                description="Usage spend per thousand lines Claude Code added.",
+            ),
+            stat("Assisted commits", ASSISTED_COMMITS, width=6),
+        ],
+    )
+    roi = Row(
+        "Return on investment (assumptions are the dashboard variables above)",
+        [
+            stat(
+                "Estimated hours saved",
+                HOURS_SAVED,
+                "h",
+                decimals=1,
+                width=6,
+                description="Lines added x minutes per line + assisted commits x minutes per commit.",
+            ),
+            stat(
+                "Value of time saved",
+                VALUE_SAVED,
+                "currencyUSD",
+                width=6,
+                description="Hours saved x loaded hourly rate.",
+            ),
+            stat(
+                "ROI",
+                f"({VALUE_SAVED}) / (({SPEND} or vector(0)) + {SEATS_IN_RANGE})",
+                "percentunit",
+                width=6,
+                description="Value of time saved / (usage + pro-rated seats).",
+            ),
+            text(
+                "Assumptions",
+                "Hourly rate **$hourly_rate_usd USD**, **$minutes_per_line** min per accepted line, "
+                "**$minutes_per_commit** min per assisted commit. Change them in the variables at the top; the "
+                "exporter's `roi:` settings are shown beside.",
+                width=6,
+            ),
+            stat("Configured hourly rate", "max(agent_analytics_roi_hourly_rate_usd)", "currencyUSD", width=8),
+            stat("Configured min per line", "max(agent_analytics_roi_minutes_saved_per_accepted_line)", "m", width=8),
+            stat(
+                "Configured min per commit", "max(agent_analytics_roi_minutes_saved_per_assisted_commit)", "m", width=8
+            ),
+        ],
+    )
+    seats = Row(
+        "Licence utilisation",
+        [
+            stat(
+                "Copilot seats active this cycle",
+                'sum(agent_analytics_copilot_seats{state="active_this_cycle"})'
+                ' / sum(agent_analytics_copilot_seats{state="total"})',
+                "percentunit",
+                width=6,
+            ),
+            stat("Copilot idle seats (30 days)", 'sum(agent_analytics_copilot_seats_idle{days="30"})', width=6),
+            stat(
+                "Claude Code developers active (24h) / seats paid",
+                f"sum(team:claude_code_active_developers:count1d{{{TEAM}}})"
+                ' / sum(agent_analytics_seats_paid{agent="claude-code"})',
+                "percentunit",
+                width=6,
+            ),
+            stat(
+                "Claude Code developers active in range",
+                f"count({window(COST, PEOPLE_MODEL, by='developer_id')} > 0)",
+                width=6,
+            ),
+        ],
+    )
+    variables = standard_variables() + [
+        textbox_variable("hourly_rate_usd", "Hourly rate (USD)", "100", "Loaded cost of one engineering hour."),
+        textbox_variable("minutes_per_line", "Minutes saved per line", "0.5", "Minutes saved per line an agent added."),
+        textbox_variable(
+            "minutes_per_commit",
+            "Minutes saved per assisted commit",
+            "15",
+            "Minutes saved per commit an agent helped with.",
+        ),
+    ]
+    return dashboard(
+        "aa-spend-roi",
+        "AI spend & ROI",
+        "What AI coding assistants cost, per team and developer, and what they return.",
+        [spend, efficiency, roi, seats],
+        variables,
+        tags=("spend", "roi"),
+    )
