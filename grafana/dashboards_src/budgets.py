@@ -26,7 +26,8 @@ def build() -> dict:
                 "Budget used",
                 [
                     prom(
-                        f"team:agent_spend_usd:month_to_date{{{TEAM}}} / on (team_id) team:agent_budget_usd:monthly{{{TEAM}}}",
+                        f"team:agent_spend_usd:month_to_date{{{TEAM}}}"
+                        f" / on (team_id) team:agent_budget_usd:monthly{{{TEAM}}}",
                         "{{team_id}}",
                     )
                 ],

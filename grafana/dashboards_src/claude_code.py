@@ -23,6 +23,7 @@ CACHE_READ = window(TOKENS, f'{PEOPLE_MODEL}, type="cacheRead"')
 ALL_INPUT = window(TOKENS, f'{PEOPLE_MODEL}, type=~"input|cacheRead|cacheCreation"')
 ACCEPTED = window(EDIT_DECISIONS, f'{PEOPLE}, decision="accept"')
 DECIDED = window(EDIT_DECISIONS, PEOPLE)
+API_REQUESTS = events("api_request")
 TOOL_OK = events("tool_result", ' | success="true"')
 
 
@@ -88,15 +89,15 @@ def build() -> dict:
                 "API latency by model",
                 [
                     loki(
-                        f"quantile_over_time(0.5, {events('api_request')} | unwrap duration_ms [$__interval]) by (model)",
+                        f"quantile_over_time(0.5, {API_REQUESTS} | unwrap duration_ms [$__interval]) by (model)",
                         "p50 {{model}}",
                     ),
                     loki(
-                        f"quantile_over_time(0.95, {events('api_request')} | unwrap duration_ms [$__interval]) by (model)",
+                        f"quantile_over_time(0.95, {API_REQUESTS} | unwrap duration_ms [$__interval]) by (model)",
                         "p95 {{model}}",
                     ),
                     loki(
-                        f"quantile_over_time(0.99, {events('api_request')} | unwrap duration_ms [$__interval]) by (model)",
+                        f"quantile_over_time(0.99, {API_REQUESTS} | unwrap duration_ms [$__interval]) by (model)",
                         "p99 {{model}}",
                     ),
                 ],
@@ -150,7 +151,7 @@ def build() -> dict:
                 "Cost per session",
                 [
                     loki(
-                        f"topk(20, sum by (session_id) (sum_over_time({events('api_request')} | unwrap cost_usd [$__range])))",
+                        f"topk(20, sum by (session_id) (sum_over_time({API_REQUESTS} | unwrap cost_usd [$__range])))",
                         instant=True,
                     )
                 ],
@@ -160,7 +161,7 @@ def build() -> dict:
                 "Cost per prompt",
                 [
                     loki(
-                        f"topk(20, sum by (prompt_id) (sum_over_time({events('api_request')} | unwrap cost_usd [$__range])))",
+                        f"topk(20, sum by (prompt_id) (sum_over_time({API_REQUESTS} | unwrap cost_usd [$__range])))",
                         instant=True,
                     )
                 ],

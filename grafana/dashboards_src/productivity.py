@@ -5,6 +5,7 @@ from .common import standard_variables
 from .queries import COMMITS, GIT, GIT_LINES_ADDED, GIT_LINES_DELETED, PEOPLE, SESSIONS, window
 
 ASSISTED = f'{GIT}, agent!="none"'
+DAILY_COMMITS = 'sum by (agent) (team_agent_evidence:git_commits:increase1d{team_id=~"$team", agent=~"$agent"})'
 
 
 def build() -> dict:
@@ -15,7 +16,7 @@ def build() -> dict:
                 "Assisted commits",
                 window(COMMITS, ASSISTED),
                 width=6,
-                description="Commits an agent helped with: its session was seen by the git hook, or a trailer names it.",
+                description="Commits an agent helped with: the git hook saw its session, or a trailer names it.",
             ),
             stat("All commits", window(COMMITS, GIT), width=6),
             stat("Assisted share", f"{window(COMMITS, ASSISTED)} / {window(COMMITS, GIT)}", "percentunit", width=6),
@@ -27,7 +28,7 @@ def build() -> dict:
                 "Commits per day by agent",
                 [
                     prom(
-                        f'sum by (agent) (team_agent_evidence:git_commits:increase1d{{team_id=~"$team", agent=~"$agent"}})',
+                        DAILY_COMMITS,
                         "{{agent}}",
                     )
                 ],

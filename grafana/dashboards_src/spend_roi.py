@@ -15,7 +15,10 @@ SEATS_MONTHLY = (
 SEATS_IN_RANGE = f"({SEATS_MONTHLY}) * $__range_s / (30 * 86400)"
 ASSISTED_COMMITS = window(COMMITS, f'{TEAM}, developer_id=~"$developer", agent!="none"')
 LINES_ADDED = window(LINES, f'{PEOPLE_MODEL}, type="added"')
-HOURS_SAVED = f"((({LINES_ADDED}) or vector(0)) * $minutes_per_line + (({ASSISTED_COMMITS}) or vector(0)) * $minutes_per_commit) / 60"
+HOURS_SAVED = (
+    f"((({LINES_ADDED}) or vector(0)) * $minutes_per_line"
+    f" + (({ASSISTED_COMMITS}) or vector(0)) * $minutes_per_commit) / 60"
+)
 VALUE_SAVED = f"{HOURS_SAVED} * $hourly_rate_usd"
 
 
