@@ -15,7 +15,10 @@ from agent_analytics.exporter.config import ConfigError, load_config
 
 def exporter(
     config: Path = typer.Option(
-        ..., "--config", "-c", help="YAML file of exporter settings; a list of repository paths under `repos:` is enough."
+        ...,
+        "--config",
+        "-c",
+        help="YAML file of exporter settings; a list of repository paths under `repos:` is enough.",
     ),
     port: int = typer.Option(9465, "--port", help="Port of /metrics, /healthz and POST /api/v1/commits."),
     host: str = typer.Option("127.0.0.1", "--host", help="Interface to listen on; 0.0.0.0 to accept the network."),
