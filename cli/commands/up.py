@@ -1,0 +1,114 @@
+"""`agent-analytics up`: the whole stack on this machine, in the foreground."""
+
+import json
+import signal
+import threading
+from pathlib import Path
+
+import typer
+
+from agent_analytics.cli.local_stack import LocalStack, StackError
+from agent_analytics.cli.stack_config import DEFAULT_PORTS, PORT_OWNERS, StackConfigError, load_stack_config
+from agent_analytics.cli.stack_paths import default_data_dir
+
+
+def _port_option(name: str):
+    return typer.Option(
+        None,
+        f"--{name.replace('_', '-')}-port",
+        help=f"Port of the {PORT_OWNERS[name]} [default: {DEFAULT_PORTS[name]}].",
+    )
+
+
+def _instructions(endpoints: dict[str, str | None], data_dir: Path) -> str:
+    otlp = endpoints["otlp_http"]
+    rows = [
+        ("Collector OTLP/gRPC", endpoints["otlp_grpc"]),
+        ("Collector OTLP/HTTP", otlp),
+        ("Collector metrics", endpoints["collector_metrics"]),
+        ("Exporter", f"{endpoints['exporter']}  (/metrics, /healthz, POST /api/v1/commits)"),
+        ("Prometheus", endpoints["prometheus"]),
+        ("Loki", endpoints["loki"] or "not started (no `loki` on PATH)"),
+        ("Grafana", endpoints["grafana"] or "not started (no `grafana` or `grafana-server` on PATH)"),
+    ]
+    width = max(len(name) for name, _ in rows)
+    lines = [f"Agent Analytics is running; Ctrl-C stops it. Data: {data_dir}", ""]
+    lines += [f"  {name:<{width}}  {value}" for name, value in rows]
+    lines += [
+        "",
+        "Track this workstation (Claude Code, Gemini CLI, Codex and the git hook):",
+        f"  agent-analytics init --endpoint {otlp} --exporter-url {endpoints['exporter']} --yes",
+        "",
+        "Or set these for Claude Code yourself (the env block of ~/.claude/settings.json):",
+        "  CLAUDE_CODE_ENABLE_TELEMETRY=1",
+        "  OTEL_METRICS_EXPORTER=otlp",
+        "  OTEL_LOGS_EXPORTER=otlp",
+        "  OTEL_EXPORTER_OTLP_PROTOCOL=http/protobuf",
+        f"  OTEL_EXPORTER_OTLP_ENDPOINT={otlp}",
+        "  OTEL_METRICS_INCLUDE_SESSION_ID=false",
+        "",
+        "See the numbers:",
+        f"  agent-analytics report --prometheus {endpoints['prometheus']} --range 30d",
+        f"  agent-analytics demo --data-dir {data_dir}    (a month of sample history)",
+    ]
+    return "\n".join(lines)
+
+
+def up(
+    config: Path = typer.Option(None, help="YAML file with sections ports, collector, exporter, prometheus."),
+    data_dir: Path = typer.Option(None, help="Where the stack keeps its data [default: the user data folder]."),
+    otlp_grpc_port: int = _port_option("otlp_grpc"),
+    otlp_http_port: int = _port_option("otlp_http"),
+    collector_metrics_port: int = _port_option("collector_metrics"),
+    exporter_port: int = _port_option("exporter"),
+    prometheus_port: int = _port_option("prometheus"),
+    loki_port: int = _port_option("loki"),
+    grafana_port: int = _port_option("grafana"),
+    as_json: bool = typer.Option(False, "--json", help="Print the endpoints as one JSON line once ready."),
+) -> None:
+    """Run the embedded collector and exporter, Prometheus, and Loki and Grafana when installed.
+
+    Waits until everything answers, prints the endpoints and what to run on a workstation, and stops it all on Ctrl-C.
+    """
+    flags = {
+        "otlp_grpc": otlp_grpc_port,
+        "otlp_http": otlp_http_port,
+        "collector_metrics": collector_metrics_port,
+        "exporter": exporter_port,
+        "prometheus": prometheus_port,
+        "loki": loki_port,
+        "grafana": grafana_port,
+    }
+    folder = (data_dir or default_data_dir()).expanduser()
+
+    def interrupt(*_):
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGTERM, interrupt)  # while starting, SIGTERM unwinds like Ctrl-C: nothing left behind
+    try:
+        stack = LocalStack(load_stack_config(config, flags), folder)
+        stack.start()
+    except (StackConfigError, StackError) as e:
+        typer.echo(f"error: {e}", err=True)
+        raise typer.Exit(1) from None
+    except KeyboardInterrupt:
+        typer.echo("interrupted while starting; stopped", err=True)
+        raise typer.Exit(130) from None
+    stop = threading.Event()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(sig, lambda *_: stop.set())
+    try:
+        endpoints = stack.endpoints()
+        typer.echo(json.dumps(endpoints) if as_json else _instructions(endpoints, folder), nl=True)
+        while not stop.wait(0.5):
+            dead = stack.dead_child()
+            if dead is not None:
+                typer.echo(f"error: {dead.name} stopped unexpectedly; see {dead.log}", err=True)
+                raise typer.Exit(1)
+    finally:
+        stack.stop()
+    typer.echo("stopped", err=True)
+
+
+def register(app: typer.Typer) -> None:
+    app.command()(up)

@@ -1,0 +1,356 @@
+"""The whole product on one machine: embedded collector and exporter, Prometheus, and Loki and
+Grafana when their binaries are installed.
+
+Prometheus, Loki and Grafana run as child processes with configuration generated under the
+data folder (run/), pointing at each other on 127.0.0.1; their logs go to logs/. Children are
+started in their own session (a Ctrl-C reaches only `up`, which stops them in order) and get
+SIGTERM if `up` itself dies.
+"""
+
+import ctypes
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+import yaml
+
+from agent_analytics.assets import asset_dir
+from agent_analytics.collector.config import ConfigError as CollectorConfigError
+from agent_analytics.collector.config import load_config as load_collector_config
+from agent_analytics.collector.service import CollectorService
+from agent_analytics.exporter.service import ExporterService
+
+from .stack_config import PORT_FLAGS, PORT_OWNERS, StackConfig
+from .stack_paths import prometheus_tsdb
+
+HOST = "127.0.0.1"
+INSTALL_PROMETHEUS = "sudo apt-get install prometheus"
+READY_TIMEOUT = 120.0
+GRAFANA_BINARIES = ("grafana", "grafana-server")  # `grafana server` (Grafana 10+) or the older server binary
+GRAFANA_HOMES = ("/usr/share/grafana", "/usr/local/share/grafana", "/opt/grafana")
+
+
+class StackError(RuntimeError):
+    """Something stops the stack from starting; the message is one line saying what to do."""
+
+
+@dataclass
+class Child:
+    name: str
+    proc: subprocess.Popen
+    log: Path
+    ready_url: str
+
+
+def port_free(port: int, host: str = HOST) -> bool:
+    with socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET) as s:
+        try:
+            s.bind((host, port))
+        except OSError:
+            return False
+    return True
+
+
+def _load_prctl():
+    if not sys.platform.startswith("linux"):
+        return None
+    try:
+        return ctypes.CDLL(None, use_errno=True).prctl
+    except (OSError, AttributeError):
+        return None
+
+
+_PRCTL = _load_prctl()  # looked up here: the child between fork and exec must not load libraries
+PR_SET_PDEATHSIG = 1
+
+
+def _die_with_parent() -> None:
+    """In the child, before exec: SIGTERM when `up` goes away, even if it is killed."""
+    if _PRCTL is not None:
+        _PRCTL(PR_SET_PDEATHSIG, signal.SIGTERM)
+
+
+def _last_line(path: Path) -> str:
+    try:
+        lines = [line for line in path.read_text(errors="replace").splitlines() if line.strip()]
+    except OSError:
+        return ""
+    return lines[-1][:300] if lines else ""
+
+
+class LocalStack:
+    def __init__(self, config: StackConfig, data_dir: Path):
+        self.config = config
+        self.data_dir = data_dir
+        self.run_dir = data_dir / "run"
+        self.log_dir = data_dir / "logs"
+        self.children: list[Child] = []
+        self.collector: CollectorService | None = None
+        self.exporter: ExporterService | None = None
+        self.prometheus_binary = shutil.which("prometheus")
+        self.loki_binary = shutil.which("loki")
+        self.grafana_binary = next((b for b in map(shutil.which, GRAFANA_BINARIES) if b), None)
+
+    @property
+    def ports(self) -> dict[str, int]:
+        return self.config.ports
+
+    def url(self, port_name: str) -> str:
+        return f"http://{HOST}:{self.ports[port_name]}"
+
+    # --- checks before anything starts ---------------------------------------------------------------
+
+    def preflight(self) -> None:
+        if self.prometheus_binary is None:
+            raise StackError(f"prometheus not found on PATH: install it with `{INSTALL_PROMETHEUS}`")
+        wanted = ["otlp_grpc", "otlp_http", "collector_metrics", "exporter", "prometheus"]
+        wanted += ["loki"] if self.loki_binary else []
+        wanted += ["grafana"] if self.grafana_binary else []
+        collector_host = str(self.config.collector.get("host") or HOST)
+        seen: dict[int, str] = {}
+        for name in wanted:
+            port = self.ports[name]
+            if port in seen:
+                raise StackError(
+                    f"port {port} is set for both {PORT_OWNERS[seen[port]]} and {PORT_OWNERS[name]}:"
+                    f" change {PORT_FLAGS[name]} (or ports.{name} in the --config file)"
+                )
+            seen[port] = name
+            host = collector_host if name in ("otlp_grpc", "otlp_http", "collector_metrics") else HOST
+            if not port_free(port, host):
+                raise StackError(
+                    f"port {port} ({PORT_OWNERS[name]}) is already in use: stop what uses it, or choose another"
+                    f" with {PORT_FLAGS[name]} (or ports.{name} in the --config file)"
+                )
+
+    # --- generated configuration ---------------------------------------------------------------
+
+    def prometheus_config(self) -> Path:
+        rules = asset_dir("prometheus") / "rules"
+        settings = self.config.prometheus
+        config = {
+            "global": {
+                "scrape_interval": settings["scrape_interval"],
+                "evaluation_interval": settings["evaluation_interval"],
+            },
+            "rule_files": [str(rules / "*.yml")],
+            "scrape_configs": [
+                {"job_name": "prometheus", "static_configs": [{"targets": [f"{HOST}:{self.ports['prometheus']}"]}]},
+                {
+                    "job_name": "collector",
+                    "static_configs": [{"targets": [f"{HOST}:{self.ports['collector_metrics']}"]}],
+                },
+                {"job_name": "exporter", "static_configs": [{"targets": [f"{HOST}:{self.ports['exporter']}"]}]},
+            ],
+        }
+        path = self.run_dir / "prometheus.yml"
+        path.write_text(yaml.safe_dump(config, sort_keys=False))
+        return path
+
+    def loki_config(self) -> Path:
+        config = yaml.safe_load((asset_dir("loki") / "loki.yaml").read_text())
+        root = self.data_dir / "loki"
+        config["server"]["http_listen_port"] = self.ports["loki"]
+        config["server"]["http_listen_address"] = HOST
+        config["server"]["grpc_listen_port"] = 0
+        config["server"]["grpc_listen_address"] = HOST
+        common = config["common"]
+        common["path_prefix"] = str(root)
+        common["storage"]["filesystem"] = {
+            "chunks_directory": str(root / "chunks"),
+            "rules_directory": str(root / "rules"),
+        }
+        if "compactor" in config:
+            config["compactor"]["working_directory"] = str(root / "compactor")
+        path = self.run_dir / "loki.yaml"
+        path.write_text(yaml.safe_dump(config, sort_keys=False))
+        return path
+
+    def grafana_provisioning(self) -> Path:
+        source = asset_dir("grafana") / "provisioning"
+        target = self.run_dir / "grafana-provisioning"
+        for sub in ("datasources", "dashboards", "plugins", "alerting"):
+            (target / sub).mkdir(parents=True, exist_ok=True)
+        local = {"prometheus": self.url("prometheus"), "loki": self.url("loki")}
+        for path in sorted((source / "datasources").glob("*.y*ml")):
+            doc = yaml.safe_load(path.read_text())
+            for ds in doc.get("datasources", []):
+                if ds.get("type") in local:
+                    ds["url"] = local[ds["type"]]
+            (target / "datasources" / path.name).write_text(yaml.safe_dump(doc, sort_keys=False))
+        for path in sorted((source / "dashboards").glob("*.y*ml")):
+            doc = yaml.safe_load(path.read_text())
+            for provider in doc.get("providers", []):
+                provider.setdefault("options", {})["path"] = str(asset_dir("grafana") / "dashboards")
+            (target / "dashboards" / path.name).write_text(yaml.safe_dump(doc, sort_keys=False))
+        return target
+
+    def grafana_ini(self, provisioning: Path) -> Path:
+        root = self.data_dir / "grafana"
+        ini = f"""[server]
+http_addr = {HOST}
+http_port = {self.ports["grafana"]}
+
+[paths]
+data = {root}
+logs = {root / "logs"}
+plugins = {root / "plugins"}
+provisioning = {provisioning}
+
+[auth.anonymous]
+enabled = true
+org_role = Viewer
+
+[analytics]
+reporting_enabled = false
+check_for_updates = false
+"""
+        path = self.run_dir / "grafana.ini"
+        path.write_text(ini)
+        return path
+
+    def grafana_home(self) -> Path | None:
+        binary = Path(self.grafana_binary).resolve()
+        candidates = [binary.parent.parent, binary.parent.parent / "share" / "grafana", *map(Path, GRAFANA_HOMES)]
+        return next((c for c in candidates if (c / "conf" / "defaults.ini").is_file()), None)
+
+    # --- lifecycle ------------------------------------------------------------------------------
+
+    def _spawn(self, name: str, argv: list[str], ready_url: str) -> Child:
+        log = self.log_dir / f"{name}.log"
+        with log.open("ab") as out:
+            proc = subprocess.Popen(
+                argv,
+                stdout=out,
+                stderr=subprocess.STDOUT,
+                stdin=subprocess.DEVNULL,
+                start_new_session=True,
+                preexec_fn=_die_with_parent,
+            )
+        child = Child(name, proc, log, ready_url)
+        self.children.append(child)
+        return child
+
+    def _wait_ready(self, child: Child) -> None:
+        deadline = time.monotonic() + READY_TIMEOUT
+        while time.monotonic() < deadline:
+            if child.proc.poll() is not None:
+                raise StackError(f"{child.name} exited ({_last_line(child.log) or 'no output'}); log: {child.log}")
+            try:
+                if httpx.get(child.ready_url, timeout=2).status_code == 200:
+                    return
+            except httpx.HTTPError:
+                pass
+            time.sleep(0.2)
+        raise StackError(f"{child.name} was not ready after {READY_TIMEOUT:.0f}s ({child.ready_url}); log: {child.log}")
+
+    def start(self) -> None:
+        self.preflight()
+        for folder in (self.run_dir, self.log_dir, prometheus_tsdb(self.data_dir)):
+            folder.mkdir(parents=True, exist_ok=True)
+        try:
+            self._start()
+        except BaseException:
+            self.stop()
+            raise
+
+    def _start(self) -> None:
+        # Children first: forking once the collector's gRPC threads run makes gRPC complain.
+        children = []
+        if self.loki_binary:
+            argv = [self.loki_binary, f"-config.file={self.loki_config()}"]
+            children.append(self._spawn("loki", argv, self.url("loki") + "/ready"))
+        children.append(
+            self._spawn(
+                "prometheus",
+                [
+                    self.prometheus_binary,
+                    f"--config.file={self.prometheus_config()}",
+                    f"--storage.tsdb.path={prometheus_tsdb(self.data_dir)}",
+                    f"--storage.tsdb.retention.time={self.config.prometheus['retention']}",
+                    f"--web.listen-address={HOST}:{self.ports['prometheus']}",
+                    "--web.enable-lifecycle",
+                    "--web.enable-admin-api",
+                ],
+                self.url("prometheus") + "/-/ready",
+            )
+        )
+        if self.grafana_binary:
+            home = self.grafana_home()
+            ini = self.grafana_ini(self.grafana_provisioning())
+            argv = [self.grafana_binary] + (["server"] if Path(self.grafana_binary).name == "grafana" else [])
+            argv += [f"--config={ini}"] + ([f"--homepath={home}"] if home else [])
+            children.append(self._spawn("grafana", argv, self.url("grafana") + "/api/health"))
+        try:
+            collector_settings = load_collector_config(
+                None,
+                **self.config.collector,
+                grpc_port=self.ports["otlp_grpc"],
+                http_port=self.ports["otlp_http"],
+                metrics_port=self.ports["collector_metrics"],
+                data_dir=self.data_dir / "collector",
+                loki_url=self.url("loki") if self.loki_binary else self.config.collector.get("loki_url"),
+            )
+        except CollectorConfigError as e:
+            raise StackError(f"{self.config.path or 'config'}: collector: {e}") from None
+        self.collector = CollectorService(collector_settings)
+        try:
+            self.collector.start()
+        except (OSError, RuntimeError) as e:
+            self.collector = None
+            raise StackError(
+                f"collector: {e} (see --otlp-grpc-port, --otlp-http-port, --collector-metrics-port)"
+            ) from None
+        self.exporter = ExporterService(
+            self.config.exporter, port=self.ports["exporter"], host=HOST, data_dir=self.data_dir / "exporter"
+        )
+        try:
+            self.exporter.start()
+        except OSError as e:
+            self.exporter = None
+            raise StackError(f"exporter: {e} (--exporter-port or ports.exporter)") from None
+        for child in children:
+            self._wait_ready(child)
+
+    def dead_child(self) -> Child | None:
+        return next((c for c in self.children if c.proc.poll() is not None), None)
+
+    def stop(self) -> None:
+        """Stop everything that was started, children first; idempotent."""
+        for child in reversed(self.children):
+            if child.proc.poll() is None:
+                child.proc.terminate()
+        for child in reversed(self.children):
+            try:
+                child.proc.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                child.proc.kill()
+                child.proc.wait()
+        self.children.clear()
+        if self.exporter is not None:
+            self.exporter.stop()
+            self.exporter = None
+        if self.collector is not None:
+            self.collector.stop()
+            self.collector = None
+
+    # --- what to tell the user ---------------------------------------------------------------------
+
+    def endpoints(self) -> dict[str, str | None]:
+        names = {c.name for c in self.children}
+        collector = self.collector.endpoints if self.collector else {}
+        return {
+            "otlp_grpc": collector.get("otlp_grpc"),
+            "otlp_http": collector.get("otlp_http"),
+            "collector_metrics": collector.get("metrics"),
+            "exporter": self.url("exporter"),
+            "prometheus": self.url("prometheus"),
+            "loki": self.url("loki") if "loki" in names else None,
+            "grafana": self.url("grafana") if "grafana" in names else None,
+        }
