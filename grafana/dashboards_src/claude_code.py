@@ -62,7 +62,7 @@ def build() -> dict:
             stat("Commits", window(CC_COMMITS, PEOPLE)),
             stat("Pull requests", window(CC_PULL_REQUESTS, PEOPLE)),
             timeseries("Active time by type", [prom(per_interval(ACTIVE_TIME, PEOPLE, by="type"), "{{type}}")], "s"),
-            timeseries("Sessions", [prom(per_interval(SESSIONS, PEOPLE), "sessions")]),
+            timeseries("Sessions over time", [prom(per_interval(SESSIONS, PEOPLE), "sessions")]),
             stat(
                 "Edit accept rate",
                 f"{ACCEPTED} / {DECIDED}",

@@ -1,0 +1,82 @@
+"""The queries of the committed dashboards and of the rule files, with Grafana's template
+variables replaced the way Grafana replaces them before a query reaches the datasource."""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+import yaml
+
+ROOT = Path(__file__).resolve().parents[2]
+DASHBOARDS = ROOT / "grafana" / "dashboards"
+RULES = sorted((ROOT / "prometheus" / "rules").glob("*.yml"))
+
+
+@dataclass(frozen=True)
+class Target:
+    dashboard: str
+    panel: str
+    panel_type: str
+    datasource: str  # "prometheus" or "loki"
+    expr: str
+    instant: bool
+    variables: dict  # textbox variable defaults of the dashboard
+
+    def __str__(self) -> str:
+        return f"{self.dashboard} / {self.panel}"
+
+
+def load_dashboards() -> dict[str, dict]:
+    return {p.name: json.loads(p.read_text()) for p in sorted(DASHBOARDS.glob("*.json"))}
+
+
+def targets(kind: str | None = None) -> list[Target]:
+    out = []
+    for board in load_dashboards().values():
+        defaults = {v["name"]: v["query"] for v in board["templating"]["list"] if v["type"] in ("textbox", "constant")}
+        for panel in board["panels"]:
+            for t in panel.get("targets", []):
+                ds = t["datasource"]["type"]
+                if kind and ds != kind:
+                    continue
+                instant = t.get("instant", False) or t.get("queryType") == "instant"
+                out.append(Target(board["title"], panel["title"], panel["type"], ds, t["expr"], instant, defaults))
+    return out
+
+
+def substitute(target: Target, range_: str = "1h", interval: str = "15s", rate_interval: str = "1m") -> str:
+    """Grafana's interpolation: multi-value variables set to All become their allValue (.*),
+    $__range/$__interval are durations of the dashboard's time range and step."""
+    seconds = {"s": 1, "m": 60, "h": 3600, "d": 86400}
+    range_seconds = int(range_[:-1]) * seconds[range_[-1]]
+    values = {
+        "__range_s": str(range_seconds),
+        "__range_ms": str(range_seconds * 1000),
+        "__range": range_,
+        "__rate_interval": rate_interval,
+        "__interval_ms": str(int(interval[:-1]) * seconds[interval[-1]] * 1000),
+        "__interval": interval,
+        "team": ".*",
+        "developer": ".*",
+        "model": ".*",
+        "agent": ".*",
+        **target.variables,
+    }
+    expr = target.expr
+    for name in sorted(values, key=len, reverse=True):  # $__range_s before $__range
+        expr = re.sub(r"\$\{?" + re.escape(name) + r"\}?(?![A-Za-z0-9_])", values[name], expr)
+    assert "$" not in expr, f"{target}: variable left in {expr}"
+    return expr
+
+
+def rule_expressions() -> list[tuple[str, str]]:
+    """(record or alert name, expression) of every rule."""
+    out = []
+    for path in RULES:
+        for group in yaml.safe_load(path.read_text())["groups"]:
+            for rule in group["rules"]:
+                out.append((rule.get("record") or rule["alert"], rule["expr"]))
+    return out
