@@ -22,6 +22,8 @@ from agent_analytics import __version__
 from .config import CopilotConfig
 
 log = logging.getLogger(__name__)
+# httpx logs every request URL at INFO; signed download URLs are short-lived credentials.
+logging.getLogger("httpx").setLevel(logging.WARNING)
 
 API_VERSION = "2026-03-10"
 _NEXT = re.compile(r'<([^>]+)>\s*;\s*rel="next"')
