@@ -9,7 +9,7 @@ from pathlib import Path
 
 import httpx
 
-from agent_analytics.cli import hook_install, hook_runner, workstation
+from agent_analytics.cli import hook_install, hook_sender, workstation
 from agent_analytics.cli.agent_settings import WRITERS, SettingsError
 
 OK, WARN, FAIL = "ok", "warn", "fail"
@@ -91,7 +91,7 @@ def check_exporter(ws: workstation.Workstation, exporter_url: str) -> Check:
     try:
         health = httpx.get(f"{exporter_url}/healthz", timeout=TIMEOUT)
         ingest = httpx.post(
-            f"{exporter_url}{hook_runner.INGEST_PATH}", json={"commits": []}, headers=_auth(ws), timeout=TIMEOUT
+            f"{exporter_url}{hook_sender.INGEST_PATH}", json={"commits": []}, headers=_auth(ws), timeout=TIMEOUT
         )
     except httpx.HTTPError as e:
         return _unreachable("exporter", exporter_url, e, fix)
@@ -105,7 +105,7 @@ def check_exporter(ws: workstation.Workstation, exporter_url: str) -> Check:
             "run `agent-analytics init --api-key ...`",
         )
     if ingest.status_code != 200:
-        return Check("exporter", FAIL, f"{exporter_url}{hook_runner.INGEST_PATH} answered {ingest.status_code}", fix)
+        return Check("exporter", FAIL, f"{exporter_url}{hook_sender.INGEST_PATH} answered {ingest.status_code}", fix)
     return Check("exporter", OK, f"{exporter_url} healthy, accepts commits")
 
 
@@ -135,18 +135,19 @@ def check_prometheus_targets(prometheus_url: str) -> Check:
         return Check(
             "prometheus targets", FAIL, "Prometheus scrapes nothing", "add the collector and exporter to scrape_configs"
         )
-    down = [t for t in active if t.get("health") != "up"]
+    down = [t for t in active if t.get("health") == "down"]
     if down:
-        names = "; ".join(
-            f"{t['labels'].get('job')} {t['scrapeUrl']} ({t.get('health')}: {t.get('lastError') or 'not scraped yet'})"
-            for t in down
-        )
+        names = "; ".join(f"{t['labels'].get('job')} {t['scrapeUrl']} ({t.get('lastError') or 'down'})" for t in down)
         return Check(
             "prometheus targets",
             FAIL,
             f"{len(down)} of {len(active)} down: {names}",
             "start what is down, or fix its address in the Prometheus config",
         )
+    unknown = [t for t in active if t.get("health") != "up"]
+    if unknown:  # Prometheus started moments ago
+        names = ", ".join(f"{t['labels'].get('job')} {t['scrapeUrl']}" for t in unknown)
+        return Check("prometheus targets", WARN, f"not scraped yet: {names}", "run doctor again in a minute")
     jobs = sorted({t["labels"].get("job", "?") for t in active})
     return Check("prometheus targets", OK, f"{len(active)} up ({', '.join(jobs)})")
 
@@ -159,6 +160,14 @@ def check_hook(cwd: Path) -> Check:
             "git hook", FAIL, "no agent-analytics post-commit hook in the global hooks or this repository", fix
         )
     python = hook_install.hook_python(script)
+    runner = hook_install.hook_runner_path(script)
+    if not os.path.isfile(runner) or runner != hook_install.RUNNER:
+        return Check(
+            "git hook",
+            FAIL,
+            f"{script} runs {runner or '?'}, not this installation's",
+            "run `agent-analytics hook install` again",
+        )
     if not python or not os.access(python, os.X_OK):
         return Check(
             "git hook",
@@ -170,10 +179,10 @@ def check_hook(cwd: Path) -> Check:
 
 
 def check_spool() -> Check:
-    waiting = len(hook_runner.pending())
+    waiting = len(hook_sender.pending())
     if not waiting:
         return Check("commit spool", OK, "empty: every commit reached the exporter")
-    reason = hook_runner.last_outcome() or "not sent yet"
+    reason = hook_sender.last_outcome() or "not sent yet"
     return Check(
         "commit spool",
         WARN,

@@ -17,11 +17,14 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
+from agent_analytics.cli import hook_runner
 from agent_analytics.cli.workstation import managed_hooks_dir, write_text_if_changed
 
 MARKER = "# agent-analytics post-commit hook"
 CHAINED_SUFFIX = ".pre-agent-analytics"
 PASS_THROUGH_MARKER = "# agent-analytics pass-through"
+# Run as a plain script (`python -I -S`): no site-packages to load, a few milliseconds to start.
+RUNNER = str(Path(hook_runner.__file__).resolve())
 # Client-side hooks a global core.hooksPath would hide from each repository's .git/hooks.
 PASS_THROUGH = (
     "applypatch-msg",
@@ -64,7 +67,8 @@ def hook_script(python: str, run_repo_hook: bool) -> str:
     repo_hook = ""
     if run_repo_hook:
         repo_hook = """# core.hooksPath hides the repository's own hook: run it too.
-own="$(git rev-parse --git-common-dir 2>/dev/null)/hooks/post-commit"
+if [ -d .git ]; then own=.git/hooks/post-commit
+else own="$(git rev-parse --git-common-dir 2>/dev/null)/hooks/post-commit"; fi
 if [ -x "$own" ]; then
     "$own" "$@" || status=$?
 fi
@@ -77,7 +81,7 @@ chained="$(dirname "$0")/post-commit{CHAINED_SUFFIX}"
 if [ -x "$chained" ]; then
     "$chained" "$@" || status=$?
 fi
-{repo_hook}{shlex.quote(python)} -m agent_analytics.cli.hook_runner post-commit </dev/null >/dev/null 2>&1
+{repo_hook}{shlex.quote(python)} -I -S {shlex.quote(RUNNER)} post-commit </dev/null >/dev/null 2>&1
 exit $status
 """
 
@@ -213,6 +217,14 @@ def installed_hook(repo: Path | None = None) -> Path | None:
 def hook_python(script: Path) -> str:
     """The interpreter an installed hook runs (it must still exist)."""
     for line in script.read_text().splitlines():
-        if "-m agent_analytics.cli.hook_runner" in line:
+        if line.endswith("post-commit </dev/null >/dev/null 2>&1"):
             return shlex.split(line)[0]
+    return ""
+
+
+def hook_runner_path(script: Path) -> str:
+    """The hook_runner.py an installed hook runs (it must still exist)."""
+    for line in script.read_text().splitlines():
+        if line.endswith("post-commit </dev/null >/dev/null 2>&1"):
+            return shlex.split(line)[3]
     return ""

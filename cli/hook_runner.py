@@ -1,39 +1,22 @@
-"""What the git post-commit hook runs: lean on purpose, because it runs inside every `git commit`.
+"""What the git post-commit hook runs, inside every `git commit`: it must cost milliseconds.
 
-Standard library (plus platformdirs) only, no typer or rich. The commit is recorded in the
-spool first (one file per commit, written atomically), then a detached child sends the whole
-spool to the exporter's ingest API and deletes only what the exporter acknowledged. The commit
-never waits for the network, never sees output from here, and never fails because of it: a
-dead or slow server leaves files in the spool for the next hook or `agent-analytics hook flush`.
-The exporter dedupes by (repo, sha), so a file sent twice is counted once.
-
-    python -m agent_analytics.cli.hook_runner post-commit   # from the hook
-    python -m agent_analytics.cli.hook_runner flush         # send the spool now
+The hook starts this file as a script with `python -I -S`: no site-packages, and imports of
+`os` and `sys` only (subprocess, json, re, pathlib or platformdirs would each cost more than
+the whole job). It records the raw facts of the commit in the spool (one file per commit,
+written atomically), starts the sender (`hook_sender`, a full Python) detached with its
+output closed, and exits 0 whatever happened: the commit is already made and never waits for
+the network. Parsing the commit, naming the repository and talking to the exporter all
+happen in the sender.
 """
 
 from __future__ import annotations
 
-import contextlib
-import fcntl
-import hashlib
-import json
 import os
-import re
-import subprocess
 import sys
-import time
-from dataclasses import dataclass, field
-from pathlib import Path
 
-from agent_analytics.cli.workstation_paths import spool_dir, state_dir
-from agent_analytics.repo_id import repo_id
-
-INGEST_PATH = "/api/v1/commits"
-BATCH = 200
-HOOK_TIMEOUT = 1.0  # seconds, per request from the background sender
-FLUSH_TIMEOUT = 10.0  # seconds, per request from `hook flush`
+APP = "agent-analytics"
 DISABLE_VARIABLE = "AGENT_ANALYTICS_HOOK"  # "off" skips the hook entirely
-LOG_LIMIT = 64 * 1024
+CAPTURE_VERSION = 1
 
 # Agent evidence: only these variables leave the workstation, never the whole environment.
 AGENT_VARIABLES = frozenset(
@@ -49,280 +32,144 @@ AGENT_VARIABLES = frozenset(
 )
 AGENT_PREFIXES = ("CODEX_", "AIDER_")
 # A prefix match never carries credentials (AIDER_OPENAI_API_KEY, CODEX_API_KEY, ...).
-SECRET_NAME = re.compile(r"KEY|TOKEN|SECRET|PASSWORD|PASSWD|CREDENTIAL|AUTH", re.IGNORECASE)
+SECRET_WORDS = ("KEY", "TOKEN", "SECRET", "PASSWORD", "PASSWD", "CREDENTIAL", "AUTH")
 MAX_VALUE = 256
 
-_FIELDS = ("%H", "%an", "%ae", "%at", "%ct", "%(trailers:only,unfold)")
-LOG_FORMAT = "%x00".join(_FIELDS) + "%x00"
+# One `git log` gives every fact: NUL-separated header fields, then the --numstat lines.
+LOG_FIELDS = ("%H", "%an", "%ae", "%at", "%ct", "%(trailers:only,unfold)")
+LOG_ARGS = (
+    "log",
+    "-1",
+    "--no-color",
+    "--format=" + "%x00".join(LOG_FIELDS) + "%x00",
+    "--numstat",
+    "--diff-merges=first-parent",
+    "HEAD",
+)
 
 
-def agent_env(environ: dict[str, str] | os._Environ) -> dict[str, str]:
+def state_dir() -> str:
+    """The platform's per-user state folder for agent-analytics (as platformdirs names it).
+
+    Computed here without platformdirs because the hook cannot afford its import; a test
+    keeps the two equal.
+    """
+    home = os.path.expanduser("~")
+    if sys.platform == "darwin":
+        return os.path.join(home, "Library", "Application Support", APP)
+    if sys.platform == "win32":
+        base = os.environ.get("LOCALAPPDATA") or os.path.join(home, "AppData", "Local")
+        return os.path.join(base, APP, APP)
+    base = os.environ.get("XDG_STATE_HOME", "").strip() or os.path.join(home, ".local", "state")
+    return os.path.join(base, APP)
+
+
+def spool_dir() -> str:
+    """One capture file per commit the exporter has not acknowledged yet."""
+    return os.path.join(state_dir(), "spool")
+
+
+def agent_env(environ) -> dict[str, str]:
     found = {}
     for name, value in environ.items():
-        allowed = name in AGENT_VARIABLES or (name.startswith(AGENT_PREFIXES) and not SECRET_NAME.search(name))
+        upper = name.upper()
+        allowed = name in AGENT_VARIABLES or (
+            name.startswith(AGENT_PREFIXES) and not any(word in upper for word in SECRET_WORDS)
+        )
         if allowed and value:
             found[name] = value[:MAX_VALUE]
     return dict(sorted(found.items()))
 
 
-def _git(*args: str) -> str:
-    return subprocess.run(["git", *args], capture_output=True, text=True, check=True, timeout=10).stdout
+_JSON_ESCAPES = {i: f"\\u{i:04x}" for i in range(32)} | {ord('"'): '\\"', ord("\\"): "\\\\"}
 
 
-def collect(rev: str = "HEAD", environ: dict[str, str] | os._Environ = os.environ) -> dict:
-    """The ingest record of commit `rev` in the repository of the current directory."""
-    out = _git("log", "-1", "--no-color", f"--format={LOG_FORMAT}", "--numstat", "--diff-merges=first-parent", rev)
-    sha, name, email, authored, committed, trailers, numstat = out.split("\0", 6)
-    added = deleted = files = 0
-    for line in numstat.splitlines():
-        parts = line.split("\t", 2)
-        if len(parts) != 3:
-            continue
-        files += 1
-        added += int(parts[0]) if parts[0].isdigit() else 0  # "-" for binary files
-        deleted += int(parts[1]) if parts[1].isdigit() else 0
-    return {
-        "repo": repo_id(os.getcwd()),
-        "sha": sha.strip(),
-        "author_name": name,
-        "author_email": email,
-        "authored_at": int(authored),
-        "committed_at": int(committed),
-        "lines_added": added,
-        "lines_deleted": deleted,
-        "files_changed": files,
-        "trailers": [t.strip() for t in trailers.splitlines() if t.strip()],
-        "author_is_bot": name.endswith("[bot]") or "[bot]@" in email,
-        "agent_env": agent_env(environ),
-    }
+def json_text(value) -> str:
+    """JSON for the str / dict-of-str / int values of a capture, without importing json."""
+    if isinstance(value, str):
+        return '"' + value.translate(_JSON_ESCAPES) + '"'
+    if isinstance(value, dict):
+        return "{" + ", ".join(f"{json_text(k)}: {json_text(v)}" for k, v in value.items()) + "}"
+    return str(int(value))
 
 
-def spool(record: dict, folder: Path | None = None) -> Path:
-    """Write one commit to the spool atomically; the same commit twice is one file."""
-    folder = folder or spool_dir()
-    folder.mkdir(parents=True, exist_ok=True)
-    repo_key = hashlib.sha1(record["repo"].encode()).hexdigest()[:12]
-    target = folder / f"{record['sha']}-{repo_key}.json"
-    tmp = folder / f".{target.name}.{os.getpid()}.tmp"
-    tmp.write_text(json.dumps(record, sort_keys=True))
+def _output(*argv: str) -> str:
+    """stdout of a command, through posix_spawn (the subprocess module is too slow to import)."""
+    read_end, write_end = os.pipe()
+    actions = [
+        (os.POSIX_SPAWN_DUP2, write_end, 1),
+        (os.POSIX_SPAWN_CLOSE, write_end),
+        (os.POSIX_SPAWN_CLOSE, read_end),
+        (os.POSIX_SPAWN_OPEN, 2, os.devnull, os.O_WRONLY, 0),
+    ]
+    try:
+        pid = os.posix_spawnp(argv[0], list(argv), os.environ, file_actions=actions)
+    finally:
+        os.close(write_end)
+    chunks = []
+    while chunk := os.read(read_end, 1 << 16):
+        chunks.append(chunk)
+    os.close(read_end)
+    _, status = os.waitpid(pid, 0)
+    if os.waitstatus_to_exitcode(status) != 0:
+        raise OSError(f"{' '.join(argv[:2])} failed")
+    return b"".join(chunks).decode("utf-8", "replace")
+
+
+def _short_hash(text: str) -> str:
+    """FNV-1a of the repository path: tells apart the same commit in two clones."""
+    h = 0x811C9DC5
+    for byte in text.encode("utf-8", "replace"):
+        h = ((h ^ byte) * 0x01000193) & 0xFFFFFFFF
+    return f"{h:08x}"
+
+
+def capture(environ=os.environ) -> str:
+    """Spool the commit at HEAD of the repository in the current folder; returns the file."""
+    log = _output("git", *LOG_ARGS)
+    try:
+        origin = _output("git", "config", "--get", "remote.origin.url").strip()
+    except OSError:  # no origin remote
+        origin = ""
+    sha = log.split("\0", 1)[0].strip()
+    if len(sha) < 40 or not all(c in "0123456789abcdef" for c in sha):
+        raise ValueError("git log did not start with a commit id")
+    path = os.getcwd()  # git runs post-commit at the top of the working tree
+    text = json_text(
+        {"version": str(CAPTURE_VERSION), "path": path, "origin": origin, "log": log, "agent_env": agent_env(environ)}
+    )
+    folder = spool_dir()
+    os.makedirs(folder, exist_ok=True)
+    target = os.path.join(folder, f"{sha}-{_short_hash(path)}.json")
+    tmp = os.path.join(folder, f".{sha}.{os.getpid()}.tmp")
+    with open(tmp, "w", encoding="utf-8") as f:
+        f.write(text)
     os.replace(tmp, target)
     return target
 
 
-# --- sending -----------------------------------------------------------------------------------
-
-
-@dataclass
-class FlushResult:
-    accepted: int = 0
-    duplicates: int = 0
-    rejected: int = 0  # moved aside: the exporter refused them as invalid (422)
-    remaining: int = 0
-    error: str = ""
-    busy: bool = False  # another flush held the spool
-    messages: list[str] = field(default_factory=list)
-
-    def as_dict(self) -> dict:
-        return {
-            "accepted": self.accepted,
-            "duplicates": self.duplicates,
-            "rejected": self.rejected,
-            "remaining": self.remaining,
-            "error": self.error,
-        }
-
-
-class _Refused(Exception):
-    def __init__(self, status: int, message: str):
-        super().__init__(message)
-        self.status = status
-
-
-def _post(url: str, api_key: str, commits: list[dict], timeout: float) -> dict:
-    import urllib.error
-    import urllib.request
-
-    request = urllib.request.Request(
-        url.rstrip("/") + INGEST_PATH,
-        data=json.dumps({"commits": commits}).encode(),
-        headers={"Content-Type": "application/json", **({"Authorization": f"Bearer {api_key}"} if api_key else {})},
-        method="POST",
-    )
-    try:
-        with urllib.request.urlopen(request, timeout=timeout) as response:
-            return json.loads(response.read() or b"{}")
-    except urllib.error.HTTPError as e:
-        detail = e.read()[:300].decode("utf-8", "replace").strip()
-        raise _Refused(e.code, f"exporter answered {e.code}: {detail or e.reason}") from None
-
-
-def _settings() -> tuple[str, str]:
-    from agent_analytics.cli import workstation  # yaml: only the sender pays for it
-
-    ws = workstation.load()
-    return ws.exporter_url, ws.api_key
-
-
-def _send(files: list[Path], url: str, api_key: str, timeout: float, result: FlushResult) -> None:
-    records, readable = [], []
-    for path in files:
-        try:
-            records.append(json.loads(path.read_text()))
-            readable.append(path)
-        except FileNotFoundError:  # sent by a concurrent flush meanwhile
-            continue
-        except (OSError, ValueError):
-            _set_aside(path, result)
-    if not records:
-        return
-    try:
-        answer = _post(url, api_key, records, timeout)
-    except _Refused as e:
-        if e.status in (413, 422) and len(readable) > 1:  # too large, or one bad record: split
-            half = len(readable) // 2
-            _send(readable[:half], url, api_key, timeout, result)
-            _send(readable[half:], url, api_key, timeout, result)
-            return
-        if e.status == 422:
-            _set_aside(readable[0], result)
-            result.messages.append(str(e))
-            return
-        raise
-    result.accepted += int(answer.get("accepted", 0))
-    result.duplicates += int(answer.get("duplicates", 0))
-    for path in readable:
-        path.unlink(missing_ok=True)
-
-
-def _set_aside(path: Path, result: FlushResult) -> None:
-    aside = path.parent / "rejected"
-    aside.mkdir(exist_ok=True)
-    os.replace(path, aside / path.name)
-    result.rejected += 1
-
-
-def pending(folder: Path | None = None) -> list[Path]:
-    folder = folder or spool_dir()
-    return sorted(folder.glob("*.json")) if folder.is_dir() else []
-
-
-def flush(wait: float = 0.0, timeout: float = HOOK_TIMEOUT, origin: str = "flush") -> FlushResult:
-    """Send the spool. Waits up to `wait` seconds when another flush is running (0: give up)."""
-    result = FlushResult()
-    folder = spool_dir()
-    folder.mkdir(parents=True, exist_ok=True)
-    try:
-        url, api_key = _settings()
-    except Exception as e:  # no config yet: keep everything for later
-        result.error = str(e)
-        result.remaining = len(pending(folder))
-        _record_outcome(result, origin)
-        return result
-    with open(folder / ".lock", "a") as lock:
-        while True:
-            if not _lock(lock, wait):
-                result.busy = True
-                break
-            try:
-                while files := pending(folder):
-                    for start in range(0, len(files), BATCH):
-                        _send(files[start : start + BATCH], url, api_key, timeout, result)
-            except _Refused as e:
-                result.error = str(e)
-            except OSError as e:  # refused, unreachable, timed out
-                result.error = f"exporter at {url} unreachable: {getattr(e, 'reason', e)}"
-            except Exception as e:  # an answer that is not the ingest API's
-                result.error = f"unexpected answer from {url}{INGEST_PATH}: {e}"
-            finally:
-                fcntl.flock(lock, fcntl.LOCK_UN)
-            # A hook that spooled while we held the lock gave up on it: pick its file up too.
-            if result.error or not pending(folder):
-                break
-    result.remaining = len(pending(folder))
-    _record_outcome(result, origin)
-    return result
-
-
-def _lock(lock, wait: float) -> bool:
-    deadline = time.monotonic() + wait
-    while True:
-        try:
-            fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
-            return True
-        except BlockingIOError:
-            if time.monotonic() >= deadline:
-                return False
-            time.sleep(0.05)
-
-
-def log_path() -> Path:
-    """One line per send attempt: when, who (hook or flush), and what came of it."""
-    return state_dir() / "hook.log"
-
-
-def last_outcome() -> str:
-    try:
-        lines = log_path().read_text().splitlines()
-    except OSError:
-        return ""
-    return lines[-1] if lines else ""
-
-
-def _record_outcome(result: FlushResult, origin: str) -> None:
-    if result.busy:
-        outcome = "another send was running"
-    elif result.error:
-        outcome = f"error: {result.error}"
-    else:
-        outcome = f"sent {result.accepted}, duplicates {result.duplicates}, rejected {result.rejected}"
-    line = f"{time.strftime('%Y-%m-%dT%H:%M:%SZ', time.gmtime())} {origin}: {outcome}; {result.remaining} spooled\n"
-    with contextlib.suppress(OSError):
-        path = log_path()
-        path.parent.mkdir(parents=True, exist_ok=True)
-        with open(path, "a") as f:
-            f.write(line)
-        if path.stat().st_size > LOG_LIMIT:  # keep the newest half
-            text = path.read_text()
-            path.write_text(text[len(text) // 2 :].split("\n", 1)[-1])
-
-
-# --- the hook ----------------------------------------------------------------------------------
-
-
-def post_commit() -> None:
-    spool(collect())
-    _flush_in_background()
-
-
-def _flush_in_background() -> None:
-    if os.fork() != 0:
-        return
-    # The child: its own session, no terminal, no inherited pipes (git and its callers
-    # must not wait for it), and whatever happens it exits quietly.
-    try:
-        os.setsid()
-        devnull = os.open(os.devnull, os.O_RDWR)
-        for fd in (0, 1, 2):
-            os.dup2(devnull, fd)
-        flush(wait=0.0, timeout=HOOK_TIMEOUT, origin="hook")
-    finally:
-        os._exit(0)
+def start_sender() -> None:
+    """The sender, detached: its own session, no terminal, nothing inherited to wait for."""
+    actions = [(os.POSIX_SPAWN_OPEN, fd, os.devnull, os.O_RDWR, 0) for fd in (0, 1, 2)]
+    argv = [sys.executable, "-m", "agent_analytics.cli.hook_sender", "--background"]
+    os.posix_spawn(sys.executable, argv, os.environ, file_actions=actions, setsid=True)
 
 
 def main(argv: list[str]) -> int:
-    command = argv[0] if argv else ""
-    if command == "post-commit":
-        if os.environ.get(DISABLE_VARIABLE, "").lower() in ("off", "0", "false"):
-            return 0
-        with contextlib.suppress(Exception):  # the commit is made already: never fail it
-            post_commit()
+    if argv[:1] != ["post-commit"]:
+        print("usage: python -I -S hook_runner.py post-commit", file=sys.stderr)
+        return 2
+    if os.environ.get(DISABLE_VARIABLE, "").lower() in ("off", "0", "false"):
         return 0
-    if command == "flush":
-        result = flush(wait=30.0, timeout=FLUSH_TIMEOUT)
-        print(json.dumps(result.as_dict()))
-        return 1 if result.error else 0
-    print("usage: python -m agent_analytics.cli.hook_runner post-commit|flush", file=sys.stderr)
-    return 2
+    try:
+        capture()
+    except Exception:  # the commit is made already: never fail it, never print
+        return 0
+    try:
+        start_sender()
+    except Exception:  # the next commit's sender, or `hook flush`, sends this one
+        return 0
+    return 0
 
 
 if __name__ == "__main__":

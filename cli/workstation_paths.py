@@ -4,7 +4,9 @@ from pathlib import Path
 
 import platformdirs
 
-APP = "agent-analytics"
+from agent_analytics.cli import hook_runner
+
+APP = hook_runner.APP
 
 
 def config_dir() -> Path:
@@ -16,12 +18,13 @@ def config_path() -> Path:
 
 
 def state_dir() -> Path:
-    return Path(platformdirs.user_state_dir(APP))
+    """The platform's state folder (the git hook computes it: it cannot afford platformdirs)."""
+    return Path(hook_runner.state_dir())
 
 
 def spool_dir() -> Path:
-    """One JSON file per commit the exporter has not acknowledged yet."""
-    return state_dir() / "spool"
+    """One capture file per commit the exporter has not acknowledged yet."""
+    return Path(hook_runner.spool_dir())
 
 
 def managed_hooks_dir() -> Path:

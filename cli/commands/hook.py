@@ -7,7 +7,7 @@ from pathlib import Path
 
 import typer
 
-from agent_analytics.cli import hook_install, hook_runner
+from agent_analytics.cli import hook_install, hook_runner, hook_sender
 
 hook_app = typer.Typer(
     help="The git post-commit hook: sends each commit (and which agent made it) to the exporter.",
@@ -82,14 +82,14 @@ def post_commit() -> None:
 @hook_app.command("flush")
 def flush(as_json: bool = typer.Option(False, "--json", help="Print the outcome as JSON.")) -> None:
     """Send the commits waiting in the spool (kept there while the exporter was unreachable)."""
-    result = hook_runner.flush(wait=30.0, timeout=hook_runner.FLUSH_TIMEOUT)
+    result = hook_sender.flush(wait=30.0, timeout=hook_sender.FLUSH_TIMEOUT)
     if as_json:
         typer.echo(json.dumps(result.as_dict()))
     else:
         typer.echo(
             f"sent {result.accepted} commit(s), {result.duplicates} already known, {result.remaining} still spooled"
             + (
-                f", {result.rejected} refused as invalid (kept in {hook_runner.spool_dir() / 'rejected'})"
+                f", {result.rejected} refused as invalid (kept in {hook_sender.spool_dir() / 'rejected'})"
                 if result.rejected
                 else ""
             )
@@ -115,8 +115,8 @@ def status(
     data = {
         "global": str(global_hook) if global_hook else None,
         "repo": str(repo_hook) if repo_hook else None,
-        "spooled": len(hook_runner.pending()),
-        "spool_dir": str(hook_runner.spool_dir()),
+        "spooled": len(hook_sender.pending()),
+        "spool_dir": str(hook_sender.spool_dir()),
     }
     if as_json:
         typer.echo(json.dumps(data))

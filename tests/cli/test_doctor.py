@@ -14,7 +14,7 @@ from agent_analytics.collector.config import load_config as collector_config
 from agent_analytics.collector.service import CollectorService
 from agent_analytics.exporter.config import parse_config
 from agent_analytics.exporter.service import ExporterService
-from tests.support.net import free_port
+from tests.support.net import free_port, wait_until
 from tests.support.prometheus import Prometheus
 from tests.support.workstation import cli, isolated_home, make_repo
 
@@ -178,17 +178,20 @@ def test_a_down_scrape_target_is_named(home, stack):
     init(stack)
     dead_target = f"127.0.0.1:{free_port()}"
     with Prometheus(targets={"collector": [stack["collector_metrics"]], "exporter": [dead_target]}) as prometheus:
-        code, checks = doctor("--prometheus-url", prometheus.url, "--loki-url", stack["loki"])
-        # Wait for the first scrape of the dead target to be recorded.
-        for _ in range(50):
-            if "(down: " in checks["prometheus targets"]["detail"]:
-                break
-            prometheus.scrape_settle(0.2)
+        checks: dict[str, dict] = {}
+
+        def dead_target_scraped() -> bool:
+            nonlocal code, checks
             code, checks = doctor("--prometheus-url", prometheus.url, "--loki-url", stack["loki"])
+            return "down" in checks["prometheus targets"]["detail"]
+
+        code = 0
+        wait_until(dead_target_scraped, timeout=20, what="a first scrape of the dead target")
     assert code == 1
     target = checks["prometheus targets"]
     assert target["status"] == "fail"
-    assert target["detail"].startswith(f"1 of 2 down: exporter http://{dead_target}/metrics (down: ")
+    assert target["detail"].startswith(f"1 of 2 down: exporter http://{dead_target}/metrics (")
+    assert "connection refused" in target["detail"]
 
 
 def test_without_a_config_doctor_says_to_run_init(home):

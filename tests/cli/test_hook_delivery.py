@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from agent_analytics.cli import hook_runner
+from agent_analytics.cli import hook_sender
 from agent_analytics.exporter.config import parse_config
 from agent_analytics.exporter.service import ExporterService
 from tests.support.ingest_server import IngestServer
@@ -59,12 +59,12 @@ def commits(url: str, **labels: str) -> float:
 
 
 def attempts() -> list[str]:
-    path = hook_runner.log_path()
+    path = hook_sender.log_path()
     return path.read_text().splitlines() if path.exists() else []
 
 
 def spooled() -> list[str]:
-    return [p.name for p in hook_runner.pending()]
+    return [p.name for p in hook_sender.pending()]
 
 
 def test_commit_made_in_a_claude_code_session_reaches_the_exporter_with_its_evidence(home, tmp_path):
@@ -136,7 +136,7 @@ def test_dead_exporter_spools_commits_and_flush_delivers_each_exactly_once(home,
     wait_until(lambda: len(attempts()) == 3, timeout=20, what="three background send attempts")
     assert all("hook: error: exporter at" in line or "another send was running" in line for line in attempts())
     assert len(spooled()) == 3
-    kept = {name: (hook_runner.spool_dir() / name).read_text() for name in spooled()}
+    kept = {name: (hook_sender.spool_dir() / name).read_text() for name in spooled()}
 
     with exporter(tmp_path / "exporter", port=port):
         result = cli("hook", "flush", "--json")
@@ -148,7 +148,7 @@ def test_dead_exporter_spools_commits_and_flush_delivers_each_exactly_once(home,
 
         # Sent but not deleted (say, killed in between): sending again doubles nothing.
         name, text = next(iter(kept.items()))
-        (hook_runner.spool_dir() / name).write_text(text)
+        (hook_sender.spool_dir() / name).write_text(text)
         again = json.loads(cli("hook", "flush", "--json").stdout)
         assert (again["accepted"], again["duplicates"], again["remaining"]) == (0, 1, 0)
         assert commits(url) == 3
@@ -185,14 +185,15 @@ def test_an_invalid_spool_file_is_set_aside_and_the_rest_delivered(home, tmp_pat
     init(f"http://127.0.0.1:{port}")
     sha, _ = commit(repo, {"a.py": "1\n"}, "one")
     wait_until(lambda: len(attempts()) == 1, timeout=20, what="the hook's failed send")
-    bad = dict(json.loads(next(iter(hook_runner.pending())).read_text()), sha="not-a-sha")
-    (hook_runner.spool_dir() / "not-a-sha-0.json").write_text(json.dumps(bad))
-    (hook_runner.spool_dir() / "truncated-0.json").write_text('{"repo": "api", "sha')
+    capture = json.loads(next(iter(hook_sender.pending())).read_text())
+    bad = dict(capture, log=capture["log"].replace(sha, "not-a-sha", 1))
+    (hook_sender.spool_dir() / "not-a-sha-0.json").write_text(json.dumps(bad))
+    (hook_sender.spool_dir() / "truncated-0.json").write_text('{"repo": "api", "sha')
     with exporter(tmp_path / "exporter", port=port) as url:
         result = json.loads(cli("hook", "flush", "--json").stdout)
         assert (result["accepted"], result["rejected"], result["remaining"]) == (1, 2, 0)
         assert commits(url, repo="api") == 1
-    assert sorted(p.name for p in (hook_runner.spool_dir() / "rejected").iterdir()) == [
+    assert sorted(p.name for p in (hook_sender.spool_dir() / "rejected").iterdir()) == [
         "not-a-sha-0.json",
         "truncated-0.json",
     ]

@@ -7,9 +7,10 @@ import stat
 import subprocess
 from pathlib import Path
 
+import platformdirs
 import pytest
 
-from agent_analytics.cli import hook_runner, workstation
+from agent_analytics.cli import hook_sender, workstation
 from tests.support.net import free_port, wait_until
 from tests.support.workstation import cli, commit, git, isolated_home, make_repo
 
@@ -42,7 +43,7 @@ def state(path: Path) -> tuple[bytes, int]:
 
 
 def spooled_shas() -> list[str]:
-    return sorted(p.name.split("-")[0] for p in hook_runner.pending())
+    return sorted(p.name.split("-")[0] for p in hook_sender.pending())
 
 
 def own_hook_runs(home: Path) -> list[str]:
@@ -52,7 +53,7 @@ def own_hook_runs(home: Path) -> list[str]:
 
 def settle() -> None:
     """Let the hooks' background senders finish (each logs one attempt)."""
-    wait_until(lambda: len(hook_runner.log_path().read_text().splitlines()) >= len(hook_runner.pending()), timeout=20)
+    wait_until(lambda: len(hook_sender.log_path().read_text().splitlines()) >= len(hook_sender.pending()), timeout=20)
 
 
 def test_repo_hook_is_chained_and_uninstall_restores_it_byte_for_byte(home, tmp_path):
@@ -141,10 +142,21 @@ def test_the_hook_never_fails_a_commit_even_without_any_config(home, tmp_path):
     assert out.stdout == "" and out.stderr == ""
     assert spooled_shas() == [sha]  # kept for when a config exists
     settle()
-    assert "no workstation config" in hook_runner.last_outcome()
+    assert "no workstation config" in hook_sender.last_outcome()
 
 
 def test_hook_install_explains_a_path_that_is_not_a_repository(home, tmp_path):
     result = cli("hook", "install", "--repo", str(tmp_path))
     assert result.exit_code == 1
     assert result.stderr.strip() == f"error: {tmp_path} is not a git repository: pass the path of one (or use --global)"
+
+
+@pytest.mark.parametrize("xdg_state_home", [None, "/srv/state", ""])
+def test_the_hook_spools_where_platformdirs_says_state_lives(monkeypatch, tmp_path, xdg_state_home):
+    # The hook computes the folder itself (it cannot afford importing platformdirs): same answer.
+    monkeypatch.setenv("HOME", str(tmp_path))
+    if xdg_state_home is None:
+        monkeypatch.delenv("XDG_STATE_HOME", raising=False)
+    else:
+        monkeypatch.setenv("XDG_STATE_HOME", xdg_state_home)
+    assert hook_sender.spool_dir() == Path(platformdirs.user_state_dir("agent-analytics")) / "spool"

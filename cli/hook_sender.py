@@ -1,0 +1,249 @@
+"""Sends the commits the git hook spooled to the exporter's ingest API (`POST /api/v1/commits`).
+
+Started detached by every hook (`--background`: gives up at once when another sender holds
+the spool) and by `agent-analytics hook flush` (waits for it). A spool file is deleted only
+once the exporter acknowledged it; the exporter dedupes by (repo, sha), so a file sent twice
+(say, the sender was killed between the answer and the delete) is still counted once. Files
+the exporter refuses as invalid (422) are moved to `spool/rejected/`, never dropped.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import fcntl
+import json
+import os
+import sys
+import time
+import urllib.error
+import urllib.request
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from agent_analytics.cli import hook_runner
+from agent_analytics.repo_id import repo_id
+
+INGEST_PATH = "/api/v1/commits"
+BATCH = 200
+BACKGROUND_TIMEOUT = 1.0  # seconds per request, from a hook's sender
+FLUSH_TIMEOUT = 10.0  # seconds per request, from `hook flush`
+LOG_LIMIT = 64 * 1024
+
+
+def spool_dir() -> Path:
+    return Path(hook_runner.spool_dir())
+
+
+def log_path() -> Path:
+    """One line per send attempt: when, who (hook or flush), and what came of it."""
+    return Path(hook_runner.state_dir()) / "hook.log"
+
+
+def pending(folder: Path | None = None) -> list[Path]:
+    folder = folder or spool_dir()
+    return sorted(folder.glob("*.json")) if folder.is_dir() else []
+
+
+def record_from_capture(capture: dict) -> dict:
+    """The ingest record of one spooled capture (raw `git log` output plus context)."""
+    sha, name, email, authored, committed, trailers, numstat = capture["log"].split("\0", 6)
+    added = deleted = files = 0
+    for line in numstat.splitlines():
+        parts = line.split("\t", 2)
+        if len(parts) != 3:
+            continue
+        files += 1
+        added += int(parts[0]) if parts[0].isdigit() else 0  # "-" for binary files
+        deleted += int(parts[1]) if parts[1].isdigit() else 0
+    return {
+        "repo": repo_id(capture["path"], capture.get("origin", "")),
+        "sha": sha.strip(),
+        "author_name": name,
+        "author_email": email,
+        "authored_at": int(authored),
+        "committed_at": int(committed),
+        "lines_added": added,
+        "lines_deleted": deleted,
+        "files_changed": files,
+        "trailers": [t.strip() for t in trailers.splitlines() if t.strip()],
+        "author_is_bot": name.endswith("[bot]") or "[bot]@" in email,
+        "agent_env": dict(capture.get("agent_env", {})),
+    }
+
+
+@dataclass
+class FlushResult:
+    accepted: int = 0
+    duplicates: int = 0
+    rejected: int = 0  # moved to spool/rejected: unreadable, or refused by the exporter as invalid
+    remaining: int = 0
+    error: str = ""
+    busy: bool = False  # another sender held the spool
+    messages: list[str] = field(default_factory=list)
+
+    def as_dict(self) -> dict:
+        return {
+            "accepted": self.accepted,
+            "duplicates": self.duplicates,
+            "rejected": self.rejected,
+            "remaining": self.remaining,
+            "error": self.error,
+        }
+
+
+class Refused(Exception):
+    def __init__(self, status: int, message: str):
+        super().__init__(message)
+        self.status = status
+
+
+def post(url: str, api_key: str, commits: list[dict], timeout: float) -> dict:
+    request = urllib.request.Request(
+        url.rstrip("/") + INGEST_PATH,
+        data=json.dumps({"commits": commits}).encode(),
+        headers={"Content-Type": "application/json", **({"Authorization": f"Bearer {api_key}"} if api_key else {})},
+        method="POST",
+    )
+    try:
+        with urllib.request.urlopen(request, timeout=timeout) as response:
+            return json.loads(response.read() or b"{}")
+    except urllib.error.HTTPError as e:
+        detail = e.read()[:300].decode("utf-8", "replace").strip()
+        raise Refused(e.code, f"exporter answered {e.code}: {detail or e.reason}") from None
+
+
+def _set_aside(path: Path, result: FlushResult, why: str) -> None:
+    aside = path.parent / "rejected"
+    aside.mkdir(exist_ok=True)
+    os.replace(path, aside / path.name)
+    result.rejected += 1
+    result.messages.append(f"{path.name}: {why}")
+
+
+def _send(files: list[Path], url: str, api_key: str, timeout: float, result: FlushResult) -> None:
+    records, readable = [], []
+    for path in files:
+        try:
+            records.append(record_from_capture(json.loads(path.read_text())))
+            readable.append(path)
+        except FileNotFoundError:  # sent by a concurrent sender meanwhile
+            continue
+        except (OSError, ValueError, KeyError, TypeError) as e:
+            _set_aside(path, result, f"unreadable ({type(e).__name__})")
+    if not records:
+        return
+    try:
+        answer = post(url, api_key, records, timeout)
+    except Refused as e:
+        if e.status in (413, 422) and len(readable) > 1:  # too large, or one bad record: split
+            half = len(readable) // 2
+            _send(readable[:half], url, api_key, timeout, result)
+            _send(readable[half:], url, api_key, timeout, result)
+            return
+        if e.status == 422:
+            _set_aside(readable[0], result, str(e))
+            return
+        raise
+    result.accepted += int(answer.get("accepted", 0))
+    result.duplicates += int(answer.get("duplicates", 0))
+    for path in readable:
+        path.unlink(missing_ok=True)
+
+
+def _settings() -> tuple[str, str]:
+    from agent_analytics.cli import workstation
+
+    ws = workstation.load()
+    return ws.exporter_url, ws.api_key
+
+
+def _lock(lock, wait: float) -> bool:
+    deadline = time.monotonic() + wait
+    while True:
+        try:
+            fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            return True
+        except BlockingIOError:
+            if time.monotonic() >= deadline:
+                return False
+            time.sleep(0.05)
+
+
+def flush(wait: float = 0.0, timeout: float = BACKGROUND_TIMEOUT, origin: str = "flush") -> FlushResult:
+    """Send the spool. Waits up to `wait` seconds when another sender is running (0: give up)."""
+    result = FlushResult()
+    folder = spool_dir()
+    folder.mkdir(parents=True, exist_ok=True)
+    try:
+        url, api_key = _settings()
+    except Exception as e:  # no config yet: keep everything for later
+        result.error = str(e)
+        result.remaining = len(pending(folder))
+        _record_outcome(result, origin)
+        return result
+    with open(folder / ".lock", "a") as lock:
+        while True:
+            if not _lock(lock, wait):
+                result.busy = True
+                break
+            try:
+                while files := pending(folder):
+                    for start in range(0, len(files), BATCH):
+                        _send(files[start : start + BATCH], url, api_key, timeout, result)
+            except Refused as e:
+                result.error = str(e)
+            except OSError as e:  # refused, unreachable, timed out
+                result.error = f"exporter at {url} unreachable: {getattr(e, 'reason', e)}"
+            except Exception as e:  # an answer that is not the ingest API's
+                result.error = f"unexpected answer from {url}{INGEST_PATH}: {e}"
+            finally:
+                fcntl.flock(lock, fcntl.LOCK_UN)
+            # A hook that spooled while we held the lock found its sender busy: send its file too.
+            if result.error or not pending(folder):
+                break
+    result.remaining = len(pending(folder))
+    _record_outcome(result, origin)
+    return result
+
+
+def last_outcome() -> str:
+    try:
+        lines = log_path().read_text().splitlines()
+    except OSError:
+        return ""
+    return lines[-1] if lines else ""
+
+
+def _record_outcome(result: FlushResult, origin: str) -> None:
+    if result.busy:
+        outcome = "another send was running"
+    elif result.error:
+        outcome = f"error: {result.error}"
+    else:
+        outcome = f"sent {result.accepted}, duplicates {result.duplicates}, rejected {result.rejected}"
+    stamp = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
+    with contextlib.suppress(OSError):
+        path = log_path()
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with open(path, "a") as f:
+            f.write(f"{stamp} {origin}: {outcome}; {result.remaining} spooled\n")
+        if path.stat().st_size > LOG_LIMIT:  # keep the newest half
+            text = path.read_text()
+            path.write_text(text[len(text) // 2 :].split("\n", 1)[-1])
+
+
+def main(argv: list[str]) -> int:
+    parser = argparse.ArgumentParser(prog="python -m agent_analytics.cli.hook_sender", description=__doc__)
+    parser.add_argument("--background", action="store_true", help="as started by the hook: never wait")
+    args = parser.parse_args(argv)
+    if args.background:
+        flush(wait=0.0, timeout=BACKGROUND_TIMEOUT, origin="hook")
+        return 0
+    result = flush(wait=30.0, timeout=FLUSH_TIMEOUT)
+    print(json.dumps(result.as_dict()))
+    return 1 if result.error or result.busy else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
