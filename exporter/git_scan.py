@@ -9,6 +9,7 @@ any commit it already has, so nothing is counted twice even when histories are r
 import codecs
 import logging
 import subprocess
+import threading
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -27,6 +28,9 @@ log = logging.getLogger(__name__)
 # lines of the commit follow the last field.
 LOG_FORMAT = "%x1e%H%x1f%aN%x1f%aE%x1f%ct%x1f%(trailers:only,unfold)%x1f"
 CHUNK = 1 << 16
+# Every branch, tag, remote-tracking branch and HEAD; not the stash, notes or filter-branch
+# backups, whose commits are bookkeeping, not work.
+REFS = ("--exclude=refs/stash", "--exclude=refs/notes/*", "--exclude=refs/original/*", "--all")
 BATCH = 5000
 
 
@@ -40,6 +44,10 @@ class ParsedCommit:
     lines_added: int
     lines_deleted: int
     files_changed: int
+
+
+class ScanCancelled(Exception):
+    """The exporter is stopping; what was stored stays, the next scan reads the rest."""
 
 
 @dataclass
@@ -76,7 +84,7 @@ def parse_record(record: str) -> ParsedCommit:
 def stream_log(repo: git.Repo, exclude: list[str]) -> Iterator[ParsedCommit]:
     """Every commit reachable from any ref and not from `exclude`, newest first, as a stream."""
     proc = repo.git.log(
-        "--all",
+        *REFS,
         "--numstat",
         "--no-color",
         "--no-show-signature",
@@ -113,16 +121,17 @@ def stream_log(repo: git.Repo, exclude: list[str]) -> Iterator[ParsedCommit]:
 
 
 def ref_tips(repo: git.Repo) -> list[str]:
-    out = repo.git.rev_parse("--all")
+    out = repo.git.rev_parse(*REFS)
     return sorted({line for line in out.split("\n") if line})
 
 
 class RepoScanner:
-    def __init__(self, path: Path, store: CommitStore, markers: MarkerTable):
+    def __init__(self, path: Path, store: CommitStore, markers: MarkerTable, stop: threading.Event | None = None):
         self.path = Path(path)
         self.store = store
         self.markers = markers
         self.repo_name = repo_id(self.path)
+        self.stop = stop
 
     def scan(self) -> ScanResult:
         started = time.monotonic()
@@ -170,5 +179,7 @@ class RepoScanner:
             if len(batch) >= BATCH:
                 new += self.store.add(batch)[0]
                 batch = []
+                if self.stop is not None and self.stop.is_set():
+                    raise ScanCancelled(self.repo_name)
         new += self.store.add(batch)[0]
         return new, seen

@@ -26,7 +26,7 @@ from .config import ExporterConfig, load_config  # noqa: F401 - part of this mod
 from .config_metrics import ConfigCollector
 from .copilot_poller import CopilotPoller
 from .git_metrics import GitCollector, ScanStats
-from .git_scan import RepoScanner
+from .git_scan import RepoScanner, ScanCancelled
 from .identity import IdentityMap
 
 log = logging.getLogger(__name__)
@@ -54,7 +54,8 @@ class ExporterService:
         self.markers = load_markers()
         self.store = CommitStore(self.data_dir, IdentityMap(config.identities))
         self.stats = ScanStats()
-        self.scanners = [RepoScanner(path, self.store, self.markers) for path in config.repos]
+        self._stop = threading.Event()
+        self.scanners = [RepoScanner(path, self.store, self.markers, stop=self._stop) for path in config.repos]
         for scanner in self.scanners:  # a counter that exists from the start shows its first increase
             self.stats.errors.setdefault(scanner.repo_name, 0)
         self.copilot = CopilotPoller(config.copilot) if config.copilot else None
@@ -66,7 +67,6 @@ class ExporterService:
         self.app = create_app(config, self.store, self.markers, self.registry, health=self.health)
         self._scan_enabled = scan
         self._poll_enabled = poll
-        self._stop = threading.Event()
         self._scan_lock = threading.Lock()
         self._threads: list[threading.Thread] = []
         self._server: uvicorn.Server | None = None
@@ -80,6 +80,8 @@ class ExporterService:
             for scanner in self.scanners:
                 try:
                     result = scanner.scan()
+                except ScanCancelled:
+                    break
                 except Exception as e:  # a broken repository must not stop the others
                     self.stats.errors[scanner.repo_name] = self.stats.errors.get(scanner.repo_name, 0) + 1
                     log.warning("scan of %s failed: %s", scanner.path, str(e).strip().splitlines()[0][:300])

@@ -196,6 +196,13 @@ def test_incremental_scan_reads_only_new_commits_and_survives_rewritten_history(
     second = scanner.scan()
     assert (second.new_commits, second.seen_commits) == (1, 1)  # only what is new since the last tips
 
+    # a stash and a note are bookkeeping commits, not work: they are not counted
+    (repo.path / "wip.txt").write_text("wip\n")
+    repo.git("add", "wip.txt")
+    repo.git("stash", "-q")
+    repo.git("notes", "add", "-m", "reviewed", "HEAD")
+    assert scanner.scan().new_commits == 0
+
     # A branch scanned before is deleted and its commits pruned: the old tip no longer exists.
     repo.git("checkout", "-q", "-b", "tmp")
     gone = repo.commit("short-lived", lines=7)
