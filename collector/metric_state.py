@@ -294,8 +294,10 @@ class MetricState:
             data = json.loads(path.read_text())
         except FileNotFoundError:
             return False
-        if data.get("version") != STATE_VERSION:
-            raise ValueError(f"{path}: unknown state version {data.get('version')}")
+        except (OSError, ValueError) as e:
+            raise ValueError(f"cannot read the metric state {path} ({e}): move it away to start from zero") from None
+        if not isinstance(data, dict) or data.get("version") != STATE_VERSION:
+            raise ValueError(f"{path} is not a metric state this version can read: move it away to start from zero")
         pairs = lambda rows: tuple(tuple(row) for row in rows)  # noqa: E731 - JSON lists back to keys
         with self.lock:
             for entry in data["families"]:
