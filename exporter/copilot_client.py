@@ -76,7 +76,10 @@ class CopilotClient:
             "X-GitHub-Api-Version": API_VERSION,
             "User-Agent": f"agent-analytics-exporter/{__version__}",
         }
-        self._api = httpx.Client(base_url=config.api_url, headers=headers, timeout=config.timeout_seconds)
+        # Redirects are followed; httpx drops the Authorization header when one leaves the API host.
+        self._api = httpx.Client(
+            base_url=config.api_url, headers=headers, timeout=config.timeout_seconds, follow_redirects=True
+        )
         self._token = token
         # Signed download links: no Authorization, no GitHub headers.
         self._download = httpx.Client(
