@@ -18,7 +18,6 @@ from pathlib import Path
 from .backfill_series import Increment
 from .pricing import UnknownModel, claude_cost_usd
 
-DEFAULT_ROOT = Path("~/.claude/projects")
 CONTEXT_SUFFIX = re.compile(r"\[[^\]]*\]$")  # claude-opus-4-8[1m] -> claude-opus-4-8, as the collector does
 TOKEN_FIELDS = {  # transcript usage field -> `type` label of claude_code_token_usage_tokens_total
     "input_tokens": "input",

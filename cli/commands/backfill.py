@@ -6,23 +6,14 @@ from pathlib import Path
 
 import typer
 
-from agent_analytics.cli import workstation
-from agent_analytics.cli.backfill_series import DAY, daily_series, live_cutoff, selector
-from agent_analytics.cli.claude_transcripts import (
-    DEFAULT_ROOT,
-    ReadStats,
-    read_messages,
-    transcript_files,
-    usage_increments,
-)
-from agent_analytics.cli.git_history import NotARepository, open_repo, repo_increments
 from agent_analytics.cli.moments import parse_time
-from agent_analytics.cli.progress import progress_bar
-from agent_analytics.cli.report_data import PrometheusError
 from agent_analytics.cli.stack_paths import resolve_tsdb
 from agent_analytics.cli.tsdb_blocks import BlockError, write_blocks
-from agent_analytics.exporter.config import ConfigError, ExporterConfig, load_config
 
+# The readers (gitpython, the price table, httpx, rich) load only when a backfill runs: every
+# other command of the CLI starts without them.
+DAY = 86400
+DEFAULT_ROOT = Path("~/.claude/projects")
 DEFAULT_PROMETHEUS = "http://127.0.0.1:9090"
 RETENTION_DAYS = 400  # what `up` keeps; older history would be deleted on arrival
 
@@ -50,6 +41,9 @@ def _fail(message: str) -> None:
 
 
 def _cutoff(until: str | None, prometheus: str | None, live: str, now: int) -> tuple[int, str]:
+    from agent_analytics.cli.backfill_series import live_cutoff
+    from agent_analytics.cli.report_data import PrometheusError
+
     if until is not None:
         return min(parse_time(until), now), "--until"
     try:
@@ -93,6 +87,11 @@ def backfill_git(
 
     History stops where the repository's live series begins. Re-running writes identical samples: nothing doubles.
     """
+    from agent_analytics.cli.backfill_series import daily_series, selector
+    from agent_analytics.cli.git_history import NotARepository, open_repo, repo_increments
+    from agent_analytics.cli.progress import progress_bar
+    from agent_analytics.exporter.config import ConfigError, ExporterConfig, load_config
+
     try:
         cfg = load_config(config) if config else ExporterConfig()
     except (ConfigError, OSError) as e:
@@ -151,6 +150,11 @@ def backfill_claude_logs(
 
     History stops where this developer's live telemetry begins. Re-running writes identical samples: nothing doubles.
     """
+    from agent_analytics.cli import workstation
+    from agent_analytics.cli.backfill_series import daily_series, selector
+    from agent_analytics.cli.claude_transcripts import ReadStats, read_messages, transcript_files, usage_increments
+    from agent_analytics.cli.progress import progress_bar
+
     root = root.expanduser()
     if not root.is_dir():
         _fail(f"{root} is not a folder: give Claude Code's transcript folder (default ~/.claude/projects)")

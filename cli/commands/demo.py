@@ -5,11 +5,8 @@ from pathlib import Path
 
 import typer
 
-from agent_analytics.cli.demo_data import generate
 from agent_analytics.cli.moments import parse_time
-from agent_analytics.cli.progress import progress_bar
 from agent_analytics.cli.stack_paths import resolve_tsdb
-from agent_analytics.cli.tsdb_blocks import BlockError, write_blocks
 
 
 def demo(
@@ -30,6 +27,10 @@ def demo(
 
     A running Prometheus picks the new blocks up within a minute; its retention must be longer than the history.
     """
+    from agent_analytics.cli.demo_data import generate  # heavy (price table): loaded only when used
+    from agent_analytics.cli.progress import progress_bar
+    from agent_analytics.cli.tsdb_blocks import BlockError, write_blocks
+
     tsdb = resolve_tsdb(data_dir, prometheus_data)
     with progress_bar() as bar:
         task = bar.add_task("Generating history", total=days * 24 + 1)

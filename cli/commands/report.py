@@ -4,11 +4,8 @@ import json
 import time
 
 import typer
-from rich.console import Console
-from rich.table import Table
 
 from agent_analytics.cli.moments import parse_time
-from agent_analytics.cli.report_data import Prometheus, PrometheusError, build_report, window
 
 
 def _usd(v) -> str:
@@ -23,7 +20,9 @@ def _pct(v) -> str:
     return "-" if v is None else f"{v * 100:.1f}%"
 
 
-def _table(title: str, columns: list[str], rows: list[list[str]]) -> Table:
+def _table(title: str, columns: list[str], rows: list[list[str]]):
+    from rich.table import Table
+
     table = Table(title=title, title_justify="left", title_style="bold")
     for i, column in enumerate(columns):
         table.add_column(column, justify="left" if i == 0 else "right")
@@ -32,7 +31,7 @@ def _table(title: str, columns: list[str], rows: list[list[str]]) -> Table:
     return table
 
 
-def _render(data: dict, console: Console) -> None:
+def _render(data: dict, console) -> None:
     w = data["window"]
     console.print(f"[bold]Agent Analytics[/bold], {data['range']}: {w['start']} to {w['end']} ({data['prometheus']})")
     s = data["spend"]
@@ -151,6 +150,10 @@ def report(
 
     ROI assumptions come from the flags, else the exporter's roi config, else defaults, printed with their source.
     """
+    from rich.console import Console
+
+    from agent_analytics.cli.report_data import Prometheus, PrometheusError, build_report, window
+
     if range_ not in ("7d", "30d", "mtd"):
         raise typer.BadParameter("use 7d, 30d or mtd", param_hint="--range")
     end = parse_time(at) if at is not None else int(time.time())

@@ -7,7 +7,6 @@ from pathlib import Path
 
 import typer
 
-from agent_analytics.cli.local_stack import LocalStack, StackError
 from agent_analytics.cli.stack_config import DEFAULT_PORTS, PORT_OWNERS, StackConfigError, load_stack_config
 from agent_analytics.cli.stack_paths import default_data_dir
 
@@ -79,6 +78,8 @@ def up(
         "loki": loki_port,
         "grafana": grafana_port,
     }
+    from agent_analytics.cli.local_stack import LocalStack, StackError  # heavy: collector, exporter
+
     folder = (data_dir or default_data_dir()).expanduser()
 
     def interrupt(*_):

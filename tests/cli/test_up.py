@@ -1,0 +1,218 @@
+"""`up` as a user runs it: the printed endpoints answer, data flows end to end, Ctrl-C stops everything."""
+
+import json
+import os
+import re
+import selectors
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+import pytest
+
+from tests.support.net import free_port, wait_until
+
+pytestmark = pytest.mark.prometheus
+
+PORT_FLAGS = (
+    "--otlp-grpc-port",
+    "--otlp-http-port",
+    "--collector-metrics-port",
+    "--exporter-port",
+    "--prometheus-port",
+)
+
+
+def env_for(home: Path, path: str | None = None) -> dict[str, str]:
+    env = {
+        **os.environ,
+        "HOME": str(home),
+        "XDG_DATA_HOME": str(home / ".data"),
+        "XDG_CONFIG_HOME": str(home / ".config"),
+    }
+    if path is not None:
+        env["PATH"] = path
+    return env
+
+
+def port_args() -> list[str]:
+    return [arg for flag in PORT_FLAGS for arg in (flag, str(free_port()))]
+
+
+def start_up(args: list[str], env: dict[str, str]) -> subprocess.Popen:
+    return subprocess.Popen(
+        [sys.executable, "-m", "agent_analytics.cli", "up", *args],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=env,
+    )
+
+
+def read_until(proc: subprocess.Popen, marker: str, timeout: float = 90) -> str:
+    sel = selectors.DefaultSelector()
+    sel.register(proc.stdout, selectors.EVENT_READ)
+    out = ""
+    deadline = time.monotonic() + timeout
+    while marker not in out:
+        if proc.poll() is not None or time.monotonic() > deadline:
+            raise AssertionError(f"up did not print {marker!r}; stdout={out!r} stderr={proc.stderr.read()!r}")
+        if sel.select(timeout=0.5):
+            line = proc.stdout.readline()
+            out += line
+    # the rest of the block, up to the report line
+    while "agent-analytics demo" not in out:
+        out += proc.stdout.readline()
+    return out
+
+
+def endpoint(text: str, name: str) -> str:
+    m = re.search(rf"^  {re.escape(name)}\s+(\S+)", text, re.M)
+    assert m, f"{name} not in {text}"
+    return m.group(1)
+
+
+def git_repo(path: Path, commits: int) -> Path:
+    path.mkdir()
+    env = {**os.environ, "GIT_CONFIG_GLOBAL": "/dev/null", "GIT_AUTHOR_NAME": "A", "GIT_AUTHOR_EMAIL": "a@acme.dev"}
+    env |= {"GIT_COMMITTER_NAME": "A", "GIT_COMMITTER_EMAIL": "a@acme.dev"}
+    subprocess.run(["git", "init", "-q", str(path)], check=True, env=env)
+    for i in range(commits):
+        (path / "f.txt").write_text(f"{i}\n")
+        subprocess.run(["git", "-C", str(path), "add", "f.txt"], check=True, env=env)
+        subprocess.run(["git", "-C", str(path), "commit", "-q", "-m", f"c{i}"], check=True, env=env)
+    return path
+
+
+def fixture_cost(body: dict) -> float:
+    return sum(
+        point["asDouble"]
+        for rm in body["resourceMetrics"]
+        for sm in rm["scopeMetrics"]
+        for metric in sm["metrics"]
+        if metric["name"] == "claude_code.cost.usage"
+        for point in metric["sum"]["dataPoints"]
+    )
+
+
+def prom_value(url: str, promql: str) -> float | None:
+    result = httpx.get(f"{url}/api/v1/query", params={"query": promql}, timeout=10).json()["data"]["result"]
+    return float(result[0]["value"][1]) if result else None
+
+
+def test_up_serves_everything_and_stops_cleanly_on_ctrl_c(tmp_path, claude_fixtures):
+    repo = git_repo(tmp_path / "api", commits=3)
+    config = tmp_path / "stack.yaml"
+    config.write_text(
+        f"exporter:\n  repos: [{repo}]\n  scan_interval_seconds: 1\n"
+        "prometheus:\n  scrape_interval: 1s\n  evaluation_interval: 1s\n"
+    )
+    data_dir = tmp_path / "data"
+    proc = start_up(["--config", str(config), "--data-dir", str(data_dir), *port_args()], env_for(tmp_path))
+    try:
+        text = read_until(proc, "Ctrl-C stops it")
+        metrics = endpoint(text, "Collector metrics")
+        exporter = endpoint(text, "Exporter")
+        prometheus = endpoint(text, "Prometheus")
+        otlp_http = endpoint(text, "Collector OTLP/HTTP")
+        assert httpx.get(metrics, timeout=5).status_code == 200
+        assert httpx.get(f"{exporter}/healthz", timeout=5).json()["repos"] == 1
+        assert httpx.get(f"{prometheus}/-/ready", timeout=5).status_code == 200
+        assert f"agent-analytics init --endpoint {otlp_http} --exporter-url {exporter} --yes" in text
+        assert f"OTEL_EXPORTER_OTLP_ENDPOINT={otlp_http}" in text
+
+        # Prometheus scrapes all three and loaded the project's rules; its TSDB is under the data dir.
+        def targets_up() -> bool:
+            active = httpx.get(f"{prometheus}/api/v1/targets", timeout=5).json()["data"]["activeTargets"]
+            return {t["labels"]["job"] for t in active if t["health"] == "up"} == {
+                "prometheus",
+                "collector",
+                "exporter",
+            }
+
+        wait_until(targets_up, timeout=30, what="collector, exporter and prometheus targets up")
+        groups = httpx.get(f"{prometheus}/api/v1/rules", timeout=5).json()["data"]["groups"]
+        assert groups and all(
+            g["file"].startswith(str(Path(__file__).resolve().parents[2] / "prometheus")) for g in groups
+        )
+        assert (data_dir / "prometheus" / "wal").is_dir()
+
+        # Data flows: a recorded Claude Code payload into the printed OTLP endpoint, git history via the exporter.
+        body = json.loads((claude_fixtures / "session-apierror.metrics.json").read_text())
+        r = httpx.post(f"{otlp_http}/v1/metrics", json=body, timeout=10)
+        assert r.status_code == 200, r.text
+        expected = fixture_cost(body)
+        assert expected > 0
+        wait_until(
+            lambda: prom_value(prometheus, "sum(claude_code_cost_usage_USD_total)") == pytest.approx(expected),
+            timeout=30,
+            what="the payload's cost in Prometheus",
+        )
+        wait_until(
+            lambda: prom_value(prometheus, "sum(agent_analytics_git_commits_total)") == 3,
+            timeout=30,
+            what="the repository's 3 commits in Prometheus",
+        )
+
+        proc.send_signal(signal.SIGINT)
+        assert proc.wait(timeout=60) == 0, proc.stderr.read()
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+    # Everything is down: the ports are free and no Prometheus of this data dir is left.
+    for url in (metrics, exporter, prometheus):
+        with socket.socket() as s:
+            s.bind(("127.0.0.1", int(url.split(":")[2].split("/")[0])))
+    leftovers = [p for p in Path("/proc").iterdir() if p.name.isdigit() and str(data_dir).encode() in _cmdline(p)]
+    assert leftovers == []
+
+
+def _cmdline(proc_dir: Path) -> bytes:
+    try:
+        return (proc_dir / "cmdline").read_bytes()
+    except OSError:
+        return b""
+
+
+def test_busy_port_is_a_one_line_error(tmp_path):
+    args = port_args()
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        port = busy.getsockname()[1]
+        args[args.index("--prometheus-port") + 1] = str(port)
+        result = subprocess.run(
+            [sys.executable, "-m", "agent_analytics.cli", "up", "--data-dir", str(tmp_path / "d"), *args],
+            capture_output=True,
+            text=True,
+            env=env_for(tmp_path),
+            timeout=60,
+        )
+    assert result.returncode == 1
+    assert result.stdout == ""
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1, result.stderr
+    assert f"port {port} (Prometheus) is already in use" in lines[0] and "--prometheus-port" in lines[0]
+
+
+def test_missing_prometheus_names_the_install_command(tmp_path):
+    empty = tmp_path / "bin"  # git only: a machine without Prometheus
+    empty.mkdir()
+    (empty / "git").symlink_to(shutil.which("git"))
+    result = subprocess.run(
+        [sys.executable, "-m", "agent_analytics.cli", "up", "--data-dir", str(tmp_path / "d"), *port_args()],
+        capture_output=True,
+        text=True,
+        env=env_for(tmp_path, path=str(empty)),
+        timeout=60,
+    )
+    assert result.returncode == 1
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1, result.stderr
+    assert "prometheus not found" in lines[0] and "sudo apt-get install prometheus" in lines[0]
