@@ -1,0 +1,89 @@
+"""promtool: the Prometheus config and the rule files are valid, and the unit tests in
+prometheus/tests cover every recording rule and every alert, firing and not firing."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+import yaml
+
+from tests.stack.grafana_queries import RULES
+
+pytestmark = pytest.mark.prometheus
+
+ROOT = Path(__file__).resolve().parents[2]
+UNIT_TESTS = sorted((ROOT / "prometheus" / "tests").glob("*.yml"))
+
+
+def promtool(*args: str, cwd: Path = ROOT) -> subprocess.CompletedProcess:
+    binary = shutil.which("promtool")
+    assert binary, "promtool not found: sudo apt-get install prometheus"
+    return subprocess.run([binary, *args], capture_output=True, text=True, cwd=cwd, timeout=120)
+
+
+def test_prometheus_config_with_its_rules_is_valid(tmp_path):
+    # the compose file mounts rules at /etc/prometheus/rules; point the copy at the repository's
+    config = yaml.safe_load((ROOT / "prometheus" / "prometheus.yml").read_text())
+    config["rule_files"] = [str(ROOT / "prometheus" / "rules" / "*.yml")]
+    (tmp_path / "prometheus.yml").write_text(yaml.safe_dump(config))
+    done = promtool("check", "config", str(tmp_path / "prometheus.yml"))
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert f"SUCCESS: {len(RULES)} rule files found" in done.stdout
+
+
+def test_rule_files_are_valid():
+    done = promtool("check", "rules", *map(str, RULES))
+    assert done.returncode == 0, done.stdout + done.stderr
+
+
+def test_rule_unit_tests_pass():
+    done = promtool("test", "rules", *map(str, UNIT_TESTS))
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert done.stdout.count("SUCCESS") == len(UNIT_TESTS)
+
+
+def test_a_wrong_expectation_fails(tmp_path):
+    """The unit tests can fail: the same budget test with one expected value changed does."""
+    source = ROOT / "prometheus" / "tests" / "budget_rules_test.yml"
+    broken = source.read_text().replace("value: 9600000", "value: 9600001")
+    assert broken != source.read_text()
+    copy = tmp_path / "budget_rules_test.yml"
+    copy.write_text(broken.replace("../rules/", str(ROOT / "prometheus" / "rules") + "/"))
+    done = promtool("test", "rules", str(copy))
+    assert done.returncode != 0 and "9.600001E+06" in done.stderr + done.stdout
+
+
+def test_every_rule_has_unit_tests_and_every_alert_fires_and_stays_quiet_somewhere():
+    records, alerts = set(), set()
+    for path in RULES:
+        for group in yaml.safe_load(path.read_text())["groups"]:
+            for rule in group["rules"]:
+                (records if "record" in rule else alerts).add(rule.get("record") or rule.get("alert"))
+    tested_exprs, firing, quiet = [], set(), set()
+    for path in UNIT_TESTS:
+        for case in yaml.safe_load(path.read_text())["tests"]:
+            tested_exprs += [t["expr"] for t in case.get("promql_expr_test", [])]
+            for t in case.get("alert_rule_test", []):
+                (firing if t.get("exp_alerts") else quiet).add(t["alertname"])
+    untested = {r for r in records if not any(r in expr for expr in tested_exprs)}
+    assert not untested
+    assert firing == alerts, alerts - firing
+    assert quiet == alerts, alerts - quiet
+
+
+def test_every_alert_has_summary_description_and_a_runbook_in_the_readme():
+    readme = (ROOT / "README.md").read_text().lower()
+    for path in RULES:
+        for group in yaml.safe_load(path.read_text())["groups"]:
+            for rule in group["rules"]:
+                if "alert" not in rule:
+                    continue
+                notes = rule["annotations"]
+                assert notes["summary"] and notes["description"], rule["alert"]
+                assert rule["labels"]["severity"] in ("page", "ticket")
+                anchor = notes["runbook_url"].split("#", 1)[1]
+                assert anchor == f"runbook-{rule['alert'].lower()}"
+                assert f"#### runbook: {rule['alert'].lower()}" in readme, f"README has no runbook for {rule['alert']}"
