@@ -7,6 +7,7 @@ from typer.testing import CliRunner
 
 from agent_analytics.cli.app import app
 from agent_analytics.collector.config import ConfigError, load_config
+from agent_analytics.collector.service import CollectorService
 
 
 def write(tmp_path: Path, text: str) -> Path:
@@ -82,3 +83,12 @@ def test_cli_help_names_every_flag():
     assert result.exit_code == 0
     for flag in ("--grpc-port", "--http-port", "--metrics-port", "--data-dir", "--config", "--loki-url", "--json"):
         assert flag in result.output
+
+
+def test_a_port_in_use_is_refused_with_a_clear_message(start_collector, tmp_path):
+    running = start_collector()
+    for port_setting, port in (("http_port", running.http_port), ("grpc_port", running.grpc_port)):
+        ports = {"grpc_port": 0, "http_port": 0, "metrics_port": 0, port_setting: port}
+        second = CollectorService(load_config(None, data_dir=tmp_path / port_setting, **ports))
+        with pytest.raises(OSError, match=f"127.0.0.1:{port}"):
+            second.start()
