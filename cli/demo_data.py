@@ -266,7 +266,7 @@ def generate(developers: int = 12, days: int = 30, seed: int = 1, end: int | Non
     if developers < 1 or days < 1:
         raise ValueError("developers and days must be at least 1")
     rng = random.Random(seed)
-    end = (end if end is not None else int(datetime.now(UTC).timestamp())) // step * step
+    end = end if end is not None else int(datetime.now(UTC).timestamp())  # ends now: instant panels see it
     start = end - days * 86400
     people = _developers(developers, rng)
     teams = sorted({d.team_id for d in people})

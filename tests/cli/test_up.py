@@ -14,6 +14,7 @@ from pathlib import Path
 
 import httpx
 import pytest
+import yaml
 
 from tests.support.net import free_port, wait_until
 
@@ -216,3 +217,70 @@ def test_missing_prometheus_names_the_install_command(tmp_path):
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1, result.stderr
     assert "prometheus not found" in lines[0] and "sudo apt-get install prometheus" in lines[0]
+
+
+def test_up_runs_loki_and_grafana_when_installed_and_wires_them(tmp_path, claude_fixtures):
+    """With `loki` and `grafana-server` on PATH: started with generated config, events reach Loki."""
+    from opentelemetry.proto.collector.logs.v1.logs_service_pb2 import ExportLogsServiceRequest
+
+    fakes = tmp_path / "bin"
+    fakes.mkdir()
+    script = Path(__file__).with_name("fake_loki_grafana.py")
+    for binary, name in (("loki", "loki"), ("grafana-server", "grafana")):
+        (fakes / binary).write_text(f'#!/bin/sh\nexec "{sys.executable}" "{script}" {name} "$@"\n')
+        (fakes / binary).chmod(0o755)
+    record = tmp_path / "record"
+    env = env_for(tmp_path, path=f"{fakes}:{os.environ['PATH']}") | {"FAKE_RECORD_DIR": str(record)}
+    data_dir = tmp_path / "data"
+    args = [
+        "--data-dir",
+        str(data_dir),
+        *port_args(),
+        "--loki-port",
+        str(free_port()),
+        "--grafana-port",
+        str(free_port()),
+    ]
+    proc = start_up(args, env)
+    try:
+        text = read_until(proc, "Ctrl-C stops it")
+        loki, grafana = endpoint(text, "Loki"), endpoint(text, "Grafana")
+        prometheus, otlp_http = endpoint(text, "Prometheus"), endpoint(text, "Collector OTLP/HTTP")
+        assert httpx.get(f"{loki}/ready", timeout=5).status_code == 200
+        assert httpx.get(f"{grafana}/api/health", timeout=5).json()["database"] == "ok"
+
+        # Grafana gets the project's datasources pointed at this machine, and its dashboards folder.
+        argv = json.loads((record / "grafana.argv").read_text())
+        ini = next(a.split("=", 1)[1] for a in argv if a.startswith("--config="))
+        provisioning = Path(re.search(r"^provisioning = (.+)$", Path(ini).read_text(), re.M).group(1))
+        datasources = yaml.safe_load((provisioning / "datasources" / "datasources.yaml").read_text())["datasources"]
+        assert {d["uid"]: d["url"] for d in datasources} == {"aa-prometheus": prometheus, "aa-loki": loki}
+        providers = yaml.safe_load((provisioning / "dashboards" / "dashboards.yaml").read_text())["providers"]
+        dashboards = Path(providers[0]["options"]["path"])
+        assert dashboards == Path(__file__).resolve().parents[2] / "grafana" / "dashboards"
+        assert sorted(dashboards.glob("*.json"))
+
+        # The collector forwards events to this Loki's OTLP endpoint.
+        body = (claude_fixtures / "session-tools.logs.pb").read_bytes()
+        sent = ExportLogsServiceRequest.FromString(body)
+        expected = sum(len(sl.log_records) for rl in sent.resource_logs for sl in rl.scope_logs)
+        assert expected > 0
+        r = httpx.post(f"{otlp_http}/v1/logs", content=body, headers={"Content-Type": "application/x-protobuf"})
+        assert r.status_code == 200, r.text
+
+        def forwarded() -> int:
+            total = 0
+            for path in record.glob("loki-*.pb"):
+                got = ExportLogsServiceRequest.FromString(path.read_bytes())
+                total += sum(len(sl.log_records) for rl in got.resource_logs for sl in rl.scope_logs)
+            return total
+
+        wait_until(lambda: forwarded() == expected, timeout=30, what=f"{expected} log records at the fake Loki")
+
+        proc.send_signal(signal.SIGINT)
+        assert proc.wait(timeout=60) == 0, proc.stderr.read()
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+    assert (record / "loki.stopped").exists() and (record / "grafana.stopped").exists()
