@@ -148,6 +148,36 @@ def capture(environ=os.environ) -> str:
     return target
 
 
+def log_path() -> str:
+    """One line per commit spooled and per send attempt (the sender keeps it short)."""
+    return os.path.join(state_dir(), "hook.log")
+
+
+def log(message: str) -> None:
+    import time  # built-in
+
+    with open(log_path(), "a", encoding="utf-8") as f:
+        f.write(f"{time.strftime('%Y-%m-%dT%H:%M:%SZ', time.gmtime())} {message}\n")
+
+
+def sender_running() -> bool:
+    """Whether a sender holds the spool now: it sends the file just written before it exits.
+
+    (A sender re-reads the spool after releasing its lock, and this probe comes after the
+    write: either the probe finds the lock free, or the sender sees the file.)
+    """
+    import fcntl  # a built-in module: cheap, unlike subprocess or pathlib
+
+    fd = os.open(os.path.join(spool_dir(), ".lock"), os.O_RDWR | os.O_CREAT, 0o600)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        return True
+    finally:
+        os.close(fd)  # closing releases the probe's lock
+    return False
+
+
 def start_sender() -> None:
     """The sender, detached: its own session, no terminal, nothing inherited to wait for."""
     actions = [(os.POSIX_SPAWN_OPEN, fd, os.devnull, os.O_RDWR, 0) for fd in (0, 1, 2)]
@@ -162,11 +192,16 @@ def main(argv: list[str]) -> int:
     if os.environ.get(DISABLE_VARIABLE, "").lower() in ("off", "0", "false"):
         return 0
     try:
-        capture()
+        spooled = capture()
     except Exception:  # the commit is made already: never fail it, never print
         return 0
     try:
-        start_sender()
+        if sender_running():
+            note = "a sender was running"
+        else:
+            start_sender()
+            note = "sender started"
+        log(f"commit {os.path.basename(spooled)[:12]}: spooled, {note}")
     except Exception:  # the next commit's sender, or `hook flush`, sends this one
         return 0
     return 0

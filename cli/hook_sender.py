@@ -36,8 +36,8 @@ def spool_dir() -> Path:
 
 
 def log_path() -> Path:
-    """One line per send attempt: when, who (hook or flush), and what came of it."""
-    return Path(hook_runner.state_dir()) / "hook.log"
+    """One line per commit spooled and per send attempt: when, who, what came of it."""
+    return Path(hook_runner.log_path())
 
 
 def pending(folder: Path | None = None) -> list[Path]:
@@ -208,11 +208,13 @@ def flush(wait: float = 0.0, timeout: float = BACKGROUND_TIMEOUT, origin: str = 
 
 
 def last_outcome() -> str:
+    """The last line about a send attempt (not about a commit spooled)."""
     try:
         lines = log_path().read_text().splitlines()
     except OSError:
         return ""
-    return lines[-1] if lines else ""
+    attempts = [line for line in lines if " commit " not in line[:32]]
+    return attempts[-1] if attempts else ""
 
 
 def _record_outcome(result: FlushResult, origin: str) -> None:
@@ -238,7 +240,7 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--background", action="store_true", help="as started by the hook: never wait")
     args = parser.parse_args(argv)
     if args.background:
-        flush(wait=0.0, timeout=BACKGROUND_TIMEOUT, origin="hook")
+        flush(wait=0.0, timeout=BACKGROUND_TIMEOUT, origin="sender")
         return 0
     result = flush(wait=30.0, timeout=FLUSH_TIMEOUT)
     print(json.dumps(result.as_dict()))

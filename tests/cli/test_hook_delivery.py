@@ -13,7 +13,7 @@ from agent_analytics.exporter.config import parse_config
 from agent_analytics.exporter.service import ExporterService
 from tests.support.ingest_server import IngestServer
 from tests.support.net import free_port, wait_until
-from tests.support.workstation import cli, commit, isolated_home, make_repo, series_value
+from tests.support.workstation import cli, commit, hook_log, isolated_home, make_repo, senders_settled, series_value
 
 SESSION = {
     "CLAUDECODE": "1",
@@ -56,11 +56,6 @@ def init(exporter_url: str, *extra: str) -> None:
 
 def commits(url: str, **labels: str) -> float:
     return series_value(f"{url}/metrics", "agent_analytics_git_commits_total", **labels)
-
-
-def attempts() -> list[str]:
-    path = hook_sender.log_path()
-    return path.read_text().splitlines() if path.exists() else []
 
 
 def spooled() -> list[str]:
@@ -132,9 +127,10 @@ def test_dead_exporter_spools_commits_and_flush_delivers_each_exactly_once(home,
         assert out.stdout == "" and out.stderr == ""  # the commit succeeded silently
         shas.append(sha)
     assert sorted(name.split("-")[0] for name in spooled()) == sorted(shas)
-    # Each hook's background sender tried, failed, and left the commits where they were.
-    wait_until(lambda: len(attempts()) == 3, timeout=20, what="three background send attempts")
-    assert all("hook: error: exporter at" in line or "another send was running" in line for line in attempts())
+    # The hooks' background senders tried, failed, and left the commits where they were.
+    wait_until(senders_settled, timeout=30, what="the hooks' senders to finish")
+    sends = [line for line in hook_log() if " sender: " in line]
+    assert sends and all("error: exporter at" in line or "another send was running" in line for line in sends)
     assert len(spooled()) == 3
     kept = {name: (hook_sender.spool_dir() / name).read_text() for name in spooled()}
 
@@ -157,7 +153,7 @@ def test_dead_exporter_spools_commits_and_flush_delivers_each_exactly_once(home,
         # With the exporter up, the next commit's hook also delivers right away.
         commit(repo, {"f3.py": "y\n"}, "change 3", env=SESSION)
         wait_until(lambda: commits(url) == 4, timeout=20, what="the fourth commit")
-    assert "flush: sent 3, duplicates 0" in "\n".join(attempts())
+    assert "flush: sent 3, duplicates 0" in "\n".join(hook_log())
 
 
 def test_refused_key_keeps_commits_until_the_right_key_is_configured(home, tmp_path):
@@ -165,8 +161,8 @@ def test_refused_key_keeps_commits_until_the_right_key_is_configured(home, tmp_p
     with exporter(tmp_path / "exporter", tokens=("right-key",)) as url:
         init(url, "--api-key", "wrong-key")
         commit(repo, {"a.py": "1\n"}, "one")
-        wait_until(lambda: len(attempts()) == 1, timeout=20, what="a refused background send")
-        assert "401" in attempts()[0]
+        wait_until(senders_settled, timeout=30, what="a refused background send")
+        assert "401" in hook_sender.last_outcome()
         flushed = cli("hook", "flush")
         assert flushed.exit_code == 1
         assert "401" in flushed.stderr and "stay spooled" in flushed.stderr
@@ -184,7 +180,7 @@ def test_an_invalid_spool_file_is_set_aside_and_the_rest_delivered(home, tmp_pat
     port = free_port()
     init(f"http://127.0.0.1:{port}")
     sha, _ = commit(repo, {"a.py": "1\n"}, "one")
-    wait_until(lambda: len(attempts()) == 1, timeout=20, what="the hook's failed send")
+    wait_until(senders_settled, timeout=30, what="the hook's failed send")
     capture = json.loads(next(iter(hook_sender.pending())).read_text())
     bad = dict(capture, log=capture["log"].replace(sha, "not-a-sha", 1))
     (hook_sender.spool_dir() / "not-a-sha-0.json").write_text(json.dumps(bad))

@@ -12,7 +12,7 @@ import pytest
 
 from agent_analytics.cli import hook_sender, workstation
 from tests.support.net import free_port, wait_until
-from tests.support.workstation import cli, commit, git, isolated_home, make_repo
+from tests.support.workstation import cli, commit, git, isolated_home, make_repo, senders_settled
 
 # A developer's own post-commit hook: leaves a trace and exits non-zero.
 OWN_HOOK = """#!/bin/sh
@@ -52,8 +52,8 @@ def own_hook_runs(home: Path) -> list[str]:
 
 
 def settle() -> None:
-    """Let the hooks' background senders finish (each logs one attempt)."""
-    wait_until(lambda: len(hook_sender.log_path().read_text().splitlines()) >= len(hook_sender.pending()), timeout=20)
+    """Let the hooks' background senders finish before the temporary HOME goes."""
+    wait_until(senders_settled, timeout=30, what="the hooks' senders to finish")
 
 
 def test_repo_hook_is_chained_and_uninstall_restores_it_byte_for_byte(home, tmp_path):

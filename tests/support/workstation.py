@@ -16,6 +16,7 @@ import pytest
 from prometheus_client.parser import text_string_to_metric_families
 from typer.testing import CliRunner
 
+from agent_analytics.cli import hook_sender
 from agent_analytics.cli.app import app
 
 AUTHOR_EMAIL = "Ada.Lovelace@Example.com"
@@ -63,6 +64,18 @@ def commit(
     git(repo, "add", *files)
     out = git(repo, "commit", "-q", "-m", message, env=env)
     return git(repo, "rev-parse", "HEAD").stdout.strip(), out
+
+
+def hook_log() -> list[str]:
+    path = hook_sender.log_path()
+    return path.read_text().splitlines() if path.exists() else []
+
+
+def senders_settled() -> bool:
+    """Every sender a hook started has finished (each logs one line when done)."""
+    lines = hook_log()
+    started = sum("sender started" in line for line in lines)
+    return started > 0 and sum(" sender: " in line for line in lines) == started
 
 
 def cli(*args: str, input: str | None = None):
