@@ -3,8 +3,10 @@
 import pytest
 
 from agent_analytics.exporter.attribution import Attribution, load_markers
-from agent_analytics.exporter.config import ConfigError, load_config
+from agent_analytics.exporter.config import ConfigError, load_config, parse_config
 from agent_analytics.exporter.identity import IdentityMap
+from agent_analytics.exporter.service import ExporterService
+from tests.exporter.helpers import scrape, value
 
 
 def write(tmp_path, text: str):
@@ -114,3 +116,25 @@ M = load_markers()
 )  # fmt: skip
 def test_marker_table(author, email, trailers, env, expected):
     assert M.attribute(author, email, trailers, env) == Attribution(*expected)
+
+
+def test_budgets_seats_prices_and_roi_become_gauges(tmp_path):
+    cfg = parse_config(
+        {
+            "budgets": {"platform": 2500, "web": 800.5},
+            "seat_prices": {"copilot": 19, "claude-code": 100},
+            "seats": {"claude-code": 12, "cursor": 3},
+            "roi": {"hourly_rate_usd": 95, "minutes_saved_per_accepted_line": 0.5},
+        }
+    )
+    with ExporterService(cfg, port=0, data_dir=tmp_path) as svc:
+        m = scrape(f"http://127.0.0.1:{svc.port}")
+    assert value(m, "agent_analytics_budget_monthly_usd", team_id="platform") == 2500
+    assert value(m, "agent_analytics_budget_monthly_usd", team_id="web") == 800.5
+    assert value(m, "agent_analytics_seat_price_monthly_usd", agent="copilot") == 19
+    assert value(m, "agent_analytics_seat_price_monthly_usd", agent="claude-code") == 100
+    assert value(m, "agent_analytics_seats_paid", agent="claude-code") == 12
+    assert value(m, "agent_analytics_seats_paid", agent="cursor") == 3
+    assert value(m, "agent_analytics_roi_hourly_rate_usd") == 95
+    assert value(m, "agent_analytics_roi_minutes_saved_per_accepted_line") == 0.5
+    assert "agent_analytics_roi_minutes_saved_per_assisted_commit" not in m  # not configured: no series
