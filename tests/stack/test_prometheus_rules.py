@@ -46,14 +46,14 @@ def test_rule_unit_tests_pass():
 
 
 def test_a_wrong_expectation_fails(tmp_path):
-    """The unit tests can fail: the same budget test with one expected value changed does."""
-    source = ROOT / "prometheus" / "tests" / "budget_rules_test.yml"
-    broken = source.read_text().replace("value: 9600000", "value: 9600001")
+    """The unit tests can fail: the Loki alert test expecting another failure rate does."""
+    source = ROOT / "prometheus" / "tests" / "pipeline_alerts_test.yml"
+    broken = source.read_text().replace("forward 0.02 log records", "forward 0.03 log records")
     assert broken != source.read_text()
-    copy = tmp_path / "budget_rules_test.yml"
+    copy = tmp_path / source.name
     copy.write_text(broken.replace("../rules/", str(ROOT / "prometheus" / "rules") + "/"))
     done = promtool("test", "rules", str(copy))
-    assert done.returncode != 0 and "9.600001E+06" in done.stderr + done.stdout
+    assert done.returncode != 0 and "forward 0.02 log records" in done.stdout + done.stderr
 
 
 def test_every_rule_has_unit_tests_and_every_alert_fires_and_stays_quiet_somewhere():
