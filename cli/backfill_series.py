@@ -63,15 +63,22 @@ def selector(metric: str, **labels: str) -> str:
 def first_live_sample(prom: Prometheus, live_selector: str, now: int) -> int | None:
     """Unix seconds of the first sample of the live series matching `live_selector`, or None.
 
-    An hourly subquery finds the first hour with data cheaply, then the raw samples of the two
-    hours before it give the exact first sample.
+    An hourly subquery finds the first hour with data cheaply (its steps sit on whole hours, so
+    the hour in progress is looked at separately), then per-second steps over the two hours
+    before it give the exact first sample.
     """
-    coarse = prom.query(f"min(min_over_time(timestamp({live_selector})[{LIVE_LOOKBACK}:1h]))", now)
-    if not coarse:
-        return None
-    around = int(coarse[0][1])
-    exact = prom.query(f"min(min_over_time(timestamp({live_selector})[2h:1s]))", around)
-    return int(min(exact[0][1], around)) if exact else around
+
+    def earliest(window: str, at: int) -> float | None:
+        result = prom.query(f"min(min_over_time(timestamp({live_selector})[{window}]))", at)
+        return result[0][1] if result else None
+
+    around = earliest(f"{LIVE_LOOKBACK}:1h", now)
+    if around is None:
+        exact = earliest("2h:1s", now)
+    else:
+        exact = earliest("2h:1s", int(around))
+        exact = around if exact is None else min(exact, around)
+    return None if exact is None else int(exact)
 
 
 def live_cutoff(prometheus_url: str | None, live_selector: str, now: int) -> tuple[int, str]:

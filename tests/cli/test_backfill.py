@@ -217,3 +217,50 @@ def test_backfill_errors_are_one_line(tmp_path):
     assert "is not a git repository" in result.stderr
     result = cli("backfill", "claude-logs", str(tmp_path / "nope"), home=tmp_path, check=False)
     assert result.returncode == 1 and "is not a folder" in result.stderr
+
+
+def test_backfill_git_stops_where_the_live_exporter_series_begins(tmp_path, repo):
+    """History before the exporter's first scrape goes to backfill, new commits to the live series: none in both."""
+    from agent_analytics.exporter.config import parse_config
+    from agent_analytics.exporter.service import ExporterService
+
+    exporter = ExporterService(parse_config({"repos": [str(repo)], "scan_interval_seconds": 0.5}), port=0,
+                               data_dir=tmp_path / "exporter")  # fmt: skip
+    exporter.start()
+    prom = Prometheus(
+        targets={"exporter": [f"127.0.0.1:{exporter.port}"]}, extra_args=["--storage.tsdb.retention.time=400d"]
+    )
+    try:
+        prom.start()
+        live = 'agent_analytics_git_commits_total{source!="backfill"}'
+        prom.wait_for(f"sum({live})", 5)  # all five commits: the exporter counts all history
+        first_live = min(float(v[0]) for s in prom.query(f"{live}[1h]") for v in s["values"])
+
+        out = cli(
+            "backfill",
+            "git",
+            str(repo),
+            "--prometheus",
+            prom.url,
+            "--prometheus-data",
+            str(prom.data_dir),
+            home=tmp_path,
+        )
+        cutoff = datetime.fromtimestamp(int(first_live), UTC).strftime("%Y-%m-%d %H:%M")
+        assert f"github.com/acme/api: 5 commits before {cutoff} UTC (first live sample)" in out.stdout
+
+        commit(repo, int(time.time()), 4, CLAUDE)  # a new commit: only the live series may count it
+        prom.wait_for(f"sum({live})", 6)
+        prom.stop()  # a restart picks the new blocks up at once (a running Prometheus takes up to a minute)
+        prom.start()
+
+        backfilled = 'agent_analytics_git_commits_total{source="backfill"}'
+        assert prom.query(f"sum({backfilled})", at=int(first_live))[0]["value"][1] == "5"
+        assert prom.query(f"max(timestamp({backfilled}))", at=int(first_live))[0]["value"][1] == str(int(first_live))
+        # What a month of data says: history (backfill) + what happened since the exporter started (live).
+        history = prom.scalar(f"sum(max_over_time({backfilled}[30d]))")
+        since_live = prom.scalar(f"sum({live}) - sum(min_over_time({live}[30d]))")
+        assert (history, since_live) == (5, 1)
+    finally:
+        prom.stop()
+        exporter.stop()
