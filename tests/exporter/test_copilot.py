@@ -262,7 +262,7 @@ def test_28_day_report_stands_in_when_no_daily_report_is_ready(fake):
 
 def test_429_with_retry_after_and_5xx_are_retried(fake):
     script_org(fake)
-    ok = fake._routes[f"{ORG}/copilot/metrics/reports/organization-1-day?day={D2}"][0]
+    (ok,) = fake.replies(f"{ORG}/copilot/metrics/reports/organization-1-day?day={D2}")
     fake.route(
         f"{ORG}/copilot/metrics/reports/organization-1-day?day={D2}",
         Reply(429, {"message": "API rate limit exceeded"}, {"Retry-After": "30"}),

@@ -49,6 +49,11 @@ class FakeGitHub:
         with self._lock:
             self._routes[path] = list(replies)
 
+    def replies(self, path: str) -> list[Reply]:
+        """What GET `path` answers next (a copy), e.g. to script failures before a scripted success."""
+        with self._lock:
+            return list(self._routes.get(path, []))
+
     def file(self, name: str, records: list[dict] | str) -> str:
         """Host an NDJSON file behind a "signed" link; returns the link."""
         text = records if isinstance(records, str) else "".join(json.dumps(r) + "\n" for r in records)
