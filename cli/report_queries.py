@@ -17,7 +17,10 @@ QUERIES: dict[str, tuple[str, tuple[str, ...]]] = {
     ),
     "spend_by_team": ("sum by (team_id) (increase(claude_code_cost_usage_USD_total[$range]))", ("team_id",)),
     "tokens_by_type": ("sum by (type) (increase(claude_code_token_usage_tokens_total[$range]))", ("type",)),
-    "gemini_tokens_by_type": ("sum by (type) (increase(gemini_cli_token_usage_total[$range]))", ("type",)),
+    "gemini_tokens_by_type": (
+        'sum by (type) (increase({__name__=~"gemini_cli_token_usage.*_total"}[$range]))',
+        ("type",),
+    ),
     "sessions": ("sum(increase(claude_code_session_count_total[$range]))", ()),
     "active_seconds_by_type": ("sum by (type) (increase(claude_code_active_time_seconds_total[$range]))", ("type",)),
     "active_developers": (
