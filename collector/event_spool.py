@@ -7,10 +7,13 @@ a restart. Past `max_bytes` the oldest batches are deleted and their records cou
 from __future__ import annotations
 
 import os
+import re
 import threading
 from pathlib import Path
 
 from .self_metrics import SelfMetrics
+
+_NAME = re.compile(r"\d+-\d+\.pb")
 
 
 class EventSpool:
@@ -22,7 +25,10 @@ class EventSpool:
         directory.mkdir(parents=True, exist_ok=True)
         for stale in directory.glob(".*.tmp"):
             stale.unlink(missing_ok=True)
-        self._files = sorted(directory.glob("*.pb"), key=lambda p: int(p.name.split("-", 1)[0]))
+        # only files this spool wrote (<sequence>-<records>.pb); anything else is left alone
+        self._files = sorted(
+            (p for p in directory.glob("*.pb") if _NAME.fullmatch(p.name)), key=lambda p: int(p.name.split("-", 1)[0])
+        )
         self._bytes = sum(p.stat().st_size for p in self._files)
         self._next = int(self._files[-1].name.split("-", 1)[0]) + 1 if self._files else 0
         self._publish()

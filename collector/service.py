@@ -64,7 +64,8 @@ class CollectorService:
     def start(self) -> CollectorService:
         """Restore state, bind every port, serve in background threads; returns when listening."""
         config = self.config
-        config.data_dir.mkdir(parents=True, exist_ok=True)
+        # events may carry e-mail addresses and repository names: private to the user running it
+        config.data_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
         if self.state.load(config.state_file):
             log.info("restored metric state from %s", config.state_file)
         self.events = EventPipeline(config, self.self_metrics)
