@@ -78,7 +78,7 @@ class MetricState:
 
     # --- ingest (the hot path) ---------------------------------------------------------------
 
-    def ingest(self, request: metrics_pb2.MetricsData | Any, developer_id: str | None = None) -> tuple[int, int]:
+    def ingest(self, request: Any, developer_id: str | None = None) -> tuple[int, int]:
         """Fold an ExportMetricsServiceRequest into the state. Returns (accepted, rejected) points."""
         accepted = rejected = 0
         received: dict[str, int] = {}
@@ -245,13 +245,6 @@ class MetricState:
                     series = dict(family.series)
                 out.append((family, series))
             return out
-
-    def value(self, name: str, labels: dict[str, str] | None = None) -> Any:
-        """The value of one series (labels as OTLP attribute keys), or None. For tests and tools."""
-        key = tuple(sorted((labels or {}).items()))
-        with self.lock:
-            family = self.families.get(name)
-            return None if family is None else family.series.get(key)
 
     # --- persistence -------------------------------------------------------------------------
 
