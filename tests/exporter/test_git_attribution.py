@@ -235,3 +235,24 @@ def test_a_repository_that_fails_to_scan_counts_an_error_and_others_still_count(
     assert total(m, "agent_analytics_git_scan_errors_total", repo="not-a-repo") == 1
     assert total(m, "agent_analytics_git_scan_errors_total", repo="good") == 0
     assert total(m, "agent_analytics_git_commits_total", repo="good") == 1
+
+
+def test_a_scan_interrupted_by_stop_resumes_without_counting_twice(tmp_path):
+    path = tmp_path / "big"
+    subprocess.run(["git", "init", "-q", "-b", "main", str(path)], check=True)
+    n = 12_000  # more than two store batches
+    stream = "".join(
+        f"commit refs/heads/main\nmark :{i}\ncommitter Dev <dev@example.com> {1_700_000_000 + i} +0000\n"
+        f"data 3\nc{i % 10}\n" + (f"from :{i - 1}\n" if i > 1 else "") + "\n"
+        for i in range(1, n + 1)
+    )
+    subprocess.run(["git", "fast-import", "--quiet"], cwd=path, input=stream.encode(), check=True)
+    cfg = parse_config({"repos": [str(path)]})
+    svc = ExporterService(cfg, port=0, data_dir=tmp_path / "d").start()  # the first scan starts at once
+    svc.stop()  # may land mid-scan: what was stored stays, the tips are not saved
+    stored = sum(t.commits for t in svc.store.totals().values())
+    assert stored <= n
+    svc = ExporterService(cfg, port=0, data_dir=tmp_path / "d", scan=False)
+    assert svc.scan_now() == n - stored
+    assert sum(t.commits for t in svc.store.totals().values()) == n
+    svc.store.close()
