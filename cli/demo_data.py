@@ -7,9 +7,10 @@ counter (0 at the start, sampled on every step); the generator keeps each increm
 """
 
 import hashlib
+import json
 import random
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 
 from .openmetrics import Series, counter_samples
@@ -54,6 +55,7 @@ class DemoHistory:
     developers: list[Developer]
     counters: dict[tuple, dict[int, float]] = field(default_factory=dict)  # (name, labels) -> {t: amount}
     gauges: dict[tuple, dict[int, float]] = field(default_factory=dict)
+    offsets: dict[tuple, float] = field(default_factory=dict)  # counter values a previous run ended with
 
     def add(self, name: str, labels: dict[str, str], t: int, amount: float) -> None:
         if amount:
@@ -64,15 +66,22 @@ class DemoHistory:
         self.gauges.setdefault((name, tuple(sorted(labels.items()))), {})[t] = value
 
     def series(self) -> list[Series]:
-        out = [
-            Series(name, dict(labels), "counter", counter_samples(inc, self.start, self.end, self.step))
-            for (name, labels), inc in sorted(self.counters.items())
-        ]
+        out = []
+        for key in sorted(set(self.counters) | set(self.offsets)):
+            samples = counter_samples(self.counters.get(key, {}), self.start, self.end, self.step)
+            offset = self.offsets.get(key, 0.0)
+            out.append(Series(key[0], dict(key[1]), "counter", [(t, v + offset) for t, v in samples]))
         out += [
             Series(name, dict(labels), "gauge", sorted(values.items()))
             for (name, labels), values in sorted(self.gauges.items())
         ]
         return out
+
+    def state(self, seed: int) -> "DemoState":
+        totals = dict(self.offsets)
+        for key, per_time in self.counters.items():
+            totals[key] = totals.get(key, 0.0) + sum(per_time.values())
+        return DemoState(seed, len(self.developers), self.end, {_state_key(*k): v for k, v in sorted(totals.items())})
 
     def total(
         self,
@@ -213,7 +222,7 @@ def _config_gauges(h: DemoHistory, t: int, teams: list[str], developers: list[De
         h.set(f"agent_analytics_roi_{key}", EXPORTER_JOB, t, value)
 
 
-def _copilot_day(h: DemoHistory, rng: random.Random, developers: list[Developer], day_start: int) -> dict:
+def _copilot_day(rng: random.Random, developers: list[Developer], day_start: int) -> dict:
     """One daily Copilot report (org-wide and per team), as the exporter exposes it."""
     users = [d for d in developers if d.copilot_seat]
     weekday = datetime.fromtimestamp(day_start, UTC).weekday() < 5
@@ -257,23 +266,77 @@ def _set_copilot(h: DemoHistory, t: int, report: dict, day: int) -> None:
     h.set("agent_analytics_copilot_up", scope, t, 1)
 
 
-def generate(developers: int = 12, days: int = 30, seed: int = 1, end: int | None = None, step: int = 3600,
-             progress: Callable[[int], None] | None = None) -> DemoHistory:  # fmt: skip
+@dataclass
+class DemoState:
+    """What a demo run left in a TSDB, so the next run continues the same counters from there."""
+
+    seed: int
+    developers: int
+    end: int
+    totals: dict[str, float]  # series key (see _state_key) -> counter value at `end`
+
+    def to_json(self) -> str:
+        return json.dumps(asdict(self), sort_keys=True)
+
+    @classmethod
+    def from_json(cls, text: str) -> "DemoState":
+        return cls(**json.loads(text))
+
+
+def _state_key(name: str, labels: tuple) -> str:
+    return json.dumps([name, list(labels)])
+
+
+def _copilot_report(seed: int, people: list[Developer], day: int, cache: dict[int, dict]) -> dict:
+    """The Copilot report of `day`, the same whichever run asks; seat activity accumulates over the
+    billing cycle, which starts on the 1st."""
+    if day not in cache:
+        cache[day] = _copilot_day(random.Random(f"{seed}:copilot:{day}"), people, day)
+    report = cache[day]
+    if "active_cycle" not in report:
+        first = int(datetime.fromtimestamp(day, UTC).replace(day=1).timestamp())
+        active: set[str] = set()
+        for d in range(first, day + 1, 86400):
+            if d not in cache:
+                cache[d] = _copilot_day(random.Random(f"{seed}:copilot:{d}"), people, d)
+            active |= cache[d]["active"]
+        report["active_cycle"] = len(active)
+    return report
+
+
+def generate(
+    developers: int = 12,
+    days: int = 30,
+    seed: int = 1,
+    end: int | None = None,
+    step: int = 3600,
+    progress: Callable[[int], None] | None = None,
+    resume: DemoState | None = None,
+) -> DemoHistory:
     """History of `developers` people over `days` days ending at `end` (default now), one sample per `step`.
 
-    `progress` is called with the number of steps done since the last call.
+    With `resume`, the history continues a previous run from its end instead (counters go on
+    from its totals; `days` is then ignored). `progress` is called with the steps done.
     """
     if developers < 1 or days < 1:
         raise ValueError("developers and days must be at least 1")
-    rng = random.Random(seed)
     end = end if end is not None else int(datetime.now(UTC).timestamp())  # ends now: instant panels see it
-    start = end - days * 86400
-    people = _developers(developers, rng)
+    start = resume.end if resume else end - days * 86400
+    if end <= start:
+        raise ValueError("the history would end before it starts")
+    people = _developers(developers, random.Random(seed))
+    rng = random.Random(f"{seed}:{start}")
     teams = sorted({d.team_id for d in people})
     h = DemoHistory(start=start, end=end, step=step, developers=people)
+    if resume:
+        for key, value in resume.totals.items():
+            name, labels = json.loads(key)
+            h.offsets[(name, tuple(tuple(pair) for pair in labels))] = value
     copilot: dict[int, dict] = {}
-    active_cycle: set[str] = set()
-    for t in range(start, end + 1, step):
+    times = list(range(start, end + 1, step))
+    if times[-1] != end:
+        times.append(end)
+    for t in times:
         if t > start:
             for dev in people:
                 claude_commits = _claude_hour(h, rng, dev, t) if rng.random() < _work_probability(t, dev) else 0
@@ -285,15 +348,8 @@ def generate(developers: int = 12, days: int = 30, seed: int = 1, end: int | Non
                 if rng.random() < _work_probability(t, dev) * 0.25:
                     _git_commit(h, rng, dev, t, "none", "none")
         _config_gauges(h, t, teams, people)
-        day = t // 86400 * 86400
-        report_day = day - COPILOT_LAG_DAYS * 86400
-        if report_day not in copilot:
-            if datetime.fromtimestamp(report_day, UTC).day == 1:
-                active_cycle.clear()  # a billing cycle starts on the 1st
-            copilot[report_day] = _copilot_day(h, rng, people, report_day)
-            active_cycle |= copilot[report_day]["active"]
-            copilot[report_day]["active_cycle"] = len(active_cycle)
-        _set_copilot(h, t, copilot[report_day], report_day)
+        report_day = t // 86400 * 86400 - COPILOT_LAG_DAYS * 86400
+        _set_copilot(h, t, _copilot_report(seed, people, report_day, copilot), report_day)
         if progress:
             progress(1)
     return h

@@ -1,5 +1,6 @@
 """`agent-analytics demo`: a month of realistic history loaded into Prometheus."""
 
+import time
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -8,10 +9,12 @@ import typer
 from agent_analytics.cli.moments import parse_time
 from agent_analytics.cli.stack_paths import resolve_tsdb
 
+STATE_FILE = "agent-analytics-demo.json"  # beside the blocks; Prometheus ignores it
+
 
 def demo(
     developers: int = typer.Option(12, min=1, max=500, help="How many developers the organisation has."),
-    days: int = typer.Option(30, min=1, max=365, help="Days of history, ending now."),
+    days: int = typer.Option(30, min=1, max=365, help="Days of history, ending now (first run only)."),
     seed: int = typer.Option(1, help="Random seed: the same seed, size and end time give the same history."),
     end: str = typer.Option(None, help="End of the history (unix seconds or ISO time; default: now)."),
     data_dir: Path = typer.Option(
@@ -25,37 +28,64 @@ def demo(
 
     Exactly the names and labels of live data: every dashboard and `report` show a month at once.
 
+    Run it again later and the history continues from where it stopped (same --seed and --developers).
+
     A running Prometheus picks the new blocks up within a minute; its retention must be longer than the history.
     """
-    from agent_analytics.cli.demo_data import generate  # heavy (price table): loaded only when used
+    from agent_analytics.cli.demo_data import DemoState, generate  # heavy (price table): loaded only when used
     from agent_analytics.cli.progress import progress_bar
     from agent_analytics.cli.tsdb_blocks import BlockError, write_blocks
 
     tsdb = resolve_tsdb(data_dir, prometheus_data)
+    end_at = parse_time(end) if end is not None else int(time.time())
+    state_file = tsdb / STATE_FILE
+    resume = None
+    if state_file.exists():
+        try:
+            resume = DemoState.from_json(state_file.read_text())
+        except (OSError, ValueError, TypeError) as e:
+            _fail(f"{state_file} is unreadable ({e}): delete it only together with the demo data in {tsdb}")
+        if (resume.seed, resume.developers) != (seed, developers):
+            _fail(
+                f"{tsdb} already holds demo history of seed {resume.seed} with {resume.developers} developers:"
+                f" run demo with --seed {resume.seed} --developers {resume.developers} to extend it,"
+                " or give another --data-dir"
+            )
+        if end_at <= resume.end:
+            typer.echo(f"Demo history in {tsdb} already reaches {_when(resume.end)} UTC: nothing to write")
+            return
+    start = resume.end if resume else end_at - days * 86400
     with progress_bar() as bar:
-        task = bar.add_task("Generating history", total=days * 24 + 1)
+        task = bar.add_task("Generating history", total=-(-(end_at - start) // 3600) + 1)
         history = generate(
-            developers,
-            days,
-            seed=seed,
-            end=parse_time(end) if end is not None else None,
-            progress=lambda n: bar.advance(task, n),
+            developers, days, seed=seed, end=end_at, progress=lambda n: bar.advance(task, n), resume=resume
         )
         series = history.series()
         load = bar.add_task("Writing Prometheus blocks", total=1)
         try:
             samples, blocks = write_blocks(series, tsdb)
         except BlockError as e:
-            typer.echo(f"error: {e}", err=True)
-            raise typer.Exit(1) from None
+            _fail(str(e))
         bar.advance(load)
+    # Written after the blocks: the next run continues these counters instead of starting a second history.
+    scratch = state_file.with_suffix(".tmp")
+    scratch.write_text(history.state(seed).to_json())
+    scratch.replace(state_file)
     teams = len({d.team_id for d in history.developers})
-    first = datetime.fromtimestamp(history.start, UTC).strftime("%Y-%m-%d %H:%M")
-    last = datetime.fromtimestamp(history.end, UTC).strftime("%Y-%m-%d %H:%M")
+    how = "continued" if resume else "wrote"
     typer.echo(
-        f"Wrote {samples} samples of {len(series)} series ({developers} developers in {teams} teams,"
-        f" {first} to {last} UTC) as {len(blocks)} block(s) into {tsdb}"
+        f"{how.capitalize()} demo history: {samples} samples of {len(series)} series ({developers} developers in"
+        f" {teams} teams, {_when(history.start)} to {_when(history.end)} UTC) as {len(blocks)} block(s) into {tsdb}"
     )
+
+
+def _when(t: int) -> str:
+    return datetime.fromtimestamp(t, UTC).strftime("%Y-%m-%d %H:%M")
+
+
+def _fail(message: str) -> None:
+    typer.echo(f"error: {message}", err=True)
+    raise typer.Exit(1)
 
 
 def register(app: typer.Typer) -> None:

@@ -31,19 +31,45 @@ def report(prom: Prometheus, range_: str, *extra: str) -> dict:
     )
 
 
+class Combined:
+    """Ground truth of a first demo run and the run that continued it."""
+
+    def __init__(self, first, second):
+        self.parts = (first, second)
+        self.start, self.end = first.start, second.end
+
+    def total(self, name, since, until, by=(), where=lambda labels: True):
+        out: dict = {}
+        for part in self.parts:
+            for key, value in part.total(name, since, until, by, where).items():
+                out[key] = out.get(key, 0.0) + value
+        return out
+
+    def gauge_samples(self, name, since, until):
+        # the sample at the first run's end is written by both runs, with the same value
+        first, second = self.parts
+        return first.gauge_samples(name, since, min(until, first.end - 1)) + second.gauge_samples(name, since, until)
+
+
 @pytest.fixture(scope="module")
 def history():
-    return generate(DEVELOPERS, DAYS, seed=SEED, end=END)
+    first = generate(DEVELOPERS, DAYS - 2, seed=SEED, end=END - 2 * DAY)
+    second = generate(DEVELOPERS, DAYS, seed=SEED, end=END, resume=first.state(SEED))
+    return Combined(first, second)
 
 
 @pytest.fixture(scope="module")
 def prom(tmp_path_factory):
     tsdb = tmp_path_factory.mktemp("tsdb")
-    args = ["demo", "--developers", str(DEVELOPERS), "--days", str(DAYS), "--seed", str(SEED), "--end", str(END)]
-    out = cli(*args, "--prometheus-data", str(tsdb))
-    assert "12 developers" not in out.stdout and f"{DEVELOPERS} developers" in out.stdout
-    # The same history written twice must not count twice.
-    cli(*args, "--prometheus-data", str(tsdb))
+    args = ["demo", "--developers", str(DEVELOPERS), "--seed", str(SEED), "--prometheus-data", str(tsdb)]
+    out = cli(*args, "--days", str(DAYS - 2), "--end", str(END - 2 * DAY))
+    assert out.stdout.startswith("Wrote demo history") and f"{DEVELOPERS} developers" in out.stdout
+    # Later the same demo continues the counters up to its new end, and a third run has nothing to add.
+    assert cli(*args, "--end", str(END)).stdout.startswith("Continued demo history")
+    assert "nothing to write" in cli(*args, "--end", str(END)).stdout
+    other = cli("demo", "--seed", str(SEED + 1), "--prometheus-data", str(tsdb), check=False)
+    assert other.returncode == 1 and "--seed 7 --developers 7 to extend it" in other.stderr
+    assert other.stderr.count("\n") == 1
     with Prometheus(data_dir=tsdb, extra_args=["--storage.tsdb.retention.time=400d"]) as p:
         yield p
 
