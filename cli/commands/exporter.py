@@ -25,7 +25,11 @@ def exporter(
     data_dir: Path = typer.Option(
         None, "--data-dir", help="Where the commit store lives (overrides data_dir of the config)."
     ),
-    once: bool = typer.Option(False, "--once", help="Scan the repositories, poll Copilot once, print a summary, exit."),
+    once: bool = typer.Option(
+        False,
+        "--once",
+        help="Scan the repositories, poll Copilot once, print a summary and exit (1 if anything failed).",
+    ),
     as_json: bool = typer.Option(False, "--json", help="Print the summary or the endpoints as one JSON line."),
     verbose: bool = typer.Option(False, "--verbose", "-v", help="Log more."),
 ) -> None:
