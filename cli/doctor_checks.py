@@ -160,12 +160,11 @@ def check_hook(cwd: Path) -> Check:
             "git hook", FAIL, "no agent-analytics post-commit hook in the global hooks or this repository", fix
         )
     python = hook_install.hook_python(script)
-    runner = hook_install.hook_runner_path(script)
-    if not os.path.isfile(runner) or runner != hook_install.RUNNER:
+    if not hook_install.runs_this_installation(script):
         return Check(
             "git hook",
             FAIL,
-            f"{script} runs {runner or '?'}, not this installation's",
+            f"{script} runs another installation of agent-analytics",
             "run `agent-analytics hook install` again",
         )
     if not python or not os.access(python, os.X_OK):

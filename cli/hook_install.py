@@ -23,8 +23,18 @@ from agent_analytics.cli.workstation import managed_hooks_dir, write_text_if_cha
 MARKER = "# agent-analytics post-commit hook"
 CHAINED_SUFFIX = ".pre-agent-analytics"
 PASS_THROUGH_MARKER = "# agent-analytics pass-through"
-# Run as a plain script (`python -I -S`): no site-packages to load, a few milliseconds to start.
+# Imported by path under `python -I -S` (no site-packages to load; as a module, its compiled
+# bytecode is cached, unlike a script's).
 RUNNER = str(Path(hook_runner.__file__).resolve())
+
+
+def runner_call() -> str:
+    folder = str(Path(RUNNER).parent)
+    return (
+        f"import sys; sys.path.insert(0, {folder!r}); import hook_runner; sys.exit(hook_runner.main(['post-commit']))"
+    )
+
+
 # Client-side hooks a global core.hooksPath would hide from each repository's .git/hooks.
 PASS_THROUGH = (
     "applypatch-msg",
@@ -77,11 +87,11 @@ fi
 {MARKER}: records each commit for Agent Analytics.
 # Installed by `agent-analytics hook install`; `agent-analytics hook uninstall` restores what was here.
 status=0
-chained="$(dirname "$0")/post-commit{CHAINED_SUFFIX}"
+chained="${{0%/*}}/post-commit{CHAINED_SUFFIX}"
 if [ -x "$chained" ]; then
     "$chained" "$@" || status=$?
 fi
-{repo_hook}{shlex.quote(python)} -I -S {shlex.quote(RUNNER)} post-commit </dev/null >/dev/null 2>&1
+{repo_hook}{shlex.quote(python)} -I -S -c {shlex.quote(runner_call())} </dev/null >/dev/null 2>&1
 exit $status
 """
 
@@ -217,14 +227,11 @@ def installed_hook(repo: Path | None = None) -> Path | None:
 def hook_python(script: Path) -> str:
     """The interpreter an installed hook runs (it must still exist)."""
     for line in script.read_text().splitlines():
-        if line.endswith("post-commit </dev/null >/dev/null 2>&1"):
+        if "import hook_runner" in line:
             return shlex.split(line)[0]
     return ""
 
 
-def hook_runner_path(script: Path) -> str:
-    """The hook_runner.py an installed hook runs (it must still exist)."""
-    for line in script.read_text().splitlines():
-        if line.endswith("post-commit </dev/null >/dev/null 2>&1"):
-            return shlex.split(line)[3]
-    return ""
+def runs_this_installation(script: Path) -> bool:
+    """Whether the hook loads this installation's hook_runner (an older one may be gone)."""
+    return shlex.quote(runner_call()) in script.read_text()

@@ -182,7 +182,10 @@ def start_sender() -> None:
     """The sender, detached: its own session, no terminal, nothing inherited to wait for."""
     actions = [(os.POSIX_SPAWN_OPEN, fd, os.devnull, os.O_RDWR, 0) for fd in (0, 1, 2)]
     argv = [sys.executable, "-m", "agent_analytics.cli.hook_sender", "--background"]
-    os.posix_spawn(sys.executable, argv, os.environ, file_actions=actions, setsid=True)
+    try:  # at a lower priority: the developer's next command comes first
+        os.posix_spawnp("nice", ["nice", "-n", "10", *argv], os.environ, file_actions=actions, setsid=True)
+    except OSError:
+        os.posix_spawn(sys.executable, argv, os.environ, file_actions=actions, setsid=True)
 
 
 def main(argv: list[str]) -> int:
