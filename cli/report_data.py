@@ -69,11 +69,12 @@ class Prometheus:
             raise PrometheusError(f"{self.url} answered HTTP {r.status_code} without JSON: is it Prometheus?") from None
         if body.get("status") != "success":
             raise PrometheusError(f"Prometheus refused a query: {body.get('error', r.status_code)}: {promql}")
-        return [(row["metric"], float(row["value"][1])) for row in body["data"]["result"]]
+        rows = [(row["metric"], float(row["value"][1])) for row in body["data"]["result"]]
+        return [(labels, value) for labels, value in rows if math.isfinite(value)]  # NaN/Inf: no figure
 
 
 def _rows(result, labels: tuple[str, ...], value_key: str) -> list[dict]:
-    rows = [{**{k: m.get(k, "") for k in labels}, value_key: v} for m, v in result if math.isfinite(v)]
+    rows = [{**{k: m.get(k, "") for k in labels}, value_key: v} for m, v in result]
     return sorted(rows, key=lambda r: (-r[value_key], *(r[k] for k in labels)))
 
 

@@ -166,3 +166,14 @@ def test_unreachable_prometheus_is_one_line_and_fails():
     assert result.returncode == 1
     assert result.stdout == ""
     assert result.stderr.count("\n") == 1 and "cannot reach Prometheus" in result.stderr
+
+
+def test_report_on_an_empty_prometheus_says_no_data(tmp_path):
+    with Prometheus(data_dir=tmp_path / "empty") as empty:
+        data = json.loads(cli("report", "--prometheus", empty.url, "--range", "7d", "--json").stdout)
+        text = cli("report", "--prometheus", empty.url, "--range", "7d").stdout
+    assert data["spend"]["total_usd"] == 0 and data["spend"]["by_model"] == []
+    assert data["commits"]["assisted_share"] is None and data["copilot"]["acceptance_rate"] is None
+    assert data["roi"]["return_per_dollar"] is None
+    assert {v["source"] for v in data["roi"]["assumptions"].values()} == {"default"}
+    assert "no data" in text

@@ -284,3 +284,17 @@ def test_up_runs_loki_and_grafana_when_installed_and_wires_them(tmp_path, claude
             proc.kill()
             proc.wait()
     assert (record / "loki.stopped").exists() and (record / "grafana.stopped").exists()
+
+
+def test_a_bad_config_file_is_a_one_line_error(tmp_path):
+    config = tmp_path / "stack.yaml"
+    config.write_text("ports:\n  prometheus: 99999\n")
+    result = subprocess.run(
+        [sys.executable, "-m", "agent_analytics.cli", "up", "--config", str(config), "--data-dir", str(tmp_path / "d")],
+        capture_output=True,
+        text=True,
+        env=env_for(tmp_path),
+        timeout=60,
+    )
+    assert result.returncode == 1
+    assert result.stderr.strip() == f"error: {config}: ports.prometheus: expected a port number 1-65535, got 99999"
