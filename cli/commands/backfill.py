@@ -132,10 +132,8 @@ def backfill_git(
 @backfill_app.command("claude-logs")
 def backfill_claude_logs(
     root: Path = typer.Argument(DEFAULT_ROOT, help="Claude Code's transcript folder."),
-    developer_id: str = typer.Option(
-        None, help="developer_id label [default: workstation config, else git user.email]."
-    ),
-    team: str = typer.Option(None, help="team_id label [default: workstation config, else none]."),
+    developer_id: str = typer.Option(None, help="developer_id label (default: from `init`, else git user.email)."),
+    team: str = typer.Option(None, help="team_id label (default: from `init`, else none)."),
     data_dir: Path = DATA_DIR,
     prometheus_data: Path = PROMETHEUS_DATA,
     prometheus: str = PROMETHEUS,

@@ -15,7 +15,7 @@ def _port_option(name: str):
     return typer.Option(
         None,
         f"--{name.replace('_', '-')}-port",
-        help=f"Port of the {PORT_OWNERS[name]} [default: {DEFAULT_PORTS[name]}].",
+        help=f"Port of the {PORT_OWNERS[name]} (default {DEFAULT_PORTS[name]}).",
     )
 
 
@@ -55,7 +55,7 @@ def _instructions(endpoints: dict[str, str | None], data_dir: Path) -> str:
 
 def up(
     config: Path = typer.Option(None, help="YAML file with sections ports, collector, exporter, prometheus."),
-    data_dir: Path = typer.Option(None, help="Where the stack keeps its data [default: the user data folder]."),
+    data_dir: Path = typer.Option(None, help="Where the stack keeps its data (default: the user data folder)."),
     otlp_grpc_port: int = _port_option("otlp_grpc"),
     otlp_http_port: int = _port_option("otlp_http"),
     collector_metrics_port: int = _port_option("collector_metrics"),
