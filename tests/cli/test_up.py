@@ -220,7 +220,7 @@ def test_missing_prometheus_names_the_install_command(tmp_path):
 
 
 def test_up_runs_loki_and_grafana_when_installed_and_wires_them(tmp_path, claude_fixtures):
-    """With `loki` and `grafana-server` on PATH: started with generated config, events reach Loki."""
+    """With `loki` and `grafana-server` on PATH: started with generated config, events reach Loki, SIGTERM stops all."""
     from opentelemetry.proto.collector.logs.v1.logs_service_pb2 import ExportLogsServiceRequest
 
     fakes = tmp_path / "bin"
@@ -277,7 +277,7 @@ def test_up_runs_loki_and_grafana_when_installed_and_wires_them(tmp_path, claude
 
         wait_until(lambda: forwarded() == expected, timeout=30, what=f"{expected} log records at the fake Loki")
 
-        proc.send_signal(signal.SIGINT)
+        proc.send_signal(signal.SIGTERM)  # as a service manager stops it
         assert proc.wait(timeout=60) == 0, proc.stderr.read()
     finally:
         if proc.poll() is None:
