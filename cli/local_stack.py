@@ -154,20 +154,23 @@ class LocalStack:
         return path
 
     def loki_config(self) -> Path:
+        """loki/loki.yaml with its container paths (/loki/...) moved under the data folder."""
         config = yaml.safe_load((asset_dir("loki") / "loki.yaml").read_text())
-        root = self.data_dir / "loki"
-        config["server"]["http_listen_port"] = self.ports["loki"]
-        config["server"]["http_listen_address"] = HOST
-        config["server"]["grpc_listen_port"] = 0
-        config["server"]["grpc_listen_address"] = HOST
-        common = config["common"]
-        common["path_prefix"] = str(root)
-        common["storage"]["filesystem"] = {
-            "chunks_directory": str(root / "chunks"),
-            "rules_directory": str(root / "rules"),
-        }
-        if "compactor" in config:
-            config["compactor"]["working_directory"] = str(root / "compactor")
+        root = str(self.data_dir / "loki")
+
+        def relocate(node):
+            if isinstance(node, dict):
+                return {k: relocate(v) for k, v in node.items()}
+            if isinstance(node, list):
+                return [relocate(v) for v in node]
+            if isinstance(node, str) and (node == "/loki" or node.startswith("/loki/")):
+                return root + node[len("/loki") :]
+            return node
+
+        config = relocate(config)
+        config["server"].update(
+            http_listen_port=self.ports["loki"], http_listen_address=HOST, grpc_listen_port=0, grpc_listen_address=HOST
+        )
         path = self.run_dir / "loki.yaml"
         path.write_text(yaml.safe_dump(config, sort_keys=False))
         return path
