@@ -1,0 +1,339 @@
+"""Benchmark: the query time of every dashboard panel over a generated history of 500
+developers x 90 days, loaded into a real Prometheus with promtool backfill.
+
+    .venv/bin/python tests/bench/bench_dashboard_queries.py                  # 500 developers x 90 days
+    .venv/bin/python tests/bench/bench_dashboard_queries.py --developers 50 --days 14 --repeat 3   # quicker
+
+1. History: per developer about 25 counters (Claude Code cost/tokens/sessions/time/lines/edit
+   decisions, git commits/lines by agent), one sample per hour, written as OpenMetrics and turned
+   into blocks by `promtool tsdb create-blocks-from openmetrics`.
+2. The recording rules of prometheus/rules are backfilled over the last --rule-days days with
+   `promtool tsdb create-blocks-from rules` (at a 1 h interval here), since several panels read
+   recorded series.
+3. Every PromQL target of every dashboard runs --repeat times the way Grafana sends it (instant,
+   or a range over the dashboard's default time range at a 1 h step); median and max per panel.
+   Baseline, measured in the same run on the same Prometheus: `vector(1)` (the HTTP and engine
+   floor) and `count(claude_code_cost_usage_USD_total)` (touching every cost series once).
+Prints a table and a JSON line.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import random
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import httpx
+import yaml
+
+ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(ROOT))
+
+from tests.stack.grafana_queries import RULES, Target, load_dashboards, substitute  # noqa: E402
+from tests.support.prometheus import Prometheus  # noqa: E402
+
+HOUR = 3600
+TEAMS = 25
+MODELS = ("claude-sonnet-4-5", "claude-opus-4-5")
+CLIENT = httpx.Client(timeout=300)  # one keep-alive connection, as Grafana keeps one
+RANGE_BY_DASHBOARD_FROM = {"now-30d": "30d", "now-7d": "7d"}
+
+
+def labels_text(labels: dict[str, str]) -> str:
+    return ",".join(f'{k}="{v}"' for k, v in labels.items())
+
+
+class History:
+    """Writes counters family by family as OpenMetrics files of a bounded size."""
+
+    def __init__(self, developers: int, days: int, end: int, seed: int = 1):
+        self.rng = random.Random(seed)
+        self.start = end - days * 86400
+        self.times = list(range(self.start, end + 1, HOUR))
+        self.devs = []
+        for i in range(developers):
+            active = [self._working(t) and self.rng.random() < 0.7 for t in self.times]
+            self.devs.append(
+                {
+                    "developer_id": f"dev{i:03d}@acme.dev",
+                    "team_id": f"team{i % TEAMS:02d}",
+                    "models": MODELS if i % 2 else MODELS[:1],
+                    "active": active,
+                }
+            )
+        self.samples = 0
+
+    @staticmethod
+    def _working(t: int) -> bool:
+        hour, weekday = (t // HOUR) % 24, ((t // 86400) + 3) % 7  # 1970-01-01 was a Thursday
+        return weekday < 5 and 8 <= hour < 18
+
+    def _series(self, out, name: str, labels: dict[str, str], active: list[bool], per_hour: float) -> None:
+        value, prefix = 0.0, f"{name}_total{{{labels_text(labels)}}} "
+        lines = []
+        for t, on in zip(self.times, active, strict=True):
+            if on:
+                value += per_hour * self.rng.uniform(0.2, 1.8)
+            lines.append(f"{prefix}{value:.6g} {t}\n")
+        out.writelines(lines)
+        self.samples += len(lines)
+
+    def families(self):
+        """(family name, writer(out, developers)) of every counter family."""
+
+        def cost(out, dev):
+            for m in dev["models"]:
+                self._series(out, "claude_code_cost_usage_USD", {**self._who(dev), "model": m}, dev["active"], 1.5)
+
+        def tokens(out, dev):
+            for m in dev["models"]:
+                for kind, rate in (("input", 2e4), ("output", 5e3), ("cacheRead", 2e5), ("cacheCreation", 2e4)):
+                    labels = {**self._who(dev), "model": m, "type": kind}
+                    self._series(out, "claude_code_token_usage_tokens", labels, dev["active"], rate)
+
+        def simple(name, rate, **extra):
+            def write(out, dev):
+                self._series(out, name, {**self._who(dev), **extra}, dev["active"], rate)
+
+            return write
+
+        def lines(out, dev):
+            for kind in ("added", "removed"):
+                labels = {**self._who(dev), "model": dev["models"][0], "type": kind}
+                self._series(out, "claude_code_lines_of_code_count", labels, dev["active"], 40)
+
+        def decisions(out, dev):
+            for tool in ("Edit", "Write"):
+                for decision in ("accept", "reject"):
+                    labels = {
+                        **self._who(dev),
+                        "tool_name": tool,
+                        "decision": decision,
+                        "source": "config",
+                        "language": "Python",
+                    }
+                    self._series(out, "claude_code_code_edit_tool_decision", labels, dev["active"], 3)
+
+        def git(metric, rate):
+            def write(out, dev):
+                for agent, evidence in (("claude-code", "session"), ("none", "none")):
+                    labels = {"repo": "github.com/acme/api", **self._who(dev), "agent": agent, "evidence": evidence}
+                    self._series(out, metric, labels, dev["active"], rate)
+
+            return write
+
+        return [
+            ("claude_code_cost_usage_USD", cost),
+            ("claude_code_token_usage_tokens", tokens),
+            ("claude_code_session_count", simple("claude_code_session_count", 0.3)),
+            ("claude_code_active_time_seconds", simple("claude_code_active_time_seconds", 900, type="cli")),
+            ("claude_code_lines_of_code_count", lines),
+            ("claude_code_commit_count", simple("claude_code_commit_count", 0.2)),
+            ("claude_code_pull_request_count", simple("claude_code_pull_request_count", 0.05)),
+            ("claude_code_code_edit_tool_decision", decisions),
+            ("agent_analytics_git_commits", git("agent_analytics_git_commits", 0.3)),
+            ("agent_analytics_git_lines_added", git("agent_analytics_git_lines_added", 30)),
+            ("agent_analytics_git_lines_deleted", git("agent_analytics_git_lines_deleted", 10)),
+        ]
+
+    @staticmethod
+    def _who(dev) -> dict[str, str]:
+        return {"team_id": dev["team_id"], "developer_id": dev["developer_id"]}
+
+    def gauges(self, out) -> None:
+        out.write("# TYPE agent_analytics_budget_monthly_usd gauge\n")
+        for team in range(TEAMS):
+            for t in self.times:
+                out.write(f'agent_analytics_budget_monthly_usd{{team_id="team{team:02d}"}} 2000 {t}\n')
+        out.write("# TYPE agent_analytics_seats_paid gauge\n")
+        for t in self.times:
+            out.write(f'agent_analytics_seats_paid{{agent="claude-code"}} {len(self.devs)} {t}\n')
+        out.write("# TYPE agent_analytics_seat_price_monthly_usd gauge\n")
+        for t in self.times:
+            out.write(f'agent_analytics_seat_price_monthly_usd{{agent="claude-code"}} 100 {t}\n')
+        self.samples += (TEAMS + 2) * len(self.times)
+
+
+def promtool(*args: str) -> None:
+    done = subprocess.run(["promtool", *args], capture_output=True, text=True)
+    if done.returncode != 0:
+        raise SystemExit(f"promtool {args[:3]} failed: {(done.stderr or done.stdout)[-2000:]}")
+
+
+def backfill(history: History, data_dir: Path, scratch: Path, chunk: int) -> None:
+    span_hours = len(history.times) + 2
+    files = []
+    for family, write in history.families():
+        for first in range(0, len(history.devs), chunk):
+            path = scratch / f"{family}.{first}.om"
+            with path.open("w") as out:
+                out.write(f"# TYPE {family} counter\n")
+                for dev in history.devs[first : first + chunk]:
+                    write(out, dev)
+                out.write("# EOF\n")
+            files.append(path)
+    path = scratch / "gauges.om"
+    with path.open("w") as out:
+        history.gauges(out)
+        out.write("# EOF\n")
+    files.append(path)
+    for path in files:
+        promtool(
+            "tsdb",
+            "create-blocks-from",
+            "openmetrics",
+            "--quiet",
+            f"--max-block-duration={span_hours}h",
+            str(path),
+            str(data_dir),
+        )
+        path.unlink()
+
+
+def hourly_rules(folder: Path) -> list[Path]:
+    out = []
+    for path in RULES:
+        data = yaml.safe_load(path.read_text())
+        data["groups"] = [g for g in data["groups"] if any("record" in r for r in g["rules"])]
+        for group in data["groups"]:
+            group["interval"] = "1h"
+            group["rules"] = [r for r in group["rules"] if "record" in r]
+        if data["groups"]:
+            copy = folder / path.name
+            copy.write_text(yaml.safe_dump(data))
+            out.append(copy)
+    return out
+
+
+def timed(prometheus: Prometheus, target: Target, expr: str, end: int, range_seconds: int, step: int) -> float:
+    params = {"query": expr}
+    if target.instant:
+        url, params["time"] = "/api/v1/query", str(end)
+    else:
+        url = "/api/v1/query_range"
+        params.update(start=str(end - range_seconds), end=str(end), step=str(step))
+    started = time.perf_counter()
+    body = CLIENT.get(prometheus.url + url, params=params).json()
+    elapsed = time.perf_counter() - started
+    if body.get("status") != "success":
+        raise SystemExit(f"{target}: {body.get('error')}")
+    return elapsed
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--developers", type=int, default=500)
+    parser.add_argument("--days", type=int, default=90)
+    parser.add_argument("--rule-days", type=int, default=7, help="days of recorded series to backfill")
+    parser.add_argument("--repeat", type=int, default=5)
+    parser.add_argument("--chunk", type=int, default=100, help="developers per OpenMetrics file")
+    args = parser.parse_args()
+
+    end = int(time.time()) // HOUR * HOUR - HOUR
+    work = Path(tempfile.mkdtemp(prefix="aa-bench-dash-"))
+    data_dir, scratch = work / "data", work / "scratch"
+    data_dir.mkdir()
+    scratch.mkdir()
+    flags = ["--storage.tsdb.retention.time=400d", "--query.lookback-delta=1h", "--query.max-samples=200000000"]
+    try:
+        started = time.perf_counter()
+        history = History(args.developers, args.days, end)
+        backfill(history, data_dir, scratch, args.chunk)
+        load_seconds = time.perf_counter() - started
+
+        started = time.perf_counter()
+        with Prometheus(data_dir=data_dir, extra_args=flags) as prometheus:
+            promtool(
+                "tsdb",
+                "create-blocks-from",
+                "rules",
+                "--quiet",
+                f"--url={prometheus.url}",
+                f"--start={end - args.rule_days * 86400}",
+                f"--end={end}",
+                "--eval-interval=1h",
+                f"--output-dir={work / 'rules'}",
+                *map(str, hourly_rules(scratch)),
+            )
+        for block in (work / "rules").iterdir():
+            shutil.move(str(block), data_dir / block.name)
+        rules_seconds = time.perf_counter() - started
+
+        results = []
+        with Prometheus(data_dir=data_dir, extra_args=flags) as prometheus:
+            series = float(prometheus.query('count({__name__=~".+"})', at=end)[0]["value"][1])
+            baseline = {}
+            for name, expr in (
+                ("vector(1)", "vector(1)"),
+                ("count(cost series)", "count(claude_code_cost_usage_USD_total)"),
+            ):
+                probe = Target("baseline", name, "stat", "prometheus", expr, True, {})
+                times = [timed(prometheus, probe, expr, end, 0, HOUR) for _ in range(args.repeat)]
+                baseline[name] = {"median_ms": statistics.median(times) * 1000, "max_ms": max(times) * 1000}
+            for board in load_dashboards().values():
+                range_ = RANGE_BY_DASHBOARD_FROM[board["time"]["from"]]
+                range_seconds = int(range_[:-1]) * 86400
+                defaults = {v["name"]: v["query"] for v in board["templating"]["list"] if v["type"] == "textbox"}
+                for panel in board["panels"]:
+                    step = {"1d": 86400}.get(panel.get("interval", ""), HOUR)
+                    for t in panel.get("targets", []):
+                        if t["datasource"]["type"] != "prometheus":
+                            continue
+                        target = Target(
+                            board["title"],
+                            panel["title"],
+                            panel["type"],
+                            "prometheus",
+                            t["expr"],
+                            t.get("instant", False),
+                            defaults,
+                        )
+                        expr = substitute(target, range_=range_, interval="1h", rate_interval="2h")
+                        times = [timed(prometheus, target, expr, end, range_seconds, step) for _ in range(args.repeat)]
+                        results.append(
+                            {
+                                "dashboard": board["title"],
+                                "panel": panel["title"],
+                                "kind": "instant" if target.instant else "range",
+                                "median_ms": statistics.median(times) * 1000,
+                                "max_ms": max(times) * 1000,
+                            }
+                        )
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+    print(
+        f"{args.developers} developers x {args.days} days: {history.samples:,} samples, {series:,.0f} series;"
+        f" backfill {load_seconds:.0f}s, rules backfill ({args.rule_days} days) {rules_seconds:.0f}s"
+    )
+    for name, b in baseline.items():
+        print(f"baseline {name:<44} median {b['median_ms']:8.1f} ms   max {b['max_ms']:8.1f} ms")
+    for r in sorted(results, key=lambda r: -r["median_ms"]):
+        print(
+            f"{r['dashboard'][:18]:<18} {r['panel'][:44]:<44} {r['kind']:<7} median {r['median_ms']:8.1f} ms"
+            f"   max {r['max_ms']:8.1f} ms"
+        )
+    medians = [r["median_ms"] for r in results]
+    summary = {
+        "developers": args.developers,
+        "days": args.days,
+        "samples": history.samples,
+        "series": series,
+        "targets": len(results),
+        "median_of_medians_ms": statistics.median(medians),
+        "slowest_median_ms": max(medians),
+        "slowest_max_ms": max(r["max_ms"] for r in results),
+        "baseline": baseline,
+    }
+    print(json.dumps(summary))
+
+
+if __name__ == "__main__":
+    main()
