@@ -143,8 +143,8 @@ def test_collector_pipelines_limit_memory_first_and_convert_deltas_before_the_pr
     hours = int(prometheus["metric_expiration"].rstrip("h"))
     assert hours >= 24 * 7
     assert int(OTELCOL["processors"]["deltatocumulative"]["max_stale"].rstrip("h")) >= hours
-    assert pipelines["logs"]["exporters"] == ["otlphttp/loki"]
-    assert OTELCOL["exporters"]["otlphttp/loki"]["endpoint"].endswith("http://loki:3100/otlp}")
+    assert pipelines["logs"]["exporters"] == ["otlp_http/loki"]
+    assert OTELCOL["exporters"]["otlp_http/loki"]["endpoint"].endswith("http://loki:3100/otlp}")
     scrape = yaml.safe_load((ROOT / "prometheus/prometheus.yml").read_text())["scrape_configs"]
     targets = {job["job_name"]: job["static_configs"][0]["targets"] for job in scrape}
     assert targets["collector"] == ["otel-collector:8889"] and targets["exporter"] == ["exporter:9465"]
