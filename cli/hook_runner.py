@@ -124,13 +124,45 @@ def _short_hash(text: str) -> str:
     return f"{h:08x}"
 
 
+def _origin_from_config_file() -> str | None:
+    """`remote.origin.url` read straight from .git/config: saves a git process per commit.
+
+    None (ask git) unless the file is plain: a .git folder (not a worktree's .git file) with no
+    include and no value spread over lines.
+    """
+    try:
+        with open(os.path.join(".git", "config"), encoding="utf-8") as f:
+            text = f.read()
+    except OSError:
+        return None
+    if "[include" in text or "\\\n" in text:
+        return None
+    section, url = "", ""
+    for raw in text.splitlines():
+        line = raw.strip()
+        if line.startswith("["):
+            section = line.replace(" ", "").lower()
+        elif section == '[remote"origin"]' and line.lower().startswith("url") and "=" in line:
+            key, _, value = line.partition("=")
+            if key.strip().lower() == "url" and not url:
+                url = value.strip()
+    if url.startswith('"') or ";" in url or "#" in url:
+        return None  # quoting or comments: let git read it
+    return url
+
+
 def capture(environ=os.environ) -> str:
     """Spool the commit at HEAD of the repository in the current folder; returns the file."""
-    log = _output("git", *LOG_ARGS)
     try:
-        origin = _output("git", "config", "--get", "remote.origin.url").strip()
-    except OSError:  # no origin remote
-        origin = ""
+        log = _output("git", *LOG_ARGS)
+    except OSError:  # git before 2.31 has no --diff-merges: merges then count no lines
+        log = _output("git", *(a for a in LOG_ARGS if not a.startswith("--diff-merges")))
+    origin = _origin_from_config_file()
+    if origin is None:
+        try:
+            origin = _output("git", "config", "--get", "remote.origin.url").strip()
+        except OSError:  # no origin remote
+            origin = ""
     sha = log.split("\0", 1)[0].strip()
     if len(sha) < 40 or not all(c in "0123456789abcdef" for c in sha):
         raise ValueError("git log did not start with a commit id")

@@ -13,7 +13,16 @@ from agent_analytics.exporter.config import parse_config
 from agent_analytics.exporter.service import ExporterService
 from tests.support.ingest_server import IngestServer
 from tests.support.net import free_port, wait_until
-from tests.support.workstation import cli, commit, hook_log, isolated_home, make_repo, senders_settled, series_value
+from tests.support.workstation import (
+    cli,
+    commit,
+    git,
+    hook_log,
+    isolated_home,
+    make_repo,
+    senders_settled,
+    series_value,
+)
 
 SESSION = {
     "CLAUDECODE": "1",
@@ -114,6 +123,17 @@ def test_the_hook_posts_the_documented_record_and_only_allow_listed_variables(ho
         "agent_env": {**SESSION, "CODEX_SANDBOX": "seatbelt"},
     }
     assert isinstance(record["committed_at"], int) and record["committed_at"] == record["authored_at"]
+
+
+def test_a_commit_in_a_linked_worktree_names_the_repository_by_its_origin(home, tmp_path):
+    repo = make_repo(tmp_path / "api", origin="ssh://git@github.com:22/acme/api.git")
+    commit(repo, {"a.txt": "1\n"}, "first")
+    git(repo, "worktree", "add", "-q", "-b", "feature", str(tmp_path / "api-feature"))
+    with IngestServer() as server:
+        init(server.url)
+        sha, _ = commit(tmp_path / "api-feature", {"b.txt": "2\n"}, "in the worktree")
+        wait_until(lambda: (REPO, sha) in server.commits, timeout=20, what="the worktree's commit")
+    assert sorted(server.commits) == [(REPO, sha)]  # the first commit predates init: no hook yet
 
 
 def test_dead_exporter_spools_commits_and_flush_delivers_each_exactly_once(home, tmp_path):
