@@ -12,6 +12,7 @@ import json
 import os
 import threading
 import time
+from math import isfinite
 from pathlib import Path
 from typing import Any
 
@@ -80,7 +81,7 @@ class MetricState:
 
     def ingest(self, request: Any, developer_id: str | None = None) -> tuple[int, int]:
         """Fold an ExportMetricsServiceRequest into the state. Returns (accepted, rejected) points."""
-        accepted = rejected = 0
+        accepted = rejected = invalid = 0
         received: dict[str, int] = {}
         overflow: dict[str, int] = {}
         with self.lock:
@@ -119,8 +120,11 @@ class MetricState:
                             resource_key = tuple(
                                 sorted((kv.key, attribute_text(kv.value)) for kv in rm.resource.attributes)
                             )
-                        n, folded = self._fold(family, data.data_points, header_developer, cumulative, resource_key)
+                        n, folded, refused = self._fold(
+                            family, data.data_points, header_developer, cumulative, resource_key
+                        )
                         points += n
+                        invalid += refused
                         if folded:
                             overflow[family.name] = overflow.get(family.name, 0) + folded
                 accepted += points
@@ -131,7 +135,9 @@ class MetricState:
             self.self_metrics.add("agent_analytics_collector_overflow", n, name)
         if rejected:
             self.self_metrics.add("agent_analytics_collector_rejected", rejected, "unsupported_metric_type")
-        return accepted, rejected
+        if invalid:
+            self.self_metrics.add("agent_analytics_collector_rejected", invalid, "invalid_value")
+        return accepted, rejected + invalid
 
     def _family(self, metric: Any, kind: str, data: Any) -> Family | None:
         family = self.families.get(metric.name)
@@ -177,22 +183,29 @@ class MetricState:
 
     def _fold(
         self, family: Family, points: Any, header_developer: str | None, cumulative: bool, resource_key: tuple | None
-    ) -> tuple[int, int]:
+    ) -> tuple[int, int, int]:
+        """Fold the points of one metric; returns (points taken, points folded into overflow,
+        points refused: a non-finite sum, a negative value of a monotonic sum)."""
         series = family.series
-        folded = 0
+        kind = family.kind
+        monotonic = family.monotonic and kind == SUM
+        folded = refused = 0
         now = time.time()
         n = 0
         for point in points:
+            value = point.sum if kind == HISTOGRAM else point.as_double or point.as_int
+            if kind != GAUGE and (not isfinite(value) or (monotonic and value < 0)):
+                refused += 1
+                continue
             n += 1
             labels = self._labels(point.attributes, header_developer)
             if labels not in series:
                 labels, over = self._slot(family, labels)
                 folded += over
-            if family.kind == HISTOGRAM:
+            if kind == HISTOGRAM:
                 self._fold_histogram(family, labels, point, cumulative, resource_key, now)
                 continue
-            value = point.as_double or point.as_int
-            if family.kind == GAUGE:
+            if kind == GAUGE:
                 series[labels] = float(value)
                 continue
             if cumulative:
@@ -200,10 +213,10 @@ class MetricState:
                 previous = self.streams.get(key)
                 start = point.start_time_unix_nano
                 self.streams[key] = [start, value, now]
-                if previous is not None and previous[0] == start and not (family.monotonic and value < previous[1]):
+                if previous is not None and previous[0] == start and not (monotonic and value < previous[1]):
                     value -= previous[1]
             series[labels] = series.get(labels, 0.0) + value
-        return n, folded
+        return n, folded, refused
 
     def _fold_histogram(
         self, family: Family, labels: Labels, point: Any, cumulative: bool, resource_key: tuple | None, now: float

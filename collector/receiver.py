@@ -55,7 +55,10 @@ class Receiver:
         if signal == "metrics":
             _, rejected = self.state.ingest(request, developer_id)
             message = (
-                "points of exponential histograms, summaries or of a name used with another type" if rejected else ""
+                "refused: points of exponential histograms or summaries, of a name already used with another"
+                " type, or non-finite / negative values of monotonic sums"
+                if rejected
+                else ""
             )
             return otlp_codec.encode_response(signal, kind, rejected, message)
         if signal == "logs":

@@ -116,3 +116,34 @@ def test_damaged_state_stops_the_start_with_a_clear_message(tmp_path):
     service = CollectorService(load_config(None, grpc_port=0, http_port=0, metrics_port=0, data_dir=tmp_path))
     with pytest.raises(ValueError, match="move it away to start from zero"):
         service.start()
+
+
+def test_values_that_would_corrupt_a_counter_are_refused(start_collector):
+    service = start_collector()
+    points = [{"asDouble": "NaN"}, {"asDouble": "Infinity"}, {"asDouble": -2.0}, {"asDouble": 1.5}]
+    body = {
+        "resourceMetrics": [
+            {
+                "scopeMetrics": [
+                    {
+                        "metrics": [
+                            {
+                                "name": "claude_code.cost.usage",
+                                "unit": "USD",
+                                "sum": {"aggregationTemporality": 1, "isMonotonic": True, "dataPoints": points},
+                            },
+                            {"name": "odd.summary", "summary": {"dataPoints": [{"count": "1", "sum": 2.0}]}},
+                        ]
+                    }
+                ]
+            }
+        ]
+    }
+    response = httpx.post(f"{service.endpoints['otlp_http']}/v1/metrics", json=body)
+    assert response.status_code == 200
+    assert response.json()["partialSuccess"]["rejectedDataPoints"] == "4"
+    samples = scrape(service)
+    assert samples[("claude_code_cost_usage_USD_total", frozenset())] == 1.5
+    rejected = "agent_analytics_collector_rejected_total"
+    assert samples[(rejected, frozenset({"reason": "invalid_value"}.items()))] == 3
+    assert samples[(rejected, frozenset({"reason": "unsupported_metric_type"}.items()))] == 1
