@@ -123,5 +123,14 @@ def test_grpc_bad_requests(service, recorded):
         assert code_of(lambda: raw(big, metadata=good, timeout=10)) == grpc.StatusCode.RESOURCE_EXHAUSTED
 
         stub.Export(request, metadata=good, timeout=10)
-    assert cost_total(service) == pytest.approx(0.1215, abs=1e-12)
+
+    # gzip on the wire, far beyond the limit once inflated
+    bomb = ExportMetricsServiceRequest()
+    bomb.resource_metrics.add().scope_metrics.add().metrics.add().name = "x" * (8 * 1024 * 1024)
+    with grpc.insecure_channel(service.endpoints["otlp_grpc"], compression=grpc.Compression.Gzip) as channel:
+        with pytest.raises(grpc.RpcError) as error:
+            MetricsServiceStub(channel).Export(bomb, metadata=good, timeout=10)
+        assert error.value.code() == grpc.StatusCode.RESOURCE_EXHAUSTED
+        MetricsServiceStub(channel).Export(request, metadata=good, timeout=10)
+    assert cost_total(service) == pytest.approx(2 * 0.1215, abs=1e-12)
     assert rejected(service) == {"unauthenticated": 2, "malformed": 1}
