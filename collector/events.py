@@ -187,13 +187,22 @@ class NdjsonSink:
                         "resource": resource,
                     }
                     lines.append(json.dumps(event, separators=(",", ":"), default=str))
-        if not lines:
-            return
-        text = "\n".join(lines) + "\n"
-        if self.path.exists() and self.path.stat().st_size + len(text) > self.max_bytes:
-            self._rotate()
-        with open(self.path, "a") as f:
-            f.write(text)
+        size = self.path.stat().st_size if self.path.exists() else 0
+        f = open(self.path, "a")  # noqa: SIM115 - reopened at each rotation
+        try:
+            for line in lines:
+                data = line + "\n"
+                # rotate at line boundaries, so a file never exceeds the limit unless one event does
+                # (json.dumps escapes non-ASCII, so characters are bytes)
+                if size and size + len(data) > self.max_bytes:
+                    f.close()
+                    self._rotate()
+                    f = open(self.path, "a")  # noqa: SIM115
+                    size = 0
+                f.write(data)
+                size += len(data)
+        finally:
+            f.close()
 
     overflow = deliver
 

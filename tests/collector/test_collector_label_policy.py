@@ -150,3 +150,19 @@ def test_events_lose_content_and_gain_the_developer_in_ndjson(start_collector, c
     api = [e for e in events if e["attributes"]["event.name"] == "api_request"]
     assert sum(e["attributes"]["cost_usd_micros"] for e in api) == 182_250
     assert api[0]["time"].endswith("Z") and api[0]["service_name"] == "claude-code"
+
+
+def test_event_files_rotate_by_size_and_keep_a_bounded_number(start_collector, claude_fixtures):
+    service = start_collector(events_file_max_bytes=6000, events_file_count=3)
+    payloads = load_payloads(claude_fixtures, "logs")
+    with grpc.insecure_channel(service.endpoints["otlp_grpc"]) as channel:
+        for _ in range(5):
+            for _, request in payloads:
+                LogsServiceStub(channel).Export(request, timeout=10)
+    service.stop()
+    names = sorted(p.name for p in service.config.events_dir.iterdir())
+    assert names == ["events.1.ndjson", "events.2.ndjson", "events.ndjson"]
+    lines = [line for name in names for line in (service.config.events_dir / name).read_text().splitlines()]
+    assert 0 < len(lines) < 5 * 27  # the oldest files were dropped
+    assert all((service.config.events_dir / name).stat().st_size <= 6000 for name in names)
+    assert all(json.loads(line)["service_name"] == "claude-code" for line in lines)
