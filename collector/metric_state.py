@@ -75,7 +75,6 @@ class MetricState:
         self.families: dict[str, Family] = {}
         # cumulative stream key -> [start_time_unix_nano, last value, last seen (unix s)]
         self.streams: dict[tuple, list] = {}
-        self.started_ns = time.time_ns()
 
     # --- ingest (the hot path) ---------------------------------------------------------------
 
