@@ -1,34 +1,45 @@
 """The PromQL behind `agent-analytics report`, as one table of named queries.
 
 `$range` is the report's window (7d, 30d, or the seconds since the month began) and `$mtd`
-the window since the first of the month; both end at the report's evaluation time. Counters
-go through increase() (reset-safe, the same figures the dashboards show); configuration
-gauges through last_over_time() so history loaded by demo/backfill is found too.
+the window since the first of the month; both end at the report's evaluation time.
+
+Counters are read with `growth()`, the same rule the dashboards and recording rules follow (a
+series that did not exist when the window began counts with its whole value: the collector's
+first value of a new series already holds that series' first usage), written so that it also
+holds for sparse or finished series (demo, backfill, a developer who stopped): the value at the
+end of the window minus the value at its start, increase() where the counter was reset.
+Configuration gauges go through last_over_time() so history loaded by demo/backfill is found too.
 """
 
 from string import Template
 
+
+def growth(selector: str, window: str = "$range") -> str:
+    """How much the counters matching `selector` grew in the window, per series."""
+    now = f"last_over_time({selector}[{window}])"
+    before = f"last_over_time({selector}[{window}] offset {window})"
+    reset = f"(resets({selector}[{window}]) > 0)"
+    return f"((({now} - {before}) unless {reset}) or (increase({selector}[{window}]) and {reset}) or {now})"
+
+
+COST = "claude_code_cost_usage_USD_total"
+GEMINI_TOKENS = '{__name__=~"gemini_cli_token_usage.*_total"}'
+
 QUERIES: dict[str, tuple[str, tuple[str, ...]]] = {
     # name: (PromQL, labels of the result rows)
-    "spend_by_model": ("sum by (model) (increase(claude_code_cost_usage_USD_total[$range]))", ("model",)),
-    "spend_by_developer": (
-        "sum by (developer_id, team_id) (increase(claude_code_cost_usage_USD_total[$range]))",
-        ("developer_id", "team_id"),
-    ),
-    "spend_by_team": ("sum by (team_id) (increase(claude_code_cost_usage_USD_total[$range]))", ("team_id",)),
-    "tokens_by_type": ("sum by (type) (increase(claude_code_token_usage_tokens_total[$range]))", ("type",)),
-    "gemini_tokens_by_type": (
-        'sum by (type) (increase({__name__=~"gemini_cli_token_usage.*_total"}[$range]))',
-        ("type",),
-    ),
-    "sessions": ("sum(increase(claude_code_session_count_total[$range]))", ()),
-    "active_seconds_by_type": ("sum by (type) (increase(claude_code_active_time_seconds_total[$range]))", ("type",)),
+    "spend_by_model": (f"sum by (model) ({growth(COST)})", ("model",)),
+    "spend_by_developer": (f"sum by (developer_id, team_id) ({growth(COST)})", ("developer_id", "team_id")),
+    "spend_by_team": (f"sum by (team_id) ({growth(COST)})", ("team_id",)),
+    "tokens_by_type": (f"sum by (type) ({growth('claude_code_token_usage_tokens_total')})", ("type",)),
+    "gemini_tokens_by_type": (f"sum by (type) ({growth(GEMINI_TOKENS)})", ("type",)),
+    "sessions": (f"sum({growth('claude_code_session_count_total')})", ()),
+    "active_seconds_by_type": (f"sum by (type) ({growth('claude_code_active_time_seconds_total')})", ("type",)),
     "active_developers": (
-        "count(sum by (developer_id) (increase(claude_code_active_time_seconds_total[$range])) > 0)",
+        f"count(sum by (developer_id) ({growth('claude_code_active_time_seconds_total')}) > 0)",
         (),
     ),
-    "lines_by_type": ("sum by (type) (increase(claude_code_lines_of_code_count_total[$range]))", ("type",)),
-    "commits_by_agent": ("sum by (agent) (increase(agent_analytics_git_commits_total[$range]))", ("agent",)),
+    "lines_by_type": (f"sum by (type) ({growth('claude_code_lines_of_code_count_total')})", ("type",)),
+    "commits_by_agent": (f"sum by (agent) ({growth('agent_analytics_git_commits_total')})", ("agent",)),
     "copilot_generations_daily": (
         "sum(avg_over_time(agent_analytics_copilot_code_generation_activities[$range]))",
         (),
@@ -44,7 +55,7 @@ QUERIES: dict[str, tuple[str, tuple[str, ...]]] = {
         ("agent",),
     ),
     "budget_by_team": ("max by (team_id) (last_over_time(agent_analytics_budget_monthly_usd[$mtd]))", ("team_id",)),
-    "spend_mtd_by_team": ("sum by (team_id) (increase(claude_code_cost_usage_USD_total[$mtd]))", ("team_id",)),
+    "spend_mtd_by_team": (f"sum by (team_id) ({growth(COST, '$mtd')})", ("team_id",)),
     "roi_hourly_rate_usd": ("max(last_over_time(agent_analytics_roi_hourly_rate_usd[$range]))", ()),
     "roi_minutes_saved_per_accepted_line": (
         "max(last_over_time(agent_analytics_roi_minutes_saved_per_accepted_line[$range]))",

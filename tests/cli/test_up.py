@@ -101,6 +101,19 @@ def fixture_cost(body: dict) -> float:
     )
 
 
+def fixture_tokens(body: dict) -> dict[str, float]:
+    out: dict[str, float] = {}
+    for rm in body["resourceMetrics"]:
+        for sm in rm["scopeMetrics"]:
+            for metric in sm["metrics"]:
+                if metric["name"] != "claude_code.token.usage":
+                    continue
+                for point in metric["sum"]["dataPoints"]:
+                    kind = next(a["value"]["stringValue"] for a in point["attributes"] if a["key"] == "type")
+                    out[kind] = out.get(kind, 0) + float(point.get("asDouble", point.get("asInt", 0)))
+    return out
+
+
 def prom_value(url: str, promql: str) -> float | None:
     result = httpx.get(f"{url}/api/v1/query", params={"query": promql}, timeout=10).json()["data"]["result"]
     return float(result[0]["value"][1]) if result else None
@@ -159,6 +172,30 @@ def test_up_serves_everything_and_stops_cleanly_on_ctrl_c(tmp_path, claude_fixtu
             timeout=30,
             what="the repository's 3 commits in Prometheus",
         )
+
+        # report reads it back: the payload's cost and tokens, exactly, although the series is brand new
+        # (its first scraped value already holds the whole session).
+        report = subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "agent_analytics.cli",
+                "report",
+                "--prometheus",
+                prometheus,
+                "--range",
+                "7d",
+                "--json",
+            ],
+            capture_output=True,
+            text=True,
+            env=env_for(tmp_path),
+            timeout=60,
+        )
+        assert report.returncode == 0, report.stderr
+        figures = json.loads(report.stdout)
+        assert figures["spend"]["metered_usd"] == pytest.approx(expected, rel=1e-12)
+        assert figures["tokens"]["claude-code"] == fixture_tokens(body)
 
         proc.send_signal(signal.SIGINT)
         assert proc.wait(timeout=60) == 0, proc.stderr.read()
