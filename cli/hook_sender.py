@@ -175,6 +175,9 @@ def flush(wait: float = 0.0, timeout: float = BACKGROUND_TIMEOUT, origin: str = 
     result = FlushResult()
     folder = spool_dir()
     folder.mkdir(parents=True, exist_ok=True)
+    if not pending(folder):  # nothing to send: no config or exporter needed
+        _record_outcome(result, origin)
+        return result
     try:
         url, api_key = _settings()
     except Exception as e:  # no config yet: keep everything for later

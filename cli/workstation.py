@@ -29,8 +29,6 @@ DEFAULT_ENDPOINT = "http://127.0.0.1:4318"
 EXPORTER_PORT = 9465
 PROMETHEUS_PORT = 9090
 LOKI_PORT = 3100
-COLLECTOR_METRICS_PORT = 8889
-KNOWN_AGENTS = ("claude-code", "gemini-cli", "codex")
 DEFAULT_AGENTS = ("claude-code",)
 
 

@@ -100,7 +100,7 @@ def flush(as_json: bool = typer.Option(False, "--json", help="Print the outcome 
         typer.echo("error: another flush is still running: try again in a minute", err=True)
         raise typer.Exit(1)
     if result.error:
-        typer.echo(f"error: {result.error}; the commits stay spooled: run `agent-analytics doctor`", err=True)
+        typer.echo(f"error: {result.error} ({result.remaining} commit(s) stay spooled)", err=True)
         raise typer.Exit(1)
 
 

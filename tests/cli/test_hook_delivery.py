@@ -185,7 +185,8 @@ def test_refused_key_keeps_commits_until_the_right_key_is_configured(home, tmp_p
         assert "401" in hook_sender.last_outcome()
         flushed = cli("hook", "flush")
         assert flushed.exit_code == 1
-        assert "401" in flushed.stderr and "stay spooled" in flushed.stderr
+        assert flushed.stderr.startswith("error: exporter answered 401: ")
+        assert flushed.stderr.rstrip().endswith("(1 commit(s) stay spooled)")
         assert len(spooled()) == 1
 
         init(url, "--api-key", "right-key")
@@ -214,3 +215,9 @@ def test_an_invalid_spool_file_is_set_aside_and_the_rest_delivered(home, tmp_pat
         "truncated-0.json",
     ]
     assert sha
+
+
+def test_flush_with_nothing_spooled_needs_no_config_and_succeeds(home):
+    result = cli("hook", "flush")
+    assert result.exit_code == 0, result.output
+    assert result.stdout.strip() == "sent 0 commit(s), 0 already known, 0 still spooled"
