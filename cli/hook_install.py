@@ -166,11 +166,20 @@ def _uninstall_from(hooks_dir: Path) -> HookChange:
     return HookChange(hooks_dir, "removed")
 
 
+def _global_dir(current: str) -> Path:
+    folder = Path(current).expanduser()
+    if not folder.is_absolute():
+        raise HookError(
+            f"the global core.hooksPath {current!r} is relative to each repository: use --repo PATH instead"
+        )
+    return folder
+
+
 def install_global(python: str = sys.executable) -> HookChange:
     current = global_hooks_path()
     managed = managed_hooks_dir()
-    if current and Path(current).expanduser() != managed:
-        return _install_into(Path(current).expanduser(), python, run_repo_hook=False)
+    if current and _global_dir(current) != managed:
+        return _install_into(_global_dir(current), python, run_repo_hook=False)
     for name in PASS_THROUGH:
         write_text_if_changed(managed / name, pass_through_script(name), 0o755)
     change = _install_into(managed, python, run_repo_hook=True)
@@ -185,8 +194,8 @@ def uninstall_global() -> HookChange:
     managed = managed_hooks_dir()
     if not current:
         return HookChange(managed, "absent")
-    if Path(current).expanduser() != managed:
-        return _uninstall_from(Path(current).expanduser())
+    if _global_dir(current) != managed:
+        return _uninstall_from(_global_dir(current))
     change = _uninstall_from(managed)
     for name in PASS_THROUGH:
         script = managed / name
@@ -220,7 +229,10 @@ def installed_hook(repo: Path | None = None) -> Path | None:
         current = global_hooks_path()
         if not current:
             return None
-        candidate = Path(current).expanduser() / "post-commit"
+        try:
+            candidate = _global_dir(current) / "post-commit"
+        except HookError:
+            return None
     return candidate if is_ours(candidate) else None
 
 

@@ -76,8 +76,9 @@ def init(
     config, then from defaults. Settings files are merged, never replaced, and running init
     again with the same answers changes nothing.
     """
-    current = workstation.load_or_none() or workstation.Workstation()
-    had_config = workstation.load_or_none() is not None
+    saved = workstation.load_or_none()
+    current = saved or workstation.Workstation()
+    had_config = saved is not None
     interactive = not yes
     home = Path.home()
 

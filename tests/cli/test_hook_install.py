@@ -145,6 +145,16 @@ def test_the_hook_never_fails_a_commit_even_without_any_config(home, tmp_path):
     assert "no workstation config" in hook_sender.last_outcome()
 
 
+def test_a_relative_global_hooks_path_is_explained_not_guessed(home):
+    git(home, "config", "--global", "core.hooksPath", ".husky")
+    result = cli("hook", "install")
+    assert result.exit_code == 1
+    assert result.stderr.strip() == (
+        "error: the global core.hooksPath '.husky' is relative to each repository: use --repo PATH instead"
+    )
+    assert not (home / ".husky").exists()
+
+
 def test_hook_install_explains_a_path_that_is_not_a_repository(home, tmp_path):
     result = cli("hook", "install", "--repo", str(tmp_path))
     assert result.exit_code == 1
