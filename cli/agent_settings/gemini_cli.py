@@ -1,7 +1,9 @@
 """Gemini CLI: the `telemetry` block of ~/.gemini/settings.json, merged into what is there.
 
-Gemini CLI reads no API key for OTLP from its settings; with a key, put a collector on the
-workstation in front or set OTEL_EXPORTER_OTLP_HEADERS in the environment Gemini runs in.
+`otlpEndpoint` is the collector's base URL: with `otlpProtocol: http`, current Gemini CLI
+releases add `/v1/metrics`, `/v1/logs` and `/v1/traces` themselves. No API key is written
+here; where the collector requires one, set OTEL_EXPORTER_OTLP_HEADERS in the environment
+Gemini CLI runs in.
 """
 
 from pathlib import Path
