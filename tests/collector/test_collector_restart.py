@@ -18,7 +18,7 @@ from opentelemetry.sdk.resources import Resource
 from prometheus_client import CollectorRegistry, generate_latest
 
 from tests.collector.payloads import load_payloads
-from tests.collector.test_collector_sdk_clients import CUMULATIVE, ROUNDS, Instruments, record, samples_of
+from tests.collector.sdk_workload import CUMULATIVE, ROUNDS, Instruments, record, samples_of
 from tests.support.net import free_port, wait_http_ok
 
 
