@@ -36,14 +36,15 @@ SECRET_WORDS = ("KEY", "TOKEN", "SECRET", "PASSWORD", "PASSWD", "CREDENTIAL", "A
 MAX_VALUE = 256
 
 # One `git log` gives every fact: NUL-separated header fields, then the --numstat lines.
-LOG_FIELDS = ("%H", "%an", "%ae", "%at", "%ct", "%(trailers:only,unfold)")
+# Author through .mailmap (%aN/%aE) and no numstat for merges, exactly as the exporter's scan
+# reads history, so a commit counts the same whichever of the two sees it first.
+LOG_FIELDS = ("%H", "%aN", "%aE", "%at", "%ct", "%(trailers:only,unfold)")
 LOG_ARGS = (
     "log",
     "-1",
     "--no-color",
     "--format=" + "%x00".join(LOG_FIELDS) + "%x00",
     "--numstat",
-    "--diff-merges=first-parent",
     "HEAD",
 )
 
@@ -153,10 +154,7 @@ def _origin_from_config_file() -> str | None:
 
 def capture(environ=os.environ) -> str:
     """Spool the commit at HEAD of the repository in the current folder; returns the file."""
-    try:
-        log = _output("git", *LOG_ARGS)
-    except OSError:  # git before 2.31 has no --diff-merges: merges then count no lines
-        log = _output("git", *(a for a in LOG_ARGS if not a.startswith("--diff-merges")))
+    log = _output("git", *LOG_ARGS)
     origin = _origin_from_config_file()
     if origin is None:
         try:

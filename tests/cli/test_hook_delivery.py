@@ -125,6 +125,29 @@ def test_the_hook_posts_the_documented_record_and_only_allow_listed_variables(ho
     assert isinstance(record["committed_at"], int) and record["committed_at"] == record["authored_at"]
 
 
+def test_the_hook_reads_a_commit_as_the_exporter_scan_does_merges_and_mailmap(home, tmp_path):
+    """Whichever sees a commit first, hook or scan, it must count the same: a merge adds no
+    lines of its own (its branch's commits already did) and authors go through .mailmap."""
+    repo = make_repo(tmp_path / "api", origin="https://github.com/acme/api.git")
+    (repo / ".mailmap").write_text("Ada Lovelace <ada@example.com> <Ada.Lovelace@Example.com>\n")
+    commit(repo, {".mailmap": (repo / ".mailmap").read_text(), "a.txt": "1\n"}, "first")
+    git(repo, "checkout", "-q", "-b", "feature")
+    with IngestServer() as server:
+        init(server.url)
+        branch_sha, _ = commit(repo, {"b.txt": "1\n2\n3\n"}, "three lines on a branch")
+        git(repo, "checkout", "-q", "main")
+        commit(repo, {"c.txt": "1\n"}, "one line on main")
+        # A merge reaches post-commit when `git commit` concludes it (after conflicts, or --no-commit).
+        git(repo, "merge", "-q", "--no-ff", "--no-commit", "feature")
+        git(repo, "commit", "-q", "-m", "Merge feature")
+        merge_sha = git(repo, "rev-parse", "HEAD").stdout.strip()
+        wait_until(lambda: (REPO, merge_sha) in server.commits, timeout=20, what="the merge at the ingest server")
+        merge, branch = server.commits[(REPO, merge_sha)], server.commits[(REPO, branch_sha)]
+    assert (merge["lines_added"], merge["lines_deleted"], merge["files_changed"]) == (0, 0, 0)
+    assert (branch["lines_added"], branch["files_changed"]) == (3, 1)
+    assert (merge["author_name"], merge["author_email"]) == ("Ada Lovelace", "ada@example.com")
+
+
 def test_a_commit_in_a_linked_worktree_names_the_repository_by_its_origin(home, tmp_path):
     repo = make_repo(tmp_path / "api", origin="ssh://git@github.com:22/acme/api.git")
     commit(repo, {"a.txt": "1\n"}, "first")
