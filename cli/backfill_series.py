@@ -3,11 +3,13 @@
 How backfilled series relate to live ones (the rule every backfill follows):
 
 * Same metric names and labels as the live series, plus `source="backfill"`, so every
-  dashboard and `report` query (`sum by (...) (increase(...))`) adds them up with live data.
-* A backfill covers only events strictly before a cutoff: `--until`, else the first sample of
-  the matching live series in Prometheus (per repository for git, per developer for Claude
-  Code), else now. Live counters count from their first sample on (increase() never counts a
-  series' first value), so history before the cutoff and live data after it never overlap.
+  dashboard and `report` query adds them up with live data.
+* Dashboards and `report` count a live series that appears within a window with its whole
+  first value, so a backfill leaves out what those first values hold: for git, per repository
+  and label set, the latest commits up to the live series' first sample, as many as its first
+  value (all of history when the exporter scanned the repository, the first commit when only
+  the hook sends); for Claude Code, everything from one export interval before the developer's
+  first live sample. `--until` sets the end by hand instead; without live data it is now.
 * Samples are deterministic: a counter that is 0 at the start of its first day and then holds
   the running total at every midnight UTC up to the cutoff (plus the cutoff itself). Writing
   the same history again produces identical samples, which Prometheus merges away when it
@@ -18,7 +20,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from .openmetrics import Series, bucket_end, counter_samples
-from .report_data import Prometheus, PrometheusError
+from .report_data import Prometheus
 
 DAY = 86400
 BACKFILL = {"source": "backfill"}
@@ -60,34 +62,37 @@ def selector(metric: str, **labels: str) -> str:
     return f"{metric}{{{','.join(matchers)}}}"
 
 
-def first_live_sample(prom: Prometheus, live_selector: str, now: int) -> int | None:
-    """Unix seconds of the first sample of the live series matching `live_selector`, or None.
+def _matcher(labels: dict[str, str]) -> str:
+    name = labels.get("__name__", "")
+    return f"{name}{{{','.join(f'{k}={_label_value(v)}' for k, v in sorted(labels.items()) if k != '__name__')}}}"
 
-    An hourly subquery finds the first hour with data cheaply (its steps sit on whole hours, so
-    the hour in progress is looked at separately), then per-second steps over the two hours
+
+def _label_value(value: str) -> str:
+    return f'"{_quote(value)}"'
+
+
+def first_samples(prom: Prometheus, live_selector: str, now: int) -> list[tuple[dict[str, str], float, float]]:
+    """(labels, time, value) of the first sample of every live series matching `live_selector`.
+
+    An hourly subquery finds each series' first hour with data cheaply (its steps sit on whole
+    hours, so the hour in progress is looked at separately); the raw samples of the two hours
     before it give the exact first sample.
     """
+    name = live_selector.split("{", 1)[0]  # timestamp() drops the name; selector() always starts with it
+    around: dict[tuple, float] = {}
+    for window in (f"{LIVE_LOOKBACK}:1h", "2h:1s"):
+        for labels, t in prom.query(f"min_over_time(timestamp({live_selector})[{window}])", now):
+            around.setdefault(tuple(sorted(labels.items())), t)
+    found = []
+    for key, t in around.items():
+        labels = {**dict(key), "__name__": name}
+        for series_labels, values in prom.samples(f"{_matcher(labels)}[2h]", int(t) + 1):
+            first_t, first_v = min(values)
+            found.append((series_labels, first_t, first_v))
+    return found
 
-    def earliest(window: str, at: int) -> float | None:
-        result = prom.query(f"min(min_over_time(timestamp({live_selector})[{window}]))", at)
-        return result[0][1] if result else None
 
-    around = earliest(f"{LIVE_LOOKBACK}:1h", now)
-    if around is None:
-        exact = earliest("2h:1s", now)
-    else:
-        exact = earliest("2h:1s", int(around))
-        exact = around if exact is None else min(exact, around)
-    return None if exact is None else int(exact)
-
-
-def live_cutoff(prometheus_url: str | None, live_selector: str, now: int) -> tuple[int, str]:
-    """Where a backfill must stop, and why (for the summary line)."""
-    if prometheus_url:
-        try:
-            first = first_live_sample(Prometheus(prometheus_url, timeout=60), live_selector, now)
-        except PrometheusError as e:
-            raise PrometheusError(f"{e} (or pass --until DATE, or --no-prometheus to backfill up to now)") from None
-        if first is not None:
-            return first, "first live sample"
-    return now, "now"
+def first_live_sample(prom: Prometheus, live_selector: str, now: int) -> int | None:
+    """Unix seconds of the first sample of the live series matching `live_selector`, or None."""
+    times = [t for _, t, _ in first_samples(prom, live_selector, now)]
+    return int(min(times)) if times else None

@@ -320,7 +320,7 @@ def generate(
     """
     if developers < 1 or days < 1:
         raise ValueError("developers and days must be at least 1")
-    end = end if end is not None else int(datetime.now(UTC).timestamp())  # ends now: instant panels see it
+    end = end if end is not None else int(datetime.now(UTC).timestamp())
     start = resume.end if resume else end - days * 86400
     if end <= start:
         raise ValueError("the history would end before it starts")

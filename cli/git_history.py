@@ -5,6 +5,7 @@ commit gets the same repo, developer_id, team_id, agent and evidence labels a li
 """
 
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 import git
@@ -64,6 +65,16 @@ def commit_increments(
     return [Increment(parsed.committed_at, name, labels, value(parsed)) for name, value in GIT_COUNTERS.items()]
 
 
+LIVE_KEY = ("developer_id", "team_id", "agent", "evidence")  # what tells the live series of one repo apart
+
+
+@dataclass
+class RepoHistory:
+    increments: list[Increment]
+    backfilled: int  # commits written
+    held_by_live: int  # commits the live series' first values already hold
+
+
 def repo_increments(
     repo: git.Repo,
     name: str,
@@ -71,20 +82,38 @@ def repo_increments(
     since: int,
     until: int,
     seen: set[tuple[str, str]],
+    live: dict[tuple[str, ...], tuple[float, float]] | None = None,
     tick: Callable[[], None] = lambda: None,
-) -> tuple[list[Increment], int]:
-    """Increments of the commits of `repo` made in [since, until); returns (increments, commits).
+) -> RepoHistory:
+    """Increments of the commits of `repo` made in [since, until) that no live series holds yet.
 
+    `live` maps a label key (LIVE_KEY) to the (time, value) of the first sample of its live
+    series. That first value counts in full on dashboards, and it holds the key's latest commits
+    up to that time (all of history when the exporter scanned the repository, the first commit
+    the hook sent otherwise), so those commits are left out: each commit is counted once.
     `seen` holds (repo, sha) pairs already counted, so two clones of one repository count once.
     """
     identities = IdentityMap(config.identities)
-    out: list[Increment] = []
-    counted = 0
+    by_key: dict[tuple[str, ...], list[tuple[int, str, list[Increment]]]] = {}
     for parsed in commits(repo):
         tick()
-        if not since <= parsed.committed_at < until or (name, parsed.sha) in seen:
+        if parsed.committed_at < since or (name, parsed.sha) in seen:
             continue
         seen.add((name, parsed.sha))
-        out += commit_increments(name, parsed, identities)
-        counted += 1
-    return out, counted
+        increments = commit_increments(name, parsed, identities)
+        labels = dict(increments[0].labels)
+        by_key.setdefault(tuple(labels[k] for k in LIVE_KEY), []).append((parsed.committed_at, parsed.sha, increments))
+    out = RepoHistory([], 0, 0)
+    for key, found in by_key.items():
+        found.sort()
+        if key in (live or {}):
+            first_time, first_value = live[key]
+            before = [c for c in found if c[0] <= first_time]
+            keep = before[: max(0, len(before) - int(first_value))]
+            out.held_by_live += len(before) - len(keep)
+        else:
+            keep = [c for c in found if c[0] < until]
+        out.backfilled += len(keep)
+        for _, _, increments in keep:
+            out.increments += increments
+    return out

@@ -10,12 +10,22 @@ writing the same deterministic history twice harmless.
 import shutil
 import subprocess
 import tempfile
+import time
 from collections.abc import Iterable
 from pathlib import Path
 
 from .openmetrics import Series, write_openmetrics
 
 INSTALL_HINT = "sudo apt-get install prometheus"
+# Prometheus' head block owns the last hours. A block reaching into them makes the next start of
+# Prometheus drop the write-ahead log's samples older than the block's end, i.e. live data, so
+# history always ends this long before now (Prometheus' own guidance is three hours).
+HEAD_AGE_SECONDS = 4 * 3600
+
+
+def newest_allowed(now: float | None = None) -> int:
+    """The latest sample time a written block may hold."""
+    return int(time.time() if now is None else now) - HEAD_AGE_SECONDS
 
 
 class BlockError(RuntimeError):
@@ -36,6 +46,12 @@ def write_blocks(series: Iterable[Series], tsdb_dir: Path) -> tuple[int, list[st
     series = list(series)
     if not series:
         return 0, []
+    newest = max(t for s in series for t, _ in s.samples)
+    if newest > newest_allowed():
+        raise BlockError(
+            f"samples up to {newest} reach into the last {HEAD_AGE_SECONDS // 3600} hours, which Prometheus' head"
+            " block owns: end the history earlier"
+        )
     span = max(t for s in series for t, _ in s.samples) - min(t for s in series for t, _ in s.samples)
     # One pass per block: promtool re-reads the whole file for every block it cuts, so blocks
     # as long as the data (at least its 2h minimum) keep a month of history to seconds.

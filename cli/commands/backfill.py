@@ -1,5 +1,6 @@
 """`agent-analytics backfill`: history from before telemetry was on, into Prometheus blocks."""
 
+import math
 import time
 from datetime import UTC, datetime
 from pathlib import Path
@@ -8,12 +9,13 @@ import typer
 
 from agent_analytics.cli.moments import parse_time
 from agent_analytics.cli.stack_paths import resolve_tsdb
-from agent_analytics.cli.tsdb_blocks import BlockError, write_blocks
+from agent_analytics.cli.tsdb_blocks import HEAD_AGE_SECONDS, BlockError, newest_allowed, write_blocks
 
 # The readers (gitpython, the price table, httpx, rich) load only when a backfill runs: every
 # other command of the CLI starts without them.
 DAY = 86400
 DEFAULT_ROOT = Path("~/.claude/projects")
+FIRST_EXPORT_SPAN = 75  # Claude Code's default metric export interval (60 s) plus a scrape interval (15 s)
 DEFAULT_PROMETHEUS = "http://127.0.0.1:9090"
 RETENTION_DAYS = 400  # what `up` keeps; older history would be deleted on arrival
 
@@ -40,23 +42,21 @@ def _fail(message: str) -> None:
     raise typer.Exit(1)
 
 
-def _cutoff(until: str | None, prometheus: str | None, live: str, now: int) -> tuple[int, str]:
-    from agent_analytics.cli.backfill_series import live_cutoff
-    from agent_analytics.cli.report_data import PrometheusError
+def _ask_prometheus(prometheus: str | None, question, fallback):
+    """`question(Prometheus)`, or `fallback` with a warning when the default Prometheus does not answer."""
+    from agent_analytics.cli.report_data import Prometheus, PrometheusError
 
-    if until is not None:
-        return min(parse_time(until), now), "--until"
     try:
-        return live_cutoff(prometheus or DEFAULT_PROMETHEUS, live, now)
+        return question(Prometheus(prometheus or DEFAULT_PROMETHEUS, timeout=60))
     except PrometheusError as e:
         if prometheus:  # asked for explicitly: it must answer
-            _fail(str(e))
+            _fail(f"{e} (or pass --until DATE)")
         typer.echo(
             f"warning: no Prometheus at {DEFAULT_PROMETHEUS} to tell where live data begins; backfilling up to now"
             " (pass --until if live data already covers part of that time)",
             err=True,
         )
-        return now, "now"
+        return fallback
 
 
 def _day(t: int) -> str:
@@ -85,10 +85,12 @@ def backfill_git(
 
     The exporter's git series and labels plus source="backfill", one sample per midnight UTC.
 
-    History stops where the repository's live series begins. Re-running writes identical samples: nothing doubles.
+    Commits the live series already hold (their first value, e.g. all history the exporter scanned) are left out.
+
+    Re-running writes identical samples: nothing doubles.
     """
-    from agent_analytics.cli.backfill_series import daily_series, selector
-    from agent_analytics.cli.git_history import NotARepository, open_repo, repo_increments
+    from agent_analytics.cli.backfill_series import daily_series, first_samples, selector
+    from agent_analytics.cli.git_history import LIVE_KEY, NotARepository, open_repo, repo_increments
     from agent_analytics.cli.progress import progress_bar
     from agent_analytics.exporter.config import ConfigError, ExporterConfig, load_config
 
@@ -96,7 +98,7 @@ def backfill_git(
         cfg = load_config(config) if config else ExporterConfig()
     except (ConfigError, OSError) as e:
         _fail(f"{config}: {e}")
-    now = int(time.time())
+    now = math.ceil(time.time())  # a sample scraped within this second counts as before now
     since = now - days * DAY
     repos = []
     for path in paths:
@@ -107,19 +109,33 @@ def backfill_git(
     seen: set[tuple[str, str]] = set()
     series = []
     lines = []
+    cutoff = min(parse_time(until) if until is not None else now, newest_allowed())
     with progress_bar() as bar:
         for repo, name in repos:
             task = bar.add_task(f"Reading {name}", total=None)
+            live: dict = {}
+            if until is None:
+                first = _ask_prometheus(
+                    prometheus,
+                    lambda prom, name=name: first_samples(
+                        prom, selector("agent_analytics_git_commits_total", repo=name), now
+                    ),
+                    [],
+                )
+                for labels, t, value in first:
+                    key = tuple(labels.get(k, "") for k in LIVE_KEY)
+                    earlier = live.get(key)
+                    live[key] = (min(t, earlier[0]), value + earlier[1]) if earlier else (t, value)
             try:
-                cutoff, why = _cutoff(until, prometheus, selector("agent_analytics_git_commits_total", repo=name), now)
-                increments, counted = repo_increments(
-                    repo, name, cfg, since, cutoff, seen, tick=lambda task=task: bar.advance(task)
+                history = repo_increments(
+                    repo, name, cfg, since, cutoff, seen, live, tick=lambda task=task: bar.advance(task)
                 )
             finally:
                 repo.close()
-            series += daily_series(increments, cutoff)
+            series += daily_series(history.increments, cutoff)
             bar.update(task, total=bar.tasks[task].completed)
-            lines.append(f"{name}: {counted} commits before {_day(cutoff)} UTC ({why})")
+            held = f"; {history.held_by_live} already counted by the live series" if live else ""
+            lines.append(f"{name}: {history.backfilled} commits backfilled up to {_day(cutoff)} UTC{held}")
         load = bar.add_task("Writing Prometheus blocks", total=1)
         tsdb = resolve_tsdb(data_dir, prometheus_data)
         samples = _write(series, tsdb)
@@ -149,7 +165,7 @@ def backfill_claude_logs(
     History stops where this developer's live telemetry begins. Re-running writes identical samples: nothing doubles.
     """
     from agent_analytics.cli import workstation
-    from agent_analytics.cli.backfill_series import daily_series, selector
+    from agent_analytics.cli.backfill_series import daily_series, first_live_sample, selector
     from agent_analytics.cli.claude_transcripts import ReadStats, read_messages, transcript_files, usage_increments
     from agent_analytics.cli.progress import progress_bar
 
@@ -161,8 +177,16 @@ def backfill_claude_logs(
     if not developer:
         _fail("no developer id: pass --developer-id, run `agent-analytics init`, or set git user.email")
     team_id = team if team is not None else (ws.team_id if ws else "")
-    now = int(time.time())
-    cutoff, why = _cutoff(until, prometheus, selector("claude_code_cost_usage_USD_total", developer_id=developer), now)
+    now = math.ceil(time.time())  # a sample scraped within this second counts as before now
+    cutoff, why = parse_time(until) if until is not None else now, "--until" if until else "now"
+    if until is None:
+        live = selector("claude_code_cost_usage_USD_total", developer_id=developer)
+        first = _ask_prometheus(prometheus, lambda prom: first_live_sample(prom, live, now), None)
+        if first is not None:
+            # The first live value holds the usage of Claude Code's first export interval: leave it to live.
+            cutoff, why = first - FIRST_EXPORT_SPAN, "your first live sample, less one export interval"
+    if cutoff > newest_allowed():
+        cutoff, why = newest_allowed(), f"{HEAD_AGE_SECONDS // 3600} hours ago: Prometheus' head block owns the rest"
     since = now - days * DAY
     files = transcript_files(root)
     stats = ReadStats()

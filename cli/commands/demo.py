@@ -16,7 +16,9 @@ def demo(
     developers: int = typer.Option(12, min=1, max=500, help="How many developers the organisation has."),
     days: int = typer.Option(30, min=1, max=365, help="Days of history, ending now (first run only)."),
     seed: int = typer.Option(1, help="Random seed: the same seed, size and end time give the same history."),
-    end: str = typer.Option(None, help="End of the history (unix seconds or ISO time; default: now)."),
+    end: str = typer.Option(
+        None, help="End of the history (unix seconds or ISO time; default and latest: 4 hours ago, see --help)."
+    ),
     data_dir: Path = typer.Option(
         None, help="Data folder of `agent-analytics up` (default: the user data folder); blocks go to its prometheus/."
     ),
@@ -31,13 +33,16 @@ def demo(
     Run it again later and the history continues from where it stopped (same --seed and --developers).
 
     A running Prometheus picks the new blocks up within a minute; its retention must be longer than the history.
+
+    History ends 4 hours ago at the latest: Prometheus' head block owns the last hours, and data written there
+    would cost live data.
     """
     from agent_analytics.cli.demo_data import DemoState, generate  # heavy (price table): loaded only when used
     from agent_analytics.cli.progress import progress_bar
-    from agent_analytics.cli.tsdb_blocks import BlockError, write_blocks
+    from agent_analytics.cli.tsdb_blocks import BlockError, newest_allowed, write_blocks
 
     tsdb = resolve_tsdb(data_dir, prometheus_data)
-    end_at = parse_time(end) if end is not None else int(time.time())
+    end_at = min(parse_time(end) if end is not None else int(time.time()), newest_allowed())
     state_file = tsdb / STATE_FILE
     resume = None
     if state_file.exists():

@@ -1,6 +1,7 @@
 """`agent-analytics report`: the figures that matter, from Prometheus, in the terminal."""
 
 import json
+import math
 import time
 
 import typer
@@ -156,7 +157,7 @@ def report(
 
     if range_ not in ("7d", "30d", "mtd"):
         raise typer.BadParameter("use 7d, 30d or mtd", param_hint="--range")
-    end = parse_time(at) if at is not None else int(time.time())
+    end = parse_time(at) if at is not None else math.ceil(time.time())
     overrides = {
         "hourly_rate_usd": hourly_rate,
         "minutes_saved_per_accepted_line": minutes_per_line,

@@ -8,6 +8,7 @@ import time
 from datetime import UTC, datetime
 from pathlib import Path
 
+import httpx
 import pytest
 from genai_prices import Usage, calc_price
 
@@ -94,7 +95,7 @@ def test_backfill_git_per_day_exact_and_idempotent(tmp_path, repo):
         str(tsdb),
     ]
     first = cli(*args, home=tmp_path)
-    assert "github.com/acme/api: 4 commits before" in first.stdout
+    assert "github.com/acme/api: 4 commits backfilled up to" in first.stdout
     cli(*args, home=tmp_path)  # the same history again
 
     with Prometheus(data_dir=tsdb, extra_args=["--storage.tsdb.retention.time=400d"]) as prom:
@@ -219,10 +220,21 @@ def test_backfill_errors_are_one_line(tmp_path):
     assert result.returncode == 1 and "is not a folder" in result.stderr
 
 
-def test_backfill_git_stops_where_the_live_exporter_series_begins(tmp_path, repo):
-    """History before the exporter's first scrape goes to backfill, new commits to the live series: none in both."""
+def test_backfill_git_leaves_out_what_the_live_series_already_hold(tmp_path, repo):
+    """Scanned by the exporter, a repository's history is in the live series' first values: nothing to add.
+    Seen only through the hook, it has the hooked commit live and the older history from backfill.
+    Either way a month of report counts every commit once."""
     from agent_analytics.exporter.config import parse_config
     from agent_analytics.exporter.service import ExporterService
+
+    hooked = tmp_path / "web"
+    hooked.mkdir()
+    git(hooked, "init", "-q", "-b", "main")
+    git(hooked, "remote", "add", "origin", "https://github.com/acme/web.git")
+    for day, lines in ((0, 3), (2, 4), (6, 5)):
+        commit(hooked, D + day * DAY + 8 * 3600, lines, CLAUDE if day == 6 else "")
+    newest = subprocess.run(["git", "-C", str(hooked), "log", "-1", "--format=%H %ct"], capture_output=True, text=True)
+    sha, committed_at = newest.stdout.split()
 
     exporter = ExporterService(parse_config({"repos": [str(repo)], "scan_interval_seconds": 0.5}), port=0,
                                data_dir=tmp_path / "exporter")  # fmt: skip
@@ -231,36 +243,42 @@ def test_backfill_git_stops_where_the_live_exporter_series_begins(tmp_path, repo
         targets={"exporter": [f"127.0.0.1:{exporter.port}"]}, extra_args=["--storage.tsdb.retention.time=400d"]
     )
     try:
+        # The git hook sends web's newest commit; the exporter scans api itself.
+        hook_commit = {
+            "repo": "github.com/acme/web", "sha": sha, "author_name": "Dev", "author_email": "Dev@Acme.dev",
+            "authored_at": int(committed_at), "committed_at": int(committed_at), "lines_added": 5,
+            "lines_deleted": 0, "files_changed": 1, "trailers": [CLAUDE], "author_is_bot": False, "agent_env": {},
+        }  # fmt: skip
+        r = httpx.post(f"http://127.0.0.1:{exporter.port}/api/v1/commits", json={"commits": [hook_commit]})
+        assert r.status_code == 200 and r.json()["accepted"] == 1, r.text
         prom.start()
         live = 'agent_analytics_git_commits_total{source!="backfill"}'
-        prom.wait_for(f"sum({live})", 5)  # all five commits: the exporter counts all history
-        first_live = min(float(v[0]) for s in prom.query(f"{live}[1h]") for v in s["values"])
+        prom.wait_for(f"sum({live})", 6)  # api's five commits (all its history) and web's hooked one
 
-        out = cli(
+        args = [
             "backfill",
             "git",
             str(repo),
+            str(hooked),
             "--prometheus",
             prom.url,
             "--prometheus-data",
             str(prom.data_dir),
-            home=tmp_path,
-        )
-        cutoff = datetime.fromtimestamp(int(first_live), UTC).strftime("%Y-%m-%d %H:%M")
-        assert f"github.com/acme/api: 5 commits before {cutoff} UTC (first live sample)" in out.stdout
+        ]
+        out = cli(*args, home=tmp_path).stdout
+        assert "github.com/acme/api: 0 commits backfilled" in out and "5 already counted by the live series" in out
+        assert "github.com/acme/web: 2 commits backfilled" in out and "1 already counted by the live series" in out
+        assert cli(*args, home=tmp_path).stdout == out  # again: the same, and no more data
 
-        commit(repo, int(time.time()), 4, CLAUDE)  # a new commit: only the live series may count it
-        prom.wait_for(f"sum({live})", 6)
+        commit(repo, int(time.time()), 4, CLAUDE)  # a new commit: only the live series count it
+        prom.wait_for(f"sum({live})", 7)
         prom.stop()  # a restart picks the new blocks up at once (a running Prometheus takes up to a minute)
         prom.start()
 
         backfilled = 'agent_analytics_git_commits_total{source="backfill"}'
-        assert prom.query(f"sum({backfilled})", at=int(first_live))[0]["value"][1] == "5"
-        assert prom.query(f"max(timestamp({backfilled}))", at=int(first_live))[0]["value"][1] == str(int(first_live))
-        # What a month of data says: history (backfill) + what happened since the exporter started (live).
-        history = prom.scalar(f"sum(max_over_time({backfilled}[30d]))")
-        since_live = prom.scalar(f"sum({live}) - sum(min_over_time({live}[30d]))")
-        assert (history, since_live) == (5, 1)
+        assert prom.scalar(f"sum(last_over_time({backfilled}[30d]))") == 2
+        report = cli("report", "--prometheus", prom.url, "--range", "30d", "--json", home=tmp_path).stdout
+        assert json.loads(report)["commits"]["by_agent"] == {"claude-code": 4, "copilot": 1, "none": 4}
     finally:
         prom.stop()
         exporter.stop()
