@@ -42,18 +42,25 @@ def _fail(message: str) -> None:
     raise typer.Exit(1)
 
 
+_unanswered: set[str] = set()  # Prometheus URLs that did not answer: warned about once
+
+
 def _ask_prometheus(prometheus: str | None, question, fallback):
     """`question(Prometheus)`, or `fallback` with a warning when the default Prometheus does not answer."""
     from agent_analytics.cli.report_data import Prometheus, PrometheusError
 
+    url = prometheus or DEFAULT_PROMETHEUS
+    if url in _unanswered:
+        return fallback
     try:
-        return question(Prometheus(prometheus or DEFAULT_PROMETHEUS, timeout=60))
+        return question(Prometheus(url, timeout=60))
     except PrometheusError as e:
         if prometheus:  # asked for explicitly: it must answer
             _fail(f"{e} (or pass --until DATE)")
+        _unanswered.add(url)
         typer.echo(
-            f"warning: no Prometheus at {DEFAULT_PROMETHEUS} to tell where live data begins; backfilling up to now"
-            " (pass --until if live data already covers part of that time)",
+            f"warning: no Prometheus at {url} to tell where live data begins; backfilling as far as the last"
+            f" {HEAD_AGE_SECONDS // 3600} hours (pass --until if live data already covers part of that time)",
             err=True,
         )
         return fallback

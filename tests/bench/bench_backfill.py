@@ -32,7 +32,7 @@ from agent_analytics.cli.backfill_series import daily_series  # noqa: E402
 from agent_analytics.cli.claude_transcripts import ReadStats, read_messages, transcript_files, usage_increments  # noqa: E402
 from agent_analytics.cli.demo_data import generate  # noqa: E402
 from agent_analytics.cli.openmetrics import write_openmetrics  # noqa: E402
-from agent_analytics.cli.tsdb_blocks import promtool_binary, write_blocks  # noqa: E402
+from agent_analytics.cli.tsdb_blocks import newest_allowed, promtool_binary, write_blocks  # noqa: E402
 
 MODELS = ("claude-sonnet-4-5", "claude-opus-4-5", "claude-haiku-4-5")
 
@@ -49,7 +49,8 @@ def best(runs: int, *steps):
 
 
 def bench_demo(developers: int, days: int, runs: int, scratch: Path) -> dict:
-    history = generate(developers, days, seed=1)
+    end = newest_allowed()
+    history = generate(developers, days, seed=1, end=end)
     series = history.series()
     source = scratch / "demo.om"
     with source.open("w") as f:
@@ -59,7 +60,7 @@ def bench_demo(developers: int, days: int, runs: int, scratch: Path) -> dict:
 
     def ours():
         out = scratch / f"ours-{next(counter)}"
-        write_blocks(generate(developers, days, seed=1).series(), out)
+        write_blocks(generate(developers, days, seed=1, end=end).series(), out)
 
     def promtool_alone():
         out = scratch / f"floor-{next(counter)}"
@@ -118,7 +119,7 @@ def bench_transcripts(messages: int, runs: int, scratch: Path) -> dict:
     def ours():
         stats = ReadStats()
         found = read_messages(transcript_files(root), stats)
-        daily_series(usage_increments(found, {"developer_id": "dev", "team_id": ""}, stats), int(time.time()))
+        daily_series(usage_increments(found, {"developer_id": "dev", "team_id": ""}, stats), newest_allowed())
 
     def parse_alone():
         for path in transcript_files(root):
