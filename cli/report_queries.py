@@ -3,43 +3,35 @@
 `$range` is the report's window (7d, 30d, or the seconds since the month began) and `$mtd`
 the window since the first of the month; both end at the report's evaluation time.
 
-Counters are read with `growth()`, the same rule the dashboards and recording rules follow (a
-series that did not exist when the window began counts with its whole value: the collector's
-first value of a new series already holds that series' first usage), written so that it also
-holds for sparse or finished series (demo, backfill, a developer who stopped): the value at the
-end of the window minus the value at its start, increase() where the counter was reset.
+Counters are read with `agent_analytics.promql.growth()`, as the dashboards and recording rules
+read them.
+
 Configuration gauges go through last_over_time() so history loaded by demo/backfill is found too.
 """
 
 from string import Template
 
+from agent_analytics.promql import growth
 
-def growth(selector: str, window: str = "$range") -> str:
-    """How much the counters matching `selector` grew in the window, per series."""
-    now = f"last_over_time({selector}[{window}])"
-    before = f"last_over_time({selector}[{window}] offset {window})"
-    reset = f"(resets({selector}[{window}]) > 0)"
-    return f"((({now} - {before}) unless {reset}) or (increase({selector}[{window}]) and {reset}) or {now})"
-
-
+RANGE, MTD = "$range", "$mtd"  # Template placeholders, filled in by render()
 COST = "claude_code_cost_usage_USD_total"
 GEMINI_TOKENS = '{__name__=~"gemini_cli_token_usage.*_total"}'
 
 QUERIES: dict[str, tuple[str, tuple[str, ...]]] = {
     # name: (PromQL, labels of the result rows)
-    "spend_by_model": (f"sum by (model) ({growth(COST)})", ("model",)),
-    "spend_by_developer": (f"sum by (developer_id, team_id) ({growth(COST)})", ("developer_id", "team_id")),
-    "spend_by_team": (f"sum by (team_id) ({growth(COST)})", ("team_id",)),
-    "tokens_by_type": (f"sum by (type) ({growth('claude_code_token_usage_tokens_total')})", ("type",)),
-    "gemini_tokens_by_type": (f"sum by (type) ({growth(GEMINI_TOKENS)})", ("type",)),
-    "sessions": (f"sum({growth('claude_code_session_count_total')})", ()),
-    "active_seconds_by_type": (f"sum by (type) ({growth('claude_code_active_time_seconds_total')})", ("type",)),
+    "spend_by_model": (f"sum by (model) ({growth(COST, RANGE)})", ("model",)),
+    "spend_by_developer": (f"sum by (developer_id, team_id) ({growth(COST, RANGE)})", ("developer_id", "team_id")),
+    "spend_by_team": (f"sum by (team_id) ({growth(COST, RANGE)})", ("team_id",)),
+    "tokens_by_type": (f"sum by (type) ({growth('claude_code_token_usage_tokens_total', RANGE)})", ("type",)),
+    "gemini_tokens_by_type": (f"sum by (type) ({growth(GEMINI_TOKENS, RANGE)})", ("type",)),
+    "sessions": (f"sum({growth('claude_code_session_count_total', RANGE)})", ()),
+    "active_seconds_by_type": (f"sum by (type) ({growth('claude_code_active_time_seconds_total', RANGE)})", ("type",)),
     "active_developers": (
-        f"count(sum by (developer_id) ({growth('claude_code_active_time_seconds_total')}) > 0)",
+        f"count(sum by (developer_id) ({growth('claude_code_active_time_seconds_total', RANGE)}) > 0)",
         (),
     ),
-    "lines_by_type": (f"sum by (type) ({growth('claude_code_lines_of_code_count_total')})", ("type",)),
-    "commits_by_agent": (f"sum by (agent) ({growth('agent_analytics_git_commits_total')})", ("agent",)),
+    "lines_by_type": (f"sum by (type) ({growth('claude_code_lines_of_code_count_total', RANGE)})", ("type",)),
+    "commits_by_agent": (f"sum by (agent) ({growth('agent_analytics_git_commits_total', RANGE)})", ("agent",)),
     "copilot_generations_daily": (
         "sum(avg_over_time(agent_analytics_copilot_code_generation_activities[$range]))",
         (),
@@ -55,7 +47,7 @@ QUERIES: dict[str, tuple[str, tuple[str, ...]]] = {
         ("agent",),
     ),
     "budget_by_team": ("max by (team_id) (last_over_time(agent_analytics_budget_monthly_usd[$mtd]))", ("team_id",)),
-    "spend_mtd_by_team": (f"sum by (team_id) ({growth(COST, '$mtd')})", ("team_id",)),
+    "spend_mtd_by_team": (f"sum by (team_id) ({growth(COST, MTD)})", ("team_id",)),
     "roi_hourly_rate_usd": ("max(last_over_time(agent_analytics_roi_hourly_rate_usd[$range]))", ()),
     "roi_minutes_saved_per_accepted_line": (
         "max(last_over_time(agent_analytics_roi_minutes_saved_per_accepted_line[$range]))",
