@@ -1,7 +1,10 @@
 """PromQL and LogQL building blocks shared by the dashboards: series names, the dashboard
-filters, and the window increase that counts series born inside the window."""
+filters, and counter growth over the time range (agent_analytics.promql.growth, as `report`
+and the recording rules read counters)."""
 
 from __future__ import annotations
+
+from agent_analytics.promql import growth
 
 COST = "claude_code_cost_usage_USD_total"
 TOKENS = "claude_code_token_usage_tokens_total"
@@ -32,16 +35,15 @@ def selector(metric: str, labels: str = "") -> str:
 
 
 def window(metric: str, labels: str = "", by: str | None = None, span: str = "$__range") -> str:
-    """Increase of a counter over `span`, summed (by `by`). A series that did not exist at the
-    start of the span counts with its whole value: the collector's counters start with their
-    first delta already in them, which increase() alone would drop."""
-    s = selector(metric, labels)
+    """Growth of a counter over `span`, summed (by `by`); see growth()."""
     grouping = f" by ({by})" if by else ""
-    return f"sum{grouping} ((increase({s}[{span}]) and {s} offset {span}) or ({s} unless {s} offset {span}))"
+    return f"sum{grouping} ({growth(selector(metric, labels), span)})"
 
 
 def per_interval(metric: str, labels: str = "", by: str | None = None) -> str:
-    """Increase per graph step (time series panels)."""
+    """Increase per graph step (time series panels). Not growth(): its whole-value branch would
+    count a series' entire total at every step whose previous window holds no sample (windows as
+    short as the step, hourly demo samples), and a graph shows a shape, not a total."""
     grouping = f" by ({by})" if by else ""
     return f"sum{grouping} (increase({selector(metric, labels)}[$__rate_interval]))"
 
