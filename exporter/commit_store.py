@@ -12,6 +12,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
+from .attribution import MarkerTable
 from .identity import IdentityMap
 
 LabelKey = tuple[str, str, str, str, str]  # repo, developer_id, team_id, agent, evidence
@@ -30,6 +31,28 @@ class Commit:
     committed_at: int
     session_id: str | None = None
     source: str = "scan"  # "scan" or "hook"
+
+    @classmethod
+    def attributed(
+        cls, markers: MarkerTable, repo: str, facts, agent_env: dict[str, str] | None = None, source: str = "scan"
+    ) -> "Commit":
+        """A commit as the scan or the hook reports it (`facts`: sha, author, trailers, numstat
+        totals, committed_at), with its agent and evidence from the marker table."""
+        a = markers.attribute(facts.author_name, facts.author_email, facts.trailers, agent_env)
+        session = (agent_env or {}).get("CLAUDE_CODE_SESSION_ID") if a.evidence == "session" else None
+        return cls(
+            repo=repo,
+            sha=facts.sha,
+            author_email=facts.author_email.lower(),
+            agent=a.agent,
+            evidence=a.evidence,
+            lines_added=facts.lines_added,
+            lines_deleted=facts.lines_deleted,
+            files_changed=facts.files_changed,
+            committed_at=facts.committed_at,
+            session_id=session,
+            source=source,
+        )
 
 
 @dataclass

@@ -162,20 +162,7 @@ class RepoScanner:
             seen += 1
             if self.store.known(self.repo_name, p.sha):
                 continue
-            a = self.markers.attribute(p.author_name, p.author_email, p.trailers)
-            batch.append(
-                Commit(
-                    repo=self.repo_name,
-                    sha=p.sha,
-                    author_email=p.author_email.lower(),
-                    agent=a.agent,
-                    evidence=a.evidence,
-                    lines_added=p.lines_added,
-                    lines_deleted=p.lines_deleted,
-                    files_changed=p.files_changed,
-                    committed_at=p.committed_at,
-                )
-            )
+            batch.append(Commit.attributed(self.markers, self.repo_name, p))
             if len(batch) >= BATCH:
                 new += self.store.add(batch)[0]
                 batch = []

@@ -133,25 +133,7 @@ def ingest_router(
         except ValidationError as e:
             return answer(_error(422, readable(e)))
 
-        commits = []
-        for c in batch.commits:
-            a = markers.attribute(c.author_name, c.author_email, c.trailers, c.agent_env)
-            session = c.agent_env.get("CLAUDE_CODE_SESSION_ID") if a.evidence == "session" else None
-            commits.append(
-                Commit(
-                    repo=c.repo,
-                    sha=c.sha,
-                    author_email=c.author_email.lower(),
-                    agent=a.agent,
-                    evidence=a.evidence,
-                    lines_added=c.lines_added,
-                    lines_deleted=c.lines_deleted,
-                    files_changed=c.files_changed,
-                    committed_at=c.committed_at,
-                    session_id=session,
-                    source="hook",
-                )
-            )
+        commits = [Commit.attributed(markers, c.repo, c, c.agent_env, source="hook") for c in batch.commits]
         accepted, duplicates = await run_in_threadpool(store.add, commits)
         received.labels("accepted").inc(accepted)
         received.labels("duplicate").inc(duplicates)
