@@ -10,6 +10,8 @@ from pathlib import Path
 import pytest
 import yaml
 
+from agent_analytics.promql import growth
+from prometheus.rules_src import build
 from tests.stack.grafana_queries import RULES
 
 pytestmark = pytest.mark.prometheus
@@ -22,6 +24,27 @@ def promtool(*args: str, cwd: Path = ROOT) -> subprocess.CompletedProcess:
     binary = shutil.which("promtool")
     assert binary, "promtool not found: sudo apt-get install prometheus"
     return subprocess.run([binary, *args], capture_output=True, text=True, cwd=cwd, timeout=120)
+
+
+def test_committed_recording_rules_equal_the_generated_ones(tmp_path, monkeypatch, capsys):
+    assert build.OUT.read_text() == build.render(), "run python prometheus/rules_src/build.py"
+    monkeypatch.setattr(build, "OUT", tmp_path / build.OUT.name)
+    assert build.main([]) == 0 and build.main(["--check"]) == 0
+    build.OUT.write_text("groups: []\n")
+    assert build.main(["--check"]) == 1 and build.OUT.name in capsys.readouterr().out
+
+
+def test_counter_windows_of_the_rules_are_growth():
+    exprs = {r["record"]: r["expr"] for g in yaml.safe_load(build.OUT.read_text())["groups"] for r in g["rules"]}
+    cost, commits = "claude_code_cost_usage_USD_total", "agent_analytics_git_commits_total"
+    assert growth(cost, "1h") in exprs["team_developer_model:claude_code_cost_usd:increase1h"]
+    assert growth(commits, "1d") in exprs["team_agent_evidence:git_commits:increase1d"]
+    for window, seconds in (("5m", 300), ("30m", 1800), ("1h", 3600), ("2h", 7200), ("1d", 86400)):
+        expr = exprs[f"team:agent_spend_usd:rate{window}"]
+        assert growth(cost, window) in expr and expr.rstrip().endswith(f"/ {seconds}")
+    # no counter is read with a bare instant selector and offset any more (it misses series
+    # without a sample in the last 5 minutes)
+    assert not any(" offset " in e.replace("] offset ", "") for e in exprs.values())
 
 
 def test_prometheus_config_with_its_rules_is_valid(tmp_path):
