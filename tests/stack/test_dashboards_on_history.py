@@ -1,0 +1,89 @@
+"""The dashboards show demo history in full: the key panels' PromQL, taken from the committed
+dashboards with a 30-day range, evaluated hours and minutes after the history ends (no sample
+within Prometheus' 5-minute lookback), equals the generator's ground truth."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from datetime import UTC, datetime
+
+import pytest
+
+from agent_analytics.cli.demo_data import generate
+from tests.stack.grafana_queries import substitute, targets
+from tests.support.prometheus import Prometheus
+
+pytestmark = pytest.mark.prometheus
+
+END = int(datetime(2026, 11, 18, 15, 0, tzinfo=UTC).timestamp())  # the history's last sample
+DEVELOPERS, DAYS, SEED = 7, 30, 3
+DAY = 86400
+LATER = (END + 6 * 3600 + 30 * 60, END + 10 * 60)  # evaluation times after the history ends
+COST = "claude_code_cost_usage_USD_total"
+TOKENS = "claude_code_token_usage_tokens_total"
+COMMITS = "agent_analytics_git_commits_total"
+
+
+@pytest.fixture(scope="module")
+def history():
+    return generate(DEVELOPERS, DAYS, seed=SEED, end=END)
+
+
+@pytest.fixture(scope="module")
+def prom(tmp_path_factory):
+    tsdb = tmp_path_factory.mktemp("tsdb")
+    args = ["demo", "--developers", str(DEVELOPERS), "--days", str(DAYS), "--seed", str(SEED), "--end", str(END)]
+    done = subprocess.run(
+        [sys.executable, "-m", "agent_analytics.cli", *args, "--prometheus-data", str(tsdb)],
+        capture_output=True,
+        text=True,
+    )
+    assert done.returncode == 0, done.stderr
+    with Prometheus(data_dir=tsdb, extra_args=["--storage.tsdb.retention.time=400d"]) as p:
+        yield p
+
+
+def panel(prom: Prometheus, dashboard: str, title: str, at: int) -> list[dict]:
+    """The panel's query as Grafana sends it for the last 30 days, evaluated at `at`."""
+    found = [t for t in targets("prometheus") if t.dashboard == dashboard and t.panel == title]
+    assert len(found) == 1, f"{dashboard} / {title}: {len(found)} targets"
+    return prom.query(substitute(found[0], range_="30d"), at=at)
+
+
+def by(result: list[dict], label: str) -> dict[str, float]:
+    return {s["metric"].get(label, ""): float(s["value"][1]) for s in result}
+
+
+def usd(values: dict) -> dict:
+    """Costs are whole micro-dollars (the demo rounds each to 6 decimals): compare them at that unit."""
+    return {k: round(v, 6) for k, v in values.items()}
+
+
+@pytest.mark.parametrize("at", LATER, ids=["6h30-after", "10min-after"])
+def test_key_panels_equal_the_history_after_it_ended(prom, history, at):
+    # beyond the lookback: an instant selector finds no series at all
+    assert prom.query(f"sum({COST})", at=at) == []
+    since = at - 30 * DAY  # the panels' window (since, at]; the history's samples end at END
+
+    def truth(name: str, label: str | None = None) -> dict:
+        totals = history.total(name, since, END, (label,) if label else ())
+        return {(k[0] if label else ""): v for k, v in totals.items()}
+
+    spend = panel(prom, "AI spend & ROI", "Usage-based spend", at)
+    assert len(spend) == 1
+    assert usd({"": float(spend[0]["value"][1])}) == usd(truth(COST))
+    assert usd(by(panel(prom, "AI spend & ROI", "Spend by model", at), "model")) == usd(truth(COST, "model"))
+    assert by(panel(prom, "Claude Code usage", "Tokens by type (range)", at), "type") == truth(TOKENS, "type")
+    assert by(panel(prom, "Productivity", "Commits by agent", at), "agent") == truth(COMMITS, "agent")
+
+
+def test_the_windows_are_what_the_check_above_covers(history):
+    """10 minutes after the end the 30-day window holds the whole history; 6.5 hours after, its
+    first hours fall out, and the panels must subtract them."""
+    everything = history.total(COST, history.start, END)[()]
+    assert history.total(COST, LATER[1] - 30 * DAY, END)[()] == everything
+    assert 0 < history.total(COST, LATER[0] - 30 * DAY, END)[()] < everything
+    tokens = history.total(TOKENS, history.start, END, ("type",))
+    assert set(tokens) == {("input",), ("output",), ("cacheRead",), ("cacheCreation",)}
+    assert {k[0] for k in history.total(COMMITS, history.start, END, ("agent",))} >= {"claude-code", "none"}
