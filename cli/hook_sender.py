@@ -45,8 +45,12 @@ def pending(folder: Path | None = None) -> list[Path]:
     return sorted(folder.glob("*.json")) if folder.is_dir() else []
 
 
-def record_from_capture(capture: dict) -> dict:
-    """The ingest record of one spooled capture (raw `git log` output plus context)."""
+def record_from_capture(capture: dict, identity: dict[str, str] | None = None) -> dict:
+    """The ingest record of one spooled capture (raw `git log` output plus context).
+
+    `identity` is the workstation's developer_id/team_id (the ids `init` also gave Claude
+    Code's telemetry), so the exporter labels the commit as the spend is labelled.
+    """
     sha, name, email, authored, committed, trailers, numstat = capture["log"].split("\0", 6)
     added = deleted = files = 0
     for line in numstat.splitlines():
@@ -69,6 +73,7 @@ def record_from_capture(capture: dict) -> dict:
         "trailers": [t.strip() for t in trailers.splitlines() if t.strip()],
         "author_is_bot": name.endswith("[bot]") or "[bot]@" in email,
         "agent_env": dict(capture.get("agent_env", {})),
+        **{k: v for k, v in (identity or {}).items() if v},
     }
 
 
@@ -121,11 +126,20 @@ def _set_aside(path: Path, result: FlushResult, why: str) -> None:
     result.messages.append(f"{path.name}: {why}")
 
 
-def _send(files: list[Path], url: str, api_key: str, timeout: float, result: FlushResult) -> None:
+@dataclass(frozen=True)
+class Target:
+    """Where the spool goes, and who this workstation says it is."""
+
+    url: str
+    api_key: str
+    identity: dict[str, str]
+
+
+def _send(files: list[Path], target: Target, timeout: float, result: FlushResult) -> None:
     records, readable = [], []
     for path in files:
         try:
-            records.append(record_from_capture(json.loads(path.read_text())))
+            records.append(record_from_capture(json.loads(path.read_text()), target.identity))
             readable.append(path)
         except FileNotFoundError:  # sent by a concurrent sender meanwhile
             continue
@@ -134,12 +148,12 @@ def _send(files: list[Path], url: str, api_key: str, timeout: float, result: Flu
     if not records:
         return
     try:
-        answer = post(url, api_key, records, timeout)
+        answer = post(target.url, target.api_key, records, timeout)
     except Refused as e:
         if e.status in (413, 422) and len(readable) > 1:  # too large, or one bad record: split
             half = len(readable) // 2
-            _send(readable[:half], url, api_key, timeout, result)
-            _send(readable[half:], url, api_key, timeout, result)
+            _send(readable[:half], target, timeout, result)
+            _send(readable[half:], target, timeout, result)
             return
         if e.status == 422:
             _set_aside(readable[0], result, str(e))
@@ -151,11 +165,11 @@ def _send(files: list[Path], url: str, api_key: str, timeout: float, result: Flu
         path.unlink(missing_ok=True)
 
 
-def _settings() -> tuple[str, str]:
+def _settings() -> Target:
     from agent_analytics.cli import workstation
 
     ws = workstation.load()
-    return ws.exporter_url, ws.api_key
+    return Target(ws.exporter_url, ws.api_key, {"developer_id": ws.developer_id, "team_id": ws.team_id})
 
 
 def _lock(lock, wait: float) -> bool:
@@ -179,7 +193,7 @@ def flush(wait: float = 0.0, timeout: float = BACKGROUND_TIMEOUT, origin: str = 
         _record_outcome(result, origin)
         return result
     try:
-        url, api_key = _settings()
+        target = _settings()
     except Exception as e:  # no config yet: keep everything for later
         result.error = str(e)
         result.remaining = len(pending(folder))
@@ -193,13 +207,13 @@ def flush(wait: float = 0.0, timeout: float = BACKGROUND_TIMEOUT, origin: str = 
             try:
                 while files := pending(folder):
                     for start in range(0, len(files), BATCH):
-                        _send(files[start : start + BATCH], url, api_key, timeout, result)
+                        _send(files[start : start + BATCH], target, timeout, result)
             except Refused as e:
                 result.error = str(e)
             except OSError as e:  # refused, unreachable, timed out
-                result.error = f"exporter at {url} unreachable: {getattr(e, 'reason', e)}"
+                result.error = f"exporter at {target.url} unreachable: {getattr(e, 'reason', e)}"
             except Exception as e:  # an answer that is not the ingest API's
-                result.error = f"unexpected answer from {url}{INGEST_PATH}: {e}"
+                result.error = f"unexpected answer from {target.url}{INGEST_PATH}: {e}"
             finally:
                 fcntl.flock(lock, fcntl.LOCK_UN)
             # A hook that spooled while we held the lock found its sender busy: send its file too.

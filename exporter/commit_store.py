@@ -31,6 +31,8 @@ class Commit:
     committed_at: int
     session_id: str | None = None
     source: str = "scan"  # "scan" or "hook"
+    declared_developer_id: str = ""  # what the author's workstation says (hook only)
+    declared_team_id: str = ""
 
     @classmethod
     def attributed(
@@ -52,6 +54,8 @@ class Commit:
             committed_at=facts.committed_at,
             session_id=session,
             source=source,
+            declared_developer_id=getattr(facts, "developer_id", None) or "",
+            declared_team_id=getattr(facts, "team_id", None) or "",
         )
 
 
@@ -69,6 +73,7 @@ CREATE TABLE IF NOT EXISTS commits (
     agent TEXT NOT NULL, evidence TEXT NOT NULL,
     lines_added INTEGER NOT NULL, lines_deleted INTEGER NOT NULL, files_changed INTEGER NOT NULL,
     committed_at INTEGER NOT NULL, session_id TEXT, source TEXT NOT NULL,
+    declared_developer_id TEXT NOT NULL DEFAULT '', declared_team_id TEXT NOT NULL DEFAULT '',
     PRIMARY KEY (repo, sha)
 ) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS scan_state (repo TEXT PRIMARY KEY, tips TEXT NOT NULL);
@@ -85,6 +90,10 @@ class CommitStore:
         self._db.execute("PRAGMA journal_mode=WAL")
         self._db.execute("PRAGMA synchronous=NORMAL")
         self._db.executescript(_SCHEMA)
+        columns = {row[1] for row in self._db.execute("PRAGMA table_info(commits)")}
+        for name in ("declared_developer_id", "declared_team_id"):
+            if name not in columns:  # a store written before the hook sent the workstation's ids
+                self._db.execute(f"ALTER TABLE commits ADD COLUMN {name} TEXT NOT NULL DEFAULT ''")
         self._known: dict[str, set[str]] = {}
         self._totals: dict[LabelKey, Totals] = {}
         self._last_commit: dict[str, int] = {}
@@ -94,11 +103,12 @@ class CommitStore:
         for repo, sha in self._db.execute("SELECT repo, sha FROM commits"):
             self._known.setdefault(repo, set()).add(sha)
         rows = self._db.execute(
-            "SELECT repo, author_email, agent, evidence, COUNT(*), SUM(lines_added), SUM(lines_deleted),"
-            " SUM(files_changed) FROM commits GROUP BY repo, author_email, agent, evidence"
+            "SELECT repo, author_email, agent, evidence, declared_developer_id, declared_team_id, COUNT(*),"
+            " SUM(lines_added), SUM(lines_deleted), SUM(files_changed) FROM commits"
+            " GROUP BY repo, author_email, agent, evidence, declared_developer_id, declared_team_id"
         )
-        for repo, email, agent, evidence, n, added, deleted, files in rows:
-            t = self._totals.setdefault(self._key(repo, email, agent, evidence), Totals())
+        for repo, email, agent, evidence, dev, team, n, added, deleted, files in rows:
+            t = self._totals.setdefault(self._key(repo, email, agent, evidence, dev, team), Totals())
             t.commits += n
             t.lines_added += added
             t.lines_deleted += deleted
@@ -106,8 +116,8 @@ class CommitStore:
         for repo, ts in self._db.execute("SELECT repo, MAX(committed_at) FROM commits GROUP BY repo"):
             self._last_commit[repo] = ts
 
-    def _key(self, repo: str, email: str, agent: str, evidence: str) -> LabelKey:
-        developer_id, team_id = self.identities.resolve(email)
+    def _key(self, repo: str, email: str, agent: str, evidence: str, dev: str = "", team: str = "") -> LabelKey:
+        developer_id, team_id = self.identities.resolve(email, dev, team)
         return (repo, developer_id, team_id, agent, evidence)
 
     def known(self, repo: str, sha: str) -> bool:
@@ -128,7 +138,7 @@ class CommitStore:
             self._db.execute("BEGIN")
             try:
                 self._db.executemany(
-                    "INSERT INTO commits VALUES (?,?,?,?,?,?,?,?,?,?,?)",
+                    "INSERT INTO commits VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
                     [
                         (
                             c.repo,
@@ -142,6 +152,8 @@ class CommitStore:
                             c.committed_at,
                             c.session_id,
                             c.source,
+                            c.declared_developer_id,
+                            c.declared_team_id,
                         )
                         for c in fresh
                     ],
@@ -156,7 +168,10 @@ class CommitStore:
                 raise
             for c in fresh:
                 self._known.setdefault(c.repo, set()).add(c.sha)
-                t = self._totals.setdefault(self._key(c.repo, c.author_email, c.agent, c.evidence), Totals())
+                key = self._key(
+                    c.repo, c.author_email, c.agent, c.evidence, c.declared_developer_id, c.declared_team_id
+                )
+                t = self._totals.setdefault(key, Totals())
                 t.commits += 1
                 t.lines_added += c.lines_added
                 t.lines_deleted += c.lines_deleted

@@ -10,18 +10,28 @@ class IdentityMap:
         self.identities = identities
         self._cache: dict[str, tuple[str, str]] = {}
 
-    def resolve(self, email: str) -> tuple[str, str]:
-        """(developer_id, team_id) of an author; the default developer_id is the lower-cased e-mail."""
+    def resolve(self, email: str, declared_developer_id: str = "", declared_team_id: str = "") -> tuple[str, str]:
+        """(developer_id, team_id) of an author.
+
+        The config's mapping wins; then the ids the author's workstation declared with the
+        commit (the git hook sends what `init` configured); the default developer_id is the
+        lower-cased e-mail.
+        """
         key = (email or "").strip().lower()
-        hit = self._cache.get(key)
+        cache_key = (key, declared_developer_id or "", declared_team_id or "")
+        hit = self._cache.get(cache_key)
         if hit is not None:
             return hit
         person = self.identities.people.get(key)
         developer_id = person.developer_id if person and person.developer_id else None
         if developer_id is None:
-            developer_id = self.hash(key) if self.identities.hash_emails else key
-        team_id = person.team_id if person and person.team_id is not None else self.identities.default_team_id
-        self._cache[key] = (developer_id, team_id)
+            own = (declared_developer_id or key).strip().lower()
+            developer_id = self.hash(own) if self.identities.hash_emails else own
+        if person and person.team_id is not None:
+            team_id = person.team_id
+        else:
+            team_id = declared_team_id or self.identities.default_team_id
+        self._cache[cache_key] = (developer_id, team_id)
         return developer_id, team_id
 
     def hash(self, email: str) -> str:

@@ -35,6 +35,9 @@ class HookCommit(BaseModel):
     trailers: Annotated[list[Annotated[str, StringConstraints(max_length=2000)]], Field(max_length=100)] = []
     author_is_bot: bool = False
     agent_env: Annotated[dict[str, Annotated[str, StringConstraints(max_length=500)]], Field(max_length=50)] = {}
+    # The workstation's own ids (from `init`); the exporter's identities config still wins.
+    developer_id: Annotated[str, StringConstraints(strip_whitespace=True, max_length=300)] | None = None
+    team_id: Annotated[str, StringConstraints(strip_whitespace=True, max_length=300)] | None = None
 
 
 class CommitBatch(BaseModel):

@@ -74,7 +74,7 @@ def spooled() -> list[str]:
 def test_commit_made_in_a_claude_code_session_reaches_the_exporter_with_its_evidence(home, tmp_path):
     repo = make_repo(tmp_path / "api", origin="git@github.com:acme/api.git")
     with exporter(tmp_path / "exporter") as url:
-        init(url)
+        init(url, "--team", "platform")
         sha, out = commit(
             repo,
             {"app.py": "a\nb\nc\n", "README.md": "x\ny\n"},
@@ -83,7 +83,13 @@ def test_commit_made_in_a_claude_code_session_reaches_the_exporter_with_its_evid
         )
         assert out.stdout == "" and out.stderr == ""  # the hook prints nothing
         wait_until(lambda: commits(url) == 1, timeout=20, what="the commit at the exporter")
-        by_session = {"repo": REPO, "developer_id": DEVELOPER, "agent": "claude-code", "evidence": "session"}
+        by_session = {
+            "repo": REPO,
+            "developer_id": DEVELOPER,
+            "team_id": "platform",
+            "agent": "claude-code",
+            "evidence": "session",
+        }
         assert commits(url, **by_session) == 1
         assert series_value(f"{url}/metrics", "agent_analytics_git_lines_added_total", **by_session) == 5
         assert series_value(f"{url}/metrics", "agent_analytics_git_files_changed_total", **by_session) == 2
@@ -101,7 +107,7 @@ def test_commit_made_in_a_claude_code_session_reaches_the_exporter_with_its_evid
 def test_the_hook_posts_the_documented_record_and_only_allow_listed_variables(home, tmp_path):
     repo = make_repo(tmp_path / "api", origin="https://github.com/acme/api.git")
     with IngestServer(token="t0ken") as server:
-        init(server.url, "--api-key", "t0ken")
+        init(server.url, "--api-key", "t0ken", "--team", "payments")
         sha, _ = commit(
             repo,
             {"a.txt": "1\n2\n3\n4\n"},
@@ -121,6 +127,8 @@ def test_the_hook_posts_the_documented_record_and_only_allow_listed_variables(ho
         "trailers": [CO_AUTHOR, "Assisted-by: Claude"],
         "author_is_bot": False,
         "agent_env": {**SESSION, "CODEX_SANDBOX": "seatbelt"},
+        "developer_id": DEVELOPER,  # the workstation's ids from init, as on Claude Code's telemetry
+        "team_id": "payments",
     }
     assert isinstance(record["committed_at"], int) and record["committed_at"] == record["authored_at"]
 

@@ -131,3 +131,30 @@ def test_session_evidence_from_the_agent_environment(exporter):
 def test_healthz(exporter):
     r = httpx.get(f"{exporter}/healthz")
     assert r.status_code == 200 and r.json()["status"] == "ok" and r.json()["commits"] == 0
+
+
+def test_workstation_ids_label_hook_commits_unless_the_config_maps_the_author(tmp_path):
+    """The hook sends the developer_id/team_id that `init` gave Claude Code's telemetry, so
+    commits and spend join on the same labels; the exporter's identities config still wins."""
+    cfg = parse_config({"identities": {"mapped@example.com": {"developer_id": "mapped", "team_id": "core"}}})
+    batch = {
+        "commits": [
+            commit("a" * 40, developer_id="Dev.One@Example.com", team_id="platform", lines_added=7),
+            commit("b" * 40, author_email="mapped@example.com", developer_id="other", team_id="payments"),
+            commit("c" * 40, author_email="quiet@example.com"),  # an older hook: no ids
+        ]
+    }
+    with ExporterService(cfg, port=0, data_dir=tmp_path / "d") as svc:
+        base = f"http://127.0.0.1:{svc.port}"
+        assert post(base, batch, token=None).json() == {"accepted": 3, "duplicates": 0}
+        first = scrape(base)
+    with ExporterService(cfg, port=0, data_dir=tmp_path / "d") as svc:  # restart: same labels, same values
+        again = scrape(f"http://127.0.0.1:{svc.port}")
+    for m in (first, again):
+        assert (
+            value(m, "agent_analytics_git_commits_total", developer_id="dev.one@example.com", team_id="platform") == 1
+        )
+        assert value(m, "agent_analytics_git_lines_added_total", team_id="platform") == 7
+        assert value(m, "agent_analytics_git_commits_total", developer_id="mapped", team_id="core") == 1
+        assert value(m, "agent_analytics_git_commits_total", developer_id="quiet@example.com", team_id="") == 1
+        assert value(m, "agent_analytics_git_commits_total", team_id="payments") is None
