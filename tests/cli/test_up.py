@@ -127,7 +127,8 @@ def test_up_serves_everything_and_stops_cleanly_on_ctrl_c(tmp_path, claude_fixtu
         "prometheus:\n  scrape_interval: 1s\n  evaluation_interval: 1s\n"
     )
     data_dir = tmp_path / "data"
-    proc = start_up(["--config", str(config), "--data-dir", str(data_dir), *port_args()], env_for(tmp_path))
+    args = ["--config", str(config), "--data-dir", str(data_dir), *port_args()]
+    proc = start_up(args, env_for(tmp_path))
     try:
         text = read_until(proc, "Ctrl-C stops it")
         metrics = endpoint(text, "Collector metrics")
@@ -209,6 +210,23 @@ def test_up_serves_everything_and_stops_cleanly_on_ctrl_c(tmp_path, claude_fixtu
             s.bind(("127.0.0.1", int(url.split(":")[2].split("/")[0])))
     leftovers = [p for p in Path("/proc").iterdir() if p.name.isdigit() and str(data_dir).encode() in _cmdline(p)]
     assert leftovers == []
+
+    # Started again at once, on the same ports and data: it comes up, and nothing is counted twice.
+    proc = start_up(args, env_for(tmp_path))
+    try:
+        read_until(proc, "Ctrl-C stops it")
+        wait_until(
+            lambda: prom_value(prometheus, "sum(claude_code_cost_usage_USD_total)") == pytest.approx(expected),
+            timeout=30,
+            what="the same cost after a restart",
+        )
+        assert prom_value(prometheus, "sum(agent_analytics_git_commits_total)") == 3
+        proc.send_signal(signal.SIGINT)
+        assert proc.wait(timeout=60) == 0, proc.stderr.read()
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
 
 
 def _cmdline(proc_dir: Path) -> bytes:
@@ -335,3 +353,22 @@ def test_a_bad_config_file_is_a_one_line_error(tmp_path):
     )
     assert result.returncode == 1
     assert result.stderr.strip() == f"error: {config}: ports.prometheus: expected a port number 1-65535, got 99999"
+
+
+def test_a_port_left_in_time_wait_by_a_stopped_run_is_free():
+    """A stopped `up` leaves its servers' closed connections in TIME_WAIT; starting again at once
+    must not call those ports busy (the servers bind with SO_REUSEADDR, and so does the check)."""
+    from agent_analytics.cli.local_stack import port_free
+
+    with socket.socket() as server:
+        server.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        server.bind(("127.0.0.1", 0))
+        server.listen()
+        port = server.getsockname()[1]
+        client = socket.create_connection(("127.0.0.1", port))
+        conn, _ = server.accept()
+        assert not port_free(port)  # listening: busy
+        conn.close()  # the server side closes first: its end of the connection enters TIME_WAIT
+        client.recv(1)
+        client.close()
+    assert port_free(port)
