@@ -10,6 +10,7 @@ import socket
 import subprocess
 import sys
 import time
+from contextlib import contextmanager
 from pathlib import Path
 
 import httpx
@@ -53,6 +54,24 @@ def start_up(args: list[str], env: dict[str, str]) -> subprocess.Popen:
         text=True,
         env=env,
     )
+
+
+@contextmanager
+def running_up(args: list[str], env: dict[str, str]):
+    """`up` started as a user would; killed if the test leaves it running."""
+    proc = start_up(args, env)
+    try:
+        yield proc
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+
+
+def stop(proc: subprocess.Popen, sig: int = signal.SIGINT) -> None:
+    """Stop `up` as Ctrl-C (or a service manager's SIGTERM) does; it must exit 0."""
+    proc.send_signal(sig)
+    assert proc.wait(timeout=60) == 0, proc.stderr.read()
 
 
 def read_until(proc: subprocess.Popen, marker: str, timeout: float = 90) -> str:
@@ -128,8 +147,7 @@ def test_up_serves_everything_and_stops_cleanly_on_ctrl_c(tmp_path, claude_fixtu
     )
     data_dir = tmp_path / "data"
     args = ["--config", str(config), "--data-dir", str(data_dir), *port_args()]
-    proc = start_up(args, env_for(tmp_path))
-    try:
+    with running_up(args, env_for(tmp_path)) as proc:
         text = read_until(proc, "Ctrl-C stops it")
         metrics = endpoint(text, "Collector metrics")
         exporter = endpoint(text, "Exporter")
@@ -198,12 +216,7 @@ def test_up_serves_everything_and_stops_cleanly_on_ctrl_c(tmp_path, claude_fixtu
         assert figures["spend"]["metered_usd"] == pytest.approx(expected, rel=1e-12)
         assert figures["tokens"]["claude-code"] == fixture_tokens(body)
 
-        proc.send_signal(signal.SIGINT)
-        assert proc.wait(timeout=60) == 0, proc.stderr.read()
-    finally:
-        if proc.poll() is None:
-            proc.kill()
-            proc.wait()
+        stop(proc)
     # Everything is down: the ports are free and no Prometheus of this data dir is left.
     for url in (metrics, exporter, prometheus):
         with socket.socket() as s:
@@ -212,8 +225,7 @@ def test_up_serves_everything_and_stops_cleanly_on_ctrl_c(tmp_path, claude_fixtu
     assert leftovers == []
 
     # Started again at once, on the same ports and data: it comes up, and nothing is counted twice.
-    proc = start_up(args, env_for(tmp_path))
-    try:
+    with running_up(args, env_for(tmp_path)) as proc:
         read_until(proc, "Ctrl-C stops it")
         wait_until(
             lambda: prom_value(prometheus, "sum(claude_code_cost_usage_USD_total)") == pytest.approx(expected),
@@ -221,12 +233,7 @@ def test_up_serves_everything_and_stops_cleanly_on_ctrl_c(tmp_path, claude_fixtu
             what="the same cost after a restart",
         )
         assert prom_value(prometheus, "sum(agent_analytics_git_commits_total)") == 3
-        proc.send_signal(signal.SIGINT)
-        assert proc.wait(timeout=60) == 0, proc.stderr.read()
-    finally:
-        if proc.poll() is None:
-            proc.kill()
-            proc.wait()
+        stop(proc)
 
 
 def _cmdline(proc_dir: Path) -> bytes:
@@ -296,8 +303,7 @@ def test_up_runs_loki_and_grafana_when_installed_and_wires_them(tmp_path, claude
         "--grafana-port",
         str(free_port()),
     ]
-    proc = start_up(args, env)
-    try:
+    with running_up(args, env) as proc:
         text = read_until(proc, "Ctrl-C stops it")
         loki, grafana = endpoint(text, "Loki"), endpoint(text, "Grafana")
         prometheus, otlp_http = endpoint(text, "Prometheus"), endpoint(text, "Collector OTLP/HTTP")
@@ -332,12 +338,7 @@ def test_up_runs_loki_and_grafana_when_installed_and_wires_them(tmp_path, claude
 
         wait_until(lambda: forwarded() == expected, timeout=30, what=f"{expected} log records at the fake Loki")
 
-        proc.send_signal(signal.SIGTERM)  # as a service manager stops it
-        assert proc.wait(timeout=60) == 0, proc.stderr.read()
-    finally:
-        if proc.poll() is None:
-            proc.kill()
-            proc.wait()
+        stop(proc, signal.SIGTERM)  # as a service manager stops it
     assert (record / "loki.stopped").exists() and (record / "grafana.stopped").exists()
 
 
