@@ -38,9 +38,28 @@ def grown(metric: str, window: str, by: str) -> str:
     return f"sum by ({by}) (\n  {growth(metric, window)}\n)"
 
 
+def spend_growth(metric: str, window: str) -> str:
+    """growth() for the budget rules, safe across a gap in the samples.
+
+    growth() counts a series' whole value when it has no sample in the span just before the
+    window, taking it for a series born inside the window. After a gap longer than the window
+    (Prometheus down, the collector unreachable) that is the counter's all-time total, and the
+    burn rates and month-to-date spend would jump by it: a false page for every team. Here the
+    value to subtract is the last one in the day before the window (two days for 1d), so a gap
+    up to that long counts exactly what was spent during it; a value below it means the counter
+    started again (collector restart) and counts whole, as does a series new in that span.
+    """
+    seconds = int(window[:-1]) * SECONDS[window[-1]]
+    lookback = "2d" if seconds >= 86400 else "1d"
+    now = f"last_over_time({metric}[{window}])"
+    before = f"last_over_time({metric}[{lookback}] offset {window})"
+    reset = f"(resets({metric}[{window}]) > 0)"
+    return f"(((({now} - {before}) >= 0) unless {reset}) or (increase({metric}[{window}]) and {reset}) or {now})"
+
+
 def spend_rate(window: str) -> str:
     seconds = int(window[:-1]) * SECONDS[window[-1]]
-    return f"{grown(COST, window, 'team_id')} / {seconds}"
+    return f"sum by (team_id) (\n  {spend_growth(COST, window)}\n) / {seconds}"
 
 
 def rule(record: str, expr: str, comment: str = "") -> dict:

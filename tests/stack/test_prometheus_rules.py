@@ -41,7 +41,9 @@ def test_counter_windows_of_the_rules_are_growth():
     assert growth(commits, "1d") in exprs["team_agent_evidence:git_commits:increase1d"]
     for window, seconds in (("5m", 300), ("30m", 1800), ("1h", 3600), ("2h", 7200), ("1d", 86400)):
         expr = exprs[f"team:agent_spend_usd:rate{window}"]
-        assert growth(cost, window) in expr and expr.rstrip().endswith(f"/ {seconds}")
+        # growth() made safe across gaps in the samples (prometheus/tests/scrape_gap_test.yml)
+        assert build.spend_growth(cost, window) in expr and expr.rstrip().endswith(f"/ {seconds}")
+        assert f"last_over_time({cost}[{window}])" in expr and f"increase({cost}[{window}])" in expr
     # no counter is read with a bare instant selector and offset any more (it misses series
     # without a sample in the last 5 minutes)
     assert not any(" offset " in e.replace("] offset ", "") for e in exprs.values())
