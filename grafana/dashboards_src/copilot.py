@@ -3,14 +3,29 @@ usage gauges describe the latest complete report day (GitHub publishes about two
 
 from .builder import Row, bars, dashboard, prom, stat, table, timeseries
 from .common import standard_variables
+from .queries import latest
 
 P = "agent_analytics_copilot_"
 
 
+IDLE_30D = 'days="30"'
+COPILOT_SEAT_PRICE = latest("agent_analytics_seat_price_monthly_usd", 'agent="copilot"')
+
+
+def last(name: str, labels: str = "") -> str:
+    """The newest value of the gauge agent_analytics_copilot_<name> in the time range."""
+    return latest(P + name, labels)
+
+
+def last_step(name: str) -> str:
+    """The same per graph step (time series panels, at least an hour: see `interval`)."""
+    return latest(P + name, span="$__interval")
+
+
 def breakdown(by: str) -> list:
     return [
-        prom(f"sum by ({by}) ({P}code_acceptance_activities_by_{by})", "accepted {{" + by + "}}"),
-        prom(f"sum by ({by}) ({P}code_generation_activities_by_{by})", "generated {{" + by + "}}"),
+        prom(f"sum by ({by}) ({last('code_acceptance_activities_by_' + by)})", "accepted {{" + by + "}}"),
+        prom(f"sum by ({by}) ({last('code_generation_activities_by_' + by)})", "generated {{" + by + "}}"),
     ]
 
 
@@ -18,27 +33,29 @@ def build() -> dict:
     usage = Row(
         "Usage (latest report day)",
         [
-            stat("Daily active users", f"sum({P}daily_active_users)"),
-            stat("Weekly active users", f"sum({P}weekly_active_users)"),
-            stat("Monthly active users", f"sum({P}monthly_active_users)"),
+            stat("Daily active users", f"sum({last('daily_active_users')})"),
+            stat("Weekly active users", f"sum({last('weekly_active_users')})"),
+            stat("Monthly active users", f"sum({last('monthly_active_users')})"),
             stat(
                 "Acceptance rate",
-                f"sum({P}code_acceptance_activities) / sum({P}code_generation_activities)",
+                f"sum({last('code_acceptance_activities')}) / sum({last('code_generation_activities')})",
                 "percentunit",
             ),
-            stat("Lines added", f"sum({P}loc_added)"),
-            stat("Lines suggested", f"sum({P}loc_suggested_to_add)"),
+            stat("Lines added", f"sum({last('loc_added')})"),
+            stat("Lines suggested", f"sum({last('loc_suggested_to_add')})"),
             timeseries(
                 "Active users",
                 [
-                    prom(f"sum({P}daily_active_users)", "daily"),
-                    prom(f"sum({P}weekly_active_users)", "weekly"),
-                    prom(f"sum({P}monthly_active_users)", "monthly"),
+                    prom(f"sum({last_step('daily_active_users')})", "daily"),
+                    prom(f"sum({last_step('weekly_active_users')})", "weekly"),
+                    prom(f"sum({last_step('monthly_active_users')})", "monthly"),
                 ],
+                # the exporter refreshes these once per poll, demo and backfill once an hour
+                interval="1h",
             ),
             bars(
                 "Active users by surface",
-                [prom(f"sum by (surface) ({P}active_users_by_surface)", "{{surface}}")],
+                [prom(f"sum by (surface) ({last('active_users_by_surface')})", "{{surface}}")],
                 width=12,
             ),
         ],
@@ -53,10 +70,10 @@ def build() -> dict:
             table(
                 "Teams",
                 [
-                    prom(f"{P}team_active_users"),
-                    prom(f"{P}team_code_acceptance_activities"),
-                    prom(f"{P}team_loc_added"),
-                    prom(f"{P}team_ai_credits_used"),
+                    prom(last("team_active_users")),
+                    prom(last("team_code_acceptance_activities")),
+                    prom(last("team_loc_added")),
+                    prom(last("team_ai_credits_used")),
                 ],
                 width=24,
             ),
@@ -65,12 +82,12 @@ def build() -> dict:
     seats = Row(
         "Seats",
         [
-            bars("Seats by state", [prom(f"sum by (state) ({P}seats)", "{{state}}")]),
-            bars("Idle seats", [prom(f"sum by (days) ({P}seats_idle)", "idle {{days}} days")]),
-            stat("Never used seats", f"sum({P}seats_never_used)", width=4),
+            bars("Seats by state", [prom(f"sum by (state) ({last('seats')})", "{{state}}")]),
+            bars("Idle seats", [prom(f"sum by (days) ({last('seats_idle')})", "idle {{days}} days")]),
+            stat("Never used seats", f"sum({last('seats_never_used')})", width=4),
             stat(
                 "Monthly cost of seats idle 30 days",
-                f'sum({P}seats_idle{{days="30"}}) * sum(agent_analytics_seat_price_monthly_usd{{agent="copilot"}})',
+                f"sum({last('seats_idle', IDLE_30D)}) * sum({COPILOT_SEAT_PRICE})",
                 "currencyUSD",
                 width=4,
             ),
@@ -81,14 +98,14 @@ def build() -> dict:
         [
             stat(
                 "Report day age",
-                f"time() - max({P}report_day_timestamp_seconds)",
+                f"time() - max({last('report_day_timestamp_seconds')})",
                 "s",
                 width=8,
                 thresholds=[(None, "green"), (4 * 86400, "red")],
             ),
             stat(
                 "Since last successful poll",
-                f"time() - max({P}last_success_timestamp_seconds)",
+                f"time() - max({last('last_success_timestamp_seconds')})",
                 "s",
                 width=8,
                 thresholds=[(None, "green"), (6 * 3600, "red")],

@@ -40,6 +40,15 @@ def window(metric: str, labels: str = "", by: str | None = None, span: str = "$_
     return f"sum{grouping} ({growth(selector(metric, labels), span)})"
 
 
+def latest(metric: str, labels: str = "", span: str = "$__range") -> str:
+    """The newest value of a gauge within `span` (default: the time range), per series.
+
+    A bare gauge selector only finds a sample from the last 5 minutes: Copilot, seat and
+    configuration gauges of demo or backfilled history (one sample an hour) or of an exporter
+    that stopped would blank the panel although the time range holds their values."""
+    return f"last_over_time({selector(metric, labels)}[{span}])"
+
+
 def per_interval(metric: str, labels: str = "", by: str | None = None) -> str:
     """Increase per graph step (time series panels). Not growth(): its whole-value branch would
     count a series' entire total at every step whose previous window holds no sample (windows as

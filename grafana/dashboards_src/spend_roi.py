@@ -3,14 +3,21 @@ month-end forecast against budget, cost per output, estimated time saved and ROI
 
 from .builder import Row, bars, dashboard, prom, stat, table, text, textbox_variable, timeseries
 from .common import standard_variables
-from .queries import CC_PULL_REQUESTS, COMMITS, COST, LINES, PEOPLE, PEOPLE_MODEL, TEAM, window
+from .queries import CC_PULL_REQUESTS, COMMITS, COST, LINES, PEOPLE, PEOPLE_MODEL, TEAM, latest, window
 
 SPEND = window(COST, PEOPLE_MODEL)
 # seats: configured (claude-code, cursor, ...) plus Copilot's billed seats, at configured prices
+# (gauges read with latest(): their newest value in the time range)
+SEAT_PRICE = latest("agent_analytics_seat_price_monthly_usd")
+COPILOT_SEAT_PRICE = latest("agent_analytics_seat_price_monthly_usd", 'agent="copilot"')
+SEATS_PAID = latest("agent_analytics_seats_paid")
+CLAUDE_SEATS_PAID = latest("agent_analytics_seats_paid", 'agent="claude-code"')
+COPILOT_SEATS = latest("agent_analytics_copilot_seats", 'state="total"')
+COPILOT_SEATS_ACTIVE = latest("agent_analytics_copilot_seats", 'state="active_this_cycle"')
+COPILOT_SEATS_IDLE_30D = latest("agent_analytics_copilot_seats_idle", 'days="30"')
 SEATS_MONTHLY = (
-    "(sum(agent_analytics_seat_price_monthly_usd * on (agent) group_left () agent_analytics_seats_paid) or vector(0))"
-    ' + (sum(agent_analytics_seat_price_monthly_usd{agent="copilot"})'
-    ' * sum(agent_analytics_copilot_seats{state="total"}) or vector(0))'
+    f"(sum({SEAT_PRICE} * on (agent) group_left () {SEATS_PAID}) or vector(0))"
+    f" + (sum({COPILOT_SEAT_PRICE}) * sum({COPILOT_SEATS}) or vector(0))"
 )
 SEATS_IN_RANGE = f"({SEATS_MONTHLY}) * $__range_s / (30 * 86400)"
 ASSISTED_COMMITS = window(COMMITS, f'{TEAM}, developer_id=~"$developer", agent!="none"')
@@ -148,10 +155,23 @@ def build() -> dict:
                 "exporter's `roi:` settings are shown beside.",
                 width=6,
             ),
-            stat("Configured hourly rate", "max(agent_analytics_roi_hourly_rate_usd)", "currencyUSD", width=8),
-            stat("Configured min per line", "max(agent_analytics_roi_minutes_saved_per_accepted_line)", "m", width=8),
             stat(
-                "Configured min per commit", "max(agent_analytics_roi_minutes_saved_per_assisted_commit)", "m", width=8
+                "Configured hourly rate",
+                f"max({latest('agent_analytics_roi_hourly_rate_usd')})",
+                "currencyUSD",
+                width=8,
+            ),
+            stat(
+                "Configured min per line",
+                f"max({latest('agent_analytics_roi_minutes_saved_per_accepted_line')})",
+                "m",
+                width=8,
+            ),
+            stat(
+                "Configured min per commit",
+                f"max({latest('agent_analytics_roi_minutes_saved_per_assisted_commit')})",
+                "m",
+                width=8,
             ),
         ],
     )
@@ -160,16 +180,18 @@ def build() -> dict:
         [
             stat(
                 "Copilot seats active this cycle",
-                'sum(agent_analytics_copilot_seats{state="active_this_cycle"})'
-                ' / sum(agent_analytics_copilot_seats{state="total"})',
+                f"sum({COPILOT_SEATS_ACTIVE}) / sum({COPILOT_SEATS})",
                 "percentunit",
                 width=6,
             ),
-            stat("Copilot idle seats (30 days)", 'sum(agent_analytics_copilot_seats_idle{days="30"})', width=6),
+            stat(
+                "Copilot idle seats (30 days)",
+                f"sum({COPILOT_SEATS_IDLE_30D})",
+                width=6,
+            ),
             stat(
                 "Claude Code developers active (24h) / seats paid",
-                f"sum(team:claude_code_active_developers:count1d{{{TEAM}}})"
-                ' / sum(agent_analytics_seats_paid{agent="claude-code"})',
+                f"sum(team:claude_code_active_developers:count1d{{{TEAM}}}) / sum({CLAUDE_SEATS_PAID})",
                 "percentunit",
                 width=6,
             ),

@@ -87,3 +87,43 @@ def test_the_windows_are_what_the_check_above_covers(history):
     tokens = history.total(TOKENS, history.start, END, ("type",))
     assert set(tokens) == {("input",), ("output",), ("cacheRead",), ("cacheCreation",)}
     assert {k[0] for k in history.total(COMMITS, history.start, END, ("agent",))} >= {"claude-code", "none"}
+
+
+def newest(history, name: str, where=lambda labels: True) -> dict[str, float]:
+    """Each series' last value in the history, keyed by its label values (without job/instance)."""
+    out = {}
+    for (series_name, labels), values in history.gauges.items():
+        labels_map = {k: v for k, v in labels if k not in ("job", "instance")}
+        if series_name == name and where(labels_map):
+            out[",".join(f"{k}={v}" for k, v in sorted(labels_map.items()))] = values[max(values)]
+    return out
+
+
+@pytest.mark.parametrize("at", LATER, ids=["6h30-after", "10min-after"])
+def test_gauge_panels_show_the_newest_values_of_the_history(prom, history, at):
+    """Seat, configuration and Copilot gauges are sampled once an hour in demo history: the
+    panels show their newest value in the time range, not an empty panel once 5 minutes pass."""
+    assert prom.query("sum(agent_analytics_copilot_seats)", at=at) == []
+
+    def value(dashboard: str, title: str) -> float:
+        result = panel(prom, dashboard, title, at)
+        assert len(result) == 1, f"{dashboard} / {title}: {result}"
+        return float(result[0]["value"][1])
+
+    prices = newest(history, "agent_analytics_seat_price_monthly_usd")
+    paid = newest(history, "agent_analytics_seats_paid")
+    copilot = newest(history, "agent_analytics_copilot_seats")
+    scope = next(iter(copilot)).split(",")[0]  # scope=org/...
+    total, active = copilot[f"{scope},state=total"], copilot[f"{scope},state=active_this_cycle"]
+    assert paid == {"agent=cursor": paid["agent=cursor"]} and total >= active > 0
+    seats_monthly = prices["agent=cursor"] * paid["agent=cursor"] + prices["agent=copilot"] * total
+    assert value("AI spend & ROI", "Seat licences per month") == pytest.approx(seats_monthly)
+    assert value("AI spend & ROI", "Copilot seats active this cycle") == pytest.approx(active / total)
+    roi = newest(history, "agent_analytics_roi_hourly_rate_usd")
+    assert value("AI spend & ROI", "Configured hourly rate") == roi[""]
+    daily = newest(history, "agent_analytics_copilot_daily_active_users")
+    assert value("GitHub Copilot", "Daily active users") == sum(daily.values())
+    states = by(panel(prom, "GitHub Copilot", "Seats by state", at), "state")
+    assert states == {k.split("state=")[1]: v for k, v in copilot.items()}
+    day = newest(history, "agent_analytics_copilot_report_day_timestamp_seconds")
+    assert value("GitHub Copilot", "Report day age") == pytest.approx(at - max(day.values()))
