@@ -57,10 +57,14 @@ def per_interval(metric: str, labels: str = "", by: str | None = None) -> str:
     return f"sum{grouping} (increase({selector(metric, labels)}[$__rate_interval]))"
 
 
-# Loki: Claude Code events, filtered by team. Attributes are structured metadata with dots
-# turned into underscores (event.name -> event_name, session.id -> session_id).
+# Loki: Claude Code events, filtered by the dashboard variables like the metrics. Attributes
+# are structured metadata with dots turned into underscores (event.name -> event_name,
+# session.id -> session_id); developer_id is developer.id, or the x-developer-id header the
+# collector adds. Only API events name a model.
 CLAUDE_EVENTS = '{service_name="claude-code"}'
+EVENTS_WITH_MODEL = ("api_request", "api_error")
 
 
 def events(name: str, extra: str = "") -> str:
-    return f'{CLAUDE_EVENTS} | event_name="{name}" | team_id=~"$team"{extra}'
+    model = ' | model=~"$model"' if name in EVENTS_WITH_MODEL else ""
+    return f'{CLAUDE_EVENTS} | event_name="{name}" | team_id=~"$team" | developer_id=~"$developer"{model}{extra}'

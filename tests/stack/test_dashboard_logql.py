@@ -20,6 +20,9 @@ LOGQL_TARGETS = targets("loki")
 # Loki's OTLP ingestion: service.name is the only index label (loki/loki.yaml); every other
 # resource and record attribute becomes structured metadata with dots turned into underscores.
 INDEX_LABELS = {"service_name"}
+# what both collectors add to every event: developer.id from the x-developer-id header when the
+# data has none (the recordings have none; tests/stack/conftest.py sends the header)
+COLLECTOR_ADDED = {"developer_id"}
 
 
 def parse(queries: list[str]) -> list[dict]:
@@ -89,7 +92,7 @@ def test_logql_uses_only_the_index_label_and_fields_the_events_carry(parsed, rec
             assert event in recorded_fields, f"{where}: no recorded event {event}"
             fields = recorded_fields[event]
             used = set(result["filter_fields"]) | set(result["unwrap_fields"]) | set(result["grouping_labels"])
-            unknown = used - set(fields) - {"event_name"}
+            unknown = used - set(fields) - {"event_name"} - COLLECTOR_ADDED
             assert not unknown, f"{where}: {event} events carry no {sorted(unknown)}"
             for field in result["unwrap_fields"]:  # unwrap needs every value to read as a number
                 assert all(numeric(v) for v in fields[field]), f"{where}: {field} is not numeric in {event}"
@@ -97,3 +100,13 @@ def test_logql_uses_only_the_index_label_and_fields_the_events_carry(parsed, rec
             if field not in ("event_name", "team_id"):
                 seen = set().union(*(recorded_fields[e].get(field, set()) for e in names))
                 assert value in seen, f"{where}: no recorded {field}={value!r} (seen {sorted(seen)})"
+
+
+def test_logql_applies_the_dashboard_variables_like_the_metrics(recorded_fields):
+    """Team and developer filter every event query; model every query of events that name one."""
+    for target in LOGQL_TARGETS:
+        for event in re.findall(r'event_name="([a-z_]+)"', target.expr):
+            assert '| team_id=~"$team"' in target.expr, target
+            assert '| developer_id=~"$developer"' in target.expr, target
+            if "model" in recorded_fields[event]:
+                assert '| model=~"$model"' in target.expr, f"{target}: {event} events name a model"
