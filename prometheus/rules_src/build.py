@@ -103,7 +103,7 @@ or
     and on () (last_over_time(agent_analytics:budget_month:month[32d]) == on () month())
 )"""
 
-BURN_WINDOWS = ("5m", "30m", "1h", "2h", "1d")
+BURN_WINDOWS = ("5m", "30m", "1h", "2h", "6h", "1d")
 BUDGET = [
     rule("team:agent_budget_usd:monthly", "sum by (team_id) (agent_analytics_budget_monthly_usd)"),
     rule("team:agent_budget_usd:per_second", "team:agent_budget_usd:monthly / scalar(days_in_month() * 86400)"),

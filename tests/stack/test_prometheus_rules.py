@@ -39,7 +39,7 @@ def test_counter_windows_of_the_rules_are_growth():
     cost, commits = "claude_code_cost_usage_USD_total", "agent_analytics_git_commits_total"
     assert growth(cost, "1h") in exprs["team_developer_model:claude_code_cost_usd:increase1h"]
     assert growth(commits, "1d") in exprs["team_agent_evidence:git_commits:increase1d"]
-    for window, seconds in (("5m", 300), ("30m", 1800), ("1h", 3600), ("2h", 7200), ("1d", 86400)):
+    for window, seconds in (("5m", 300), ("30m", 1800), ("1h", 3600), ("2h", 7200), ("6h", 21600), ("1d", 86400)):
         expr = exprs[f"team:agent_spend_usd:rate{window}"]
         # growth() made safe across gaps in the samples (prometheus/tests/scrape_gap_test.yml)
         assert build.spend_growth(cost, window) in expr and expr.rstrip().endswith(f"/ {seconds}")
