@@ -63,6 +63,7 @@ class HookChange:
     action: str  # installed | unchanged | removed | absent
     chained: Path | None = None  # the developer's own hook, still called first
     core_hooks_path: str = ""  # set or unset by this change, when it did
+    shared: bool = False  # the folder is the global core.hooksPath: its hook runs for every repository
 
     def as_dict(self) -> dict:
         return {
@@ -70,6 +71,7 @@ class HookChange:
             "action": self.action,
             "chained": str(self.chained) if self.chained else None,
             "core_hooks_path": self.core_hooks_path,
+            "shared": self.shared,
         }
 
 
@@ -210,12 +212,35 @@ def uninstall_global() -> HookChange:
     return change
 
 
+def _runs_global_hooks(hooks_dir: Path) -> bool:
+    """Whether `hooks_dir` is the folder of the global core.hooksPath (shared by every repository)."""
+    current = global_hooks_path()
+    if not current or not Path(current).expanduser().is_absolute():
+        return False
+    return Path(current).expanduser().resolve() == hooks_dir.resolve()
+
+
 def install_repo(repo: Path, python: str = sys.executable) -> HookChange:
-    return _install_into(repo_hooks_dir(repo), python, run_repo_hook=False)
+    hooks_dir = repo_hooks_dir(repo)
+    if _runs_global_hooks(hooks_dir):
+        # The repository runs the global hooks: the global hook (which also runs each
+        # repository's own post-commit hook when the folder is ours) covers it already.
+        change = install_global(python)
+        change.shared = True
+        return change
+    return _install_into(hooks_dir, python, run_repo_hook=False)
 
 
 def uninstall_repo(repo: Path) -> HookChange:
-    return _uninstall_from(repo_hooks_dir(repo))
+    hooks_dir = repo_hooks_dir(repo)
+    if _runs_global_hooks(hooks_dir) and is_ours(hooks_dir / "post-commit"):
+        own = _git("-C", str(repo), "rev-parse", "--path-format=absolute", "--git-common-dir", check=False)
+        raise HookError(
+            f"{repo} runs the global hook in {hooks_dir} (core.hooksPath), shared by every repository:"
+            f" `agent-analytics hook uninstall --global` removes it everywhere; to skip it in this repository"
+            f" only, run `git -C {repo} config core.hooksPath {Path(own) / 'hooks'}`"
+        )
+    return _uninstall_from(hooks_dir)
 
 
 def installed_hook(repo: Path | None = None) -> Path | None:

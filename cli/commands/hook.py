@@ -26,6 +26,8 @@ def _report(change: hook_install.HookChange, as_json: bool) -> None:
         "absent": f"no agent-analytics hook in {change.hooks_dir}: nothing to remove",
     }
     typer.echo(lines[change.action])
+    if change.shared:
+        typer.echo("  (the global hook: git runs it for every repository, this one included)")
     if change.chained:
         verb = "restored" if change.action == "removed" else "kept and called first"
         typer.echo(f"  your existing hook: {change.chained} ({verb})")

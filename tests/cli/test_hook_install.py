@@ -134,6 +134,38 @@ def test_global_install_keeps_every_repository_hook_working(home, tmp_path):
     settle()
 
 
+def test_repo_install_and_uninstall_under_the_global_hook_leave_every_repository_as_it_was(home, tmp_path):
+    # With the global hook, git runs the managed folder's hooks for every repository: --repo
+    # must neither rewrite that shared hook nor remove it for all of them.
+    web = make_repo(tmp_path / "web")
+    write_hook(web / ".git" / "hooks" / "post-commit", OWN_HOOK)
+    api = make_repo(tmp_path / "api")
+    assert cli("hook", "install", "--global").exit_code == 0
+    shared = workstation.managed_hooks_dir() / "post-commit"
+    global_hook = state(shared)
+
+    installed = cli("hook", "install", "--repo", str(web))
+    assert installed.exit_code == 0, installed.output
+    assert "every repository" in installed.stdout
+    assert state(shared) == global_hook
+    sha, _ = commit(web, {"a.txt": "1\n"}, "first")
+    assert own_hook_runs(home) == ["own hook ran in web"]  # the repository's own hook still runs
+    assert spooled_shas() == [sha]
+
+    refused = cli("hook", "uninstall", "--repo", str(web))
+    assert refused.exit_code == 1
+    own_hooks = Path(git(web, "rev-parse", "--path-format=absolute", "--git-common-dir").stdout.strip()) / "hooks"
+    assert refused.stderr.strip() == (
+        f"error: {web} runs the global hook in {shared.parent} (core.hooksPath), shared by every repository:"
+        f" `agent-analytics hook uninstall --global` removes it everywhere; to skip it in this repository only,"
+        f" run `git -C {web} config core.hooksPath {own_hooks}`"
+    )
+    assert state(shared) == global_hook
+    other, _ = commit(api, {"b.txt": "1\n"}, "second")
+    assert spooled_shas() == sorted([sha, other])  # the other repository keeps its hook
+    settle()
+
+
 def test_the_hook_never_fails_a_commit_even_without_any_config(home, tmp_path):
     repo = make_repo(tmp_path / "api")
     assert cli("hook", "install", "--repo", str(repo)).exit_code == 0
