@@ -13,12 +13,12 @@ SYMBOLS = {doctor_checks.OK: ("✓", "green"), doctor_checks.WARN: ("!", "yellow
 
 
 def doctor(
-    endpoint: str | None = typer.Option(None, "--endpoint", help="Collector OTLP/HTTP URL [default: from the config]."),
-    exporter_url: str | None = typer.Option(None, "--exporter-url", help="Exporter URL [default: from the config]."),
+    endpoint: str | None = typer.Option(None, "--endpoint", help="Collector OTLP/HTTP URL (default: from the config)."),
+    exporter_url: str | None = typer.Option(None, "--exporter-url", help="Exporter URL (default: from the config)."),
     prometheus_url: str | None = typer.Option(
-        None, "--prometheus-url", help="Prometheus URL [default: the endpoint's host, port 9090]."
+        None, "--prometheus-url", help="Prometheus URL (default: the endpoint's host, port 9090)."
     ),
-    loki_url: str | None = typer.Option(None, "--loki-url", help="Loki URL [default: the endpoint's host, port 3100]."),
+    loki_url: str | None = typer.Option(None, "--loki-url", help="Loki URL (default: the endpoint's host, port 3100)."),
     as_json: bool = typer.Option(False, "--json", help="Print the checks as JSON."),
 ) -> None:
     """Check the config, the collector, exporter, Prometheus and Loki, the git hook and each agent's settings.

@@ -52,17 +52,17 @@ def init(
         None, "--endpoint", help="The collector's OTLP/HTTP URL, e.g. http://host:4318."
     ),
     exporter_url: str | None = typer.Option(
-        None, "--exporter-url", help="The exporter's URL for git commits [default: the endpoint's host, port 9465]."
+        None, "--exporter-url", help="The exporter's URL for git commits (default: the endpoint's host, port 9465)."
     ),
     api_key: str | None = typer.Option(
         None, "--api-key", help="Bearer token, when the collector and exporter need one."
     ),
     developer_id: str | None = typer.Option(
-        None, "--developer-id", help="Who you are on dashboards [default: your git user.email]."
+        None, "--developer-id", help="Who you are on dashboards (default: your git user.email)."
     ),
     team: str | None = typer.Option(None, "--team", help="Your team's id on dashboards."),
     agents: str | None = typer.Option(
-        None, "--agents", help=f"Agents to configure, comma-separated: {','.join(WRITERS)} [default: claude-code]."
+        None, "--agents", help=f"Agents to configure, comma-separated: {','.join(WRITERS)} (default: claude-code)."
     ),
     hook: bool = typer.Option(True, "--hook/--no-hook", help="Install the git post-commit hook for all repositories."),
     yes: bool = typer.Option(
