@@ -3,7 +3,7 @@ month-end forecast against budget, cost per output, estimated time saved and ROI
 
 from .builder import Row, bars, dashboard, prom, stat, table, text, textbox_variable, timeseries
 from .common import standard_variables
-from .queries import CC_PULL_REQUESTS, COMMITS, COST, LINES, PEOPLE, PEOPLE_MODEL, TEAM, latest, window
+from .queries import CC_PULL_REQUESTS, COMMITS, COST, GIT, LINES, PEOPLE, PEOPLE_MODEL, TEAM, latest, window
 
 SPEND = window(COST, PEOPLE_MODEL)
 # seats: configured (claude-code, cursor, ...) plus Copilot's billed seats, at configured prices
@@ -20,7 +20,7 @@ SEATS_MONTHLY = (
     f" + (sum({COPILOT_SEAT_PRICE}) * sum({COPILOT_SEATS}) or vector(0))"
 )
 SEATS_IN_RANGE = f"({SEATS_MONTHLY}) * $__range_s / (30 * 86400)"
-ASSISTED_COMMITS = window(COMMITS, f'{TEAM}, developer_id=~"$developer", agent!="none"')
+ASSISTED_COMMITS = window(COMMITS, f'{GIT}, agent!="none"')
 LINES_ADDED = window(LINES, f'{PEOPLE_MODEL}, type="added"')
 HOURS_SAVED = (
     f"((({LINES_ADDED}) or vector(0)) * $minutes_per_line"

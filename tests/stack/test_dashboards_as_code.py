@@ -3,10 +3,12 @@ and they are wired the way the stack provisions them."""
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from grafana.dashboards_src import build
-from tests.stack.grafana_queries import load_dashboards
+from tests.stack.grafana_queries import load_dashboards, targets
 
 
 def test_committed_dashboards_equal_the_generated_ones():
@@ -58,3 +60,32 @@ def test_gemini_cli_tokens_are_beside_claude_codes():
     panel = next(p for p in board["panels"] if p["title"] == "Claude Code and Gemini CLI tokens by model")
     exprs = [t["expr"] for t in panel["targets"]]
     assert "claude_code_token_usage_tokens_total" in exprs[0] and "gemini_cli_token_usage" in exprs[1]
+
+
+# raw series and the dashboard variables their labels answer to (recording rules are per team)
+FILTERS = {
+    "claude_code_cost_usage_USD_total": ("team", "developer", "model"),
+    "claude_code_token_usage_tokens_total": ("team", "developer", "model"),
+    "claude_code_lines_of_code_count_total": ("team", "developer", "model"),
+    "claude_code_": ("team", "developer"),
+    "gemini_cli_token_usage": ("team", "developer", "model"),
+    "agent_analytics_git_": ("team", "developer", "agent"),
+}
+LABEL_OF = {"team": "team_id", "developer": "developer_id", "model": "model", "agent": "agent"}
+
+
+def test_every_selector_of_agent_and_git_series_applies_the_dashboard_variables():
+    """Picking a team, developer, model or agent changes every panel whose series carry the label."""
+    missing = []
+    for target in targets("prometheus"):
+        for metric, labels in re.findall(r'([a-zA-Z_:]+|\{__name__=~"[^"]+")(?:,\s*|\{)([^}]*)\}', target.expr):
+            name = metric.removeprefix('{__name__=~"').rstrip('"')
+            prefix = next((p for p in FILTERS if name.startswith(p)), None)
+            if prefix is None:
+                continue
+            for variable in FILTERS[prefix]:
+                if f'{LABEL_OF[variable]}=~"${variable}"' not in labels:
+                    missing.append(f"{target}: {name} without ${variable}")
+        bare = re.findall(r"(?<![:\w])((?:claude_code_|agent_analytics_git_)\w+)\b(?![{\w])", target.expr)
+        missing += [f"{target}: {name} without any filter" for name in bare]
+    assert not missing, "\n".join(sorted(set(missing)))
