@@ -39,10 +39,20 @@ def promtool_binary() -> str:
     return binary
 
 
+def check_tsdb_dir(tsdb_dir: Path) -> None:
+    """Create `tsdb_dir` when missing; BlockError when it cannot be a TSDB folder."""
+    if tsdb_dir.exists() and not tsdb_dir.is_dir():
+        raise BlockError(f"{tsdb_dir} is not a folder: give the Prometheus TSDB folder (its --storage.tsdb.path)")
+    try:
+        tsdb_dir.mkdir(parents=True, exist_ok=True)
+    except OSError as e:
+        raise BlockError(f"cannot create {tsdb_dir} ({e.strerror}): give a folder you can write to") from None
+
+
 def write_blocks(series: Iterable[Series], tsdb_dir: Path) -> tuple[int, list[str]]:
     """Write `series` as blocks into `tsdb_dir`; returns (samples written, new block ids)."""
     promtool = promtool_binary()
-    tsdb_dir.mkdir(parents=True, exist_ok=True)
+    check_tsdb_dir(tsdb_dir)
     series = list(series)
     if not series:
         return 0, []

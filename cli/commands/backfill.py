@@ -9,7 +9,7 @@ import typer
 
 from agent_analytics.cli.moments import parse_time
 from agent_analytics.cli.stack_paths import resolve_tsdb
-from agent_analytics.cli.tsdb_blocks import HEAD_AGE_SECONDS, BlockError, newest_allowed, write_blocks
+from agent_analytics.cli.tsdb_blocks import HEAD_AGE_SECONDS, BlockError, check_tsdb_dir, newest_allowed, write_blocks
 
 # The readers (gitpython, the price table, httpx, rich) load only when a backfill runs: every
 # other command of the CLI starts without them.
@@ -70,6 +70,16 @@ def _day(t: int) -> str:
     return datetime.fromtimestamp(t, UTC).strftime("%Y-%m-%d %H:%M")
 
 
+def _tsdb(data_dir: Path | None, prometheus_data: Path | None) -> Path:
+    """The TSDB folder to write into, checked before any reading starts."""
+    tsdb = resolve_tsdb(data_dir, prometheus_data)
+    try:
+        check_tsdb_dir(tsdb)
+    except BlockError as e:
+        _fail(str(e))
+    return tsdb
+
+
 def _write(series, tsdb: Path) -> int:
     try:
         samples, _ = write_blocks(series, tsdb)
@@ -103,8 +113,8 @@ def backfill_git(
 
     try:
         cfg = load_config(config) if config else ExporterConfig()
-    except (ConfigError, OSError) as e:
-        _fail(f"{config}: {e}")
+    except ConfigError as e:  # its message names the file
+        _fail(str(e))
     now = math.ceil(time.time())  # a sample scraped within this second counts as before now
     since = now - days * DAY
     repos = []
@@ -113,6 +123,7 @@ def backfill_git(
             repos.append(open_repo(path.expanduser()))
         except NotARepository as e:
             _fail(str(e))
+    tsdb = _tsdb(data_dir, prometheus_data)
     seen: set[tuple[str, str]] = set()
     series = []
     lines = []
@@ -144,7 +155,6 @@ def backfill_git(
             held = f"; {history.held_by_live} already counted by the live series" if live else ""
             lines.append(f"{name}: {history.backfilled} commits backfilled up to {_day(cutoff)} UTC{held}")
         load = bar.add_task("Writing Prometheus blocks", total=1)
-        tsdb = resolve_tsdb(data_dir, prometheus_data)
         samples = _write(series, tsdb)
         bar.advance(load)
     for line in lines:
@@ -179,6 +189,7 @@ def backfill_claude_logs(
     root = root.expanduser()
     if not root.is_dir():
         _fail(f"{root} is not a folder: give Claude Code's transcript folder (default ~/.claude/projects)")
+    tsdb = _tsdb(data_dir, prometheus_data)
     ws = workstation.load_or_none()
     developer = (developer_id or (ws.developer_id if ws else "") or workstation.git_user_email()).strip()
     if not developer:
@@ -203,7 +214,6 @@ def backfill_claude_logs(
         labels = {"developer_id": developer, "team_id": team_id}
         series = daily_series(usage_increments(messages, labels, stats), cutoff)
         load = bar.add_task("Writing Prometheus blocks", total=1)
-        tsdb = resolve_tsdb(data_dir, prometheus_data)
         samples = _write(series, tsdb)
         bar.advance(load)
     typer.echo(

@@ -39,9 +39,13 @@ def demo(
     """
     from agent_analytics.cli.demo_data import DemoState, generate  # heavy (price table): loaded only when used
     from agent_analytics.cli.progress import progress_bar
-    from agent_analytics.cli.tsdb_blocks import BlockError, newest_allowed, write_blocks
+    from agent_analytics.cli.tsdb_blocks import BlockError, check_tsdb_dir, newest_allowed, write_blocks
 
     tsdb = resolve_tsdb(data_dir, prometheus_data)
+    try:
+        check_tsdb_dir(tsdb)
+    except BlockError as e:
+        _fail(str(e))
     end_at = min(parse_time(end) if end is not None else int(time.time()), newest_allowed())
     state_file = tsdb / STATE_FILE
     resume = None

@@ -220,6 +220,23 @@ def test_backfill_errors_are_one_line(tmp_path):
     assert result.returncode == 1 and "is not a folder" in result.stderr
 
 
+def test_backfill_names_a_bad_tsdb_path_and_a_bad_config_once(tmp_path, repo):
+    not_a_folder = tmp_path / "prometheus.yml"
+    not_a_folder.write_text("global: {}\n")
+    args = ["--until", str(D + 5 * DAY), "--prometheus-data", str(not_a_folder)]
+    for command in (["git", str(repo)], ["claude-logs", str(tmp_path)]):
+        result = cli("backfill", *command, *args, home=tmp_path, check=False)
+        assert result.returncode == 1
+        assert result.stderr.strip() == (
+            f"error: {not_a_folder} is not a folder: give the Prometheus TSDB folder (its --storage.tsdb.path)"
+        )
+    config = tmp_path / "exporter.yaml"
+    config.write_text("seats: {cursor: 2.5}\n")
+    result = cli("backfill", "git", str(repo), "--config", str(config), *args, home=tmp_path, check=False)
+    assert result.returncode == 1
+    assert result.stderr.strip() == f"error: {config}: seats.cursor: expected a whole number, got 2.5"
+
+
 def test_backfill_git_leaves_out_what_the_live_series_already_hold(tmp_path, repo):
     """Scanned by the exporter, a repository's history is in the live series' first values: nothing to add.
     Seen only through the hook, it has the hooked commit live and the older history from backfill.

@@ -177,3 +177,13 @@ def test_report_on_an_empty_prometheus_says_no_data(tmp_path):
     assert data["roi"]["return_per_dollar"] is None
     assert {v["source"] for v in data["roi"]["assumptions"].values()} == {"default"}
     assert "no data" in text
+
+
+def test_a_prometheus_data_path_that_is_a_file_is_one_line(tmp_path):
+    not_a_folder = tmp_path / "prometheus.yml"
+    not_a_folder.write_text("global: {}\n")
+    result = cli("demo", "--days", "1", "--prometheus-data", str(not_a_folder), check=False)
+    assert result.returncode == 1
+    assert result.stderr.strip() == (
+        f"error: {not_a_folder} is not a folder: give the Prometheus TSDB folder (its --storage.tsdb.path)"
+    )
