@@ -189,6 +189,17 @@ def _copilot(raw: Any) -> CopilotConfig | None:
     return CopilotConfig(**kwargs)
 
 
+def _is_repository(path: Path) -> bool:
+    """Whether the scanner can open `path`: a work tree's top folder or a bare repository."""
+    import git  # the scanner's own reader
+
+    try:
+        git.Repo(path).close()
+    except (git.InvalidGitRepositoryError, git.NoSuchPathError):
+        return False
+    return True
+
+
 def parse_config(raw: Any, base_dir: Path | None = None) -> ExporterConfig:
     """Validate a parsed YAML document; relative paths are taken from `base_dir`."""
     if raw is None:
@@ -210,6 +221,11 @@ def parse_config(raw: Any, base_dir: Path | None = None) -> ExporterConfig:
         path = path if path.is_absolute() else (base / path)
         if not path.is_dir():
             raise ConfigError(f"repos[{i}]: {path} is not a folder; fix the path or remove it from repos")
+        if not _is_repository(path):
+            raise ConfigError(
+                f"repos[{i}]: {path} is not a git repository (give the folder that holds .git);"
+                " fix the path or remove it from repos"
+            )
         repos.append(path.resolve())
 
     budgets = {str(team): _number(v, f"budgets.{team}") for team, v in _mapping(raw.get("budgets"), "budgets").items()}

@@ -1,12 +1,14 @@
 """The exporter's configuration (errors that name the key) and the marker table."""
 
+import subprocess
+
 import pytest
 
 from agent_analytics.exporter.attribution import Attribution, load_markers
 from agent_analytics.exporter.config import ConfigError, load_config, parse_config
 from agent_analytics.exporter.identity import IdentityMap
 from agent_analytics.exporter.service import ExporterService
-from tests.exporter.helpers import scrape, value
+from tests.exporter.helpers import GitRepo, scrape, value
 
 
 def write(tmp_path, text: str):
@@ -16,8 +18,8 @@ def write(tmp_path, text: str):
 
 
 def test_a_list_of_repos_alone_is_a_complete_config(tmp_path):
-    (tmp_path / "a").mkdir()
-    (tmp_path / "b").mkdir()
+    GitRepo(tmp_path / "a")
+    subprocess.run(["git", "init", "-q", "--bare", str(tmp_path / "b")], check=True)  # a bare one is fine too
     cfg = load_config(write(tmp_path, f"repos: [{tmp_path / 'a'}, b]\n"))
     assert cfg.repos == (tmp_path / "a", tmp_path / "b")  # relative paths are taken from the file's folder
     assert cfg.copilot is None and cfg.auth_tokens == () and cfg.scan_interval_seconds == 60
@@ -73,6 +75,19 @@ def test_errors_name_the_key_and_the_fix(tmp_path, text, message):
         load_config(path)
     assert message in str(e.value)
     assert str(path) in str(e.value)
+
+
+def test_a_folder_that_is_not_a_repository_is_a_config_error(tmp_path):
+    repo = GitRepo(tmp_path / "api")
+    (repo.path / "src").mkdir()
+    for folder in (repo.path / "src", tmp_path / "notes"):
+        folder.mkdir(exist_ok=True)
+        with pytest.raises(ConfigError) as e:
+            load_config(write(tmp_path, f"repos: [{repo.path}, {folder}]\n"))
+        assert str(e.value) == (
+            f"{tmp_path / 'exporter.yaml'}: repos[1]: {folder} is not a git repository (give the folder that holds"
+            " .git); fix the path or remove it from repos"
+        )
 
 
 def test_missing_file(tmp_path):

@@ -1,5 +1,6 @@
 """Git commits carrying every marker, plus commits posted by the git hook, scraped by a real Prometheus."""
 
+import shutil
 import subprocess
 import time
 from collections import defaultdict
@@ -226,9 +227,10 @@ def test_incremental_scan_reads_only_new_commits_and_survives_rewritten_history(
 def test_a_repository_that_fails_to_scan_counts_an_error_and_others_still_count(tmp_path):
     good = GitRepo(tmp_path / "good")
     good.commit("one", lines=2)
-    broken = tmp_path / "not-a-repo"
-    broken.mkdir()
-    cfg = parse_config({"repos": [str(good.path), str(broken)]})
+    broken = GitRepo(tmp_path / "not-a-repo")
+    broken.commit("one", lines=1)
+    cfg = parse_config({"repos": [str(good.path), str(broken.path)]})
+    shutil.rmtree(broken.path / ".git")  # the repository breaks after the exporter started
     with ExporterService(cfg, port=0, data_dir=tmp_path / "d", scan=False) as svc:
         assert svc.scan_now() == 1
         m = scrape(f"http://127.0.0.1:{svc.port}")
