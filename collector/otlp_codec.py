@@ -108,14 +108,15 @@ def decode(signal: str, body: bytes, kind: str) -> Message:
             raise RequestError(400, "malformed", f"cannot decode protobuf {request_type.__name__}: {e}") from None
     try:
         data = json.loads(body)
+        if not isinstance(data, dict):
+            raise RequestError(400, "malformed", f"expected a JSON object {request_type.__name__}")
+        if signal != "metrics":
+            _hex_ids_to_base64(data)
+        return json_format.ParseDict(data, request_type(), ignore_unknown_fields=True)
     except (UnicodeDecodeError, json.JSONDecodeError) as e:
         raise RequestError(400, "malformed", f"body is not JSON: {e}") from None
-    if not isinstance(data, dict):
-        raise RequestError(400, "malformed", f"expected a JSON object {request_type.__name__}")
-    if signal != "metrics":
-        _hex_ids_to_base64(data)
-    try:
-        return json_format.ParseDict(data, request_type(), ignore_unknown_fields=True)
+    except RecursionError:  # arrays or objects nested deeper than any OTLP request
+        raise RequestError(400, "malformed", "JSON nested too deeply for an OTLP request") from None
     except json_format.ParseError as e:
         raise RequestError(400, "malformed", f"not an OTLP {request_type.__name__}: {str(e)[:200]}") from None
 

@@ -134,3 +134,19 @@ def test_grpc_bad_requests(service, recorded):
         MetricsServiceStub(channel).Export(request, metadata=good, timeout=10)
     assert cost_total(service) == pytest.approx(2 * 0.1215, abs=1e-12)
     assert rejected(service) == {"unauthenticated": 2, "malformed": 1}
+
+
+def test_deeply_nested_json_is_a_bad_request_not_a_server_error(service, recorded):
+    depth = 30_000  # 60 kB, under the size limit
+    for signal, key in (("metrics", "resourceMetrics"), ("logs", "resourceLogs")):
+        for body in (b"[" * depth + b"]" * depth, b'{"%s": ' % key.encode() + b"[" * depth + b"]" * depth + b"}"):
+            answer = httpx.post(
+                f"{service.endpoints['otlp_http']}/v1/{signal}",
+                content=body,
+                headers={"Content-Type": "application/json", "Authorization": "Bearer alpha-token"},
+                timeout=10,
+            )
+            assert answer.status_code == 400, answer.text
+            assert answer.json()["message"] == "JSON nested too deeply for an OTLP request"
+    assert post(service, recorded).status_code == 200  # still serving
+    assert rejected(service) == {"malformed": 4}
