@@ -55,8 +55,10 @@ def build() -> dict:
             ),
             stat(
                 "Month to date / budget",
-                f"sum(team:agent_spend_usd:month_to_date{{{TEAM}}}) / sum(team:agent_budget_usd:monthly{{{TEAM}}})",
+                f"sum(team:agent_spend_usd:month_to_date{{{TEAM}}} and on (team_id) team:agent_budget_usd:monthly)"
+                f" / sum(team:agent_budget_usd:monthly{{{TEAM}}})",
                 "percentunit",
+                description="Spend this month (UTC) of the teams that have a budget, over their budgets.",
                 thresholds=[(None, "green"), (0.8, "orange"), (1, "red")],
             ),
             stat(
