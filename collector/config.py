@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import math
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -77,13 +78,24 @@ class CollectorConfig:
 _FIELDS = {f.name: f for f in dataclasses.fields(CollectorConfig)}
 
 
+def _number(value: Any, whole: bool) -> int | float:
+    number = value
+    if isinstance(number, str):
+        try:
+            number = float(number.strip())
+        except ValueError:
+            number = None
+    valid = isinstance(number, int | float) and not isinstance(number, bool) and math.isfinite(number)
+    if not valid or (whole and number != int(number)):
+        raise TypeError(f"expected {'a whole number' if whole else 'a number'}, got {value!r}")
+    return int(number) if whole else float(number)
+
+
 def _coerce(name: str, value: Any) -> Any:
     kind = _FIELDS[name].type
     try:
-        if kind == "int":
-            return int(value)
-        if kind == "float":
-            return float(value)
+        if kind in ("int", "float"):
+            return _number(value, whole=kind == "int")
         if kind == "bool":
             if isinstance(value, str):
                 return value.strip().lower() in ("1", "true", "yes", "on")
@@ -102,7 +114,7 @@ def _coerce(name: str, value: Any) -> Any:
             return value
         return str(value)
     except (TypeError, ValueError) as e:
-        raise ConfigError(f"collector config: {name}: {e}") from e
+        raise ConfigError(f"collector config: {name}: {e}") from None
 
 
 def load_config(path: Path | None = None, **overrides: Any) -> CollectorConfig:
@@ -115,7 +127,9 @@ def load_config(path: Path | None = None, **overrides: Any) -> CollectorConfig:
         except OSError as e:
             raise ConfigError(f"cannot read {path}: {e.strerror}") from e
         except yaml.YAMLError as e:
-            raise ConfigError(f"{path} is not valid YAML: {e}") from e
+            mark = getattr(e, "problem_mark", None)
+            where = f" line {mark.line + 1}" if mark else ""
+            raise ConfigError(f"{path}{where}: not valid YAML ({getattr(e, 'problem', None) or e})") from None
         if isinstance(data, dict) and isinstance(data.get("collector"), dict):
             data = data["collector"]
         if not isinstance(data, dict):
@@ -131,5 +145,23 @@ def load_config(path: Path | None = None, **overrides: Any) -> CollectorConfig:
             raise ConfigError(f"collector config: {port} must be between 0 and 65535")
     if config.max_request_bytes < 1024:
         raise ConfigError("collector config: max_request_bytes must be at least 1024")
+    for name in ("loki_timeout_seconds", "persist_interval_seconds", "cumulative_stream_ttl_seconds"):
+        if getattr(config, name) <= 0:
+            raise ConfigError(f"collector config: {name} must be above 0")
+    for name, minimum in (
+        ("loki_max_backoff_seconds", 0),
+        ("spool_max_bytes", 0),
+        ("events_file_max_bytes", 1),
+        ("events_file_count", 1),
+    ):
+        if getattr(config, name) < minimum:
+            raise ConfigError(f"collector config: {name} must be at least {minimum}")
+    if config.loki_url is not None and not config.loki_url.startswith(("http://", "https://")):
+        raise ConfigError(
+            "collector config: loki_url: expected an http(s) URL such as http://localhost:3100,"
+            f" got {config.loki_url!r}"
+        )
+    if config.data_dir.exists() and not config.data_dir.is_dir():
+        raise ConfigError(f"collector config: data_dir: {config.data_dir} is not a folder")
     config.policy()  # fail early on a bad policy
     return config

@@ -62,11 +62,35 @@ def test_defaults():
         ("label_policy: {metrics: {rewrite_values: {model: [{pattern: '(['}]}}}\n", "invalid label policy"),
         ("[1, 2]\n", "expected a mapping"),
         ("a: [\n", "not valid YAML"),
+        ("grpc_port: many\n", "collector config: grpc_port: expected a whole number, got 'many'"),
+        ("grpc_port: 4317.5\n", "collector config: grpc_port: expected a whole number, got 4317.5"),
+        ("loki_timeout_seconds: soon\n", "collector config: loki_timeout_seconds: expected a number, got 'soon'"),
+        (
+            "loki_url: localhost:3100\n",
+            "collector config: loki_url: expected an http(s) URL such as http://localhost:3100, got 'localhost:3100'",
+        ),
+        ("persist_interval_seconds: -1\n", "collector config: persist_interval_seconds must be above 0"),
+        ("loki_timeout_seconds: 0\n", "collector config: loki_timeout_seconds must be above 0"),
+        ("cumulative_stream_ttl_seconds: 0\n", "collector config: cumulative_stream_ttl_seconds must be above 0"),
+        ("events_file_count: 0\n", "collector config: events_file_count must be at least 1"),
+        ("loki_max_backoff_seconds: -1\n", "collector config: loki_max_backoff_seconds must be at least 0"),
+        ("spool_max_bytes: -1\n", "collector config: spool_max_bytes must be at least 0"),
     ],
 )
 def test_errors_say_what_is_wrong(tmp_path, text, message):
     with pytest.raises(ConfigError, match=message.replace("(", r"\(").replace(")", r"\)").replace("[", r"\[")):
         load_config(write(tmp_path, text))
+
+
+def test_a_yaml_error_and_a_data_dir_that_is_a_file_are_one_line(tmp_path):
+    with pytest.raises(ConfigError) as e:
+        load_config(write(tmp_path, "a: [\n"))
+    assert "\n" not in str(e.value) and str(e.value).startswith(f"{tmp_path / 'collector.yaml'} line 2:")
+    not_a_folder = tmp_path / "state"
+    not_a_folder.write_text("")
+    with pytest.raises(ConfigError) as e:
+        load_config(None, data_dir=str(not_a_folder))
+    assert str(e.value) == f"collector config: data_dir: {not_a_folder} is not a folder"
 
 
 def test_cli_reports_a_bad_config_in_one_line(tmp_path):
