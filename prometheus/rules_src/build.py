@@ -1,7 +1,8 @@
 """Generate prometheus/rules/agent_analytics.rules.yml, the recording rules.
 
-Counter growth over a window is agent_analytics.promql.growth(), the same expression the
-dashboards and `report` use, so every figure agrees wherever it is read.
+Counter growth over a window is agent_analytics.promql.growth(), the expression the
+dashboards and `report` use, with one change for rules evaluated every minute: safe_growth()
+below also holds across a gap in the samples.
 
 python prometheus/rules_src/build.py           # write the rule file
 python prometheus/rules_src/build.py --check   # exit 1 if the committed file differs
@@ -11,8 +12,6 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-
-from agent_analytics.promql import growth
 
 OUT = Path(__file__).resolve().parent.parent / "rules" / "agent_analytics.rules.yml"
 
@@ -27,24 +26,26 @@ HEADER = """\
 # Recording rules: what dashboards and budget alerts need, pre-aggregated so a dashboard over
 # 90 days x 500 developers reads a few thousand series instead of every raw one.
 #
-# Counter growth over a window W is agent_analytics.promql.growth(x, W), as in the dashboards
-# and `report`: the last value minus the last value before the window, increase() across a
-# counter reset, and the whole value for a series born within the window (Claude Code sends
-# deltas, so a new developer/model/token type appears with its first spend already in it).
+# Counter growth over a window W is agent_analytics.promql.growth(x, W) of the dashboards and
+# `report`, made safe across gaps in the samples: the last value minus the last value in the
+# day (two days for 1d) before the window, increase() across a counter reset, and the whole
+# value for a series born within the window (Claude Code sends deltas, so a new developer/
+# model/token type appears with its first spend already in it) or one that started again.
 """
 
 
 def grown(metric: str, window: str, by: str) -> str:
-    return f"sum by ({by}) (\n  {growth(metric, window)}\n)"
+    return f"sum by ({by}) (\n  {safe_growth(metric, window)}\n)"
 
 
-def spend_growth(metric: str, window: str) -> str:
-    """growth() for the budget rules, safe across a gap in the samples.
+def safe_growth(metric: str, window: str) -> str:
+    """growth() for the rules, safe across a gap in the samples.
 
     growth() counts a series' whole value when it has no sample in the span just before the
     window, taking it for a series born inside the window. After a gap longer than the window
     (Prometheus down, the collector unreachable) that is the counter's all-time total, and the
-    burn rates and month-to-date spend would jump by it: a false page for every team. Here the
+    burn rates and month-to-date spend would jump by it (a false page for every team), and
+    the hourly and daily series would spike in every dashboard reading them. Here the
     value to subtract is the last one in the day before the window (two days for 1d), so a gap
     up to that long counts exactly what was spent during it; a value below it means the counter
     started again (collector restart) and counts whole, as does a series new in that span.
@@ -59,7 +60,7 @@ def spend_growth(metric: str, window: str) -> str:
 
 def spend_rate(window: str) -> str:
     seconds = int(window[:-1]) * SECONDS[window[-1]]
-    return f"sum by (team_id) (\n  {spend_growth(COST, window)}\n) / {seconds}"
+    return f"{grown(COST, window, 'team_id')} / {seconds}"
 
 
 def rule(record: str, expr: str, comment: str = "") -> dict:

@@ -37,12 +37,15 @@ def test_committed_recording_rules_equal_the_generated_ones(tmp_path, monkeypatc
 def test_counter_windows_of_the_rules_are_growth():
     exprs = {r["record"]: r["expr"] for g in yaml.safe_load(build.OUT.read_text())["groups"] for r in g["rules"]}
     cost, commits = "claude_code_cost_usage_USD_total", "agent_analytics_git_commits_total"
-    assert growth(cost, "1h") in exprs["team_developer_model:claude_code_cost_usd:increase1h"]
-    assert growth(commits, "1d") in exprs["team_agent_evidence:git_commits:increase1d"]
+    # growth() made safe across gaps in the samples (prometheus/tests/scrape_gap_test.yml)
+    assert build.safe_growth(cost, "1h") in exprs["team_developer_model:claude_code_cost_usd:increase1h"]
+    assert build.safe_growth(commits, "1d") in exprs["team_agent_evidence:git_commits:increase1d"]
+    now, reset = f"last_over_time({cost}[1h])", f"(resets({cost}[1h]) > 0)"
+    assert now in growth(cost, "1h") and reset in growth(cost, "1h")
+    assert now in build.safe_growth(cost, "1h") and reset in build.safe_growth(cost, "1h")
     for window, seconds in (("5m", 300), ("30m", 1800), ("1h", 3600), ("2h", 7200), ("6h", 21600), ("1d", 86400)):
         expr = exprs[f"team:agent_spend_usd:rate{window}"]
-        # growth() made safe across gaps in the samples (prometheus/tests/scrape_gap_test.yml)
-        assert build.spend_growth(cost, window) in expr and expr.rstrip().endswith(f"/ {seconds}")
+        assert build.safe_growth(cost, window) in expr and expr.rstrip().endswith(f"/ {seconds}")
         assert f"last_over_time({cost}[{window}])" in expr and f"increase({cost}[{window}])" in expr
     # no counter is read with a bare instant selector and offset any more (it misses series
     # without a sample in the last 5 minutes)
