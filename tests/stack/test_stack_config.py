@@ -192,3 +192,31 @@ def test_loki_ingests_otlp_with_structured_metadata_service_name_and_retention()
     assert resource["attributes_config"] == [{"action": "index_label", "attributes": ["service.name"]}]
     assert LOKI["compactor"]["retention_enabled"] is True
     assert int(limits["retention_period"].rstrip("h")) >= 24 * 30
+
+
+def test_loki_retention_has_what_loki_3_needs_to_start():
+    # Loki 3 refuses retention_enabled without a delete request store
+    compactor = LOKI["compactor"]
+    assert compactor["delete_request_store"] == LOKI["schema_config"]["configs"][-1]["object_store"]
+    assert compactor["working_directory"].startswith(LOKI["common"]["path_prefix"])
+
+
+def test_pipeline_alerts_watch_the_series_this_collector_config_produces():
+    """The alert rules name the collector's self-metrics by exporter id and scrape job: renaming
+    the Loki exporter or moving the telemetry port must not silence them."""
+    alerts = {
+        r["alert"]: r["expr"]
+        for g in yaml.safe_load((ROOT / "prometheus/rules/agent_analytics.alerts.yml").read_text())["groups"]
+        for r in g["rules"]
+    }
+    loki_exporters = OTELCOL["service"]["pipelines"]["logs"]["exporters"]
+    pattern = re.search(r'exporter=~"([^"]+)"', alerts["LokiForwardingFailing"]).group(1)
+    assert loki_exporters and all(re.fullmatch(pattern, name) for name in loki_exporters)
+    # the deprecated otlphttp alias logs a warning at every start since 0.144
+    assert not any(name.split("/")[0] in ("otlphttp", "otlp") for name in OTELCOL["exporters"])
+    reader = OTELCOL["service"]["telemetry"]["metrics"]["readers"][0]["pull"]["exporter"]["prometheus"]
+    scrape = yaml.safe_load((ROOT / "prometheus/prometheus.yml").read_text())["scrape_configs"]
+    targets = {job["job_name"]: job["static_configs"][0]["targets"] for job in scrape}
+    assert targets["collector-self"] == [f"otel-collector:{reader['port']}"] and reader["host"] == "0.0.0.0"
+    for job in ("collector", "exporter"):
+        assert f'up{{job="{job}"}}' in " ".join(alerts.values()) and job in targets
