@@ -4,8 +4,10 @@ Each assistant line carries the API usage of its message in `message.usage`. One
 written as several lines (one per content block, all with the same usage) and resumed sessions
 copy earlier messages into a new file, so a message is counted once per (message.id,
 requestId): the copy with the most output tokens wins (streaming lines can carry partial
-counts) and the earliest timestamp dates it. Cost is priced with genai-prices; lines that are
-not JSON, messages without usage and `<synthetic>` messages are skipped and counted.
+counts) and the earliest timestamp dates it. Cost is priced with genai-prices, cache writes at
+the rate of their lifetime (`usage.cache_creation.ephemeral_1h_input_tokens` are 1-hour writes,
+the rest 5-minute ones); lines that are not JSON, messages without usage and `<synthetic>`
+messages are skipped and counted.
 """
 
 import json
@@ -34,6 +36,7 @@ class Message:
     model: str
     at: float
     tokens: dict[str, int]
+    cache_write_1h: int = 0  # the part of tokens["cacheCreation"] written with the 1-hour lifetime
 
 
 @dataclass
@@ -67,8 +70,15 @@ def _message(entry: dict) -> Message | None:
     usage = msg["usage"]
     tokens = {label: int(usage.get(name) or 0) for name, label in TOKEN_FIELDS.items()}
     model = CONTEXT_SUFFIX.sub("", str(msg.get("model") or "unknown"))
+    split = usage.get("cache_creation")
+    cache_write_1h = int(split.get("ephemeral_1h_input_tokens") or 0) if isinstance(split, dict) else 0
     return Message(
-        (str(msg["id"]), str(entry.get("requestId") or "")), str(entry.get("sessionId") or ""), model, at, tokens
+        (str(msg["id"]), str(entry.get("requestId") or "")),
+        str(entry.get("sessionId") or ""),
+        model,
+        at,
+        tokens,
+        cache_write_1h,
     )
 
 
@@ -120,6 +130,7 @@ def usage_increments(messages: Iterable[Message], labels: dict[str, str], stats:
                 m.tokens["cacheRead"],
                 m.tokens["cacheCreation"],
                 at=datetime.fromtimestamp(m.at, UTC),
+                cache_write_1h_tokens=m.cache_write_1h,
             )
         except UnknownModel:
             stats.unpriced_models.add(m.model)

@@ -137,8 +137,14 @@ def usage(i: int, o: int, cr: int, cc: int) -> dict:
     return {"input_tokens": i, "output_tokens": o, "cache_read_input_tokens": cr, "cache_creation_input_tokens": cc}
 
 
-def price(model: str, at: int, i: int, o: int, cr: int, cc: int) -> float:
-    u = Usage(input_tokens=i + cr + cc, output_tokens=o, cache_read_tokens=cr, cache_write_tokens=cc)
+def price(model: str, at: int, i: int, o: int, cr: int, cc: int, cc_1h: int = 0) -> float:
+    u = Usage(
+        input_tokens=i + cr + cc,
+        output_tokens=o,
+        cache_read_tokens=cr,
+        cache_write_tokens=cc,
+        cache_write_1h_tokens=cc_1h,
+    )
     return float(
         calc_price(
             u, model, provider_id="anthropic", genai_request_timestamp=datetime.fromtimestamp(at, UTC)
@@ -153,7 +159,11 @@ def test_backfill_claude_logs_per_day_exact_and_idempotent(tmp_path):
     t1, t2, t3, t4 = D + 10 * 3600, D + 11 * 3600, D + DAY + 9 * 3600, D + 6 * DAY
     m1 = usage(12, 120, 3000, 400)
     m2 = usage(30, 80, 5000, 0)
-    m3 = usage(7, 50, 1000, 200)
+    # cache writes split by lifetime, as Claude Code writes them: the 1-hour ones cost more
+    m3 = {
+        **usage(7, 50, 1000, 200),
+        "cache_creation": {"ephemeral_5m_input_tokens": 50, "ephemeral_1h_input_tokens": 150},
+    }
     (root / "-work-api" / "s1.jsonl").write_text(
         "\n".join(
             [
@@ -201,7 +211,10 @@ def test_backfill_claude_logs_per_day_exact_and_idempotent(tmp_path):
             assert [day_increase(prom, tokens.format(kind), d) for d in range(2)] == expected, kind
         cost = 'claude_code_cost_usage_USD_total{source="backfill"}'
         day0 = price("claude-sonnet-4-5", t1, 12, 120, 3000, 400) + price("claude-opus-4-5", t2, 30, 80, 5000, 0)
-        day1 = price("claude-sonnet-4-5", t3, 7, 50, 1000, 200)
+        day1 = price("claude-sonnet-4-5", t3, 7, 50, 1000, 200, cc_1h=150)
+        # Anthropic's rates for Sonnet 4.5 per million tokens: input 3, output 15, cache read 0.30,
+        # 5-minute cache write 3.75, 1-hour cache write 6
+        assert day1 == pytest.approx((7 * 3 + 50 * 15 + 1000 * 0.3 + 50 * 3.75 + 150 * 6) / 1e6, rel=1e-12)
         assert day_increase(prom, cost, 0) == pytest.approx(day0, rel=1e-12)
         assert day_increase(prom, cost, 1) == pytest.approx(day1, rel=1e-12)
         assert day_increase(prom, 'claude_code_cost_usage_USD_total{model="claude-opus-4-5"}', 0) == pytest.approx(
