@@ -8,6 +8,8 @@ SIGTERM if `up` itself dies.
 """
 
 import ctypes
+import fcntl
+import os
 import shutil
 import signal
 import socket
@@ -98,6 +100,7 @@ class LocalStack:
         self.prometheus_binary = shutil.which("prometheus")
         self.loki_binary = shutil.which("loki")
         self.grafana_binary = next((b for b in map(shutil.which, GRAFANA_BINARIES) if b), None)
+        self._lock: int | None = None  # file descriptor holding the data dir's lock while running
 
     @property
     def ports(self) -> dict[str, int]:
@@ -255,11 +258,32 @@ check_for_updates = false
             time.sleep(0.2)
         raise StackError(f"{child.name} was not ready after {READY_TIMEOUT:.0f}s ({child.ready_url}); log: {child.log}")
 
-    def start(self) -> None:
-        self.preflight()
-        for folder in (self.run_dir, self.log_dir, prometheus_tsdb(self.data_dir)):
-            folder.mkdir(parents=True, exist_ok=True)
+    def _take_data_dir(self) -> None:
+        """One stack per data dir: two would share a TSDB and overwrite each other's saved totals."""
         try:
+            self.run_dir.mkdir(parents=True, exist_ok=True)
+            fd = os.open(self.run_dir / "up.lock", os.O_RDWR | os.O_CREAT, 0o644)
+        except OSError as e:
+            raise StackError(f"cannot use {self.data_dir} ({e.strerror}): pass another --data-dir") from None
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            owner = os.read(fd, 32).decode(errors="replace").strip() or "unknown"
+            os.close(fd)
+            raise StackError(
+                f"{self.data_dir} is in use by another `agent-analytics up` (pid {owner}):"
+                " stop it first, or pass another --data-dir"
+            ) from None
+        os.ftruncate(fd, 0)
+        os.write(fd, f"{os.getpid()}\n".encode())
+        self._lock = fd
+
+    def start(self) -> None:
+        self._take_data_dir()
+        try:
+            self.preflight()
+            for folder in (self.run_dir, self.log_dir, prometheus_tsdb(self.data_dir)):
+                folder.mkdir(parents=True, exist_ok=True)
             self._start()
         except BaseException:
             self.stop()
@@ -344,6 +368,9 @@ check_for_updates = false
         if self.collector is not None:
             self.collector.stop()
             self.collector = None
+        if self._lock is not None:
+            os.close(self._lock)  # releases the data dir
+            self._lock = None
 
     # --- what to tell the user ---------------------------------------------------------------------
 

@@ -373,3 +373,29 @@ def test_a_port_left_in_time_wait_by_a_stopped_run_is_free():
         client.recv(1)
         client.close()
     assert port_free(port)
+
+
+def test_a_second_up_on_the_same_data_dir_is_refused(tmp_path):
+    """Two stacks on one data dir would run two Prometheus on one TSDB and let two collectors
+    overwrite each other's saved totals: the second `up` must stop with one line."""
+    data_dir = tmp_path / "data"
+    with running_up(["--data-dir", str(data_dir), *port_args()], env_for(tmp_path)) as first:
+        read_until(first, "Ctrl-C stops it")
+        second = subprocess.run(
+            [sys.executable, "-m", "agent_analytics.cli", "up", "--data-dir", str(data_dir), *port_args()],
+            capture_output=True,
+            text=True,
+            env=env_for(tmp_path),
+            timeout=60,
+        )
+        assert second.returncode == 1
+        assert second.stdout == ""
+        assert second.stderr.strip() == (
+            f"error: {data_dir} is in use by another `agent-analytics up` (pid {first.pid}):"
+            " stop it first, or pass another --data-dir"
+        )
+        assert first.poll() is None  # the first one keeps running
+        stop(first)
+    with running_up(["--data-dir", str(data_dir), *port_args()], env_for(tmp_path)) as again:
+        read_until(again, "Ctrl-C stops it")  # stopped, the first one let the folder go
+        stop(again)
