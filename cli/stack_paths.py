@@ -3,6 +3,7 @@
 from pathlib import Path
 
 import platformdirs
+import yaml
 
 APP = "agent-analytics"
 
@@ -21,3 +22,15 @@ def resolve_tsdb(data_dir: Path | None, prometheus_data: Path | None) -> Path:
     if prometheus_data is not None:
         return prometheus_data.expanduser()
     return prometheus_tsdb((data_dir or default_data_dir()).expanduser())
+
+
+def stack_prometheus_url(data_dir: Path) -> str | None:
+    """The Prometheus that `up` runs (or last ran) on `data_dir`, from the configuration it wrote."""
+    try:
+        config = yaml.safe_load((data_dir / "run" / "prometheus.yml").read_text())
+        for job in config["scrape_configs"]:
+            if job.get("job_name") == "prometheus":
+                return f"http://{job['static_configs'][0]['targets'][0]}"
+    except (OSError, yaml.YAMLError, KeyError, IndexError, TypeError, AttributeError):
+        return None
+    return None

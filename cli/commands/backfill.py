@@ -8,7 +8,7 @@ from pathlib import Path
 import typer
 
 from agent_analytics.cli.moments import parse_time
-from agent_analytics.cli.stack_paths import resolve_tsdb
+from agent_analytics.cli.stack_paths import default_data_dir, resolve_tsdb, stack_prometheus_url
 from agent_analytics.cli.tsdb_blocks import HEAD_AGE_SECONDS, BlockError, check_tsdb_dir, newest_allowed, write_blocks
 
 # The readers (gitpython, the price table, httpx, rich) load only when a backfill runs: every
@@ -28,8 +28,8 @@ DATA_DIR = typer.Option(None, help="Data folder of `agent-analytics up` (default
 PROMETHEUS_DATA = typer.Option(None, help="A Prometheus TSDB folder to write into instead of --data-dir.")
 PROMETHEUS = typer.Option(
     None,
-    help="Prometheus to ask where live data begins, so history stops there (default: http://127.0.0.1:9090,"
-    " skipped with a warning when it does not answer).",
+    help="Prometheus to ask where live data begins, so history stops there (default: the one `up` runs on"
+    " --data-dir, else http://127.0.0.1:9090; skipped with a warning when it does not answer).",
 )
 UNTIL = typer.Option(
     None, help="Backfill only events before this time (unix seconds or ISO) instead of asking Prometheus."
@@ -45,11 +45,20 @@ def _fail(message: str) -> None:
 _unanswered: set[str] = set()  # Prometheus URLs that did not answer: warned about once
 
 
-def _ask_prometheus(prometheus: str | None, question, fallback):
+def _default_prometheus(data_dir: Path | None, prometheus_data: Path | None) -> str:
+    """The Prometheus of the `up` that owns the data dir written into, else the default port."""
+    if prometheus_data is None:
+        url = stack_prometheus_url((data_dir or default_data_dir()).expanduser())
+        if url:
+            return url
+    return DEFAULT_PROMETHEUS
+
+
+def _ask_prometheus(prometheus: str | None, question, fallback, default: str = DEFAULT_PROMETHEUS):
     """`question(Prometheus)`, or `fallback` with a warning when the default Prometheus does not answer."""
     from agent_analytics.cli.report_data import Prometheus, PrometheusError
 
-    url = prometheus or DEFAULT_PROMETHEUS
+    url = prometheus or default
     if url in _unanswered:
         return fallback
     try:
@@ -139,6 +148,7 @@ def backfill_git(
                         prom, selector("agent_analytics_git_commits_total", repo=name), now
                     ),
                     [],
+                    _default_prometheus(data_dir, prometheus_data),
                 )
                 for labels, t, value in first:
                     key = tuple(labels.get(k, "") for k in LIVE_KEY)
@@ -199,7 +209,12 @@ def backfill_claude_logs(
     cutoff, why = parse_time(until) if until is not None else now, "--until" if until else "now"
     if until is None:
         live = selector("claude_code_cost_usage_USD_total", developer_id=developer)
-        first = _ask_prometheus(prometheus, lambda prom: first_live_sample(prom, live, now), None)
+        first = _ask_prometheus(
+            prometheus,
+            lambda prom: first_live_sample(prom, live, now),
+            None,
+            _default_prometheus(data_dir, prometheus_data),
+        )
         if first is not None:
             # The first live value holds the usage of Claude Code's first export interval: leave it to live.
             cutoff, why = first - FIRST_EXPORT_SPAN, "your first live sample, less one export interval"

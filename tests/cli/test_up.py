@@ -399,3 +399,25 @@ def test_a_second_up_on_the_same_data_dir_is_refused(tmp_path):
     with running_up(["--data-dir", str(data_dir), *port_args()], env_for(tmp_path)) as again:
         read_until(again, "Ctrl-C stops it")  # stopped, the first one let the folder go
         stop(again)
+
+
+def test_backfill_asks_the_prometheus_of_the_up_on_its_data_dir(tmp_path):
+    """`up` on other ports than the defaults: a backfill into its data dir must ask that stack's
+    Prometheus where live data begins, not whatever answers (or not) on port 9090."""
+    data_dir = tmp_path / "data"
+    transcripts = tmp_path / "projects"
+    transcripts.mkdir()
+    with running_up(["--data-dir", str(data_dir), *port_args()], env_for(tmp_path)) as proc:
+        prometheus = endpoint(read_until(proc, "Ctrl-C stops it"), "Prometheus")
+        backfill = subprocess.run(
+            [sys.executable, "-m", "agent_analytics.cli", "backfill", "claude-logs", str(transcripts)]
+            + ["--developer-id", "dev@acme.dev", "--data-dir", str(data_dir)],
+            capture_output=True,
+            text=True,
+            env=env_for(tmp_path),
+            timeout=120,
+        )
+        stop(proc)
+    assert backfill.returncode == 0, backfill.stderr
+    assert "warning" not in backfill.stderr and "9090" not in backfill.stderr, backfill.stderr
+    assert prometheus.startswith("http://127.0.0.1:") and not prometheus.endswith(":9090")
