@@ -7,6 +7,7 @@ Used by `agent-analytics exporter` (foreground) and by `agent-analytics up` (emb
     svc.stop()
 """
 
+import errno
 import logging
 import socket
 import threading
@@ -119,9 +120,8 @@ class ExporterService:
             sock.bind((self.host, self.requested_port))
         except OSError as e:
             sock.close()
-            raise OSError(
-                f"cannot listen on {self.host}:{self.requested_port} ({e.strerror}); choose another --port"
-            ) from None
+            fix = "choose another --port" if e.errno in (errno.EADDRINUSE, errno.EACCES) else "check --host"
+            raise OSError(f"cannot listen on {self.host}:{self.requested_port} ({e.strerror}); {fix}") from None
         sock.listen(128)
         sock.set_inheritable(True)
         self.port = sock.getsockname()[1]

@@ -46,9 +46,18 @@ def exporter(
 
     try:
         settings = load_config(config)
-        service = ExporterService(settings, port=port, host=host, data_dir=data_dir)
-    except (ConfigError, OSError) as e:
+    except ConfigError as e:
         typer.echo(f"error: {e}", err=True)
+        raise typer.Exit(2) from None
+    try:
+        service = ExporterService(settings, port=port, host=host, data_dir=data_dir)
+    except OSError as e:  # the commit store cannot be created or opened
+        where = f" {e.filename}" if e.filename else ""
+        typer.echo(
+            f"error: cannot use the data dir{where} ({e.strerror or e}):"
+            " pass --data-dir with a folder you can write to",
+            err=True,
+        )
         raise typer.Exit(2) from None
 
     if once:

@@ -43,6 +43,22 @@ def test_bad_config_is_one_line_and_exit_2(tmp_path):
     ]
 
 
+def test_a_data_dir_that_is_a_file_and_a_bad_host_are_one_line(tmp_path):
+    cfg = tmp_path / "exporter.yaml"
+    cfg.write_text("repos: []\n")
+    not_a_folder = tmp_path / "store"
+    not_a_folder.write_text("")
+    r = run("--config", str(cfg), "--data-dir", str(not_a_folder), "--once")
+    assert r.returncode == 2
+    assert r.stderr.strip() == (
+        f"error: cannot use the data dir {not_a_folder} (File exists): pass --data-dir with a folder you can write to"
+    )
+    r = run("--config", str(cfg), "--data-dir", str(tmp_path / "d"), "--host", "no-such-host.invalid", "--port", "0")
+    assert r.returncode == 2
+    assert r.stderr.strip().startswith("error: cannot listen on no-such-host.invalid:0 (")
+    assert r.stderr.strip().endswith("); check --host")
+
+
 def test_serves_until_sigterm(tmp_path):
     repo = GitRepo(tmp_path / "svc")
     repo.commit("one\n\nCo-Authored-By: Claude <noreply@anthropic.com>", lines=4, files=2)
