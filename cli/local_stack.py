@@ -317,15 +317,16 @@ check_for_updates = false
             argv += [f"--config={ini}"] + ([f"--homepath={home}"] if home else [])
             children.append(self._spawn("grafana", argv, self.url("grafana") + "/api/health"))
         try:
-            collector_settings = load_collector_config(
-                None,
+            settings = {
                 **self.config.collector,
-                grpc_port=self.ports["otlp_grpc"],
-                http_port=self.ports["otlp_http"],
-                metrics_port=self.ports["collector_metrics"],
-                data_dir=self.data_dir / "collector",
-                loki_url=self.url("loki") if self.loki_binary else self.config.collector.get("loki_url"),
-            )
+                "grpc_port": self.ports["otlp_grpc"],
+                "http_port": self.ports["otlp_http"],
+                "metrics_port": self.ports["collector_metrics"],
+                "data_dir": self.data_dir / "collector",
+            }
+            if self.loki_binary:  # the Loki started here; else the configured one, if any
+                settings["loki_url"] = self.url("loki")
+            collector_settings = load_collector_config(None, **settings)
         except CollectorConfigError as e:
             raise StackError(f"{self.config.path or 'config'}: collector: {e}") from None
         self.collector = CollectorService(collector_settings)

@@ -421,3 +421,25 @@ def test_backfill_asks_the_prometheus_of_the_up_on_its_data_dir(tmp_path):
     assert backfill.returncode == 0, backfill.stderr
     assert "warning" not in backfill.stderr and "9090" not in backfill.stderr, backfill.stderr
     assert prometheus.startswith("http://127.0.0.1:") and not prometheus.endswith(":9090")
+
+
+def test_a_loki_url_in_the_collector_section_is_used(tmp_path, claude_fixtures):
+    """`collector: {loki_url: ...}` in the --config file (a Loki `up` does not run itself)."""
+    from tests.collector.fake_loki import FakeLoki
+
+    loki = FakeLoki(free_port()).start()
+    try:
+        config = tmp_path / "stack.yaml"
+        config.write_text(f"collector:\n  loki_url: {loki.url}\n")
+        args = ["--config", str(config), "--data-dir", str(tmp_path / "data"), *port_args()]
+        with running_up(args, env_for(tmp_path)) as proc:
+            otlp_http = endpoint(read_until(proc, "Ctrl-C stops it"), "Collector OTLP/HTTP")
+            body = (claude_fixtures / "session-tools.logs.pb").read_bytes()
+            answer = httpx.post(
+                f"{otlp_http}/v1/logs", content=body, headers={"Content-Type": "application/x-protobuf"}, timeout=10
+            )
+            assert answer.status_code == 200
+            wait_until(lambda: loki.count() > 0, timeout=30, what="the events at the configured Loki")
+            stop(proc)
+    finally:
+        loki.stop()
