@@ -1,8 +1,8 @@
 """Generate prometheus/rules/agent_analytics.rules.yml, the recording rules.
 
 Counter growth over a window is agent_analytics.promql.growth(), the expression the
-dashboards and `report` use, with one change for rules evaluated every minute: safe_growth()
-below also holds across a gap in the samples.
+dashboards and `report` use, with a longer lookback for rules evaluated every minute, so that
+they hold across a gap in the samples (safe_growth() below).
 
 python prometheus/rules_src/build.py           # write the rule file
 python prometheus/rules_src/build.py --check   # exit 1 if the committed file differs
@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
+
+from agent_analytics.promql import growth
 
 OUT = Path(__file__).resolve().parent.parent / "rules" / "agent_analytics.rules.yml"
 
@@ -39,23 +41,10 @@ def grown(metric: str, window: str, by: str) -> str:
 
 
 def safe_growth(metric: str, window: str) -> str:
-    """growth() for the rules, safe across a gap in the samples.
-
-    growth() counts a series' whole value when it has no sample in the span just before the
-    window, taking it for a series born inside the window. After a gap longer than the window
-    (Prometheus down, the collector unreachable) that is the counter's all-time total, and the
-    burn rates and month-to-date spend would jump by it (a false page for every team), and
-    the hourly and daily series would spike in every dashboard reading them. Here the
-    value to subtract is the last one in the day before the window (two days for 1d), so a gap
-    up to that long counts exactly what was spent during it; a value below it means the counter
-    started again (collector restart) and counts whole, as does a series new in that span.
-    """
+    """growth() over the rule windows, looking a day (two for 1d) before the window for the value
+    to subtract, so a gap in the samples up to that long counts what was spent during it."""
     seconds = int(window[:-1]) * SECONDS[window[-1]]
-    lookback = "2d" if seconds >= 86400 else "1d"
-    now = f"last_over_time({metric}[{window}])"
-    before = f"last_over_time({metric}[{lookback}] offset {window})"
-    reset = f"(resets({metric}[{window}]) > 0)"
-    return f"(((({now} - {before}) >= 0) unless {reset}) or (increase({metric}[{window}]) and {reset}) or {now})"
+    return growth(metric, window, lookback="2d" if seconds >= 86400 else "1d")
 
 
 def spend_rate(window: str) -> str:
