@@ -11,6 +11,7 @@
 Every section is optional; flags of `up` override `ports`.
 """
 
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -39,6 +40,8 @@ PORT_OWNERS = {
     "loki": "Loki",
     "grafana": "Grafana",
 }
+# Prometheus' duration syntax (units largest first, each at most once), e.g. 15s, 400d, 1h30m.
+PROMETHEUS_DURATION = re.compile(r"(\d+y)?(\d+w)?(\d+d)?(\d+h)?(\d+m)?(\d+s)?(\d+ms)?")
 PROMETHEUS_DEFAULTS = {"scrape_interval": "15s", "evaluation_interval": "1m", "retention": "400d"}
 SECTIONS = {"ports", "collector", "exporter", "prometheus"}
 COLLECTOR_OWN_KEYS = {"grpc_port": "otlp_grpc", "http_port": "otlp_http", "metrics_port": "collector_metrics"}
@@ -111,5 +114,12 @@ def load_stack_config(path: Path | None, port_flags: dict[str, int | None] | Non
         raise StackConfigError(
             f"{where}: prometheus.{unknown[0]}: unknown key; expected {', '.join(PROMETHEUS_DEFAULTS)}"
         )
-    config.prometheus.update({k: str(v) for k, v in prometheus.items()})
+    for key, value in prometheus.items():
+        text = str(value).strip()
+        if not PROMETHEUS_DURATION.fullmatch(text) or not any(c.isdigit() for c in text):
+            raise StackConfigError(
+                f"{where}: prometheus.{key}: expected a Prometheus duration such as"
+                f" {PROMETHEUS_DEFAULTS[key]}, 90d or 1h30m, got {value!r}"
+            )
+        config.prometheus[key] = text
     return config

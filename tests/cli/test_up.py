@@ -356,6 +356,30 @@ def test_a_bad_config_file_is_a_one_line_error(tmp_path):
     assert result.stderr.strip() == f"error: {config}: ports.prometheus: expected a port number 1-65535, got 99999"
 
 
+@pytest.mark.parametrize(
+    ("setting", "shown"),
+    [("retention: forever", "'forever'"), ("scrape_interval: 15", "15"), ("evaluation_interval: 1m30", "'1m30'")],
+)
+def test_a_bad_prometheus_duration_is_a_one_line_error(tmp_path, setting, shown):
+    config = tmp_path / "stack.yaml"
+    config.write_text(f"prometheus:\n  {setting}\n")
+    result = subprocess.run(
+        [sys.executable, "-m", "agent_analytics.cli", "up", "--config", str(config), "--data-dir", str(tmp_path / "d")]
+        + port_args(),
+        capture_output=True,
+        text=True,
+        env=env_for(tmp_path),
+        timeout=60,
+    )
+    assert result.returncode == 1
+    key = setting.split(":")[0]
+    default = {"retention": "400d", "scrape_interval": "15s", "evaluation_interval": "1m"}[key]
+    assert result.stderr.strip() == (
+        f"error: {config}: prometheus.{key}: expected a Prometheus duration such as {default}, 90d or 1h30m,"
+        f" got {shown}"
+    )
+
+
 def test_a_port_left_in_time_wait_by_a_stopped_run_is_free():
     """A stopped `up` leaves its servers' closed connections in TIME_WAIT; starting again at once
     must not call those ports busy (the servers bind with SO_REUSEADDR, and so does the check)."""
