@@ -152,8 +152,37 @@ def _origin_from_config_file() -> str | None:
     return url
 
 
-def capture(environ=os.environ) -> str:
-    """Spool the commit at HEAD of the repository in the current folder; returns the file."""
+def _git_dir() -> str:
+    """The repository's git folder, from the top of its working tree, without running git."""
+    if os.path.isdir(".git"):
+        return ".git"
+    with open(".git", encoding="utf-8") as f:  # a worktree or submodule: "gitdir: <folder>"
+        return f.read().strip().removeprefix("gitdir:").strip()
+
+
+def replays_earlier_work(sha: str) -> bool:
+    """Whether the newest entry of HEAD's reflog made `sha` by amending a commit or replaying one
+    in a rebase (`git pull --rebase` too): the work was reported when it was first committed, and
+    counting the new sha again would count it twice."""
+    try:
+        with open(os.path.join(_git_dir(), "logs", "HEAD"), "rb") as f:
+            f.seek(0, os.SEEK_END)
+            f.seek(max(0, f.tell() - 8192))
+            tail = f.read()
+    except OSError:  # no reflog: count the commit
+        return False
+    line = tail.rstrip(b"\n").rsplit(b"\n", 1)[-1].decode("utf-8", "replace")
+    head, _, message = line.partition("\t")
+    fields = head.split(" ")
+    if len(fields) < 2 or fields[1] != sha:
+        return False
+    action = message.split(":", 1)[0]
+    return "amend" in action or "rebase" in action
+
+
+def capture(environ=os.environ) -> str | None:
+    """Spool the commit at HEAD of the repository in the current folder; returns the file, or
+    None for a commit that replays earlier work (amend, rebase)."""
     log = _output("git", *LOG_ARGS)
     origin = _origin_from_config_file()
     if origin is None:
@@ -164,6 +193,8 @@ def capture(environ=os.environ) -> str:
     sha = log.split("\0", 1)[0].strip()
     if len(sha) < 40 or not all(c in "0123456789abcdef" for c in sha):
         raise ValueError("git log did not start with a commit id")
+    if replays_earlier_work(sha):
+        return None
     path = os.getcwd()  # git runs post-commit at the top of the working tree
     text = json_text(
         {"version": str(CAPTURE_VERSION), "path": path, "origin": origin, "log": log, "agent_env": agent_env(environ)}
@@ -229,6 +260,9 @@ def main(argv: list[str]) -> int:
     except Exception:  # the commit is made already: never fail it, never print
         return 0
     try:
+        if spooled is None:
+            log("commit amended or replayed by a rebase: not counted again")
+            return 0
         if sender_running():
             note = "a sender was running"
         else:

@@ -166,6 +166,32 @@ def test_repo_install_and_uninstall_under_the_global_hook_leave_every_repository
     settle()
 
 
+def test_amended_and_rebased_commits_are_not_counted_again(home, tmp_path):
+    # `git commit --amend` and every commit a rebase replays (`git pull --rebase` too) run the
+    # post-commit hook with a new sha for work the hook already reported: the git history ends
+    # with as many commits as were made.
+    repo = make_repo(tmp_path / "api")
+    assert cli("hook", "install", "--repo", str(repo)).exit_code == 0
+    first, _ = commit(repo, {"a.txt": "1\n"}, "first")
+    (repo / "a.txt").write_text("1\n2\n")
+    git(repo, "commit", "-q", "-a", "--amend", "-m", "first, fixed")
+    git(repo, "checkout", "-q", "-b", "side")
+    side, _ = commit(repo, {"b.txt": "1\n"}, "on a branch")
+    git(repo, "checkout", "-q", "main")
+    main, _ = commit(repo, {"c.txt": "1\n"}, "on main")
+    git(repo, "checkout", "-q", "side")
+    git(repo, "rebase", "-q", "main")
+    picked, _ = commit(repo, {"d.txt": "1\n"}, "after the rebase")  # an ordinary commit again
+    git(repo, "checkout", "-q", "main")
+    git(repo, "cherry-pick", side)  # a copy onto another branch is a commit of its own
+    copied = git(repo, "rev-parse", "HEAD").stdout.strip()
+
+    made = int(git(repo, "rev-list", "--count", "side").stdout) + 1  # side's history plus the copy
+    assert made == 5
+    assert spooled_shas() == sorted([first, side, main, picked, copied])
+    settle()
+
+
 def test_the_hook_never_fails_a_commit_even_without_any_config(home, tmp_path):
     repo = make_repo(tmp_path / "api")
     assert cli("hook", "install", "--repo", str(repo)).exit_code == 0
