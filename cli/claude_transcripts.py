@@ -11,6 +11,7 @@ messages are skipped and counted.
 """
 
 import json
+import math
 import re
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
@@ -60,6 +61,17 @@ def _timestamp(value) -> float | None:
         return None
 
 
+def _count(value) -> int:
+    """A token count of `message.usage`; ValueError when it is not one."""
+    if value is None:
+        return 0
+    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
+        raise ValueError(f"not a token count: {value!r}")
+    if value < 0 or value != int(value):
+        raise ValueError(f"not a token count: {value!r}")
+    return int(value)
+
+
 def _message(entry: dict) -> Message | None:
     msg = entry.get("message")
     if entry.get("type") != "assistant" or not isinstance(msg, dict) or not isinstance(msg.get("usage"), dict):
@@ -68,10 +80,10 @@ def _message(entry: dict) -> Message | None:
     if at is None or not msg.get("id"):
         return None
     usage = msg["usage"]
-    tokens = {label: int(usage.get(name) or 0) for name, label in TOKEN_FIELDS.items()}
+    tokens = {label: _count(usage.get(name)) for name, label in TOKEN_FIELDS.items()}
     model = CONTEXT_SUFFIX.sub("", str(msg.get("model") or "unknown"))
     split = usage.get("cache_creation")
-    cache_write_1h = int(split.get("ephemeral_1h_input_tokens") or 0) if isinstance(split, dict) else 0
+    cache_write_1h = _count(split.get("ephemeral_1h_input_tokens")) if isinstance(split, dict) else 0
     return Message(
         (str(msg["id"]), str(entry.get("requestId") or "")),
         str(entry.get("sessionId") or ""),
@@ -92,10 +104,10 @@ def read_messages(files: Iterable[Path], stats: ReadStats, tick: Callable[[], No
                 stats.lines += 1
                 try:
                     entry = json.loads(line)
-                except ValueError:
+                    m = _message(entry) if isinstance(entry, dict) else None
+                except ValueError:  # not JSON, or usage that holds no token counts
                     stats.bad_lines += 1
                     continue
-                m = _message(entry) if isinstance(entry, dict) else None
                 if m is None:
                     continue
                 if m.model == "<synthetic>":

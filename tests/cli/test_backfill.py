@@ -225,6 +225,31 @@ def test_backfill_claude_logs_per_day_exact_and_idempotent(tmp_path):
         assert prom.query("sum(claude_code_token_usage_tokens_total)", at=D + 6 * DAY + 3600) == []
 
 
+def test_backfill_claude_logs_counts_a_line_with_unreadable_usage_as_unreadable(tmp_path):
+    root = tmp_path / "projects" / "-work-api"
+    root.mkdir(parents=True)
+    bad = {**usage(1, 2, 3, 4), "input_tokens": "abc"}
+    bad_split = {**usage(1, 2, 3, 4), "cache_creation": {"ephemeral_1h_input_tokens": float("inf")}}
+    (root / "s1.jsonl").write_text(
+        "\n".join(
+            [
+                transcript_line("assistant", D + 3600, "s1", "msg_1", "req_1", "claude-sonnet-4-5", **bad),
+                transcript_line("assistant", D + 7200, "s1", "msg_2", "req_2", "claude-sonnet-4-5", **bad_split),
+                transcript_line(
+                    "assistant", D + 9000, "s1", "msg_3", "req_3", "claude-sonnet-4-5", **usage(1, 2, 3, 4)
+                ),
+            ]
+        )
+        + "\n"
+    )
+    args = ["backfill", "claude-logs", str(tmp_path / "projects"), "--developer-id", "dev@acme.dev"]
+    result = cli(
+        *args, "--until", str(D + DAY), "--prometheus-data", str(tmp_path / "tsdb"), home=tmp_path, check=False
+    )
+    assert result.returncode == 0, result.stderr
+    assert "1 messages from 1 files" in result.stdout and "2 unreadable lines" in result.stdout
+
+
 def test_backfill_errors_are_one_line(tmp_path):
     result = cli("backfill", "git", str(tmp_path), "--prometheus-data", str(tmp_path / "t"), home=tmp_path, check=False)
     assert result.returncode == 1 and result.stderr.strip().count("\n") == 0
