@@ -19,6 +19,17 @@ def _port_option(name: str):
     )
 
 
+def _doctor_flags(endpoints: dict[str, str | None]) -> str:
+    """What `doctor` needs beyond the init'ed config: it looks for Prometheus and Loki on their
+    default ports of the endpoint's host."""
+    flags = ""
+    if not (endpoints["prometheus"] or "").endswith(":9090"):
+        flags += f" --prometheus-url {endpoints['prometheus']}"
+    if endpoints["loki"] and not endpoints["loki"].endswith(":3100"):
+        flags += f" --loki-url {endpoints['loki']}"
+    return flags
+
+
 def _instructions(endpoints: dict[str, str | None], data_dir: Path) -> str:
     otlp = endpoints["otlp_http"]
     rows = [
@@ -37,6 +48,7 @@ def _instructions(endpoints: dict[str, str | None], data_dir: Path) -> str:
         "",
         "Track this workstation (Claude Code, Gemini CLI, Codex and the git hook):",
         f"  agent-analytics init --endpoint {otlp} --exporter-url {endpoints['exporter']} --yes",
+        f"  agent-analytics doctor{_doctor_flags(endpoints)}",
         "",
         "Or set these for Claude Code yourself (the env block of ~/.claude/settings.json):",
         "  CLAUDE_CODE_ENABLE_TELEMETRY=1",

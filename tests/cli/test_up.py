@@ -157,6 +157,7 @@ def test_up_serves_everything_and_stops_cleanly_on_ctrl_c(tmp_path, claude_fixtu
         assert httpx.get(f"{exporter}/healthz", timeout=5).json()["repos"] == 1
         assert httpx.get(f"{prometheus}/-/ready", timeout=5).status_code == 200
         assert f"agent-analytics init --endpoint {otlp_http} --exporter-url {exporter} --yes" in text
+        assert f"  agent-analytics doctor --prometheus-url {prometheus}\n" in text  # not on 9090: say where
         assert f"OTEL_EXPORTER_OTLP_ENDPOINT={otlp_http}" in text
 
         # Prometheus scrapes all three and loaded the project's rules; its TSDB is under the data dir.
