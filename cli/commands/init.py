@@ -6,6 +6,7 @@ import json
 import sys
 from pathlib import Path
 
+import click
 import typer
 
 from agent_analytics.cli import hook_install, workstation
@@ -38,7 +39,13 @@ def _ask(value: str | None, question: str, default: str, interactive: bool, hide
         return value
     if not interactive:
         return default
-    return typer.prompt(question, default=default, hide_input=hide, show_default=not hide)
+    hide = hide and sys.stdin.isatty()  # piped answers: nothing to hide, and no warning about it
+    try:
+        return typer.prompt(question, default=default, hide_input=hide, show_default=not hide)
+    except (click.exceptions.Abort, typer.Abort):
+        if sys.stdin.isatty():  # Ctrl-C or Ctrl-D at the prompt
+            raise
+        _fail(f"no answer to {question!r} (input ended): answer every question, or pass --yes with the flags you need")
 
 
 def managed_snippet(ws: workstation.Workstation) -> dict:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import stat
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -172,6 +173,28 @@ def test_the_wizard_asks_and_defaults_to_git_identity(home):
     again = cli("init", "--no-hook", input="\n" * 7)
     assert again.exit_code == 0, again.output
     assert workstation.load() == config
+
+
+def test_the_wizard_reads_piped_answers_and_explains_missing_ones(home):
+    def wizard(answers: str) -> subprocess.CompletedProcess:
+        return subprocess.run(
+            [sys.executable, "-m", "agent_analytics.cli", "init", "--no-hook"],
+            input=answers,
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+
+    piped = wizard("http://10.1.2.3:4318\n\nkey-123\n\n\n\n")
+    assert piped.returncode == 0, piped.stderr
+    assert piped.stderr == ""  # no warning about echoing the key: there is no terminal to hide it on
+    assert workstation.load().api_key == "key-123"
+    cut_short = wizard("http://10.1.2.3:4318\n")
+    assert cut_short.returncode == 1
+    assert cut_short.stderr.strip().splitlines()[-1] == (
+        "error: no answer to 'Exporter URL (git commits)' (input ended): answer every question,"
+        " or pass --yes with the flags you need"
+    )
 
 
 def test_a_broken_settings_file_is_reported_and_left_alone(home):
