@@ -86,6 +86,10 @@ def demo(
         f"{how.capitalize()} demo history: {samples} samples of {len(series)} series ({developers} developers in"
         f" {teams} teams, {_when(history.start)} to {_when(history.end)} UTC) as {len(blocks)} block(s) into {tsdb}"
     )
+    typer.echo(
+        "A running Prometheus loads new blocks within a minute (a stopped one at its next start):"
+        " `report` and the dashboards show them from then on."
+    )
 
 
 def _when(t: int) -> str:
