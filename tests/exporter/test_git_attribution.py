@@ -37,8 +37,11 @@ MARKED = [
 ]  # fmt: skip
 
 
-def hook_commit(repo: str, sha: str, added: int, deleted: int, files: int, env: dict, trailers=()) -> dict:
-    now = int(time.time())
+def hook_commit(
+    repo: str, sha: str, added: int, deleted: int, files: int, env: dict, trailers=(), at: int | None = None
+) -> dict:
+    """What the hook posts; `at` is the commit's own time when it exists in a test repository."""
+    now = int(time.time()) if at is None else at
     return {
         "repo": repo,
         "sha": sha,
@@ -119,7 +122,8 @@ def test_every_marker_and_hook_session_evidence_give_exact_counts_in_prometheus(
     # and for two commits of another repository this exporter does not scan.
     posted = [
         hook_commit("github.com/acme/api", claude_plain_sha, 3, 0, 1, SESSION_ENV,
-                    ["Co-Authored-By: Claude <noreply@anthropic.com>"]),
+                    ["Co-Authored-By: Claude <noreply@anthropic.com>"],
+                    at=int(repo.git("log", "-1", "--format=%ct", claude_plain_sha))),
         hook_commit("github.com/acme/web", "a" * 40, 30, 4, 2, SESSION_ENV),
         hook_commit("github.com/acme/web", "b" * 40, 12, 0, 1, {"CLAUDE_CODE_SESSION_ID": "s2"}),
     ]  # fmt: skip
