@@ -56,6 +56,13 @@ def start_up(args: list[str], env: dict[str, str]) -> subprocess.Popen:
     )
 
 
+def run_up(args: list[str], env: dict[str, str]) -> subprocess.CompletedProcess:
+    """`up` that is expected to stop by itself (an error), with its output."""
+    return subprocess.run(
+        [sys.executable, "-m", "agent_analytics.cli", "up", *args], capture_output=True, text=True, env=env, timeout=60
+    )
+
+
 @contextmanager
 def running_up(args: list[str], env: dict[str, str]):
     """`up` started as a user would; killed if the test leaves it running."""
@@ -251,13 +258,7 @@ def test_busy_port_is_a_one_line_error(tmp_path):
         busy.listen()
         port = busy.getsockname()[1]
         args[args.index("--prometheus-port") + 1] = str(port)
-        result = subprocess.run(
-            [sys.executable, "-m", "agent_analytics.cli", "up", "--data-dir", str(tmp_path / "d"), *args],
-            capture_output=True,
-            text=True,
-            env=env_for(tmp_path),
-            timeout=60,
-        )
+        result = run_up(["--data-dir", str(tmp_path / "d"), *args], env_for(tmp_path))
     assert result.returncode == 1
     assert result.stdout == ""
     lines = result.stderr.strip().splitlines()
@@ -269,13 +270,7 @@ def test_missing_prometheus_names_the_install_command(tmp_path):
     empty = tmp_path / "bin"  # git only: a machine without Prometheus
     empty.mkdir()
     (empty / "git").symlink_to(shutil.which("git"))
-    result = subprocess.run(
-        [sys.executable, "-m", "agent_analytics.cli", "up", "--data-dir", str(tmp_path / "d"), *port_args()],
-        capture_output=True,
-        text=True,
-        env=env_for(tmp_path, path=str(empty)),
-        timeout=60,
-    )
+    result = run_up(["--data-dir", str(tmp_path / "d"), *port_args()], env_for(tmp_path, path=str(empty)))
     assert result.returncode == 1
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1, result.stderr
@@ -346,13 +341,7 @@ def test_up_runs_loki_and_grafana_when_installed_and_wires_them(tmp_path, claude
 def test_a_bad_config_file_is_a_one_line_error(tmp_path):
     config = tmp_path / "stack.yaml"
     config.write_text("ports:\n  prometheus: 99999\n")
-    result = subprocess.run(
-        [sys.executable, "-m", "agent_analytics.cli", "up", "--config", str(config), "--data-dir", str(tmp_path / "d")],
-        capture_output=True,
-        text=True,
-        env=env_for(tmp_path),
-        timeout=60,
-    )
+    result = run_up(["--config", str(config), "--data-dir", str(tmp_path / "d")], env_for(tmp_path))
     assert result.returncode == 1
     assert result.stderr.strip() == f"error: {config}: ports.prometheus: expected a port number 1-65535, got 99999"
 
@@ -364,14 +353,7 @@ def test_a_bad_config_file_is_a_one_line_error(tmp_path):
 def test_a_bad_prometheus_duration_is_a_one_line_error(tmp_path, setting, shown):
     config = tmp_path / "stack.yaml"
     config.write_text(f"prometheus:\n  {setting}\n")
-    result = subprocess.run(
-        [sys.executable, "-m", "agent_analytics.cli", "up", "--config", str(config), "--data-dir", str(tmp_path / "d")]
-        + port_args(),
-        capture_output=True,
-        text=True,
-        env=env_for(tmp_path),
-        timeout=60,
-    )
+    result = run_up(["--config", str(config), "--data-dir", str(tmp_path / "d"), *port_args()], env_for(tmp_path))
     assert result.returncode == 1
     key = setting.split(":")[0]
     default = {"retention": "400d", "scrape_interval": "15s", "evaluation_interval": "1m"}[key]
@@ -406,13 +388,7 @@ def test_a_second_up_on_the_same_data_dir_is_refused(tmp_path):
     data_dir = tmp_path / "data"
     with running_up(["--data-dir", str(data_dir), *port_args()], env_for(tmp_path)) as first:
         read_until(first, "Ctrl-C stops it")
-        second = subprocess.run(
-            [sys.executable, "-m", "agent_analytics.cli", "up", "--data-dir", str(data_dir), *port_args()],
-            capture_output=True,
-            text=True,
-            env=env_for(tmp_path),
-            timeout=60,
-        )
+        second = run_up(["--data-dir", str(data_dir), *port_args()], env_for(tmp_path))
         assert second.returncode == 1
         assert second.stdout == ""
         assert second.stderr.strip() == (
