@@ -2,14 +2,14 @@
 
 from pathlib import Path
 
-import platformdirs
 import yaml
 
-APP = "agent-analytics"
+from agent_analytics.paths import data_home
 
 
-def default_data_dir() -> Path:
-    return Path(platformdirs.user_data_dir(APP))
+def stack_dir(data_dir: Path | None) -> Path:
+    """The stack's folder: `--data-dir`, else the user data folder."""
+    return (data_dir or data_home()).expanduser()
 
 
 def prometheus_tsdb(data_dir: Path) -> Path:
@@ -21,7 +21,7 @@ def resolve_tsdb(data_dir: Path | None, prometheus_data: Path | None) -> Path:
     """`--prometheus-data` names the TSDB itself; `--data-dir` the stack's folder (default: user data dir)."""
     if prometheus_data is not None:
         return prometheus_data.expanduser()
-    return prometheus_tsdb((data_dir or default_data_dir()).expanduser())
+    return prometheus_tsdb(stack_dir(data_dir))
 
 
 def stack_prometheus_url(data_dir: Path) -> str | None:

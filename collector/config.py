@@ -8,8 +8,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import platformdirs
 import yaml
+
+from agent_analytics.paths import data_home
 
 from .label_policy import LabelPolicy, PolicyError, load_policy
 
@@ -21,7 +22,7 @@ class ConfigError(ValueError):
 
 
 def default_data_dir() -> Path:
-    return Path(platformdirs.user_data_dir("agent-analytics")) / "collector"
+    return data_home() / "collector"
 
 
 @dataclass

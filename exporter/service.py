@@ -14,11 +14,11 @@ import threading
 import time
 from pathlib import Path
 
-import platformdirs
 import uvicorn
 from prometheus_client import CollectorRegistry
 
 from agent_analytics import __version__
+from agent_analytics.paths import data_home
 
 from .app import create_app
 from .attribution import load_markers
@@ -34,7 +34,7 @@ log = logging.getLogger(__name__)
 
 
 def default_data_dir() -> Path:
-    return Path(platformdirs.user_data_dir("agent-analytics")) / "exporter"
+    return data_home() / "exporter"
 
 
 class ExporterService:

@@ -8,7 +8,7 @@ from pathlib import Path
 import typer
 
 from agent_analytics.cli.moments import parse_time
-from agent_analytics.cli.stack_paths import default_data_dir, resolve_tsdb, stack_prometheus_url
+from agent_analytics.cli.stack_paths import resolve_tsdb, stack_dir, stack_prometheus_url
 from agent_analytics.cli.tsdb_blocks import HEAD_AGE_SECONDS, BlockError, check_tsdb_dir, newest_allowed, write_blocks
 
 # The readers (gitpython, the price table, httpx, rich) load only when a backfill runs: every
@@ -48,7 +48,7 @@ _unanswered: set[str] = set()  # Prometheus URLs that did not answer: warned abo
 def _default_prometheus(data_dir: Path | None, prometheus_data: Path | None) -> str:
     """The Prometheus of the `up` that owns the data dir written into, else the default port."""
     if prometheus_data is None:
-        url = stack_prometheus_url((data_dir or default_data_dir()).expanduser())
+        url = stack_prometheus_url(stack_dir(data_dir))
         if url:
             return url
     return DEFAULT_PROMETHEUS

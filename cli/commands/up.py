@@ -8,7 +8,7 @@ from pathlib import Path
 import typer
 
 from agent_analytics.cli.stack_config import DEFAULT_PORTS, PORT_OWNERS, StackConfigError, load_stack_config
-from agent_analytics.cli.stack_paths import default_data_dir
+from agent_analytics.cli.stack_paths import stack_dir
 
 
 def _port_option(name: str):
@@ -92,7 +92,7 @@ def up(
     }
     from agent_analytics.cli.local_stack import LocalStack, StackError  # heavy: collector, exporter
 
-    folder = (data_dir or default_data_dir()).expanduser()
+    folder = stack_dir(data_dir)
 
     def interrupt(*_):
         raise KeyboardInterrupt
