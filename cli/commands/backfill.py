@@ -8,8 +8,14 @@ from pathlib import Path
 import typer
 
 from agent_analytics.cli.moments import parse_time
-from agent_analytics.cli.stack_paths import resolve_tsdb, stack_dir, stack_prometheus_url
-from agent_analytics.cli.tsdb_blocks import HEAD_AGE_SECONDS, BlockError, check_tsdb_dir, newest_allowed, write_blocks
+from agent_analytics.history.tsdb_blocks import (
+    HEAD_AGE_SECONDS,
+    BlockError,
+    check_tsdb_dir,
+    newest_allowed,
+    write_blocks,
+)
+from agent_analytics.stack.paths import resolve_tsdb, stack_dir, stack_prometheus_url
 
 # The readers (gitpython, the price table, httpx, rich) load only when a backfill runs: every
 # other command of the CLI starts without them.
@@ -56,7 +62,7 @@ def _default_prometheus(data_dir: Path | None, prometheus_data: Path | None) -> 
 
 def _ask_prometheus(prometheus: str | None, question, fallback, default: str = DEFAULT_PROMETHEUS):
     """`question(Prometheus)`, or `fallback` with a warning when the default Prometheus does not answer."""
-    from agent_analytics.cli.report_data import Prometheus, PrometheusError
+    from agent_analytics.report.figures import Prometheus, PrometheusError
 
     url = prometheus or default
     if url in _unanswered:
@@ -115,10 +121,10 @@ def backfill_git(
 
     Re-running writes identical samples: nothing doubles.
     """
-    from agent_analytics.cli.backfill_series import daily_series, first_samples, selector
-    from agent_analytics.cli.git_history import LIVE_KEY, NotARepository, open_repo, repo_increments
     from agent_analytics.cli.progress import progress_bar
     from agent_analytics.exporter.config import ConfigError, ExporterConfig, load_config
+    from agent_analytics.history.backfill_series import daily_series, first_samples, selector
+    from agent_analytics.history.git_history import LIVE_KEY, NotARepository, open_repo, repo_increments
 
     try:
         cfg = load_config(config) if config else ExporterConfig()
@@ -191,10 +197,10 @@ def backfill_claude_logs(
 
     History stops where this developer's live telemetry begins. Re-running writes identical samples: nothing doubles.
     """
-    from agent_analytics.cli import workstation
-    from agent_analytics.cli.backfill_series import daily_series, first_live_sample, selector
-    from agent_analytics.cli.claude_transcripts import ReadStats, read_messages, transcript_files, usage_increments
     from agent_analytics.cli.progress import progress_bar
+    from agent_analytics.history.backfill_series import daily_series, first_live_sample, selector
+    from agent_analytics.history.claude_transcripts import ReadStats, read_messages, transcript_files, usage_increments
+    from agent_analytics.workstation import config as workstation
 
     root = root.expanduser()
     if not root.is_dir():

@@ -7,7 +7,7 @@ from pathlib import Path
 import typer
 
 from agent_analytics.cli.moments import parse_time
-from agent_analytics.cli.stack_paths import resolve_tsdb
+from agent_analytics.stack.paths import resolve_tsdb
 
 STATE_FILE = "agent-analytics-demo.json"  # beside the blocks; Prometheus ignores it
 
@@ -37,9 +37,9 @@ def demo(
     History ends 4 hours ago at the latest: Prometheus' head block owns the last hours, and data written there
     would cost live data.
     """
-    from agent_analytics.cli.demo_data import DemoState, generate  # heavy (price table): loaded only when used
     from agent_analytics.cli.progress import progress_bar
-    from agent_analytics.cli.tsdb_blocks import BlockError, check_tsdb_dir, newest_allowed, write_blocks
+    from agent_analytics.history.demo_data import DemoState, generate  # heavy (price table): loaded only when used
+    from agent_analytics.history.tsdb_blocks import BlockError, check_tsdb_dir, newest_allowed, write_blocks
 
     tsdb = resolve_tsdb(data_dir, prometheus_data)
     try:

@@ -7,7 +7,8 @@ from pathlib import Path
 
 import typer
 
-from agent_analytics.cli import doctor_checks, workstation
+from agent_analytics.workstation import config as workstation
+from agent_analytics.workstation import doctor_checks
 
 SYMBOLS = {doctor_checks.OK: ("✓", "green"), doctor_checks.WARN: ("!", "yellow"), doctor_checks.FAIL: ("✗", "red")}
 

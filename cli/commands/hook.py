@@ -7,7 +7,7 @@ from pathlib import Path
 
 import typer
 
-from agent_analytics.cli import hook_install, hook_runner, hook_sender
+from agent_analytics.workstation import hook_install, hook_runtime, hook_sender
 
 hook_app = typer.Typer(
     help="The git post-commit hook: sends each commit (and which agent made it) to the exporter.",
@@ -78,7 +78,7 @@ def uninstall(
 @hook_app.command("post-commit")
 def post_commit() -> None:
     """What the installed hook runs after each commit (silent; never fails the commit)."""
-    raise typer.Exit(hook_runner.main(["post-commit"]))
+    raise typer.Exit(hook_runtime.main(["post-commit"]))
 
 
 @hook_app.command("flush")

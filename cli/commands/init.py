@@ -9,8 +9,9 @@ from pathlib import Path
 import click
 import typer
 
-from agent_analytics.cli import hook_install, workstation
-from agent_analytics.cli.agent_settings import WRITERS, SettingsError, claude_code
+from agent_analytics.workstation import config as workstation
+from agent_analytics.workstation import hook_install
+from agent_analytics.workstation.agent_settings import WRITERS, SettingsError, claude_code
 
 API_KEY_PLACEHOLDER = "<api-key>"
 

@@ -153,7 +153,7 @@ def report(
     """
     from rich.console import Console
 
-    from agent_analytics.cli.report_data import Prometheus, PrometheusError, build_report, window
+    from agent_analytics.report.figures import Prometheus, PrometheusError, build_report, window
 
     if range_ not in ("7d", "30d", "mtd"):
         raise typer.BadParameter("use 7d, 30d or mtd", param_hint="--range")

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import typer
 
-from agent_analytics.cli.stack_config import DEFAULT_PORTS, PORT_OWNERS, StackConfigError, load_stack_config
-from agent_analytics.cli.stack_paths import stack_dir
+from agent_analytics.stack.config import DEFAULT_PORTS, PORT_OWNERS, StackConfigError, load_stack_config
+from agent_analytics.stack.paths import stack_dir
 
 
 def _port_option(name: str):
@@ -90,7 +90,7 @@ def up(
         "loki": loki_port,
         "grafana": grafana_port,
     }
-    from agent_analytics.cli.local_stack import LocalStack, StackError  # heavy: collector, exporter
+    from agent_analytics.stack.supervisor import LocalStack, StackError  # heavy: collector, exporter
 
     folder = stack_dir(data_dir)
 

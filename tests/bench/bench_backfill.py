@@ -28,11 +28,11 @@ sys.path.insert(0, str(ROOT / "tests" / "bench"))
 
 from bench_git_scan import generate_repo, time_git_log  # noqa: E402
 
-from agent_analytics.cli.backfill_series import daily_series  # noqa: E402
-from agent_analytics.cli.claude_transcripts import ReadStats, read_messages, transcript_files, usage_increments  # noqa: E402
-from agent_analytics.cli.demo_data import generate  # noqa: E402
-from agent_analytics.cli.openmetrics import write_openmetrics  # noqa: E402
-from agent_analytics.cli.tsdb_blocks import newest_allowed, promtool_binary, write_blocks  # noqa: E402
+from agent_analytics.history.backfill_series import daily_series  # noqa: E402
+from agent_analytics.history.claude_transcripts import ReadStats, read_messages, transcript_files, usage_increments  # noqa: E402
+from agent_analytics.history.demo_data import generate  # noqa: E402
+from agent_analytics.history.openmetrics import write_openmetrics  # noqa: E402
+from agent_analytics.history.tsdb_blocks import newest_allowed, promtool_binary, write_blocks  # noqa: E402
 
 MODELS = ("claude-sonnet-4-5", "claude-opus-4-5", "claude-haiku-4-5")
 

@@ -70,8 +70,9 @@ def timed_commit(env: dict[str, str], repo: Path, i: int) -> float:
 
 def sender_cpu_ms(env: dict[str, str], repo: Path, rounds: int) -> float:
     """CPU time of one background send of one spooled commit (median of `rounds`)."""
-    spool_only = f"import sys; sys.path.insert(0, {str(ROOT / 'cli')!r}); import hook_runner; hook_runner.capture()"
-    sender = [sys.executable, "-m", "agent_analytics.cli.hook_sender", "--background"]
+    folder = str(ROOT / "agent_analytics" / "workstation")
+    spool_only = f"import sys; sys.path.insert(0, {folder!r}); import hook_runtime; hook_runtime.capture()"
+    sender = [sys.executable, "-m", "agent_analytics.workstation.hook_sender", "--background"]
     times = []
     for i in range(rounds):
         (repo / "file.txt").write_text(f"cpu {i}\n")

@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from agent_analytics.cli.demo_data import ROI, generate
+from agent_analytics.history.demo_data import ROI, generate
 from tests.support.net import free_port
 from tests.support.prometheus import Prometheus
 

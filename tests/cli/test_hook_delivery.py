@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from agent_analytics.cli import hook_sender
 from agent_analytics.exporter.config import parse_config
 from agent_analytics.exporter.service import ExporterService
+from agent_analytics.workstation import hook_sender
 from tests.support.ingest_server import IngestServer
 from tests.support.net import free_port, wait_until
 from tests.support.workstation import (

@@ -10,7 +10,8 @@ from pathlib import Path
 import platformdirs
 import pytest
 
-from agent_analytics.cli import hook_sender, workstation
+from agent_analytics.workstation import config as workstation
+from agent_analytics.workstation import hook_sender
 from tests.support.net import free_port, wait_until
 from tests.support.workstation import cli, commit, git, isolated_home, make_repo, senders_settled
 

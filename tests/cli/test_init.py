@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 import tomlkit
 
-from agent_analytics.cli import workstation
+from agent_analytics.workstation import config as workstation
 from tests.support.workstation import cli, git, isolated_home
 
 ENDPOINT = "http://collector.internal:4318"

@@ -366,7 +366,7 @@ def test_a_bad_prometheus_duration_is_a_one_line_error(tmp_path, setting, shown)
 def test_a_port_left_in_time_wait_by_a_stopped_run_is_free():
     """A stopped `up` leaves its servers' closed connections in TIME_WAIT; starting again at once
     must not call those ports busy (the servers bind with SO_REUSEADDR, and so does the check)."""
-    from agent_analytics.cli.local_stack import port_free
+    from agent_analytics.stack.supervisor import port_free
 
     with socket.socket() as server:
         server.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)

@@ -10,7 +10,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from agent_analytics.cli.demo_data import generate
+from agent_analytics.history.demo_data import generate
 from tests.stack.grafana_queries import substitute, targets
 from tests.support.prometheus import Prometheus
 

@@ -16,8 +16,8 @@ import pytest
 from prometheus_client.parser import text_string_to_metric_families
 from typer.testing import CliRunner
 
-from agent_analytics.cli import hook_sender
 from agent_analytics.cli.app import app
+from agent_analytics.workstation import hook_sender
 
 AUTHOR_EMAIL = "Ada.Lovelace@Example.com"
 CLEARED = ("XDG_CONFIG_HOME", "XDG_STATE_HOME", "XDG_DATA_HOME", "GIT_DIR", "GIT_WORK_TREE", "GIT_INDEX_FILE")

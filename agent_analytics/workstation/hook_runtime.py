@@ -242,7 +242,7 @@ def sender_running() -> bool:
 def start_sender() -> None:
     """The sender, detached: its own session, no terminal, nothing inherited to wait for."""
     actions = [(os.POSIX_SPAWN_OPEN, fd, os.devnull, os.O_RDWR, 0) for fd in (0, 1, 2)]
-    argv = [sys.executable, "-m", "agent_analytics.cli.hook_sender", "--background"]
+    argv = [sys.executable, "-m", "agent_analytics.workstation.hook_sender", "--background"]
     try:  # at a lower priority: the developer's next command comes first
         os.posix_spawnp("nice", ["nice", "-n", "10", *argv], os.environ, file_actions=actions, setsid=True)
     except OSError:
@@ -251,7 +251,7 @@ def start_sender() -> None:
 
 def main(argv: list[str]) -> int:
     if argv[:1] != ["post-commit"]:
-        print("usage: python -I -S hook_runner.py post-commit", file=sys.stderr)
+        print("usage: python -I -S hook_runtime.py post-commit", file=sys.stderr)
         return 2
     if os.environ.get(DISABLE_VARIABLE, "").lower() in ("off", "0", "false"):
         return 0

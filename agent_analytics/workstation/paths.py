@@ -4,9 +4,9 @@ from pathlib import Path
 
 import platformdirs
 
-from agent_analytics.cli import hook_runner
+from agent_analytics.workstation import hook_runtime
 
-APP = hook_runner.APP
+APP = hook_runtime.APP
 
 
 def config_dir() -> Path:
@@ -19,12 +19,12 @@ def config_path() -> Path:
 
 def state_dir() -> Path:
     """The platform's state folder (the git hook computes it: it cannot afford platformdirs)."""
-    return Path(hook_runner.state_dir())
+    return Path(hook_runtime.state_dir())
 
 
 def spool_dir() -> Path:
     """One capture file per commit the exporter has not acknowledged yet."""
-    return Path(hook_runner.spool_dir())
+    return Path(hook_runtime.spool_dir())
 
 
 def managed_hooks_dir() -> Path:

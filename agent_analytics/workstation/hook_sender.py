@@ -21,8 +21,8 @@ import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from agent_analytics.cli import hook_runner
 from agent_analytics.repo_id import repo_id
+from agent_analytics.workstation import hook_runtime
 
 INGEST_PATH = "/api/v1/commits"
 BATCH = 200
@@ -32,12 +32,12 @@ LOG_LIMIT = 64 * 1024
 
 
 def spool_dir() -> Path:
-    return Path(hook_runner.spool_dir())
+    return Path(hook_runtime.spool_dir())
 
 
 def log_path() -> Path:
     """One line per commit spooled and per send attempt: when, who, what came of it."""
-    return Path(hook_runner.log_path())
+    return Path(hook_runtime.log_path())
 
 
 def pending(folder: Path | None = None) -> list[Path]:
@@ -166,7 +166,7 @@ def _send(files: list[Path], target: Target, timeout: float, result: FlushResult
 
 
 def _settings() -> Target:
-    from agent_analytics.cli import workstation
+    from agent_analytics.workstation import config as workstation
 
     ws = workstation.load()
     return Target(ws.exporter_url, ws.api_key, {"developer_id": ws.developer_id, "team_id": ws.team_id})
@@ -253,7 +253,7 @@ def _record_outcome(result: FlushResult, origin: str) -> None:
 
 
 def main(argv: list[str]) -> int:
-    parser = argparse.ArgumentParser(prog="python -m agent_analytics.cli.hook_sender", description=__doc__)
+    parser = argparse.ArgumentParser(prog="python -m agent_analytics.workstation.hook_sender", description=__doc__)
     parser.add_argument("--background", action="store_true", help="as started by the hook: never wait")
     args = parser.parse_args(argv)
     if args.background:

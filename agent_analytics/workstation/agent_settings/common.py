@@ -4,7 +4,7 @@ import json
 from pathlib import Path
 from urllib.parse import unquote
 
-from agent_analytics.cli.workstation import write_text_if_changed
+from agent_analytics.workstation.config import write_text_if_changed
 
 
 class SettingsError(Exception):

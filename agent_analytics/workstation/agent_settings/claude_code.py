@@ -9,8 +9,14 @@ so nothing else is added.
 
 from pathlib import Path
 
-from agent_analytics.cli.agent_settings.common import auth_header, format_pairs, parse_pairs, read_json, write_json
-from agent_analytics.cli.workstation import Workstation
+from agent_analytics.workstation.agent_settings.common import (
+    auth_header,
+    format_pairs,
+    parse_pairs,
+    read_json,
+    write_json,
+)
+from agent_analytics.workstation.config import Workstation
 
 RESOURCE_ATTRIBUTES = "OTEL_RESOURCE_ATTRIBUTES"
 HEADERS = "OTEL_EXPORTER_OTLP_HEADERS"

@@ -19,8 +19,9 @@ How backfilled series relate to live ones (the rule every backfill follows):
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from agent_analytics.prom_query import Prometheus
+
 from .openmetrics import Series, bucket_end, counter_samples
-from .report_data import Prometheus
 
 DAY = 86400
 BACKFILL = {"source": "backfill"}

@@ -4,13 +4,12 @@ The tables and `--json` are both drawn from the dictionary `build_report` return
 always show the same numbers.
 """
 
-import math
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-import httpx
+from agent_analytics.prom_query import Prometheus, PrometheusError  # noqa: F401
 
-from .report_queries import QUERIES, render
+from .queries import QUERIES, render
 
 RANGES = {"7d": 7 * 86400, "30d": 30 * 86400}
 MONTH_SECONDS = 365.25 / 12 * 86400
@@ -21,10 +20,6 @@ ROI_DEFAULTS = {
     "minutes_saved_per_assisted_commit": 15.0,
 }
 BUDGET_WARNING_SHARE = 0.8
-
-
-class PrometheusError(RuntimeError):
-    """Prometheus is unreachable or refused a query; the message says what to do."""
 
 
 @dataclass(frozen=True)
@@ -48,38 +43,6 @@ def window(name: str, end: int) -> Window:
     if name not in RANGES:
         raise ValueError(f"unknown range {name!r}: use 7d, 30d or mtd")
     return Window(name, end, RANGES[name], mtd)
-
-
-class Prometheus:
-    def __init__(self, url: str, timeout: float = 30.0):
-        self.url = url.rstrip("/")
-        self.client = httpx.Client(timeout=timeout)
-
-    def query(self, promql: str, at: int) -> list[tuple[dict[str, str], float]]:
-        body = self._get(promql, at)
-        rows = [(row["metric"], float(row["value"][1])) for row in body["data"]["result"]]
-        return [(labels, value) for labels, value in rows if math.isfinite(value)]  # NaN/Inf: no figure
-
-    def samples(self, promql: str, at: int) -> list[tuple[dict[str, str], list[tuple[float, float]]]]:
-        """The raw samples of a range selector such as `x[2h]`, per series."""
-        body = self._get(promql, at)
-        return [(row["metric"], [(float(t), float(v)) for t, v in row["values"]]) for row in body["data"]["result"]]
-
-    def _get(self, promql: str, at: int) -> dict:
-        try:
-            r = self.client.get(f"{self.url}/api/v1/query", params={"query": promql, "time": str(at)})
-        except httpx.HTTPError as e:
-            raise PrometheusError(
-                f"cannot reach Prometheus at {self.url} ({type(e).__name__}): start it with"
-                " `agent-analytics up` or pass --prometheus URL"
-            ) from None
-        try:
-            body = r.json()
-        except ValueError:
-            raise PrometheusError(f"{self.url} answered HTTP {r.status_code} without JSON: is it Prometheus?") from None
-        if body.get("status") != "success":
-            raise PrometheusError(f"Prometheus refused a query: {body.get('error', r.status_code)}: {promql}")
-        return body
 
 
 def _rows(result, labels: tuple[str, ...], value_key: str) -> list[dict]:

@@ -9,8 +9,8 @@ from pathlib import Path
 import tomlkit
 from tomlkit.exceptions import TOMLKitError
 
-from agent_analytics.cli.agent_settings.common import SettingsError, auth_header
-from agent_analytics.cli.workstation import Workstation, write_text_if_changed
+from agent_analytics.workstation.agent_settings.common import SettingsError, auth_header
+from agent_analytics.workstation.config import Workstation, write_text_if_changed
 
 EXPORTER = "otlp-http"
 

@@ -17,21 +17,21 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
-from agent_analytics.cli import hook_runner
-from agent_analytics.cli.workstation import managed_hooks_dir, write_text_if_changed
+from agent_analytics.workstation import hook_runtime
+from agent_analytics.workstation.config import managed_hooks_dir, write_text_if_changed
 
 MARKER = "# agent-analytics post-commit hook"
 CHAINED_SUFFIX = ".pre-agent-analytics"
 PASS_THROUGH_MARKER = "# agent-analytics pass-through"
 # Imported by path under `python -I -S` (no site-packages to load; as a module, its compiled
 # bytecode is cached, unlike a script's).
-RUNNER = str(Path(hook_runner.__file__).resolve())
+RUNNER = str(Path(hook_runtime.__file__).resolve())
 
 
 def runner_call() -> str:
     folder = str(Path(RUNNER).parent)
     return (
-        f"import sys; sys.path.insert(0, {folder!r}); import hook_runner; sys.exit(hook_runner.main(['post-commit']))"
+        f"import sys; sys.path.insert(0, {folder!r}); import hook_runtime; sys.exit(hook_runtime.main(['post-commit']))"
     )
 
 
@@ -264,11 +264,11 @@ def installed_hook(repo: Path | None = None) -> Path | None:
 def hook_python(script: Path) -> str:
     """The interpreter an installed hook runs (it must still exist)."""
     for line in script.read_text().splitlines():
-        if "import hook_runner" in line:
+        if "import hook_runtime" in line or "import hook_runner" in line:  # the latter: installs of 0.1.0
             return shlex.split(line)[0]
     return ""
 
 
 def runs_this_installation(script: Path) -> bool:
-    """Whether the hook loads this installation's hook_runner (an older one may be gone)."""
+    """Whether the hook loads this installation's hook_runtime (an older one may be gone)."""
     return shlex.quote(runner_call()) in script.read_text()

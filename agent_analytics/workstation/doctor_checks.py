@@ -9,8 +9,9 @@ from pathlib import Path
 
 import httpx
 
-from agent_analytics.cli import hook_install, hook_sender, workstation
-from agent_analytics.cli.agent_settings import WRITERS, SettingsError
+from agent_analytics.workstation import config as workstation
+from agent_analytics.workstation import hook_install, hook_sender
+from agent_analytics.workstation.agent_settings import WRITERS, SettingsError
 
 OK, WARN, FAIL = "ok", "warn", "fail"
 TIMEOUT = 3.0

@@ -7,8 +7,8 @@ merged into what is there; returns whether the file changed) and `problems(ws, h
 
 from types import ModuleType
 
-from agent_analytics.cli.agent_settings import claude_code, codex, gemini_cli
-from agent_analytics.cli.agent_settings.common import SettingsError
+from agent_analytics.workstation.agent_settings import claude_code, codex, gemini_cli
+from agent_analytics.workstation.agent_settings.common import SettingsError
 
 WRITERS: dict[str, ModuleType] = {"claude-code": claude_code, "gemini-cli": gemini_cli, "codex": codex}
 

@@ -17,7 +17,7 @@ from urllib.parse import urlsplit, urlunsplit
 import yaml
 
 # Re-exported: callers ask the workstation module where things are.
-from agent_analytics.cli.workstation_paths import (  # noqa: F401
+from agent_analytics.workstation.paths import (  # noqa: F401
     config_dir,
     config_path,
     managed_hooks_dir,

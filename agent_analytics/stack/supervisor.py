@@ -28,8 +28,8 @@ from agent_analytics.collector.config import load_config as load_collector_confi
 from agent_analytics.collector.service import CollectorService
 from agent_analytics.exporter.service import ExporterService
 
-from .stack_config import PORT_FLAGS, PORT_OWNERS, StackConfig
-from .stack_paths import prometheus_tsdb
+from .config import PORT_FLAGS, PORT_OWNERS, StackConfig
+from .paths import prometheus_tsdb
 
 HOST = "127.0.0.1"
 INSTALL_PROMETHEUS = "sudo apt-get install prometheus"

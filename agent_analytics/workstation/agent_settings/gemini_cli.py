@@ -8,8 +8,8 @@ Gemini CLI runs in.
 
 from pathlib import Path
 
-from agent_analytics.cli.agent_settings.common import read_json, write_json
-from agent_analytics.cli.workstation import Workstation
+from agent_analytics.workstation.agent_settings.common import read_json, write_json
+from agent_analytics.workstation.config import Workstation
 
 
 def path(home: Path) -> Path:

@@ -1,0 +1,1 @@
+"""The figures of `report`: named PromQL queries and how they combine."""

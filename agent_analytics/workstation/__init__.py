@@ -1,0 +1,1 @@
+"""The workstation side: agent settings, the git hook (runtime, sender, install) and doctor checks."""
