@@ -29,16 +29,27 @@ MAX_QUEUED_BYTES = 32 * 1024 * 1024
 MAX_SEND_BYTES = 4 * 1024 * 1024
 
 
+def _drop_keys(attributes: Any, keys: frozenset[str]) -> None:
+    if keys and any(kv.key in keys for kv in attributes):
+        kept = [kv for kv in attributes if kv.key not in keys]
+        del attributes[:]
+        attributes.extend(kept)
+
+
 def clean_logs(
     request: ExportLogsServiceRequest,
     content_attributes: frozenset[str],
     developer_attribute: str,
     developer_id: str | None,
+    content_resource_attributes: frozenset[str] = frozenset(),
 ) -> dict[str, int]:
     """Remove content attributes in place, add the header's developer id to resources that have
-    none, and return the number of log records per agent (service.name)."""
+    none, date records that carry no time (Codex sends time_unix_nano 0) at their observed time,
+    and return the number of log records per agent (service.name)."""
     per_agent: dict[str, int] = {}
+    received = time.time_ns()
     for rl in request.resource_logs:
+        _drop_keys(rl.resource.attributes, content_resource_attributes)
         agent = ""
         has_developer = False
         for kv in rl.resource.attributes:
@@ -54,10 +65,9 @@ def clean_logs(
         for sl in rl.scope_logs:
             for record in sl.log_records:
                 records += 1
-                if content_attributes and any(kv.key in content_attributes for kv in record.attributes):
-                    kept = [kv for kv in record.attributes if kv.key not in content_attributes]
-                    del record.attributes[:]
-                    record.attributes.extend(kept)
+                if not record.time_unix_nano:
+                    record.time_unix_nano = record.observed_time_unix_nano or received
+                _drop_keys(record.attributes, content_attributes)
         per_agent[agent] = per_agent.get(agent, 0) + records
     return per_agent
 

@@ -30,6 +30,9 @@ class LabelPolicy:
     cardinality_limit: int
     cardinality_limits: dict[str, int] = field(default_factory=dict)
     content_attributes: frozenset[str] = frozenset()
+    # service.name -> resource attributes copied onto its points that lack them
+    resource_labels: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    content_resource_attributes: frozenset[str] = frozenset()
 
     def limit_for(self, metric: str) -> int:
         return self.cardinality_limits.get(metric, self.cardinality_limit)
@@ -83,6 +86,11 @@ def load_policy(override: dict[str, Any] | None = None, path: Path | None = None
             cardinality_limit=int(metrics.get("cardinality_limit", 5000)),
             cardinality_limits=limits,
             content_attributes=frozenset(str(a) for a in events.get("content_attributes") or []),
+            resource_labels={
+                str(agent): tuple(str(a) for a in keys or [])
+                for agent, keys in (metrics.get("resource_labels") or {}).items()
+            },
+            content_resource_attributes=frozenset(str(a) for a in events.get("content_resource_attributes") or []),
         )
     except (KeyError, TypeError, ValueError, re.error) as e:
         raise PolicyError(f"invalid label policy ({source}): {e}") from e

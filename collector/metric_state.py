@@ -95,6 +95,7 @@ class MetricState:
                         has_developer = True
                 # The header only names the developer when the data does not.
                 header_developer = None if has_developer else developer_id
+                resource_labels = self._resource_labels(agent, rm.resource.attributes)
                 resource_key = None
                 points = 0
                 for sm in rm.scope_metrics:
@@ -120,7 +121,7 @@ class MetricState:
                                 sorted((kv.key, attribute_text(kv.value)) for kv in rm.resource.attributes)
                             )
                         n, folded, refused = self._fold(
-                            family, data.data_points, header_developer, cumulative, resource_key
+                            family, data.data_points, header_developer, cumulative, resource_key, resource_labels
                         )
                         points += n
                         invalid += refused
@@ -152,7 +153,13 @@ class MetricState:
             return None  # one name, one type: Prometheus could not tell them apart
         return family
 
-    def _labels(self, attributes: Any, header_developer: str | None) -> Labels:
+    def _resource_labels(self, agent: str, attributes: Any) -> dict[str, str]:
+        wanted = self.policy.resource_labels.get(agent)
+        if not wanted:
+            return {}
+        return {kv.key: attribute_text(kv.value) for kv in attributes if kv.key in wanted}
+
+    def _labels(self, attributes: Any, header_developer: str | None, resource_labels: dict[str, str]) -> Labels:
         policy = self.policy
         drop = policy.drop_attributes
         rewrites = policy.rewrites
@@ -169,6 +176,9 @@ class MetricState:
             if key == developer_attribute:
                 header_developer = None
             items.append((key, text))
+        if resource_labels:
+            present = {key for key, _ in items}
+            items.extend((key, text) for key, text in resource_labels.items() if key not in present)
         if header_developer:
             items.append((developer_attribute, header_developer))
         items.sort()
@@ -181,7 +191,13 @@ class MetricState:
         return OVERFLOW_LABELS, 1
 
     def _fold(
-        self, family: Family, points: Any, header_developer: str | None, cumulative: bool, resource_key: tuple | None
+        self,
+        family: Family,
+        points: Any,
+        header_developer: str | None,
+        cumulative: bool,
+        resource_key: tuple | None,
+        resource_labels: dict[str, str],
     ) -> tuple[int, int, int]:
         """Fold the points of one metric; returns (points taken, points folded into overflow,
         points refused: a non-finite sum, a negative value of a monotonic sum)."""
@@ -197,7 +213,7 @@ class MetricState:
                 refused += 1
                 continue
             n += 1
-            labels = self._labels(point.attributes, header_developer)
+            labels = self._labels(point.attributes, header_developer, resource_labels)
             if labels not in series:
                 labels, over = self._slot(family, labels)
                 folded += over

@@ -32,6 +32,7 @@ class Receiver:
         self._tokens = [t.encode() for t in auth_tokens if t]
         self.max_request_bytes = max_request_bytes
         self._content_attributes = frozenset() if log_prompts else policy.content_attributes
+        self._content_resource_attributes = frozenset() if log_prompts else policy.content_resource_attributes
 
     def reject(self, error: RequestError) -> None:
         """Count a refused request (the transports call this for every RequestError)."""
@@ -62,7 +63,13 @@ class Receiver:
             )
             return otlp_codec.encode_response(signal, kind, rejected, message)
         if signal == "logs":
-            per_agent = clean_logs(request, self._content_attributes, self.policy.developer_attribute, developer_id)
+            per_agent = clean_logs(
+                request,
+                self._content_attributes,
+                self.policy.developer_attribute,
+                developer_id,
+                self._content_resource_attributes,
+            )
             for agent, n in per_agent.items():
                 self.self_metrics.add("agent_analytics_collector_received", n, "logs", agent or "unknown")
             self.events.submit(request, sum(per_agent.values()))
