@@ -6,7 +6,11 @@ PY     := $(VENV)/bin/python
 AA     := $(VENV)/bin/agent-analytics
 SUDO   := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: setup up test lint bench prometheus node-tools clean
+# The current releases of the agent CLIs, outside the checkout (tests/real_clients/clients.py reads it).
+CLIENTS_DIR ?= $(HOME)/.cache/agent-analytics/real-clients
+CLIENT_PACKAGES := @anthropic-ai/claude-code @google/gemini-cli @openai/codex @github/copilot
+
+.PHONY: setup up test lint bench prometheus node-tools clean real-clients real-clients-install
 
 $(VENV)/.installed: pyproject.toml
 	python3 -m venv $(VENV)
@@ -26,9 +30,21 @@ setup: $(VENV)/.installed prometheus node-tools
 up: setup
 	$(AA) up
 
-test: setup
+test: setup real-clients-install
 	$(VENV)/bin/ruff check .
-	$(VENV)/bin/pytest
+	$(VENV)/bin/ruff format --check .
+	AGENT_ANALYTICS_CLIENTS_DIR=$(CLIENTS_DIR) $(VENV)/bin/pytest
+
+# npm's @latest of each CLI (a release that changes its telemetry fails the checks, not a dashboard)
+real-clients-install:
+	@mkdir -p $(CLIENTS_DIR)
+	npm install --prefix $(CLIENTS_DIR) --no-audit --no-fund --no-package-lock --silent \
+	  $(addsuffix @latest,$(CLIENT_PACKAGES))
+	@for p in $(CLIENT_PACKAGES); do \
+	  echo "$$p $$(node -p "require('$(CLIENTS_DIR)/node_modules/$$p/package.json').version")"; done
+
+real-clients: setup real-clients-install
+	AGENT_ANALYTICS_CLIENTS_DIR=$(CLIENTS_DIR) $(VENV)/bin/pytest tests/real_clients -v -o junit_logging=all
 
 bench: setup
 	$(PY) tests/bench/run_all.py

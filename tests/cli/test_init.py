@@ -110,6 +110,13 @@ def test_init_merges_into_foreign_settings_and_a_second_run_changes_no_byte(home
                 "headers": {"Authorization": "Bearer s3cret"},
             }
         },
+        "metrics_exporter": {
+            "otlp-http": {
+                "endpoint": f"{ENDPOINT}/v1/metrics",
+                "protocol": "binary",
+                "headers": {"Authorization": "Bearer s3cret"},
+            }
+        },
     }
     config = workstation.load()
     assert (config.endpoint, config.exporter_url, config.api_key) == (

@@ -7,9 +7,14 @@ merged into what is there; returns whether the file changed) and `problems(ws, h
 
 from types import ModuleType
 
-from agent_analytics.workstation.agent_settings import claude_code, codex, gemini_cli
+from agent_analytics.workstation.agent_settings import claude_code, codex, copilot_cli, gemini_cli
 from agent_analytics.workstation.agent_settings.common import SettingsError
 
-WRITERS: dict[str, ModuleType] = {"claude-code": claude_code, "gemini-cli": gemini_cli, "codex": codex}
+WRITERS: dict[str, ModuleType] = {
+    "claude-code": claude_code,
+    "gemini-cli": gemini_cli,
+    "codex": codex,
+    "copilot-cli": copilot_cli,
+}
 
 __all__ = ["WRITERS", "SettingsError"]

@@ -1,7 +1,9 @@
 """Codex CLI: the `[otel]` table of ~/.codex/config.toml; the rest of the file is kept as written.
 
-Codex exports its events (`codex.api_request`, `codex.sse_event`, ...) as OTLP logs; the
-exporter block takes the full logs URL and, with a key, the Authorization header.
+Codex exports its events (`codex.api_request`, `codex.sse_event`, ...) as OTLP logs (`exporter`)
+and its metrics (`codex.turn.token_usage`, ...) through `metrics_exporter`, whose default sends
+them to OpenAI instead. Each takes the full URL (Codex adds no path) and, with a key, the
+Authorization header.
 """
 
 from pathlib import Path
@@ -19,8 +21,12 @@ def path(home: Path) -> Path:
     return home / ".codex" / "config.toml"
 
 
-def exporter_settings(ws: Workstation) -> dict:
-    settings: dict = {"endpoint": f"{ws.endpoint}/v1/logs", "protocol": "binary"}
+# [otel] key -> the OTLP/HTTP path it exports to
+EXPORTERS = {"exporter": "/v1/logs", "metrics_exporter": "/v1/metrics"}
+
+
+def exporter_settings(ws: Workstation, key: str = "exporter") -> dict:
+    settings: dict = {"endpoint": f"{ws.endpoint}{EXPORTERS[key]}", "protocol": "binary"}
     if ws.api_key:
         settings["headers"] = {"Authorization": auth_header(ws.api_key)}
     return settings
@@ -44,16 +50,17 @@ def apply(ws: Workstation, home: Path) -> bool:
         doc["otel"] = otel
     if otel.get("log_user_prompt") is not False:
         otel["log_user_prompt"] = False  # prompt text stays on the workstation
-    want = exporter_settings(ws)
-    current = otel.get("exporter")
-    current_http = current.get(EXPORTER) if isinstance(current, dict) else None
-    if not (isinstance(current_http, dict) and _plain(current_http) == {**_plain(current_http), **want}):
-        exporter = tomlkit.table(is_super_table=True)
-        http = tomlkit.table()
-        for key, value in {**(_plain(current_http) if isinstance(current_http, dict) else {}), **want}.items():
-            http[key] = value
-        exporter[EXPORTER] = http
-        otel["exporter"] = exporter
+    for key in EXPORTERS:
+        want = exporter_settings(ws, key)
+        current = otel.get(key)
+        current_http = current.get(EXPORTER) if isinstance(current, dict) else None
+        if not (isinstance(current_http, dict) and _plain(current_http) == {**_plain(current_http), **want}):
+            exporter = tomlkit.table(is_super_table=True)
+            http = tomlkit.table()
+            for name, value in {**(_plain(current_http) if isinstance(current_http, dict) else {}), **want}.items():
+                http[name] = value
+            exporter[EXPORTER] = http
+            otel[key] = exporter
     mode = None if target.exists() else 0o600
     return write_text_if_changed(target, tomlkit.dumps(doc), mode)
 
@@ -67,13 +74,17 @@ def problems(ws: Workstation, home: Path) -> list[str]:
     otel = _read(target).get("otel")
     if not isinstance(otel, dict):
         return [f"{target} has no [otel] table"]
-    exporter = otel.get("exporter")
-    http = exporter.get(EXPORTER) if isinstance(exporter, dict) else None
-    if not isinstance(http, dict):
-        return [f"[otel] in {target} does not export with {EXPORTER}"]
-    have = _plain(http)
-    return [
-        f"otel.exporter.{EXPORTER}.{key} is {have.get(key)!r}, expected {want!r}"
-        for key, want in exporter_settings(ws).items()
-        if have.get(key) != want
-    ]
+    found = []
+    for key in EXPORTERS:
+        exporter = otel.get(key)
+        http = exporter.get(EXPORTER) if isinstance(exporter, dict) else None
+        if not isinstance(http, dict):
+            found.append(f"otel.{key} in {target} does not export with {EXPORTER}")
+            continue
+        have = _plain(http)
+        found += [
+            f"otel.{key}.{EXPORTER}.{name} is {have.get(name)!r}, expected {want!r}"
+            for name, want in exporter_settings(ws, key).items()
+            if have.get(name) != want
+        ]
+    return found

@@ -1,0 +1,149 @@
+"""The real agent CLIs as installed by `make real-clients` (npm, into a folder outside the
+checkout), and how to run each one offline: a fresh HOME configured the way `init` configures it,
+plus what points the client at the model stand-in instead of its vendor."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+from dataclasses import dataclass
+from pathlib import Path
+
+import tomlkit
+
+from agent_analytics.workstation.agent_settings import claude_code, codex, copilot_cli, gemini_cli
+from agent_analytics.workstation.config import Workstation
+
+CLIENTS_DIR = Path(
+    os.environ.get("AGENT_ANALYTICS_CLIENTS_DIR") or Path.home() / ".cache" / "agent-analytics" / "real-clients"
+)
+BIN = CLIENTS_DIR / "node_modules" / ".bin"
+
+# npm package -> the command it installs
+PACKAGES = {
+    "@anthropic-ai/claude-code": "claude",
+    "@google/gemini-cli": "gemini",
+    "@openai/codex": "codex",
+    "@github/copilot": "copilot",
+}
+
+PROMPT = "Say hello in one short sentence."
+
+
+@dataclass
+class Run:
+    command: list[str]
+    env: dict[str, str]
+    cwd: Path
+
+
+def binary(name: str) -> Path:
+    path = BIN / name
+    if not path.exists():
+        raise FileNotFoundError(f"{path} is missing: run `make real-clients` to install the current agent CLIs")
+    return path
+
+
+def version(package: str) -> str:
+    """The installed release, from the package's own package.json."""
+    import json
+
+    return json.loads((CLIENTS_DIR / "node_modules" / package / "package.json").read_text())["version"]
+
+
+def base_env(home: Path) -> dict[str, str]:
+    # an empty environment but PATH: nothing of the machine's own agent set-up leaks in
+    return {"PATH": os.environ["PATH"], "HOME": str(home), "TERM": "dumb", "LANG": "C.UTF-8"}
+
+
+def claude(ws: Workstation, home: Path, repo: Path, model_url: str, extra_env: dict | None = None) -> Run:
+    claude_code.apply(ws, home)
+    env = base_env(home) | {
+        "ANTHROPIC_BASE_URL": model_url,
+        "ANTHROPIC_API_KEY": "sk-ant-offline-dummy",
+        "DISABLE_AUTOUPDATER": "1",
+        "OTEL_LOG_USER_PROMPTS": "1",  # the user opts in; the collector must still drop the text
+        **(extra_env or {}),
+    }
+    return Run([str(binary("claude")), "-p", PROMPT], env, repo)
+
+
+def gemini(ws: Workstation, home: Path, repo: Path, model_url: str) -> Run:
+    settings = home / ".gemini" / "settings.json"
+    settings.parent.mkdir(parents=True, exist_ok=True)
+    # what the offline run needs besides init's telemetry block: API-key auth, a fixed model, no
+    # update checks, no usage statistics to Google
+    settings.write_text(
+        '{"security": {"auth": {"selectedType": "gemini-api-key"}, "folderTrust": {"enabled": false}},'
+        ' "privacy": {"usageStatisticsEnabled": false},'
+        ' "general": {"enableAutoUpdate": false, "enableAutoUpdateNotification": false},'
+        ' "model": {"name": "gemini-2.5-flash"}}'
+    )
+    gemini_cli.apply(ws, home)
+    env = base_env(home) | {
+        "GEMINI_API_KEY": "offline-dummy",
+        "GOOGLE_GEMINI_BASE_URL": model_url,
+        "GEMINI_CLI_TRUST_WORKSPACE": "true",
+    }
+    return Run([str(binary("gemini")), "--yolo", "-p", PROMPT], env, repo)
+
+
+def codex_cli(ws: Workstation, home: Path, repo: Path, model_url: str) -> Run:
+    config = codex.path(home)
+    config.parent.mkdir(parents=True, exist_ok=True)
+    doc = tomlkit.document()
+    doc.update(
+        {
+            "model": "gpt-5.5",
+            "model_provider": "offline",
+            "approval_policy": "never",
+            "sandbox_mode": "danger-full-access",
+            "check_for_update_on_startup": False,
+        }
+    )
+    doc["analytics"] = {"enabled": False}
+    doc["feedback"] = {"enabled": False}
+    doc["model_providers"] = {
+        "offline": {
+            "name": "Offline stand-in",
+            "base_url": f"{model_url}/v1",
+            "env_key": "OPENAI_API_KEY",
+            "wire_api": "responses",
+            "request_max_retries": 0,
+            "stream_max_retries": 0,
+        }
+    }
+    config.write_text(tomlkit.dumps(doc))
+    codex.apply(ws, home)
+    env = base_env(home) | {"CODEX_HOME": str(config.parent), "OPENAI_API_KEY": "offline-dummy"}
+    return Run([str(binary("codex")), "exec", "-C", str(repo), PROMPT], env, repo)
+
+
+def copilot(ws: Workstation, home: Path, repo: Path, model_url: str) -> Run:
+    copilot_cli.apply(ws, home)
+    env = (
+        base_env(home)
+        | copilot_cli.read(home)
+        | {
+            "COPILOT_OFFLINE": "true",
+            "COPILOT_AUTO_UPDATE": "false",
+            "COPILOT_PROVIDER_BASE_URL": f"{model_url}/v1",
+            "COPILOT_PROVIDER_API_KEY": "sk-offline-dummy",
+            "COPILOT_MODEL": "gpt-4.1",
+        }
+    )
+    return Run([str(binary("copilot")), "-p", PROMPT, "--allow-all-tools", "--trust-folder"], env, repo)
+
+
+def run(spec: Run, timeout: float = 180) -> subprocess.CompletedProcess:
+    out = subprocess.run(
+        spec.command,
+        cwd=spec.cwd,
+        env=spec.env,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        stdin=subprocess.DEVNULL,
+    )
+    assert out.returncode == 0, f"{spec.command[0]} exited {out.returncode}: {out.stderr[-2000:]}"
+    return out

@@ -1,0 +1,48 @@
+"""Fixtures of the real-client checks: an embedded collector, the model stand-in, a fresh
+workstation (HOME with a git repository) per client run."""
+
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+
+from agent_analytics.collector.config import load_config
+from agent_analytics.collector.service import CollectorService
+from tests.support.model_standins import ModelStandIn
+
+
+@pytest.fixture
+def collector(tmp_path: Path) -> Iterator[CollectorService]:
+    service = CollectorService(load_config(None, grpc_port=0, http_port=0, metrics_port=0, data_dir=tmp_path / "c"))
+    service.start()
+    yield service
+    service.stop()
+
+
+@pytest.fixture
+def model() -> Iterator[ModelStandIn]:
+    with ModelStandIn() as standin:
+        yield standin
+
+
+@pytest.fixture
+def workstation(tmp_path: Path) -> Callable[[str], tuple[Path, Path]]:
+    """A fresh (home, repo) pair; the repo is a real git repository with one commit."""
+    import subprocess
+
+    def make(name: str) -> tuple[Path, Path]:
+        home = tmp_path / name / "home"
+        repo = tmp_path / name / "repo"
+        home.mkdir(parents=True)
+        repo.mkdir()
+        (repo / "README.md").write_text("# demo\n")
+        env = {"HOME": str(home), "PATH": "/usr/bin:/bin", "GIT_CONFIG_NOSYSTEM": "1"}
+        for args in (
+            ["init", "-q", "-b", "main"],
+            ["add", "."],
+            ["-c", "user.name=Dev", "-c", "user.email=dev@example.com", "commit", "-qm", "start"],
+        ):
+            subprocess.run(["git", *args], cwd=repo, env=env, check=True, capture_output=True)  # fmt: skip
+        return home, repo
+
+    return make
