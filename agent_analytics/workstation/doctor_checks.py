@@ -9,8 +9,8 @@ from pathlib import Path
 
 import httpx
 
+from agent_analytics.workstation import agent_versions, hook_install, hook_sender
 from agent_analytics.workstation import config as workstation
-from agent_analytics.workstation import hook_install, hook_sender
 from agent_analytics.workstation.agent_settings import WRITERS, SettingsError
 
 OK, WARN, FAIL = "ok", "warn", "fail"
@@ -207,7 +207,21 @@ def check_agent(ws: workstation.Workstation, agent: str, home: Path) -> Check:
         return Check(agent, FAIL, str(e), f"fix {path}, then run `agent-analytics init` again")
     if found:
         return Check(agent, FAIL, f"{path}: " + "; ".join(found), fix)
-    return Check(agent, OK, f"{path} sends telemetry to {ws.endpoint}")
+    detail = f"{path} sends telemetry to {ws.endpoint}"
+    if agent not in agent_versions.table():
+        return Check(agent, OK, detail)
+    version = agent_versions.installed(agent)
+    if version is None:
+        return Check(agent, OK, f"{detail} ({agent_versions.table()[agent]['command']} not found on PATH)")
+    if agent_versions.older_than_recorded(agent, version):
+        oldest = agent_versions.table()[agent]["oldest_recorded"]
+        return Check(
+            agent,
+            WARN,
+            f"{detail}, but {agent} {version} is older than {oldest}, the oldest release checked",
+            f"update {agent} to {oldest} or later",
+        )
+    return Check(agent, OK, f"{detail} ({agent} {version})")
 
 
 def run(targets: Targets | None, home: Path, cwd: Path) -> Iterator[Check]:

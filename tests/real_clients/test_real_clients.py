@@ -231,3 +231,16 @@ def test_stand_in_speaks_each_api():
         chat = httpx.post(f"{m.url}/v1/chat/completions", json={"model": "gpt-4.1"}).text
         assert chat.rstrip().endswith("data: [DONE]")
         assert m.answered == [("anthropic", "x"), ("gemini", "gemini-2.5-flash"), ("chat", "gpt-4.1")]
+
+
+@pytest.mark.parametrize(
+    ("agent", "package"),
+    [("claude-code", "@anthropic-ai/claude-code"), ("gemini-cli", "@google/gemini-cli"), ("codex", "@openai/codex"),
+     ("copilot-cli", "@github/copilot")],
+)  # fmt: skip
+def test_doctor_reads_each_installed_release(agent, package):
+    from agent_analytics.workstation import agent_versions
+
+    version = agent_versions.installed(agent, path=str(clients.BIN))
+    assert version == clients.version(package)
+    assert not agent_versions.older_than_recorded(agent, version)
