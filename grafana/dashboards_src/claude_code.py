@@ -136,6 +136,37 @@ def build() -> dict:
                 ],
                 "ms",
             ),
+            timeseries(
+                "Time to first token by model",
+                [
+                    loki(
+                        f"quantile_over_time(0.5, {API_REQUESTS} | unwrap ttft_ms [$__interval]) by (model)",
+                        "p50 {{model}}",
+                    ),
+                    loki(
+                        f"quantile_over_time(0.95, {API_REQUESTS} | unwrap ttft_ms [$__interval]) by (model)",
+                        "p95 {{model}}",
+                    ),
+                ],
+                "ms",
+                description="ttft_ms of the api_request events (Claude Code 2.1.332 and later).",
+            ),
+            timeseries(
+                "Cache writes by lifetime",
+                [
+                    loki(
+                        f"sum(sum_over_time({API_REQUESTS} | unwrap cache_creation_5m_tokens [$__interval]))",
+                        "5 min",
+                    ),
+                    loki(
+                        f"sum(sum_over_time({API_REQUESTS} | unwrap cache_creation_1h_tokens [$__interval]))",
+                        "1 hour",
+                    ),
+                ],
+                stack=True,
+                description="Prompt-cache writes by time to live: 1-hour writes are priced higher than 5-minute"
+                " ones (cache_creation_5m_tokens / _1h_tokens of the api_request events, 2.1.332 and later).",
+            ),
             bars(
                 "API cost by model (events)",
                 [

@@ -15,6 +15,14 @@ CC_COMMITS = "claude_code_commit_count_total"
 CC_PULL_REQUESTS = "claude_code_pull_request_count_total"
 EDIT_DECISIONS = "claude_code_code_edit_tool_decision_total"
 GEMINI_TOKENS = '{__name__=~"gemini_cli_token_usage.*_total"}'
+# The other agents' own series (tests/fixtures/<agent>/README.md says what each holds)
+GEMINI_TOKEN_USAGE = "gemini_cli_token_usage_total"  # type: input (cache included), output, thought, tool, cache
+GEMINI_REQUESTS = "gemini_cli_api_request_count_total"  # a failed request twice: once with error_type
+CODEX_TOKENS = "codex_turn_token_usage_sum"  # token_type: input (cached included), output, total, ...
+CODEX_REQUESTS = "codex_api_request_total"
+COPILOT_INPUT = "gen_ai_client_inference_usage_input_tokens_total"  # cache reads included
+COPILOT_OUTPUT = "gen_ai_client_inference_usage_output_tokens_total"  # reasoning included
+COPILOT_REQUESTS = "gen_ai_client_inference_duration_seconds_count"
 COMMITS = "agent_analytics_git_commits_total"
 GIT_LINES_ADDED = "agent_analytics_git_lines_added_total"
 GIT_LINES_DELETED = "agent_analytics_git_lines_deleted_total"

@@ -1,6 +1,7 @@
 """1. AI spend & ROI: for whoever pays. Spend (usage and seats), per team and developer,
 month-end forecast against budget, cost per output, estimated time saved and ROI."""
 
+from . import agents
 from .builder import Row, bars, dashboard, prom, stat, table, text, textbox_variable, timeseries
 from .common import standard_variables
 from .queries import CC_PULL_REQUESTS, COMMITS, COST, GIT, LINES, PEOPLE, PEOPLE_MODEL, TEAM, latest, window
@@ -218,7 +219,7 @@ def build() -> dict:
         "aa-spend-roi",
         "AI spend & ROI",
         "What AI coding assistants cost, per team and developer, and what they return.",
-        [spend, efficiency, roi, seats],
+        [spend, efficiency, roi, seats, agents.row()],
         variables,
         tags=("spend", "roi"),
     )

@@ -52,7 +52,8 @@ def parsed() -> list[tuple[str, dict]]:
 def recorded_fields(claude_fixtures) -> dict[str, dict[str, set[str]]]:
     """event name -> field -> values seen in the recordings, as Loki stores them (text)."""
     out: dict[str, dict[str, set[str]]] = {}
-    for resource, attributes in ground_truth.event_records(claude_fixtures):
+    recorded = ground_truth.event_records(claude_fixtures) + ground_truth.event_records(claude_fixtures / "v2.1.332")
+    for resource, attributes in recorded:
         fields = out.setdefault(str(attributes["event.name"]), {})
         for key, value in {**resource, **attributes}.items():
             text = str(value).lower() if isinstance(value, bool) else str(value)
