@@ -157,6 +157,9 @@ def init(
     typer.echo(f"config      {workstation.config_path()} ({state(config_changed)})")
     for name, changed in agent_changes.items():
         typer.echo(f"{name:<11} {WRITERS[name].path(home)} ({state(changed)})")
+        if name == "copilot-cli":
+            typer.echo(f"            the Copilot CLI reads only its environment: add `. {WRITERS[name].path(home)}`")
+            typer.echo("            to your shell profile")
     if hook_change:
         typer.echo(f"git hook    {hook_change.hooks_dir / 'post-commit'} ({hook_change.action})")
         if hook_change.chained:

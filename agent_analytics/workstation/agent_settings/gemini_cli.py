@@ -4,6 +4,10 @@
 releases add `/v1/metrics`, `/v1/logs` and `/v1/traces` themselves. No API key is written
 here; where the collector requires one, set OTEL_EXPORTER_OTLP_HEADERS in the environment
 Gemini CLI runs in.
+
+Gemini CLI exports cumulative sums (delta only through an environment variable, not a setting):
+both collector forms turn them into increments per stream before dropping `session.id` and
+`installation.id`, so the default is left as it is.
 """
 
 from pathlib import Path
