@@ -29,7 +29,7 @@ def test_help_shows_the_defaults_written_in_brackets():
     init = _help("init")
     assert "Who you are on dashboards (default: your git user.email)." in init
     assert "(default: the endpoint's host, port 9465)." in init
-    assert "claude-code,gemini-cli,codex (default: claude-code)." in init
+    assert "claude-code,gemini-cli,codex,copilot-cli (default: claude-code)." in init
     doctor = _help("doctor")
     assert "Collector OTLP/HTTP URL (default: from the config)." in doctor
     assert "Prometheus URL (default: the endpoint's host, port 9090)." in doctor
