@@ -3,9 +3,11 @@
 series hold each session's tokens by type exactly as the fixture's ground truth says, carry no
 per-session, per-install or free-text label, and the forwarded events hold no content."""
 
+import datetime as dt
 import json
 import math
 
+import httpx
 import pytest
 from opentelemetry.proto.collector.logs.v1.logs_service_pb2 import ExportLogsServiceRequest
 
@@ -246,8 +248,6 @@ def test_codex_log_records_without_time_land_at_their_observed_time(start_collec
     assert len(forwarded) == len(records)
 
     def iso(nanos: int) -> str:
-        import datetime as dt
-
         moment = dt.datetime.fromtimestamp(nanos / 1e9, tz=dt.UTC)
         return moment.isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
@@ -256,8 +256,6 @@ def test_codex_log_records_without_time_land_at_their_observed_time(start_collec
 
 
 def test_gemini_cli_chunked_json_without_content_length_is_accepted(start_collector):
-    import httpx
-
     service = start_collector()
     path = GEMINI / "session-plain.metrics.json"
     body = path.read_bytes()
