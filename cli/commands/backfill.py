@@ -28,6 +28,7 @@ RETENTION_DAYS = 400  # what `up` keeps; older history would be deleted on arriv
 backfill_app = typer.Typer(
     help="Load history from before telemetry was on (git history, Claude Code transcripts) into Prometheus.",
     no_args_is_help=True,
+    rich_markup_mode=None,
 )
 
 DATA_DIR = typer.Option(None, help="Data folder of `agent-analytics up` (default: the user data folder).")

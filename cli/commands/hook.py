@@ -12,6 +12,7 @@ from agent_analytics.workstation import hook_install, hook_runtime, hook_sender
 hook_app = typer.Typer(
     help="The git post-commit hook: sends each commit (and which agent made it) to the exporter.",
     no_args_is_help=True,
+    rich_markup_mode=None,
 )
 
 
