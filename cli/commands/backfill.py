@@ -8,6 +8,7 @@ from pathlib import Path
 import typer
 
 from agent_analytics.cli.moments import parse_time
+from agent_analytics.cli.options import PROMETHEUS_ALIAS
 from agent_analytics.history.tsdb_blocks import (
     HEAD_AGE_SECONDS,
     BlockError,
@@ -15,14 +16,14 @@ from agent_analytics.history.tsdb_blocks import (
     newest_allowed,
     write_blocks,
 )
-from agent_analytics.stack.paths import resolve_tsdb, stack_dir, stack_prometheus_url
+from agent_analytics.stack.paths import DEFAULT_PROMETHEUS_URL, resolve_tsdb, stack_dir, stack_prometheus_url
 
 # The readers (gitpython, the price table, httpx, rich) load only when a backfill runs: every
 # other command of the CLI starts without them.
 DAY = 86400
 DEFAULT_ROOT = Path("~/.claude/projects")
 FIRST_EXPORT_SPAN = 75  # Claude Code's default metric export interval (60 s) plus a scrape interval (15 s)
-DEFAULT_PROMETHEUS = "http://127.0.0.1:9090"
+DEFAULT_PROMETHEUS = DEFAULT_PROMETHEUS_URL
 RETENTION_DAYS = 400  # what `up` keeps; older history would be deleted on arrival
 
 backfill_app = typer.Typer(
@@ -35,6 +36,7 @@ DATA_DIR = typer.Option(None, help="Data folder of `agent-analytics up` (default
 PROMETHEUS_DATA = typer.Option(None, help="A Prometheus TSDB folder to write into instead of --data-dir.")
 PROMETHEUS = typer.Option(
     None,
+    "--prometheus-url",
     help="Prometheus to ask where live data begins, so history stops there (default: the one `up` runs on"
     " --data-dir, else http://127.0.0.1:9090; skipped with a warning when it does not answer).",
 )
@@ -111,6 +113,7 @@ def backfill_git(
     data_dir: Path = DATA_DIR,
     prometheus_data: Path = PROMETHEUS_DATA,
     prometheus: str = PROMETHEUS,
+    prometheus_alias: str = PROMETHEUS_ALIAS,
     until: str = UNTIL,
     days: int = DAYS,
 ) -> None:
@@ -122,6 +125,7 @@ def backfill_git(
 
     Re-running writes identical samples: nothing doubles.
     """
+    prometheus = prometheus or prometheus_alias
     from agent_analytics.cli.progress import progress_bar
     from agent_analytics.exporter.config import ConfigError, ExporterConfig, load_config
     from agent_analytics.history.backfill_series import daily_series, first_samples, selector
@@ -187,6 +191,7 @@ def backfill_claude_logs(
     data_dir: Path = DATA_DIR,
     prometheus_data: Path = PROMETHEUS_DATA,
     prometheus: str = PROMETHEUS,
+    prometheus_alias: str = PROMETHEUS_ALIAS,
     until: str = UNTIL,
     days: int = DAYS,
 ) -> None:
@@ -198,6 +203,7 @@ def backfill_claude_logs(
 
     History stops where this developer's live telemetry begins. Re-running writes identical samples: nothing doubles.
     """
+    prometheus = prometheus or prometheus_alias
     from agent_analytics.cli.progress import progress_bar
     from agent_analytics.history.backfill_series import daily_series, first_live_sample, selector
     from agent_analytics.history.claude_transcripts import ReadStats, read_messages, transcript_files, usage_increments
