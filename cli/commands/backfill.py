@@ -43,7 +43,9 @@ PROMETHEUS = typer.Option(
 UNTIL = typer.Option(
     None, help="Backfill only events before this time (unix seconds or ISO) instead of asking Prometheus."
 )
-DAYS = typer.Option(RETENTION_DAYS, min=1, help="How many days back to go.")
+DAYS = typer.Option(
+    RETENTION_DAYS, min=1, show_default=False, help=f"How many days back to go (default: {RETENTION_DAYS})."
+)
 
 
 def _fail(message: str) -> None:
@@ -185,7 +187,9 @@ def backfill_git(
 
 @backfill_app.command("claude-logs")
 def backfill_claude_logs(
-    root: Path = typer.Argument(DEFAULT_ROOT, help="Claude Code's transcript folder."),
+    root: Path = typer.Argument(
+        DEFAULT_ROOT, show_default=False, help=f"Claude Code's transcript folder (default: {DEFAULT_ROOT})."
+    ),
     developer_id: str = typer.Option(None, help="developer_id label (default: from `init`, else git user.email)."),
     team: str = typer.Option(None, help="team_id label (default: from `init`, else none)."),
     data_dir: Path = DATA_DIR,

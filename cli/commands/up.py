@@ -17,7 +17,7 @@ def _port_option(name: str):
     return typer.Option(
         None,
         f"--{name.replace('_', '-')}-port",
-        help=f"Port of the {PORT_OWNERS[name]} (default {DEFAULT_PORTS[name]}).",
+        help=f"Port of the {PORT_OWNERS[name]} (default: {DEFAULT_PORTS[name]}).",
     )
 
 
