@@ -42,3 +42,19 @@ def test_help_reads_cleanly(path):
     for line, following in zip(description, description[1:], strict=False):
         if line.strip() and following.strip():  # a paragraph goes on: its next word did not fit on this line
             assert len(line.rstrip()) + 1 + len(following.split()[0]) > WIDTH - 10, (path, line)
+
+
+@pytest.mark.parametrize(
+    "path", [("report",), ("doctor",), ("init",), ("backfill", "git"), ("backfill", "claude-logs")]
+)
+def test_one_name_for_the_prometheus_url(path):
+    text = CliRunner().invoke(app, [*path, "--help"]).output
+    assert "--prometheus-url" in text
+    assert not re.search(r"--prometheus(?![-\w])", text)  # the older name still parses, unlisted
+
+
+def test_the_older_prometheus_flag_still_works():
+    # Nothing listens on port 9: both names reach the same option and fail the same way.
+    for flag in ("--prometheus", "--prometheus-url"):
+        result = CliRunner().invoke(app, ["report", flag, "http://127.0.0.1:9", "--json"])
+        assert result.exit_code == 1 and "127.0.0.1:9" in result.stderr, result.output
