@@ -17,6 +17,9 @@ app = typer.Typer(
     help="Spend, usage and output of AI coding assistants, in Prometheus and Grafana.",
     no_args_is_help=True,
     add_completion=False,
+    # click's own help layout: it rewraps paragraphs and shows no type for a flag
+    rich_markup_mode=None,
+    context_settings={"max_content_width": 120},
 )
 
 

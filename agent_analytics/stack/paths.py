@@ -6,6 +6,8 @@ import yaml
 
 from agent_analytics.paths import data_home
 
+DEFAULT_PROMETHEUS_URL = "http://127.0.0.1:9090"
+
 
 def stack_dir(data_dir: Path | None) -> Path:
     """The stack's folder: `--data-dir`, else the user data folder."""
@@ -34,3 +36,8 @@ def stack_prometheus_url(data_dir: Path) -> str | None:
     except (OSError, yaml.YAMLError, KeyError, IndexError, TypeError, AttributeError):
         return None
     return None
+
+
+def prometheus_url_for(data_dir: Path | None) -> str:
+    """The Prometheus of the `up` on `data_dir` (default: the user data folder), else the default port."""
+    return stack_prometheus_url(stack_dir(data_dir)) or DEFAULT_PROMETHEUS_URL

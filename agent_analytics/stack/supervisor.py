@@ -38,6 +38,24 @@ GRAFANA_BINARIES = ("grafana", "grafana-server")  # `grafana server` (Grafana 10
 GRAFANA_HOMES = ("/usr/share/grafana", "/usr/local/share/grafana", "/opt/grafana")
 
 
+def find_grafana_loki() -> tuple[str | None, str]:
+    """The `loki` on PATH if it is Grafana Loki, else None and why it is not used.
+
+    Debian's `loki` package is a genetics program of the same name: Grafana Loki answers
+    `loki -version` with "loki, version X.Y.Z (branch: ...)".
+    """
+    binary = shutil.which("loki")
+    if binary is None:
+        return None, "no `loki` on PATH"
+    try:
+        out = subprocess.run([binary, "-version"], capture_output=True, text=True, timeout=10, stdin=subprocess.DEVNULL)
+    except (OSError, subprocess.SubprocessError):
+        return None, f"{binary} does not run"
+    if (out.stdout + out.stderr).lstrip().startswith("loki, version "):
+        return binary, ""
+    return None, f"{binary} is not Grafana Loki"
+
+
 class StackError(RuntimeError):
     """Something stops the stack from starting; the message is one line saying what to do."""
 
@@ -98,7 +116,7 @@ class LocalStack:
         self.collector: CollectorService | None = None
         self.exporter: ExporterService | None = None
         self.prometheus_binary = shutil.which("prometheus")
-        self.loki_binary = shutil.which("loki")
+        self.loki_binary, self.loki_absent = find_grafana_loki()
         self.grafana_binary = next((b for b in map(shutil.which, GRAFANA_BINARIES) if b), None)
         self._lock: int | None = None  # file descriptor holding the data dir's lock while running
 

@@ -63,13 +63,24 @@ class Workstation:
     developer_id: str = ""
     team_id: str = ""
     agents: list[str] = field(default_factory=lambda: list(DEFAULT_AGENTS))
+    prometheus_url: str = ""  # empty: the endpoint's host, PROMETHEUS_PORT
+    loki_url: str = ""  # empty: the endpoint's host, LOKI_PORT
+    without_loki: bool = False  # the stack keeps events without Loki: doctor looks for none
 
     def __post_init__(self) -> None:
         self.endpoint = self.endpoint.rstrip("/")
         self.exporter_url = (self.exporter_url or url_with_port(self.endpoint, EXPORTER_PORT)).rstrip("/")
+        self.prometheus_url = self.prometheus_url.rstrip("/")
+        self.loki_url = self.loki_url.rstrip("/")
+
+    def prometheus(self) -> str:
+        return self.prometheus_url or url_with_port(self.endpoint, PROMETHEUS_PORT)
+
+    def loki(self) -> str:
+        return self.loki_url or url_with_port(self.endpoint, LOKI_PORT)
 
     def to_yaml(self) -> str:
-        data = {k: v for k, v in asdict(self).items() if v not in ("", None)}
+        data = {k: v for k, v in asdict(self).items() if v not in ("", None) and v is not False}
         return yaml.safe_dump(data, sort_keys=False, default_flow_style=False)
 
 
@@ -87,9 +98,11 @@ def load(path: Path | None = None) -> Workstation:
     agents = known.get("agents")
     if isinstance(agents, str):
         known["agents"] = [a.strip() for a in agents.split(",") if a.strip()]
-    for key in ("endpoint", "exporter_url", "api_key", "developer_id", "team_id"):
+    for key in ("endpoint", "exporter_url", "api_key", "developer_id", "team_id", "prometheus_url", "loki_url"):
         if key in known:
             known[key] = "" if known[key] is None else str(known[key])
+    if "without_loki" in known:
+        known["without_loki"] = known["without_loki"] is True
     return Workstation(**known)
 
 

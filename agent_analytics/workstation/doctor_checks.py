@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 import os
+import shutil
+import socket
+import ssl
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import httpx
 
-from agent_analytics.workstation import agent_versions, hook_install, hook_sender
+from agent_analytics.workstation import agent_versions, hook_install, hook_sender, otlp_endpoint
 from agent_analytics.workstation import config as workstation
 from agent_analytics.workstation.agent_settings import WRITERS, SettingsError
 
@@ -40,8 +44,8 @@ def default_targets(ws: workstation.Workstation) -> Targets:
     return Targets(
         endpoint=ws.endpoint,
         exporter_url=ws.exporter_url,
-        prometheus_url=workstation.url_with_port(ws.endpoint, workstation.PROMETHEUS_PORT),
-        loki_url=workstation.url_with_port(ws.endpoint, workstation.LOKI_PORT),
+        prometheus_url=ws.prometheus(),
+        loki_url="" if ws.without_loki else ws.loki(),
     )
 
 
@@ -66,15 +70,16 @@ def check_config(ws: workstation.Workstation | None, error: str) -> Check:
 
 
 def check_collector(ws: workstation.Workstation, endpoint: str) -> Check:
-    # An empty OTLP export request is valid: a receiver answers 200, and 401 when the key is wrong.
+    # An empty OTLP export request is valid: a receiver answers 200 with an OTLP body, 401 for a wrong key.
     url = f"{endpoint}/v1/metrics"
-    fix = "start the collector (`agent-analytics up`, or `docker compose up -d` on the server) or fix --endpoint"
+    if shape := otlp_endpoint.problem(endpoint):
+        return Check("collector", FAIL, shape, "run `agent-analytics init --endpoint URL` with that URL")
     try:
         r = httpx.post(
             url, content=b"", headers={"Content-Type": "application/x-protobuf", **_auth(ws)}, timeout=TIMEOUT
         )
     except httpx.HTTPError as e:
-        return _unreachable("collector", endpoint, e, fix)
+        return collector_unreachable(endpoint, e)
     if r.status_code in (401, 403):
         return Check(
             "collector",
@@ -82,9 +87,93 @@ def check_collector(ws: workstation.Workstation, endpoint: str) -> Check:
             f"{url} refused the API key ({r.status_code})",
             "run `agent-analytics init --api-key ...`",
         )
-    if r.status_code >= 300:
-        return Check("collector", FAIL, f"{url} answered {r.status_code}: not an OTLP/HTTP receiver", fix)
+    kind = r.headers.get("content-type", "").split(";")[0].strip()
+    if r.status_code != 200 or kind not in OTLP_MEDIA_TYPES:
+        return Check(
+            "collector",
+            FAIL,
+            f"{endpoint} answers, but not OTLP/HTTP: POST /v1/metrics got {r.status_code} {kind or 'without a type'}",
+            NOT_OTLP_FIX,
+        )
     return Check("collector", OK, f"{endpoint} accepts OTLP/HTTP")
+
+
+OTLP_MEDIA_TYPES = ("application/x-protobuf", "application/json")
+NOT_OTLP_FIX = (
+    "point the endpoint at the collector's OTLP/HTTP port (4318 by default; 4317 is gRPC):"
+    " `agent-analytics init --endpoint URL`"
+)
+
+
+def _tls_error(error: BaseException) -> ssl.SSLError | None:
+    """The TLS failure behind an httpx error, if that is what it was."""
+    seen = error
+    while seen is not None:
+        if isinstance(seen, ssl.SSLError):
+            return seen
+        seen = seen.__cause__ or seen.__context__
+    return None
+
+
+def _speaks_tls(endpoint: str) -> bool:
+    """Whether something at the endpoint's host and port completes a TLS handshake."""
+    parts = urlsplit(endpoint)
+    context = ssl.create_default_context()
+    context.check_hostname, context.verify_mode = False, ssl.CERT_NONE  # only asking whether it is TLS
+    try:
+        with (
+            socket.create_connection((parts.hostname, parts.port or 80), timeout=TIMEOUT) as raw,
+            context.wrap_socket(raw, server_hostname=parts.hostname),
+        ):
+            return True
+    except OSError:
+        return False
+
+
+def collector_unreachable(endpoint: str, error: httpx.HTTPError) -> Check:
+    """Connection refused, TLS failure, or a server that is not OTLP/HTTP: each has its own fix."""
+    https = endpoint.startswith("https://")
+    tls = _tls_error(error)
+    if tls is not None:
+        if isinstance(tls, ssl.SSLCertVerificationError):
+            return Check(
+                "collector",
+                FAIL,
+                f"{endpoint}: TLS failure, the certificate is not trusted ({tls.verify_message})",
+                "give the collector a certificate from a CA this machine trusts (or add its CA to the system store)",
+            )
+        plain = "http://" + endpoint.removeprefix("https://")
+        return Check(
+            "collector",
+            FAIL,
+            f"{endpoint}: TLS failure ({tls.reason or tls}): the server does not speak TLS on this port",
+            f"use http:// if the collector serves plain HTTP: `agent-analytics init --endpoint {plain}`",
+        )
+    if isinstance(error, httpx.ConnectError):
+        reason = "connection refused" if "refused" in str(error).lower() else str(error) or "cannot connect"
+        return Check(
+            "collector",
+            FAIL,
+            f"{endpoint} unreachable ({reason})",
+            "start the collector (`agent-analytics up`, or `docker compose up -d` on the server),"
+            " or fix the endpoint: `agent-analytics init --endpoint URL`",
+        )
+    if isinstance(error, httpx.TimeoutException):
+        return Check("collector", FAIL, f"{endpoint} did not answer in {TIMEOUT:g}s", NOT_OTLP_FIX)
+    if not https and _speaks_tls(endpoint):
+        secure = "https://" + endpoint.removeprefix("http://")
+        return Check(
+            "collector",
+            FAIL,
+            f"{endpoint}: TLS failure, the server expects TLS and closed the plain HTTP connection",
+            f"use https://: `agent-analytics init --endpoint {secure}`",
+        )
+    return Check(
+        "collector",
+        FAIL,
+        f"{endpoint} answers, but not OTLP/HTTP ({type(error).__name__}: {error})",
+        NOT_OTLP_FIX,
+    )
 
 
 def check_exporter(ws: workstation.Workstation, exporter_url: str) -> Check:
@@ -160,21 +249,30 @@ def check_hook(cwd: Path) -> Check:
         return Check(
             "git hook", FAIL, "no agent-analytics post-commit hook in the global hooks or this repository", fix
         )
-    python = hook_install.hook_python(script)
+    reinstall = "run `agent-analytics hook install` again"
+    target = hook_install.hook_target(script)
+    if target.runtime is None or not target.runtime.is_file():
+        return Check(
+            "git hook",
+            FAIL,
+            f"{script} points nowhere: {target.runtime or 'its runtime'} is missing, so commits are not recorded",
+            reinstall,
+        )
+    if not target.python or not os.access(target.python, os.X_OK):
+        fallback = shutil.which(hook_install.FALLBACK_PYTHON)
+        outcome = (
+            f"commits are still spooled by {fallback} but not sent"
+            if fallback
+            else f"no {hook_install.FALLBACK_PYTHON} on PATH either: commits are not recorded"
+        )
+        return Check(
+            "git hook",
+            FAIL,
+            f"{script} points nowhere: it runs {target.python or '?'}, which no longer exists; {outcome}",
+            "install agent-analytics again, run `agent-analytics hook install`, then `agent-analytics hook flush`",
+        )
     if not hook_install.runs_this_installation(script):
-        return Check(
-            "git hook",
-            FAIL,
-            f"{script} runs another installation of agent-analytics",
-            "run `agent-analytics hook install` again",
-        )
-    if not python or not os.access(python, os.X_OK):
-        return Check(
-            "git hook",
-            FAIL,
-            f"{script} runs {python or '?'}, which no longer exists",
-            "run `agent-analytics hook install` again",
-        )
+        return Check("git hook", FAIL, f"{script} runs another installation of agent-analytics", reinstall)
     return Check("git hook", OK, str(script))
 
 
@@ -241,7 +339,10 @@ def run(targets: Targets | None, home: Path, cwd: Path) -> Iterator[Check]:
     if prometheus.status == OK:
         yield check_prometheus_targets(targets.prometheus_url)
     # Loki only holds events (prompts, tool calls, API errors): metrics work without it.
-    yield check_ready("loki", targets.loki_url, "/ready", WARN, "start Loki for events, or pass --loki-url")
+    if targets.loki_url:
+        yield check_ready("loki", targets.loki_url, "/ready", WARN, "start Loki for events, or pass --loki-url")
+    else:
+        yield Check("loki", OK, "not used: this stack keeps events without Loki (`init --no-loki`)")
     yield check_hook(cwd)
     yield check_spool()
     if ws is not None:

@@ -11,6 +11,7 @@ uninstalling puts it back byte for byte.
 from __future__ import annotations
 
 import os
+import re
 import shlex
 import subprocess
 import sys
@@ -23,15 +24,22 @@ from agent_analytics.workstation.config import managed_hooks_dir, write_text_if_
 MARKER = "# agent-analytics post-commit hook"
 CHAINED_SUFFIX = ".pre-agent-analytics"
 PASS_THROUGH_MARKER = "# agent-analytics pass-through"
-# Imported by path under `python -I -S` (no site-packages to load; as a module, its compiled
-# bytecode is cached, unlike a script's).
-RUNNER = str(Path(hook_runtime.__file__).resolve())
+# The lean runtime (os and sys only) is copied beside the installed hook and imported from there
+# under `python -I -S` (no site-packages; as a module its bytecode is cached): the hook keeps
+# spooling when this installation is removed or moved, run by the system's python3 then.
+RUNTIME_MODULE = "agent_analytics_hook_runtime"
+RUNTIME_COPY = f"{RUNTIME_MODULE}.py"
+FALLBACK_PYTHON = "python3"
 
 
-def runner_call() -> str:
-    folder = str(Path(RUNNER).parent)
+def runtime_source() -> str:
+    return Path(hook_runtime.__file__).read_text()
+
+
+def runner_call(hooks_dir: Path, python: str) -> str:
     return (
-        f"import sys; sys.path.insert(0, {folder!r}); import hook_runtime; sys.exit(hook_runtime.main(['post-commit']))"
+        f"import sys; sys.path.insert(0, {str(hooks_dir)!r}); import {RUNTIME_MODULE} as h;"
+        f" sys.exit(h.main(['post-commit', '--sender', {python!r}]))"
     )
 
 
@@ -75,7 +83,7 @@ class HookChange:
         }
 
 
-def hook_script(python: str, run_repo_hook: bool) -> str:
+def hook_script(python: str, run_repo_hook: bool, hooks_dir: Path) -> str:
     repo_hook = ""
     if run_repo_hook:
         repo_hook = """# core.hooksPath hides the repository's own hook: run it too.
@@ -93,7 +101,10 @@ chained="${{0%/*}}/post-commit{CHAINED_SUFFIX}"
 if [ -x "$chained" ]; then
     "$chained" "$@" || status=$?
 fi
-{repo_hook}{shlex.quote(python)} -I -S -c {shlex.quote(runner_call())} </dev/null >/dev/null 2>&1
+{repo_hook}python={shlex.quote(python)}
+# Installation removed or moved (make clean, a moved clone): the system python3 still spools the commit.
+[ -x "$python" ] || python={FALLBACK_PYTHON}
+"$python" -I -S -c {shlex.quote(runner_call(hooks_dir, python))} </dev/null >/dev/null 2>&1
 exit $status
 """
 
@@ -152,7 +163,8 @@ def _install_into(hooks_dir: Path, python: str, run_repo_hook: bool) -> HookChan
         if chained.exists() or chained.is_symlink():
             raise HookError(f"both {target} and {chained} exist: move one of them away, then run this again")
         os.replace(target, chained)  # a rename keeps its bytes and mode for uninstall
-    changed = write_text_if_changed(target, hook_script(python, run_repo_hook), 0o755)
+    runtime_changed = write_text_if_changed(hooks_dir / RUNTIME_COPY, runtime_source(), 0o644)
+    changed = write_text_if_changed(target, hook_script(python, run_repo_hook, hooks_dir), 0o755) or runtime_changed
     return HookChange(hooks_dir, "installed" if changed else "unchanged", chained if chained.exists() else None)
 
 
@@ -162,10 +174,20 @@ def _uninstall_from(hooks_dir: Path) -> HookChange:
     if not is_ours(target):
         return HookChange(hooks_dir, "absent")
     target.unlink()
+    _remove_runtime_copy(hooks_dir)
     if chained.exists() or chained.is_symlink():
         os.replace(chained, target)
         return HookChange(hooks_dir, "removed", target)
     return HookChange(hooks_dir, "removed")
+
+
+def _remove_runtime_copy(hooks_dir: Path) -> None:
+    (hooks_dir / RUNTIME_COPY).unlink(missing_ok=True)
+    cache = hooks_dir / "__pycache__"
+    for compiled in cache.glob(f"{RUNTIME_MODULE}.*.pyc"):
+        compiled.unlink(missing_ok=True)
+    if cache.is_dir() and not any(cache.iterdir()):
+        cache.rmdir()
 
 
 def _global_dir(current: str) -> Path:
@@ -261,14 +283,45 @@ def installed_hook(repo: Path | None = None) -> Path | None:
     return candidate if is_ours(candidate) else None
 
 
+@dataclass
+class HookTarget:
+    """What an installed hook runs: the interpreter it was installed with and the runtime file."""
+
+    python: str
+    runtime: Path | None
+
+
+def hook_target(script: Path) -> HookTarget:
+    text = script.read_text()
+    python = ""
+    for line in text.splitlines():
+        if line.startswith("python="):
+            python = shlex.split(line.removeprefix("python="))[0]
+            break
+        if "import hook_runtime" in line or "import hook_runner" in line:  # installs before the runtime copy
+            python = shlex.split(line)[0]
+            break
+    runtime = None
+    for line in text.splitlines():
+        if " -I -S -c " in line:
+            words = shlex.split(line.split("<", 1)[0])
+            code = words[words.index("-c") + 1] if "-c" in words[:-1] else ""
+            found = re.search(r"sys\.path\.insert\(0, '([^']*)'\); import (\w+)", code)
+            runtime = Path(found.group(1)) / f"{found.group(2)}.py" if found else None
+    return HookTarget(python, runtime)
+
+
 def hook_python(script: Path) -> str:
-    """The interpreter an installed hook runs (it must still exist)."""
-    for line in script.read_text().splitlines():
-        if "import hook_runtime" in line or "import hook_runner" in line:  # the latter: installs of 0.1.0
-            return shlex.split(line)[0]
-    return ""
+    """The interpreter an installed hook was installed with (it must still exist)."""
+    return hook_target(script).python
 
 
 def runs_this_installation(script: Path) -> bool:
-    """Whether the hook loads this installation's hook_runtime (an older one may be gone)."""
-    return shlex.quote(runner_call()) in script.read_text()
+    """Whether the hook runs this installation, with a runtime copy of this version beside it."""
+    text, hooks_dir = script.read_text(), script.parent
+    if shlex.quote(runner_call(hooks_dir, sys.executable)) not in text:
+        return False
+    try:
+        return (hooks_dir / RUNTIME_COPY).read_text() == runtime_source()
+    except OSError:
+        return False

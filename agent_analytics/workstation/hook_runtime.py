@@ -17,6 +17,7 @@ import sys
 APP = "agent-analytics"
 DISABLE_VARIABLE = "AGENT_ANALYTICS_HOOK"  # "off" skips the hook entirely
 CAPTURE_VERSION = 1
+SENDER_GONE = "not sent: no agent-analytics installation at"
 
 # Agent evidence: only these variables leave the workstation, never the whole environment.
 AGENT_VARIABLES = frozenset(
@@ -239,20 +240,28 @@ def sender_running() -> bool:
     return False
 
 
-def start_sender() -> None:
-    """The sender, detached: its own session, no terminal, nothing inherited to wait for."""
+def start_sender(python: str) -> bool:
+    """The sender, detached: its own session, no terminal, nothing inherited to wait for.
+
+    False when the installation that sends is gone: the commit stays spooled for `hook flush`.
+    """
+    if not os.access(python, os.X_OK):
+        return False
     actions = [(os.POSIX_SPAWN_OPEN, fd, os.devnull, os.O_RDWR, 0) for fd in (0, 1, 2)]
-    argv = [sys.executable, "-m", "agent_analytics.workstation.hook_sender", "--background"]
+    argv = [python, "-m", "agent_analytics.workstation.hook_sender", "--background"]
     try:  # at a lower priority: the developer's next command comes first
         os.posix_spawnp("nice", ["nice", "-n", "10", *argv], os.environ, file_actions=actions, setsid=True)
     except OSError:
-        os.posix_spawn(sys.executable, argv, os.environ, file_actions=actions, setsid=True)
+        os.posix_spawn(python, argv, os.environ, file_actions=actions, setsid=True)
+    return True
 
 
 def main(argv: list[str]) -> int:
-    if argv[:1] != ["post-commit"]:
-        print("usage: python -I -S hook_runtime.py post-commit", file=sys.stderr)
+    # post-commit [--sender PYTHON]: the interpreter of the installation that sends (default: this one)
+    if argv[:1] != ["post-commit"] or len(argv) not in (1, 3) or argv[1:2] not in ([], ["--sender"]):
+        print("usage: python -I -S hook_runtime.py post-commit [--sender PYTHON]", file=sys.stderr)
         return 2
+    sender = argv[2] if len(argv) == 3 else sys.executable
     if os.environ.get(DISABLE_VARIABLE, "").lower() in ("off", "0", "false"):
         return 0
     try:
@@ -265,9 +274,10 @@ def main(argv: list[str]) -> int:
             return 0
         if sender_running():
             note = "a sender was running"
-        else:
-            start_sender()
+        elif start_sender(sender):
             note = "sender started"
+        else:
+            note = f"{SENDER_GONE} {sender}"
         log(f"commit {os.path.basename(spooled)[:12]}: spooled, {note}")
     except Exception:  # the next commit's sender, or `hook flush`, sends this one
         return 0

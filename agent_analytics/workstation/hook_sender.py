@@ -85,6 +85,7 @@ class FlushResult:
     remaining: int = 0
     error: str = ""
     busy: bool = False  # another sender held the spool
+    unreachable: bool = False  # no answer from the exporter at all (down, wrong URL, network)
     messages: list[str] = field(default_factory=list)
 
     def as_dict(self) -> dict:
@@ -212,6 +213,7 @@ def flush(wait: float = 0.0, timeout: float = BACKGROUND_TIMEOUT, origin: str = 
                 result.error = str(e)
             except OSError as e:  # refused, unreachable, timed out
                 result.error = f"exporter at {target.url} unreachable: {getattr(e, 'reason', e)}"
+                result.unreachable = True
             except Exception as e:  # an answer that is not the ingest API's
                 result.error = f"unexpected answer from {target.url}{INGEST_PATH}: {e}"
             finally:

@@ -8,6 +8,7 @@ from pathlib import Path
 import typer
 
 from agent_analytics.cli.moments import parse_time
+from agent_analytics.cli.options import PROMETHEUS_ALIAS
 from agent_analytics.history.tsdb_blocks import (
     HEAD_AGE_SECONDS,
     BlockError,
@@ -15,32 +16,36 @@ from agent_analytics.history.tsdb_blocks import (
     newest_allowed,
     write_blocks,
 )
-from agent_analytics.stack.paths import resolve_tsdb, stack_dir, stack_prometheus_url
+from agent_analytics.stack.paths import DEFAULT_PROMETHEUS_URL, resolve_tsdb, stack_dir, stack_prometheus_url
 
 # The readers (gitpython, the price table, httpx, rich) load only when a backfill runs: every
 # other command of the CLI starts without them.
 DAY = 86400
 DEFAULT_ROOT = Path("~/.claude/projects")
 FIRST_EXPORT_SPAN = 75  # Claude Code's default metric export interval (60 s) plus a scrape interval (15 s)
-DEFAULT_PROMETHEUS = "http://127.0.0.1:9090"
+DEFAULT_PROMETHEUS = DEFAULT_PROMETHEUS_URL
 RETENTION_DAYS = 400  # what `up` keeps; older history would be deleted on arrival
 
 backfill_app = typer.Typer(
     help="Load history from before telemetry was on (git history, Claude Code transcripts) into Prometheus.",
     no_args_is_help=True,
+    rich_markup_mode=None,
 )
 
 DATA_DIR = typer.Option(None, help="Data folder of `agent-analytics up` (default: the user data folder).")
 PROMETHEUS_DATA = typer.Option(None, help="A Prometheus TSDB folder to write into instead of --data-dir.")
 PROMETHEUS = typer.Option(
     None,
+    "--prometheus-url",
     help="Prometheus to ask where live data begins, so history stops there (default: the one `up` runs on"
     " --data-dir, else http://127.0.0.1:9090; skipped with a warning when it does not answer).",
 )
 UNTIL = typer.Option(
     None, help="Backfill only events before this time (unix seconds or ISO) instead of asking Prometheus."
 )
-DAYS = typer.Option(RETENTION_DAYS, min=1, help="How many days back to go.")
+DAYS = typer.Option(
+    RETENTION_DAYS, min=1, show_default=False, help=f"How many days back to go (default: {RETENTION_DAYS})."
+)
 
 
 def _fail(message: str) -> None:
@@ -110,6 +115,7 @@ def backfill_git(
     data_dir: Path = DATA_DIR,
     prometheus_data: Path = PROMETHEUS_DATA,
     prometheus: str = PROMETHEUS,
+    prometheus_alias: str = PROMETHEUS_ALIAS,
     until: str = UNTIL,
     days: int = DAYS,
 ) -> None:
@@ -121,6 +127,7 @@ def backfill_git(
 
     Re-running writes identical samples: nothing doubles.
     """
+    prometheus = prometheus or prometheus_alias
     from agent_analytics.cli.progress import progress_bar
     from agent_analytics.exporter.config import ConfigError, ExporterConfig, load_config
     from agent_analytics.history.backfill_series import daily_series, first_samples, selector
@@ -180,12 +187,15 @@ def backfill_git(
 
 @backfill_app.command("claude-logs")
 def backfill_claude_logs(
-    root: Path = typer.Argument(DEFAULT_ROOT, help="Claude Code's transcript folder."),
+    root: Path = typer.Argument(
+        DEFAULT_ROOT, show_default=False, help=f"Claude Code's transcript folder (default: {DEFAULT_ROOT})."
+    ),
     developer_id: str = typer.Option(None, help="developer_id label (default: from `init`, else git user.email)."),
     team: str = typer.Option(None, help="team_id label (default: from `init`, else none)."),
     data_dir: Path = DATA_DIR,
     prometheus_data: Path = PROMETHEUS_DATA,
     prometheus: str = PROMETHEUS,
+    prometheus_alias: str = PROMETHEUS_ALIAS,
     until: str = UNTIL,
     days: int = DAYS,
 ) -> None:
@@ -197,6 +207,7 @@ def backfill_claude_logs(
 
     History stops where this developer's live telemetry begins. Re-running writes identical samples: nothing doubles.
     """
+    prometheus = prometheus or prometheus_alias
     from agent_analytics.cli.progress import progress_bar
     from agent_analytics.history.backfill_series import daily_series, first_live_sample, selector
     from agent_analytics.history.claude_transcripts import ReadStats, read_messages, transcript_files, usage_increments

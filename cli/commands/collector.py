@@ -15,16 +15,16 @@ from agent_analytics.collector.service import CollectorService
 
 
 def collector(
-    grpc_port: int = typer.Option(None, "--grpc-port", help="OTLP/gRPC port. Default 4317."),
-    http_port: int = typer.Option(None, "--http-port", help="OTLP/HTTP port. Default 4318."),
-    metrics_port: int = typer.Option(None, "--metrics-port", help="Port of /metrics and /healthz. Default 8889."),
+    grpc_port: int = typer.Option(None, "--grpc-port", help="OTLP/gRPC port (default: 4317)."),
+    http_port: int = typer.Option(None, "--http-port", help="OTLP/HTTP port (default: 4318)."),
+    metrics_port: int = typer.Option(None, "--metrics-port", help="Port of /metrics and /healthz (default: 8889)."),
     host: str = typer.Option(
-        None, "--host", help="Interface to listen on; 0.0.0.0 for the network. Default 127.0.0.1."
+        None, "--host", help="Interface to listen on; 0.0.0.0 for the network (default: 127.0.0.1)."
     ),
     data_dir: Path = typer.Option(
         None,
         "--data-dir",
-        help="Metric state, event spool and event files. Default ~/.local/share/agent-analytics/collector.",
+        help="Metric state, event spool and event files (default: ~/.local/share/agent-analytics/collector).",
     ),
     loki_url: str = typer.Option(None, "--loki-url", help="Send events to this Loki (e.g. http://localhost:3100)."),
     config: Path = typer.Option(None, "--config", help="YAML file of collector settings; flags override it."),

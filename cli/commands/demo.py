@@ -13,11 +13,17 @@ STATE_FILE = "agent-analytics-demo.json"  # beside the blocks; Prometheus ignore
 
 
 def demo(
-    developers: int = typer.Option(12, min=1, max=500, help="How many developers the organisation has."),
-    days: int = typer.Option(30, min=1, max=365, help="Days of history, ending now (first run only)."),
-    seed: int = typer.Option(1, help="Random seed: the same seed, size and end time give the same history."),
+    developers: int = typer.Option(
+        12, min=1, max=500, show_default=False, help="How many developers the organisation has (default: 12)."
+    ),
+    days: int = typer.Option(
+        30, min=1, max=365, show_default=False, help="Days of history, ending now, on the first run (default: 30)."
+    ),
+    seed: int = typer.Option(
+        1, show_default=False, help="Random seed: the same seed, size and end time give the same history (default: 1)."
+    ),
     end: str = typer.Option(
-        None, help="End of the history (unix seconds or ISO time; default and latest: 4 hours ago, see --help)."
+        None, help="End of the history (unix seconds or ISO time; default: 4 hours ago, also the latest allowed)."
     ),
     data_dir: Path = typer.Option(
         None, help="Data folder of `agent-analytics up` (default: the user data folder); blocks go to its prometheus/."

@@ -17,9 +17,15 @@ def doctor(
     endpoint: str | None = typer.Option(None, "--endpoint", help="Collector OTLP/HTTP URL (default: from the config)."),
     exporter_url: str | None = typer.Option(None, "--exporter-url", help="Exporter URL (default: from the config)."),
     prometheus_url: str | None = typer.Option(
-        None, "--prometheus-url", help="Prometheus URL (default: the endpoint's host, port 9090)."
+        None,
+        "--prometheus-url",
+        help="Prometheus URL (default: the endpoint's host, port 9090). Overrides what `init --prometheus-url` stored.",
     ),
-    loki_url: str | None = typer.Option(None, "--loki-url", help="Loki URL (default: the endpoint's host, port 3100)."),
+    loki_url: str | None = typer.Option(
+        None,
+        "--loki-url",
+        help="Loki URL (default: the endpoint's host, port 3100). Overrides what `init --loki-url` stored.",
+    ),
     as_json: bool = typer.Option(False, "--json", help="Print the checks as JSON."),
 ) -> None:
     """Check the config, the collector, exporter, Prometheus and Loki, the git hook and each agent's settings.
@@ -27,18 +33,16 @@ def doctor(
     Prints what is wrong and what to do about it; exits 1 when a check fails (warnings alone exit 0).
     """
     ws = workstation.load_or_none() or workstation.Workstation()
-    defaults = doctor_checks.default_targets(
-        workstation.Workstation(
-            **{**ws.__dict__, "endpoint": endpoint or ws.endpoint, "exporter_url": exporter_url or ""}
+    if endpoint:  # another collector: its siblings are on its host unless named
+        ws = workstation.Workstation(
+            **{**ws.__dict__, "endpoint": endpoint, "exporter_url": "", "prometheus_url": "", "loki_url": ""}
         )
-        if endpoint and not exporter_url
-        else ws
-    )
+        ws.without_loki = False
     targets = doctor_checks.Targets(
-        endpoint=(endpoint or defaults.endpoint).rstrip("/"),
-        exporter_url=(exporter_url or defaults.exporter_url).rstrip("/"),
-        prometheus_url=(prometheus_url or defaults.prometheus_url).rstrip("/"),
-        loki_url=(loki_url or defaults.loki_url).rstrip("/"),
+        endpoint=ws.endpoint,
+        exporter_url=(exporter_url or ws.exporter_url).rstrip("/"),
+        prometheus_url=(prometheus_url or ws.prometheus()).rstrip("/"),
+        loki_url=(loki_url or ("" if ws.without_loki else ws.loki())).rstrip("/"),
     )
     checks = []
     for check in doctor_checks.run(targets, Path.home(), Path.cwd()):

@@ -20,8 +20,15 @@ def exporter(
         "-c",
         help="YAML file of exporter settings; a list of repository paths under `repos:` is enough.",
     ),
-    port: int = typer.Option(9465, "--port", help="Port of /metrics, /healthz and POST /api/v1/commits."),
-    host: str = typer.Option("127.0.0.1", "--host", help="Interface to listen on; 0.0.0.0 to accept the network."),
+    port: int = typer.Option(
+        9465, "--port", show_default=False, help="Port of /metrics, /healthz and POST /api/v1/commits (default: 9465)."
+    ),
+    host: str = typer.Option(
+        "127.0.0.1",
+        "--host",
+        show_default=False,
+        help="Interface to listen on; 0.0.0.0 to accept the network (default: 127.0.0.1).",
+    ),
     data_dir: Path = typer.Option(
         None, "--data-dir", help="Where the commit store lives (overrides data_dir of the config)."
     ),

@@ -7,11 +7,18 @@ from pathlib import Path
 
 import typer
 
-from agent_analytics.workstation import hook_install, hook_runtime, hook_sender
+from agent_analytics.workstation import doctor_checks, hook_install, hook_runtime, hook_sender
 
 hook_app = typer.Typer(
     help="The git post-commit hook: sends each commit (and which agent made it) to the exporter.",
     no_args_is_help=True,
+    rich_markup_mode=None,
+)
+
+
+UNREACHABLE_FIX = (
+    "start the exporter (`agent-analytics up`, or `docker compose up -d` on the server) or point this"
+    " workstation at it with `agent-analytics init --exporter-url URL`, then run `agent-analytics hook flush` again"
 )
 
 
@@ -102,7 +109,8 @@ def flush(as_json: bool = typer.Option(False, "--json", help="Print the outcome 
         typer.echo("error: another flush is still running: try again in a minute", err=True)
         raise typer.Exit(1)
     if result.error:
-        typer.echo(f"error: {result.error} ({result.remaining} commit(s) stay spooled)", err=True)
+        advice = f": {UNREACHABLE_FIX}" if result.unreachable else ""
+        typer.echo(f"error: {result.error} ({result.remaining} commit(s) stay spooled){advice}", err=True)
         raise typer.Exit(1)
 
 
@@ -111,22 +119,31 @@ def status(
     repo: Path | None = typer.Option(None, "--repo", help="Also check the hook git runs for this repository."),
     as_json: bool = typer.Option(False, "--json", help="Print the status as JSON."),
 ) -> None:
-    """Where the hook is installed and how many commits wait in the spool."""
+    """Where the hook is installed, whether it still works, how many commits wait and how the last send went."""
     global_hook = hook_install.installed_hook()
     repo_hook = hook_install.installed_hook(repo) if repo else None
+    check = doctor_checks.check_hook(repo or Path.cwd())
+    last_send = hook_sender.last_outcome()
     data = {
         "global": str(global_hook) if global_hook else None,
         "repo": str(repo_hook) if repo_hook else None,
         "spooled": len(hook_sender.pending()),
         "spool_dir": str(hook_sender.spool_dir()),
+        "hook": check.as_dict(),
+        "last_send": last_send or None,
     }
     if as_json:
         typer.echo(json.dumps(data))
-        return
-    typer.echo(f"global hook: {data['global'] or 'not installed'}")
-    if repo:
-        typer.echo(f"hook for {repo}: {data['repo'] or 'not installed'}")
-    typer.echo(f"spooled commits: {data['spooled']} ({data['spool_dir']})")
+    else:
+        typer.echo(f"global hook: {data['global'] or 'not installed'}")
+        if repo:
+            typer.echo(f"hook for {repo}: {data['repo'] or 'not installed'}")
+        typer.echo(f"spooled commits: {data['spooled']} ({data['spool_dir']})")
+        if last_send:
+            typer.echo(f"last send: {last_send}")
+    if (global_hook or repo_hook) and check.status != doctor_checks.OK:
+        typer.echo(f"error: {check.detail}: {check.fix}", err=True)
+        raise typer.Exit(1)
 
 
 def register(app: typer.Typer) -> None:

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import json
 import sys
+import textwrap
 from pathlib import Path
 
 import click
 import typer
 
 from agent_analytics.workstation import config as workstation
-from agent_analytics.workstation import hook_install
+from agent_analytics.workstation import hook_install, otlp_endpoint
 from agent_analytics.workstation.agent_settings import WRITERS, SettingsError, claude_code
 
 API_KEY_PLACEHOLDER = "<api-key>"
@@ -55,6 +56,13 @@ def managed_snippet(ws: workstation.Workstation) -> dict:
     return claude_code.managed_settings_snippet(shown)
 
 
+IDENTITY_NOTE = (
+    "It carries no OTEL_RESOURCE_ATTRIBUTES: managed settings win key by key over each user's"
+    " ~/.claude/settings.json, so one there would replace every developer's developer.id and team.id."
+    " Each developer runs `agent-analytics init --team <their team>` once, which writes their own ids."
+)
+
+
 def init(
     endpoint: str | None = typer.Option(
         None, "--endpoint", help="The collector's OTLP/HTTP URL, e.g. http://host:4318."
@@ -69,10 +77,24 @@ def init(
         None, "--developer-id", help="Who you are on dashboards (default: your git user.email)."
     ),
     team: str | None = typer.Option(None, "--team", help="Your team's id on dashboards."),
+    prometheus_url: str | None = typer.Option(
+        None, "--prometheus-url", help="Prometheus URL for `doctor` (default: the endpoint's host, port 9090)."
+    ),
+    loki_url: str | None = typer.Option(
+        None, "--loki-url", help="Loki URL for `doctor` (default: the endpoint's host, port 3100)."
+    ),
+    no_loki: bool = typer.Option(
+        False, "--no-loki", help="The stack keeps events without Loki: `doctor` does not look for one."
+    ),
     agents: str | None = typer.Option(
         None, "--agents", help=f"Agents to configure, comma-separated: {','.join(WRITERS)} (default: claude-code)."
     ),
-    hook: bool = typer.Option(True, "--hook/--no-hook", help="Install the git post-commit hook for all repositories."),
+    hook: bool = typer.Option(
+        True,
+        "--hook/--no-hook",
+        show_default=False,
+        help="Install the git post-commit hook for all repositories (default: --hook).",
+    ),
     yes: bool = typer.Option(
         False, "--yes", "-y", help="Do not ask: take flags, then the current config, then defaults."
     ),
@@ -91,6 +113,8 @@ def init(
     home = Path.home()
 
     endpoint = _check_url("endpoint", _ask(endpoint, "Collector OTLP/HTTP endpoint", current.endpoint, interactive))
+    if problem := otlp_endpoint.problem(endpoint):
+        _fail(problem)
     exporter_default = (
         current.exporter_url
         if had_config and current.endpoint == endpoint
@@ -107,6 +131,13 @@ def init(
         _fail("no developer id: pass --developer-id or set `git config --global user.email`")
     team = _ask(team, "Team id (empty for none)", current.team_id, interactive).strip()
     chosen = _parse_agents(_ask(agents, "Agents to configure", ",".join(current.agents), interactive))
+    same_stack = had_config and current.endpoint == endpoint
+    if prometheus_url is not None:
+        prometheus_url = _check_url("Prometheus URL", prometheus_url)
+    if loki_url is not None:
+        loki_url = _check_url("Loki URL", loki_url)
+    if no_loki and loki_url:
+        _fail("--no-loki and --loki-url exclude each other: pick one")
 
     ws = workstation.Workstation(
         endpoint=endpoint,
@@ -115,6 +146,9 @@ def init(
         developer_id=developer_id.lower(),
         team_id=team,
         agents=chosen,
+        prometheus_url=prometheus_url if prometheus_url is not None else current.prometheus_url if same_stack else "",
+        loki_url=loki_url if loki_url is not None else current.loki_url if same_stack else "",
+        without_loki=no_loki or (loki_url is None and same_stack and current.without_loki),
     )
     try:
         config_changed = workstation.save(ws)
@@ -144,7 +178,13 @@ def init(
                         for name, changed in agent_changes.items()
                     },
                     "hook": hook_change.as_dict() if hook_change else None,
-                    "managed_settings": {"paths": claude_code.MANAGED_SETTINGS, "content": snippet},
+                    "prometheus_url": ws.prometheus(),
+                    "loki_url": None if ws.without_loki else ws.loki(),
+                    "managed_settings": {
+                        "paths": claude_code.MANAGED_SETTINGS,
+                        "content": snippet,
+                        "identity": IDENTITY_NOTE,
+                    },
                 },
                 indent=2,
             )
@@ -170,6 +210,7 @@ def init(
         f" on Linux,\n{claude_code.MANAGED_SETTINGS['darwin']} on macOS):\n"
     )
     typer.echo(json.dumps(snippet, indent=2))
+    typer.echo("\n" + textwrap.fill(IDENTITY_NOTE, width=100))
     typer.echo("\nCheck everything with: agent-analytics doctor")
 
 

@@ -3,10 +3,13 @@
 import json
 import math
 import time
+from pathlib import Path
 
 import typer
 
 from agent_analytics.cli.moments import parse_time
+from agent_analytics.cli.options import PROMETHEUS_ALIAS
+from agent_analytics.stack.paths import prometheus_url_for
 
 
 def _usd(v) -> str:
@@ -137,8 +140,18 @@ def _render(data: dict, console) -> None:
 
 
 def report(
-    prometheus: str = typer.Option("http://127.0.0.1:9090", help="Prometheus base URL."),
-    range_: str = typer.Option("30d", "--range", help="Window: 7d, 30d or mtd (month to date, UTC)."),
+    prometheus: str | None = typer.Option(
+        None,
+        "--prometheus-url",
+        help="Prometheus base URL (default: the one `up` runs on --data-dir, else http://127.0.0.1:9090).",
+    ),
+    prometheus_alias: str | None = PROMETHEUS_ALIAS,
+    data_dir: Path | None = typer.Option(
+        None, "--data-dir", help="Data folder of `agent-analytics up` (default: the user data folder)."
+    ),
+    range_: str = typer.Option(
+        "30d", "--range", show_default=False, help="Window: 7d, 30d or mtd (month to date, UTC; default: 30d)."
+    ),
     at: str = typer.Option(None, help="End of the window (unix seconds or ISO time; default: now)."),
     as_json: bool = typer.Option(False, "--json", help="Print the figures as JSON instead of tables."),
     hourly_rate: float = typer.Option(None, min=0, help="ROI: loaded cost of an engineering hour in USD."),
@@ -147,7 +160,8 @@ def report(
 ) -> None:
     """Spend, tokens, sessions, assisted commits, Copilot, budgets and ROI from Prometheus.
 
-    Every figure comes from one named PromQL query (report_queries.py); --json gives the same numbers as data.
+    Every figure comes from one named PromQL query (agent_analytics/report/queries.py); --json gives the same numbers
+    as data.
 
     ROI assumptions come from the flags, else the exporter's roi config, else defaults, printed with their source.
     """
@@ -163,8 +177,9 @@ def report(
         "minutes_saved_per_accepted_line": minutes_per_line,
         "minutes_saved_per_assisted_commit": minutes_per_commit,
     }
+    url = prometheus or prometheus_alias or prometheus_url_for(data_dir)
     try:
-        data = build_report(Prometheus(prometheus), window(range_, end), overrides)
+        data = build_report(Prometheus(url), window(range_, end), overrides)
     except PrometheusError as e:
         typer.echo(f"error: {e}", err=True)
         raise typer.Exit(1) from None

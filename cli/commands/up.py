@@ -1,12 +1,14 @@
 """`agent-analytics up`: the whole stack on this machine, in the foreground."""
 
 import json
+import shlex
 import signal
 import threading
 from pathlib import Path
 
 import typer
 
+from agent_analytics.cli import invocation
 from agent_analytics.stack.config import DEFAULT_PORTS, PORT_OWNERS, StackConfigError, load_stack_config
 from agent_analytics.stack.paths import stack_dir
 
@@ -15,30 +17,31 @@ def _port_option(name: str):
     return typer.Option(
         None,
         f"--{name.replace('_', '-')}-port",
-        help=f"Port of the {PORT_OWNERS[name]} (default {DEFAULT_PORTS[name]}).",
+        help=f"Port of the {PORT_OWNERS[name]} (default: {DEFAULT_PORTS[name]}).",
     )
 
 
-def _doctor_flags(endpoints: dict[str, str | None]) -> str:
-    """What `doctor` needs beyond the init'ed config: it looks for Prometheus and Loki on their
-    default ports of the endpoint's host."""
-    flags = ""
-    if not (endpoints["prometheus"] or "").endswith(":9090"):
-        flags += f" --prometheus-url {endpoints['prometheus']}"
-    if endpoints["loki"] and not endpoints["loki"].endswith(":3100"):
-        flags += f" --loki-url {endpoints['loki']}"
+def _init_flags(endpoints: dict[str, str | None], loki_url: str | None) -> str:
+    """What `init` stores so that `doctor` checks this stack, wherever its ports are."""
+    flags = f"--endpoint {endpoints['otlp_http']} --exporter-url {endpoints['exporter']}"
+    flags += f" --prometheus-url {endpoints['prometheus']}"
+    flags += f" --loki-url {loki_url}" if loki_url else " --no-loki"
     return flags
 
 
-def _instructions(endpoints: dict[str, str | None], data_dir: Path) -> str:
+def _instructions(endpoints: dict[str, str | None], data_dir: Path, loki_url: str | None, loki_absent: str) -> str:
     otlp = endpoints["otlp_http"]
+    me = invocation.command()
     rows = [
         ("Collector OTLP/gRPC", endpoints["otlp_grpc"]),
         ("Collector OTLP/HTTP", otlp),
         ("Collector metrics", endpoints["collector_metrics"]),
         ("Exporter", f"{endpoints['exporter']}  (/metrics, /healthz, POST /api/v1/commits)"),
         ("Prometheus", endpoints["prometheus"]),
-        ("Loki", endpoints["loki"] or "not started (no `loki` on PATH)"),
+        (
+            "Loki",
+            endpoints["loki"] or loki_url or f"not started ({loki_absent}); events go to files under the data dir",
+        ),
         ("Grafana", endpoints["grafana"] or "not started (no `grafana` or `grafana-server` on PATH)"),
     ]
     width = max(len(name) for name, _ in rows)
@@ -46,9 +49,10 @@ def _instructions(endpoints: dict[str, str | None], data_dir: Path) -> str:
     lines += [f"  {name:<{width}}  {value}" for name, value in rows]
     lines += [
         "",
-        "Track this workstation (Claude Code, Gemini CLI, Codex and the git hook):",
-        f"  agent-analytics init --endpoint {otlp} --exporter-url {endpoints['exporter']} --yes",
-        f"  agent-analytics doctor{_doctor_flags(endpoints)}",
+        "Track this workstation (Claude Code, Gemini CLI, Codex and the git hook); set TEAM to your team's id:",
+        "  TEAM=my-team",
+        f'  {me} init {_init_flags(endpoints, loki_url)} --team "$TEAM" --yes',
+        f"  {me} doctor",
         "",
         "Or set these for Claude Code yourself (the env block of ~/.claude/settings.json):",
         "  CLAUDE_CODE_ENABLE_TELEMETRY=1",
@@ -59,8 +63,8 @@ def _instructions(endpoints: dict[str, str | None], data_dir: Path) -> str:
         "  OTEL_METRICS_INCLUDE_SESSION_ID=false",
         "",
         "See the numbers:",
-        f"  agent-analytics report --prometheus {endpoints['prometheus']} --range 30d",
-        f"  agent-analytics demo --data-dir {data_dir}    (a month of sample history)",
+        f"  {me} report --data-dir {shlex.quote(str(data_dir))} --range 30d",
+        f"  {me} demo --data-dir {shlex.quote(str(data_dir))}    (a month of sample history)",
     ]
     return "\n".join(lines)
 
@@ -112,7 +116,9 @@ def up(
         signal.signal(sig, lambda *_: stop.set())
     try:
         endpoints = stack.endpoints()
-        typer.echo(json.dumps(endpoints) if as_json else _instructions(endpoints, folder), nl=True)
+        loki_url = endpoints["loki"] or stack.config.collector.get("loki_url")
+        text = json.dumps(endpoints) if as_json else _instructions(endpoints, folder, loki_url, stack.loki_absent)
+        typer.echo(text, nl=True)
         while not stop.wait(0.5):
             dead = stack.dead_child()
             if dead is not None:

@@ -21,6 +21,10 @@ import yaml
 
 def main() -> None:
     name, args = sys.argv[1], sys.argv[2:]
+    if name == "loki" and args == ["-version"]:  # as Grafana Loki prints it
+        print("loki, version 3.4.2 (branch: HEAD, revision: 2a1a4dd9)\n  build user:       root@buildkitsandbox")
+        print("  go version:       go1.23.6\n  platform:         linux/amd64\n  tags:             netgo")
+        return
     record = Path(os.environ["FAKE_RECORD_DIR"])
     record.mkdir(parents=True, exist_ok=True)
     (record / f"{name}.argv").write_text(json.dumps(args))

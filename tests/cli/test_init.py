@@ -152,9 +152,26 @@ def test_managed_settings_snippet_names_the_org_wide_paths(home):
     assert "/etc/claude-code/managed-settings.json" in result.stdout
     assert "/Library/Application Support/ClaudeCode/managed-settings.json" in result.stdout
     snippet = json.loads(cli("init", *FLAGS, "--json").stdout)["managed_settings"]["content"]
-    assert snippet["env"]["OTEL_EXPORTER_OTLP_ENDPOINT"] == ENDPOINT
-    assert snippet["env"]["OTEL_RESOURCE_ATTRIBUTES"] == "team.id=payments"
-    assert snippet["env"]["OTEL_EXPORTER_OTLP_HEADERS"] == "Authorization=Bearer <api-key>"
+    # Managed env wins key by key over each user's: only keys that are the same for everyone.
+    assert snippet == {
+        "env": {
+            "CLAUDE_CODE_ENABLE_TELEMETRY": "1",
+            "OTEL_METRICS_EXPORTER": "otlp",
+            "OTEL_LOGS_EXPORTER": "otlp",
+            "OTEL_EXPORTER_OTLP_PROTOCOL": "http/protobuf",
+            "OTEL_EXPORTER_OTLP_ENDPOINT": ENDPOINT,
+            "OTEL_METRICS_INCLUDE_SESSION_ID": "false",
+            "OTEL_EXPORTER_OTLP_HEADERS": "Authorization=Bearer <api-key>",
+        }
+    }
+    printed = json.loads(result.stdout[result.stdout.index("{") : result.stdout.rindex("}") + 1])
+    assert printed == snippet and "payments" not in json.dumps(printed)
+    prose = " ".join(result.stdout[result.stdout.rindex("}") + 1 :].split())
+    assert "It carries no OTEL_RESOURCE_ATTRIBUTES: managed settings win key by key" in prose
+    assert "Each developer runs `agent-analytics init --team <their team>` once, which writes their own ids." in prose
+    # The admin's own settings keep their identity.
+    own = json.loads((home / ".claude" / "settings.json").read_text())["env"]["OTEL_RESOURCE_ATTRIBUTES"]
+    assert own == "developer.id=ada.lovelace@example.com,team.id=payments"
 
 
 def test_the_wizard_asks_and_defaults_to_git_identity(home):

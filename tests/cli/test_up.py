@@ -93,7 +93,7 @@ def read_until(proc: subprocess.Popen, marker: str, timeout: float = 90) -> str:
             line = proc.stdout.readline()
             out += line
     # the rest of the block, up to the report line
-    while "agent-analytics demo" not in out:
+    while " demo --data-dir " not in out:
         out += proc.stdout.readline()
     return out
 
@@ -163,8 +163,10 @@ def test_up_serves_everything_and_stops_cleanly_on_ctrl_c(tmp_path, claude_fixtu
         assert httpx.get(metrics, timeout=5).status_code == 200
         assert httpx.get(f"{exporter}/healthz", timeout=5).json()["repos"] == 1
         assert httpx.get(f"{prometheus}/-/ready", timeout=5).status_code == 200
-        assert f"agent-analytics init --endpoint {otlp_http} --exporter-url {exporter} --yes" in text
-        assert f"  agent-analytics doctor --prometheus-url {prometheus}\n" in text  # not on 9090: say where
+        me = f"{sys.executable} -m agent_analytics.cli"  # how this `up` was started
+        init_flags = f"--endpoint {otlp_http} --exporter-url {exporter} --prometheus-url {prometheus} --no-loki"
+        assert f'  {me} init {init_flags} --team "$TEAM" --yes\n' in text
+        assert f"  {me} doctor\n" in text  # init stored where Prometheus is
         assert f"OTEL_EXPORTER_OTLP_ENDPOINT={otlp_http}" in text
 
         # Prometheus scrapes all three and loaded the project's rules; its TSDB is under the data dir.
@@ -444,3 +446,77 @@ def test_a_loki_url_in_the_collector_section_is_used(tmp_path, claude_fixtures):
             stop(proc)
     finally:
         loki.stop()
+
+
+DEBIAN_LOKI = """#!/bin/sh
+# Debian's `loki` package: a genetics program (linkage analysis) of the same name as Grafana Loki.
+echo "Loki 2.4.7: unknown option $1" >&2
+echo "Usage: loki [-v] [-i] [-r] control_file" >&2
+exit 1
+"""
+
+
+def test_the_commands_up_prints_run_as_printed_and_a_foreign_loki_is_left_alone(tmp_path):
+    """Started by path, with no `agent-analytics` on PATH and Debian's genetics `loki` there: every printed
+    command runs as printed in a shell, and `doctor` then checks this very stack, Loki not expected."""
+    script = Path(sys.executable).with_name("agent-analytics")
+    assert script.is_file()
+    tools = tmp_path / "bin"
+    tools.mkdir()
+    (tools / "loki").write_text(DEBIAN_LOKI)
+    (tools / "loki").chmod(0o755)
+    path = f"{tools}:/usr/bin:/bin"
+    assert shutil.which("agent-analytics", path=path) is None and shutil.which("prometheus", path=path)
+    home = tmp_path / "home"
+    home.mkdir()
+    (home / ".gitconfig").write_text("[user]\n\temail = Ada@Example.com\n\tname = Ada\n")
+    env = env_for(home, path=path)
+    data_dir = tmp_path / "data dir"
+    proc = subprocess.Popen(
+        [str(script), "up", "--data-dir", str(data_dir), *port_args()],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=env,
+    )
+    try:
+        text = read_until(proc, "Ctrl-C stops it")
+        prometheus = endpoint(text, "Prometheus")
+        assert f"  Loki                 not started ({tools / 'loki'} is not Grafana Loki);" in text
+        commands = [line.strip() for line in text.splitlines() if line.strip().startswith(("TEAM=", str(script)))]
+        assert [c.split()[:2] for c in commands] == [
+            ["TEAM=my-team"],
+            [str(script), "init"],
+            [str(script), "doctor"],
+            [str(script), "report"],
+            [str(script), "demo"],
+        ], commands
+        setup = subprocess.run(
+            ["sh", "-c", "\n".join(commands[:2])], capture_output=True, text=True, env=env, timeout=120
+        )
+        assert setup.returncode == 0, setup.stderr
+        config = yaml.safe_load((home / ".config" / "agent-analytics" / "config.yaml").read_text())
+        assert config["team_id"] == "my-team" and config["developer_id"] == "ada@example.com"
+        assert config["prometheus_url"] == prometheus and config["without_loki"] is True
+
+        doctor = subprocess.run(
+            ["sh", "-c", f"{commands[2]} --json"], capture_output=True, text=True, env=env, timeout=120, cwd=home
+        )
+        checks = {c["name"]: c for c in json.loads(doctor.stdout)["checks"]}
+        assert {name: checks[name]["status"] for name in ("collector", "exporter", "prometheus", "loki")} == {
+            "collector": "ok",
+            "exporter": "ok",
+            "prometheus": "ok",
+            "loki": "ok",
+        }, checks
+        assert checks["prometheus"]["detail"] == f"{prometheus} ready"
+        assert checks["loki"]["detail"] == "not used: this stack keeps events without Loki (`init --no-loki`)"
+
+        report = subprocess.run(["sh", "-c", commands[3]], capture_output=True, text=True, env=env, timeout=120)
+        assert report.returncode == 0, report.stderr
+        assert f"({prometheus})" in report.stdout  # the Prometheus of this `up`, found through its data dir
+        stop(proc)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()

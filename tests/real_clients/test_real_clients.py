@@ -199,11 +199,6 @@ def test_claude_code_managed_env_wins_per_key(collector, model, workstation, man
     assert "developer_id" not in labels  # the user's OTEL_RESOURCE_ATTRIBUTES is gone entirely
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="init's managed snippet still carries OTEL_RESOURCE_ATTRIBUTES, which replaces each user's own"
-    " (developer.id lost); passes once the snippet leaves identity to each user's settings",
-)
 def test_claude_code_init_snippet_keeps_each_users_identity(collector, model, workstation, managed_settings):
     """The managed snippet `init` prints, deployed org-wide, beside a user's own `init`: the
     telemetry carries the user's developer id and team, and the admin's org-wide keys apply."""

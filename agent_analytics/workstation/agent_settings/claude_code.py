@@ -93,12 +93,12 @@ def problems(ws: Workstation, home: Path) -> list[str]:
 def managed_settings_snippet(ws: Workstation) -> dict:
     """The `managed-settings.json` content that rolls the same settings out to every user.
 
-    `developer.id` is left out: on a shared rollout each user's identity comes from their own
-    account (Claude Code adds `user.email` when logged in) or from their own `init`.
+    Only keys that are the same for everyone: a managed `env` wins key by key over each user's
+    own, so OTEL_RESOURCE_ATTRIBUTES there would replace every developer's `developer.id` (and
+    give everyone the administrator's `team.id`). Identity comes from each developer's `init`.
+    The bearer token is the organisation's, shared by every workstation.
     """
     env = fixed_env(ws)
-    if ws.team_id:
-        env[RESOURCE_ATTRIBUTES] = format_pairs({"team.id": ws.team_id})
     if ws.api_key:
         env[HEADERS] = format_pairs({"Authorization": auth_header(ws.api_key)})
     return {"env": env}

@@ -1,0 +1,152 @@
+"""A wrong collector endpoint, as a new user types it: caught by `init`, told apart by `doctor`."""
+
+from __future__ import annotations
+
+import json
+import ssl
+import subprocess
+import threading
+from contextlib import contextmanager
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+import pytest
+
+from agent_analytics.workstation import config as workstation
+from tests.support.net import free_port
+from tests.support.workstation import cli, isolated_home
+
+
+@pytest.fixture
+def home(tmp_path, monkeypatch) -> Path:
+    return isolated_home(tmp_path, monkeypatch)
+
+
+@pytest.mark.parametrize(
+    ("endpoint", "use"),
+    [
+        ("http://collector.internal:4317", "http://collector.internal:4318"),
+        ("http://collector.internal:4318/v1/metrics", "http://collector.internal:4318"),
+        ("https://otel.acme.dev/otlp/v1/logs/", "https://otel.acme.dev/otlp"),
+    ],
+)
+def test_init_explains_a_grpc_port_or_a_signal_path_and_writes_nothing(home, endpoint, use):
+    result = cli("init", "--yes", "--no-hook", "--endpoint", endpoint)
+    assert result.exit_code == 1
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith(f"error: {endpoint.rstrip('/')} ")
+    assert lines[0].endswith(f"pass {use}" if "4317" not in endpoint else f"pass the OTLP/HTTP port, {use}")
+    assert "gRPC" in lines[0] if "4317" in endpoint else "/v1/metrics and /v1/logs themselves" in lines[0]
+    assert not workstation.config_path().exists()
+    assert not (home / ".claude" / "settings.json").exists()
+    # What it suggests is accepted.
+    assert cli("init", "--yes", "--no-hook", "--endpoint", use).exit_code == 0
+
+
+@contextmanager
+def serving(server: ThreadingHTTPServer):
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        yield f"127.0.0.1:{server.server_address[1]}"
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+class NotOtlp(BaseHTTPRequestHandler):
+    """A web server that is not an OTLP receiver: every request gets an HTML page."""
+
+    def log_message(self, *args) -> None:
+        pass
+
+    def _page(self) -> None:
+        body = b"<html><body>It works!</body></html>"
+        self.send_response(200)
+        self.send_header("Content-Type", "text/html; charset=utf-8")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    do_GET = do_POST = _page
+
+
+@pytest.fixture(scope="module")
+def certificate(tmp_path_factory) -> tuple[Path, Path]:
+    folder = tmp_path_factory.mktemp("tls")
+    cert, key = folder / "cert.pem", folder / "key.pem"
+    subprocess.run(
+        ["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj", "/CN=127.0.0.1"]
+        + ["-keyout", str(key), "-out", str(cert)],
+        check=True,
+        capture_output=True,
+    )
+    return cert, key
+
+
+@contextmanager
+def tls_only(certificate: tuple[Path, Path]):
+    """A listener that speaks only TLS (with a certificate nobody trusts)."""
+    server = ThreadingHTTPServer(("127.0.0.1", 0), NotOtlp)
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(*certificate)
+    server.socket = context.wrap_socket(server.socket, server_side=True)
+    with serving(server) as address:
+        yield address
+
+
+def collector_check(endpoint: str) -> dict:
+    result = cli("doctor", "--json", "--endpoint", endpoint)
+    assert result.exit_code == 1
+    return next(c for c in json.loads(result.stdout)["checks"] if c["name"] == "collector")
+
+
+def test_doctor_tells_refused_tls_and_not_otlp_apart_each_with_its_fix(home, certificate):
+    nothing = f"http://127.0.0.1:{free_port()}"
+    assert collector_check(nothing) == {
+        "name": "collector",
+        "status": "fail",
+        "detail": f"{nothing} unreachable (connection refused)",
+        "fix": "start the collector (`agent-analytics up`, or `docker compose up -d` on the server),"
+        " or fix the endpoint: `agent-analytics init --endpoint URL`",
+    }
+
+    with tls_only(certificate) as address:
+        plain = collector_check(f"http://{address}")
+        untrusted = collector_check(f"https://{address}")
+    assert (
+        plain["detail"] == f"http://{address}: TLS failure, the server expects TLS and closed the plain HTTP connection"
+    )
+    assert plain["fix"] == f"use https://: `agent-analytics init --endpoint https://{address}`"
+    assert untrusted["detail"].startswith(f"https://{address}: TLS failure, the certificate is not trusted (")
+    assert "self-signed" in untrusted["detail"] or "self signed" in untrusted["detail"]
+    assert untrusted["fix"].startswith("give the collector a certificate from a CA this machine trusts")
+
+    with serving(ThreadingHTTPServer(("127.0.0.1", 0), NotOtlp)) as address:
+        web = collector_check(f"http://{address}")
+        wrong_scheme = collector_check(f"https://{address}")
+    assert web["detail"] == f"http://{address} answers, but not OTLP/HTTP: POST /v1/metrics got 200 text/html"
+    assert web["fix"].startswith("point the endpoint at the collector's OTLP/HTTP port (4318 by default; 4317 is gRPC)")
+    assert wrong_scheme["detail"].startswith(f"https://{address}: TLS failure (")
+    assert (
+        wrong_scheme["fix"]
+        == f"use http:// if the collector serves plain HTTP: `agent-analytics init --endpoint http://{address}`"
+    )
+
+    human = cli("doctor", "--endpoint", nothing)
+    assert f"✗ collector: {nothing} unreachable (connection refused)\n    fix: start the collector" in human.stdout
+
+
+def test_a_grpc_listener_at_the_endpoint_is_not_otlp_http(home):
+    """The embedded collector's real gRPC port, given where OTLP/HTTP belongs (on another port than 4317)."""
+    from agent_analytics.collector.config import load_config
+    from agent_analytics.collector.service import CollectorService
+
+    service = CollectorService(load_config(None, grpc_port=0, http_port=0, metrics_port=0, data_dir=home / "c"))
+    service.start()
+    try:
+        grpc = f"http://{service.endpoints['otlp_grpc']}"
+        check = collector_check(grpc)
+    finally:
+        service.stop()
+    assert check["detail"].startswith(f"{grpc} answers, but not OTLP/HTTP"), check
+    assert "4317 is gRPC" in check["fix"]
