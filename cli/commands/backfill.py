@@ -122,14 +122,11 @@ def backfill_git(
     Re-running writes identical samples: nothing doubles.
     """
     from agent_analytics.cli.progress import progress_bar
-    from agent_analytics.exporter.config import ConfigError, ExporterConfig, load_config
+    from agent_analytics.exporter.config import ExporterConfig, load_config
     from agent_analytics.history.backfill_series import daily_series, first_samples, selector
     from agent_analytics.history.git_history import LIVE_KEY, NotARepository, open_repo, repo_increments
 
-    try:
-        cfg = load_config(config) if config else ExporterConfig()
-    except ConfigError as e:  # its message names the file
-        _fail(str(e))
+    cfg = load_config(config) if config else ExporterConfig()  # a mistake in it: one line naming the file, exit 2
     now = math.ceil(time.time())  # a sample scraped within this second counts as before now
     since = now - days * DAY
     repos = []
