@@ -2,19 +2,10 @@
 
 from __future__ import annotations
 
-import math
 from typing import Annotated, Any
 
-from pydantic import BeforeValidator, Field
-
-
-def _strict_number(value: Any, whole: bool) -> Any:
-    # YAML already typed the value: "5" in quotes or `yes` is a mistake in a file, not a number.
-    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
-        raise ValueError(f"expected {'a whole number' if whole else 'a number'}, got {value!r}")
-    if whole and int(value) != value:
-        raise ValueError(f"expected a whole number, got {value!r}")
-    return int(value) if whole else float(value)
+import annotated_types
+from pydantic import BeforeValidator, Field, Strict
 
 
 def _text(value: Any) -> str:
@@ -37,9 +28,10 @@ def _text_list(value: Any) -> Any:
     return [value] if isinstance(value, str) else value
 
 
-Number = Annotated[float, BeforeValidator(lambda v: _strict_number(v, whole=False))]
-WholeNumber = Annotated[int, BeforeValidator(lambda v: _strict_number(v, whole=True))]
-NonNegative = Annotated[float, BeforeValidator(lambda v: _strict_number(v, whole=False)), Field(ge=0)]
+# Strict: YAML already typed the value, so "5" in quotes or `yes` is a mistake in a file, not a number.
+Number = Annotated[float, Strict(), Field(allow_inf_nan=False)]
+WholeNumber = Annotated[int, Strict()]
+NonNegative = Annotated[float, Strict(), Field(allow_inf_nan=False, ge=0)]
 Text = Annotated[str, BeforeValidator(_text)]
 HttpUrl = Annotated[str, BeforeValidator(_http_url)]
 TextList = Annotated[list[Text], BeforeValidator(_text_list)]
@@ -55,4 +47,4 @@ def port_number(low: int) -> Any:
             raise ValueError(f"expected a port number {low}-65535, got {value!r}")
         return value
 
-    return Annotated[int, BeforeValidator(check), Field(ge=low, le=65535)]
+    return Annotated[int, annotated_types.Ge(low), annotated_types.Le(65535), BeforeValidator(check)]

@@ -125,17 +125,12 @@ class Servers:
 
 def bind_grpc(server: Any, host: str, port: int, what: str, fix: str) -> int:
     """Bind a gRPC server (it binds its own sockets) with the same errors as `listen`; returns the port."""
+    if port:  # ask first: gRPC's own failure is a multi-line log on stderr
+        listen(host, port, what, fix, backlog=1).close()
     try:
         bound = server.add_insecure_port(f"[{host}]:{port}" if ":" in host else f"{host}:{port}")
     except RuntimeError:  # grpcio raises on a failed bind in some releases, returns 0 in others
         bound = 0
     if bound == 0:
-        with socket.socket() as probe:  # find out why, to say it the way `listen` does
-            try:
-                probe.bind((host, port))
-            except socket.gaierror as e:
-                raise BadAddress(f"cannot listen on {host}:{port} ({e.strerror}); check --host") from None
-            except OSError as e:
-                raise PortUnavailable(f"cannot listen on {host}:{port} for the {what} ({e.strerror}); {fix}") from None
         raise PortUnavailable(f"cannot listen on {host}:{port} for the {what}; {fix}")
     return bound
