@@ -8,6 +8,7 @@ from pathlib import Path
 import typer
 
 from agent_analytics.cli.moments import parse_time
+from agent_analytics.errors import RuntimeFailure
 from agent_analytics.history.tsdb_blocks import (
     HEAD_AGE_SECONDS,
     BlockError,
@@ -44,8 +45,7 @@ DAYS = typer.Option(RETENTION_DAYS, min=1, help="How many days back to go.")
 
 
 def _fail(message: str) -> None:
-    typer.echo(f"error: {message}", err=True)
-    raise typer.Exit(1)
+    raise RuntimeFailure(str(message))  # one line on stderr, exit 1
 
 
 _unanswered: set[str] = set()  # Prometheus URLs that did not answer: warned about once

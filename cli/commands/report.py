@@ -7,6 +7,7 @@ import time
 import typer
 
 from agent_analytics.cli.moments import parse_time
+from agent_analytics.errors import RuntimeFailure
 
 
 def _usd(v) -> str:
@@ -166,8 +167,7 @@ def report(
     try:
         data = build_report(Prometheus(prometheus), window(range_, end), overrides)
     except PrometheusError as e:
-        typer.echo(f"error: {e}", err=True)
-        raise typer.Exit(1) from None
+        raise RuntimeFailure(str(e)) from None
     if as_json:
         typer.echo(json.dumps(data, indent=2))
     else:
