@@ -108,7 +108,7 @@ class Servers:
             if self._failure is not None:
                 reason = f"{type(self._failure).__name__}: {self._failure}".strip(": ")
             elif self._ready.is_set():
-                reason = "it stopped while starting; run with --verbose for its log"
+                reason = "it stopped while starting"
             else:
                 reason = f"not ready after {timeout:g}s"
             raise RuntimeFailure(f"the {self.name} server on {', '.join(self.addresses)} did not start ({reason})")

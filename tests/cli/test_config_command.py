@@ -7,13 +7,24 @@ import sys
 from pathlib import Path
 
 import pytest
+from typer.testing import CliRunner
+
+from agent_analytics.cli.app import app
 
 ROOT = Path(__file__).resolve().parents[2]
 CLI = [sys.executable, "-m", "agent_analytics.cli"]
 
 
-def aa(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess:
-    return subprocess.run([*CLI, *args], capture_output=True, text=True, timeout=60, cwd=cwd)
+def aa(*args: str) -> subprocess.CompletedProcess:
+    """The command in this process (quick); its exit code and output as a subprocess would give them."""
+    result = CliRunner().invoke(app, list(args))
+    if result.exception is not None and not isinstance(result.exception, SystemExit):
+        raise result.exception
+    return subprocess.CompletedProcess(args, result.exit_code, result.stdout, result.stderr)
+
+
+def run(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run([*CLI, *args], capture_output=True, text=True, timeout=60)
 
 
 def readme_yaml_blocks() -> list[str]:
@@ -80,6 +91,11 @@ def test_a_typo_names_file_line_key_and_the_valid_keys_with_exit_2(tmp_path, kin
         assert result.returncode == 2, result.stderr
         assert result.stdout == ""
         assert result.stderr.splitlines() == [expected]
+    if kind == "exporter":  # and as a user's shell sees it
+        result = run("config", "check", str(path))
+        assert result.returncode == 2, result.stderr
+        assert result.stdout == ""
+        assert result.stderr.splitlines() == [expected]
 
 
 def test_the_commands_that_read_a_file_report_a_typo_the_same_way(tmp_path):
@@ -95,7 +111,7 @@ def test_the_commands_that_read_a_file_report_a_typo_the_same_way(tmp_path):
         (["up", "--data-dir", str(tmp_path / "d"), "--config"], stack_file, "stack"),
     ):
         _, key, valid, line = TYPOS[kind]
-        result = aa(*command, str(path))
+        result = run(*command, str(path))
         assert result.returncode == 2
         assert result.stderr.splitlines() == [
             f"error: {path}: {key}: unknown key; expected one of {valid} (line {line})"
