@@ -7,12 +7,28 @@ found here so that adding a command never means editing this file.
 import importlib
 import pkgutil
 
+import click
 import typer
+from typer.core import TyperGroup
 
 from agent_analytics import __version__
 from agent_analytics.cli import commands
+from agent_analytics.errors import UserError
+
+
+class _Commands(TyperGroup):
+    """Every command's UserError becomes one line on stderr and its exit code (2 usage/config, 1 runtime)."""
+
+    def invoke(self, ctx: click.Context):
+        try:
+            return super().invoke(ctx)
+        except UserError as e:
+            typer.echo(f"error: {e}", err=True)
+            raise typer.Exit(e.exit_code) from None
+
 
 app = typer.Typer(
+    cls=_Commands,
     name="agent-analytics",
     help="Spend, usage and output of AI coding assistants, in Prometheus and Grafana.",
     no_args_is_help=True,

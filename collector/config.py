@@ -1,67 +1,99 @@
-"""Collector configuration: a dataclass read from YAML, with command-line overrides on top."""
+"""Collector configuration: a model read from YAML, with command-line overrides on top."""
 
 from __future__ import annotations
 
-import dataclasses
-import math
-from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 
-import yaml
+from pydantic import BeforeValidator, Field, field_validator
 
+from agent_analytics.config_files import ConfigModel, Document, read_yaml, validate
+from agent_analytics.config_types import TextList, port_number
+from agent_analytics.errors import ConfigError  # noqa: F401 - raised by load_config, imported from here
 from agent_analytics.paths import data_home
 
-from .label_policy import LabelPolicy, PolicyError, load_policy
+from .label_policy import LabelPolicy, PolicyOverride, load_policy
 
 MiB = 1024 * 1024
-
-
-class ConfigError(ValueError):
-    """The configuration is not valid; the message says what to fix."""
+Port = port_number(0)  # 0 picks a free port
+Positive = Annotated[float, Field(gt=0)]
+AtLeastZero = Annotated[float, Field(ge=0)]
 
 
 def default_data_dir() -> Path:
     return data_home() / "collector"
 
 
-@dataclass
-class CollectorConfig:
+def _path(value: Any) -> Any:
+    return None if value in (None, "") else Path(str(value)).expanduser()
+
+
+def _flag(value: Any) -> Any:
+    # Environment-style words count too: the value often comes from a deployment's variables.
+    if isinstance(value, str):
+        return value.strip().lower() in ("1", "true", "yes", "on")
+    return value
+
+
+class CollectorSettings(ConfigModel):
+    """What the collector does with what it receives; the stack file's `collector:` section."""
+
+    model_config = {**ConfigModel.model_config, "frozen": False}
+
     # Interface to listen on; 0.0.0.0 to accept workstations on the network.
     host: str = "127.0.0.1"
-    grpc_port: int = 4317
-    http_port: int = 4318
-    metrics_port: int = 8889
-    data_dir: Path = field(default_factory=default_data_dir)
     # Bearer tokens accepted on the OTLP endpoints; empty = no authentication.
-    auth_tokens: list[str] = field(default_factory=list)
+    auth_tokens: TextList = Field(default_factory=list)
     # Largest request accepted, compressed or not (gzip bodies are limited after decompression).
-    max_request_bytes: int = 4 * MiB
+    max_request_bytes: Annotated[int, Field(ge=1024)] = 4 * MiB
     # Loki base URL (events go to {loki_url}/otlp/v1/logs); empty = NDJSON files in data_dir/events.
     loki_url: str | None = None
-    loki_timeout_seconds: float = 5.0
+    loki_timeout_seconds: Positive = 5.0
     # Retries back off exponentially from 0.5 s up to this.
-    loki_max_backoff_seconds: float = 30.0
+    loki_max_backoff_seconds: AtLeastZero = 30.0
     # Keep prompt, response and tool content attributes on events.
-    log_prompts: bool = False
+    log_prompts: Annotated[bool, BeforeValidator(_flag)] = False
     # Overrides of collector/label_policy.yaml (keys `metrics`, `events`), and/or another file.
-    label_policy: dict[str, Any] = field(default_factory=dict)
-    label_policy_file: Path | None = None
+    label_policy: PolicyOverride = Field(default_factory=PolicyOverride)
+    label_policy_file: Annotated[Path | None, BeforeValidator(_path)] = None
     # On-disk spool of events Loki did not take yet; oldest batches are dropped beyond this.
-    spool_max_bytes: int = 64 * MiB
+    spool_max_bytes: Annotated[int, Field(ge=0)] = 64 * MiB
     # NDJSON event files: rotated at this size, this many kept.
-    events_file_max_bytes: int = 50 * MiB
-    events_file_count: int = 5
+    events_file_max_bytes: Annotated[int, Field(ge=1)] = 50 * MiB
+    events_file_count: Annotated[int, Field(ge=1)] = 5
     # Metric state is also written periodically, not only at shutdown.
-    persist_interval_seconds: float = 60.0
+    persist_interval_seconds: Positive = 60.0
     # Cumulative streams not seen for this long are forgotten.
-    cumulative_stream_ttl_seconds: float = 86400.0
+    cumulative_stream_ttl_seconds: Positive = 86400.0
+
+    @field_validator("loki_url", mode="before")
+    @classmethod
+    def _loki_url(cls, value: Any) -> Any:
+        if value in (None, ""):
+            return None
+        text = str(value).rstrip("/")
+        if not text.startswith(("http://", "https://")):
+            raise ValueError(f"expected an http(s) URL such as http://localhost:3100, got {text!r}")
+        return text
+
+
+class CollectorConfig(CollectorSettings):
+    """The collector's settings, with where it listens and keeps its data."""
+
+    grpc_port: Port = 4317
+    http_port: Port = 4318
+    metrics_port: Port = 8889
+    data_dir: Annotated[Path, BeforeValidator(_path)] = Field(default_factory=default_data_dir)
+
+    @field_validator("data_dir", mode="after")
+    @classmethod
+    def _a_folder(cls, value: Path) -> Path:
+        if value.exists() and not value.is_dir():
+            raise ValueError(f"{value} is not a folder")
+        return value
 
     def policy(self) -> LabelPolicy:
-        try:
-            return load_policy(self.label_policy, self.label_policy_file)
-        except PolicyError as e:
-            raise ConfigError(str(e)) from e
+        return load_policy(self.label_policy, self.label_policy_file)
 
     @property
     def state_file(self) -> Path:
@@ -76,93 +108,26 @@ class CollectorConfig:
         return self.data_dir / "events"
 
 
-_FIELDS = {f.name: f for f in dataclasses.fields(CollectorConfig)}
+MISSING_FILE_HINT = "pass --config with the path of the collector's YAML file"
 
 
-def _number(value: Any, whole: bool) -> int | float:
-    number = value
-    if isinstance(number, str):
-        try:
-            number = float(number.strip())
-        except ValueError:
-            number = None
-    valid = isinstance(number, int | float) and not isinstance(number, bool) and math.isfinite(number)
-    if not valid or (whole and number != int(number)):
-        raise TypeError(f"expected {'a whole number' if whole else 'a number'}, got {value!r}")
-    return int(number) if whole else float(number)
-
-
-def _coerce(name: str, value: Any) -> Any:
-    kind = _FIELDS[name].type
-    try:
-        if kind in ("int", "float"):
-            return _number(value, whole=kind == "int")
-        if kind == "bool":
-            if isinstance(value, str):
-                return value.strip().lower() in ("1", "true", "yes", "on")
-            return bool(value)
-        if kind in ("Path", "Path | None"):
-            return None if value in (None, "") else Path(value).expanduser()
-        if kind == "str | None":
-            return None if value in (None, "") else str(value).rstrip("/")
-        if kind == "list[str]":
-            if isinstance(value, str):
-                return [value]
-            return [str(v) for v in value or []]
-        if kind == "dict[str, Any]":
-            if not isinstance(value, dict):
-                raise TypeError("expected a mapping")
-            return value
-        return str(value)
-    except (TypeError, ValueError) as e:
-        raise ConfigError(f"collector config: {name}: {e}") from None
+def collector_from(doc: Document, overrides: dict[str, Any]) -> CollectorConfig:
+    """The settings of `doc` (the keys may sit under `collector:`) with `overrides` on top."""
+    prefix: tuple[str, ...] = ()
+    if isinstance(doc.data, dict) and isinstance(doc.data.get("collector"), dict):
+        doc, prefix = doc.section("collector"), ("collector",)
+    if doc.data is not None and not isinstance(doc.data, dict):
+        raise ConfigError(f"{doc.source}: expected a mapping of collector settings, got {type(doc.data).__name__}")
+    merged = {**(doc.data or {}), **{k: v for k, v in overrides.items() if v is not None}}
+    # A flag's value has no line in the file.
+    lines = {loc: line for loc, line in doc.lines.items() if loc[0] not in overrides or overrides[loc[0]] is None}
+    config = validate(CollectorConfig, Document(merged, doc.source, lines), prefix=prefix)
+    config.policy()  # fail early on a bad policy
+    return config
 
 
 def load_config(path: Path | None = None, **overrides: Any) -> CollectorConfig:
     """Read `path` (YAML; the keys may sit under a top-level `collector:`), then apply the
     overrides whose value is not None (command-line flags)."""
-    values: dict[str, Any] = {}
-    if path is not None:
-        try:
-            data = yaml.safe_load(Path(path).read_text()) or {}
-        except OSError as e:
-            raise ConfigError(f"cannot read {path}: {e.strerror}") from e
-        except yaml.YAMLError as e:
-            mark = getattr(e, "problem_mark", None)
-            where = f" line {mark.line + 1}" if mark else ""
-            raise ConfigError(f"{path}{where}: not valid YAML ({getattr(e, 'problem', None) or e})") from None
-        if isinstance(data, dict) and isinstance(data.get("collector"), dict):
-            data = data["collector"]
-        if not isinstance(data, dict):
-            raise ConfigError(f"{path}: expected a mapping of collector settings")
-        values.update(data)
-    values.update({k: v for k, v in overrides.items() if v is not None})
-    unknown = sorted(set(values) - set(_FIELDS))
-    if unknown:
-        raise ConfigError(f"unknown collector setting(s): {', '.join(unknown)} (known: {', '.join(_FIELDS)})")
-    config = CollectorConfig(**{k: _coerce(k, v) for k, v in values.items()})
-    for port in ("grpc_port", "http_port", "metrics_port"):
-        if not 0 <= getattr(config, port) <= 65535:
-            raise ConfigError(f"collector config: {port} must be between 0 and 65535")
-    if config.max_request_bytes < 1024:
-        raise ConfigError("collector config: max_request_bytes must be at least 1024")
-    for name in ("loki_timeout_seconds", "persist_interval_seconds", "cumulative_stream_ttl_seconds"):
-        if getattr(config, name) <= 0:
-            raise ConfigError(f"collector config: {name} must be above 0")
-    for name, minimum in (
-        ("loki_max_backoff_seconds", 0),
-        ("spool_max_bytes", 0),
-        ("events_file_max_bytes", 1),
-        ("events_file_count", 1),
-    ):
-        if getattr(config, name) < minimum:
-            raise ConfigError(f"collector config: {name} must be at least {minimum}")
-    if config.loki_url is not None and not config.loki_url.startswith(("http://", "https://")):
-        raise ConfigError(
-            "collector config: loki_url: expected an http(s) URL such as http://localhost:3100,"
-            f" got {config.loki_url!r}"
-        )
-    if config.data_dir.exists() and not config.data_dir.is_dir():
-        raise ConfigError(f"collector config: data_dir: {config.data_dir} is not a folder")
-    config.policy()  # fail early on a bad policy
-    return config
+    doc = read_yaml(path, MISSING_FILE_HINT) if path is not None else Document({}, "collector config")
+    return collector_from(doc, overrides)

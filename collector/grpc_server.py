@@ -8,6 +8,8 @@ from concurrent.futures import ThreadPoolExecutor
 
 import grpc
 
+from agent_analytics.serving import bind_grpc
+
 from . import otlp_codec
 from .otlp_codec import RequestError
 from .receiver import Receiver
@@ -45,8 +47,9 @@ def _handler(receiver: Receiver, signal: str):
     return grpc.unary_unary_rpc_method_handler(export)
 
 
-def build_server(receiver: Receiver, host: str, port: int, workers: int = 8) -> tuple[grpc.Server, int]:
-    """A started-later gRPC server bound to host:port; returns it and the port bound."""
+def build_server(receiver: Receiver, host: str, port: int, fix: str, workers: int = 8) -> tuple[grpc.Server, int]:
+    """A started-later gRPC server bound to host:port; returns it and the port bound. `fix` says
+    what to do when the port is busy."""
     limit = receiver.max_request_bytes
     server = grpc.server(
         ThreadPoolExecutor(max_workers=workers, thread_name_prefix="aa-grpc"),
@@ -56,7 +59,4 @@ def build_server(receiver: Receiver, host: str, port: int, workers: int = 8) -> 
         server.add_generic_rpc_handlers(
             (grpc.method_handlers_generic_handler(service, {"Export": _handler(receiver, signal)}),)
         )
-    bound = server.add_insecure_port(f"{host}:{port}")
-    if bound == 0:
-        raise OSError(f"cannot listen for OTLP/gRPC on {host}:{port} (port in use?)")
-    return server, bound
+    return server, bind_grpc(server, host, port, "collector OTLP/gRPC", fix)

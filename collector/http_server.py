@@ -10,6 +10,8 @@ import logging
 from collections.abc import Awaitable, Callable
 from typing import Any
 
+from agent_analytics.http_requests import BodyTooLarge, read_body
+
 from . import otlp_codec
 from .otlp_codec import RequestError
 from .prometheus_render import CONTENT_TYPE, PrometheusRenderer
@@ -44,22 +46,21 @@ class OtlpHttpApp:
         self.receiver = receiver
 
     async def _read_body(self, receive: Receive, headers: dict[bytes, bytes]) -> bytes:
+        async def chunks():
+            while True:
+                message = await receive()
+                if message["type"] == "http.disconnect":
+                    raise ConnectionError("client went away")
+                yield message.get("body", b"")
+                if not message.get("more_body", False):
+                    return
+
         limit = self.receiver.max_request_bytes
         declared = headers.get(b"content-length")
-        if declared is not None and declared.isdigit() and int(declared) > limit:
-            raise otlp_codec.too_large(limit)
-        chunks, size = [], 0
-        while True:
-            message = await receive()
-            if message["type"] == "http.disconnect":
-                raise ConnectionError("client went away")
-            chunk = message.get("body", b"")
-            size += len(chunk)
-            if size > limit:
-                raise otlp_codec.too_large(limit)
-            chunks.append(chunk)
-            if not message.get("more_body", False):
-                return b"".join(chunks)
+        try:
+            return await read_body(chunks(), declared.decode("latin-1") if declared else None, limit)
+        except BodyTooLarge:
+            raise otlp_codec.too_large(limit) from None
 
     async def __call__(self, scope: dict[str, Any], receive: Receive, send: Send) -> None:
         if scope["type"] == "lifespan":

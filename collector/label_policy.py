@@ -9,15 +9,54 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 
-import yaml
+from pydantic import BeforeValidator, Field
+
+from agent_analytics.config_files import ConfigModel, Document, read_yaml, validate
 
 DEFAULT_POLICY_FILE = Path(__file__).with_name("label_policy.yaml")
 
 
-class PolicyError(ValueError):
-    """The label policy is not valid; the message says which key."""
+def _regex(value: Any) -> Any:
+    try:
+        re.compile(str(value))
+    except re.error as e:
+        raise ValueError(f"not a valid regular expression ({e})") from None
+    return str(value)
+
+
+Limit = Annotated[int, Field(ge=1)]
+
+
+class Rewrite(ConfigModel):
+    pattern: Annotated[str, BeforeValidator(_regex)]
+    replace: str = ""
+
+
+class MetricsPolicy(ConfigModel):
+    """Every key optional: an override names only what it changes (lists and maps are replaced)."""
+
+    drop_attributes: list[str] | None = None
+    rewrite_values: dict[str, list[Rewrite]] | None = None
+    developer_header: str | None = None
+    developer_attribute: str | None = None
+    cardinality_limit: Limit | None = None
+    cardinality_limits: dict[str, Limit] | None = None
+    # service.name -> resource attributes copied onto its points that lack them
+    resource_labels: dict[str, list[str]] | None = None
+
+
+class EventsPolicy(ConfigModel):
+    content_attributes: list[str] | None = None
+    content_resource_attributes: list[str] | None = None
+
+
+class PolicyOverride(ConfigModel):
+    """The label policy file, or the `label_policy` key of the collector config overriding it."""
+
+    metrics: MetricsPolicy = Field(default_factory=MetricsPolicy)
+    events: EventsPolicy = Field(default_factory=EventsPolicy)
 
 
 @dataclass(frozen=True)
@@ -49,51 +88,40 @@ def _rewriter(rules: list[tuple[re.Pattern[str], str]]) -> Callable[[str], str]:
     return rewrite
 
 
-def _merge(base: dict[str, Any], override: dict[str, Any]) -> dict[str, Any]:
-    merged = dict(base)
-    for key, value in override.items():
-        if isinstance(value, dict) and isinstance(merged.get(key), dict) and key in ("metrics", "events"):
-            merged[key] = {**merged[key], **value}
-        else:
-            merged[key] = value
-    return merged
+def _merged(base: PolicyOverride, override: PolicyOverride) -> PolicyOverride:
+    def section(name: str) -> dict[str, Any]:
+        return {
+            **getattr(base, name).model_dump(exclude_none=True),
+            **getattr(override, name).model_dump(exclude_none=True),
+        }
+
+    return PolicyOverride.model_validate({"metrics": section("metrics"), "events": section("events")})
 
 
-def load_policy(override: dict[str, Any] | None = None, path: Path | None = None) -> LabelPolicy:
+def read_policy_file(path: Path) -> PolicyOverride:
+    return validate(PolicyOverride, read_yaml(path, "give label_policy_file the path of a label policy YAML file"))
+
+
+def load_policy(override: PolicyOverride | dict[str, Any] | None = None, path: Path | None = None) -> LabelPolicy:
     """The policy of `path` (default: the shipped label_policy.yaml) with `override` applied."""
-    source = path or DEFAULT_POLICY_FILE
-    try:
-        data = yaml.safe_load(source.read_text()) or {}
-    except (OSError, yaml.YAMLError) as e:
-        raise PolicyError(f"cannot read label policy {source}: {e}") from e
+    data = read_policy_file(path or DEFAULT_POLICY_FILE)
     if override:
-        if not isinstance(override, dict):
-            raise PolicyError("label_policy must be a mapping with keys metrics and/or events")
-        data = _merge(data, override)
-    metrics = data.get("metrics") or {}
-    events = data.get("events") or {}
-    try:
-        rewrites = {}
-        for attribute, rules in (metrics.get("rewrite_values") or {}).items():
-            compiled = [(re.compile(rule["pattern"]), str(rule.get("replace", ""))) for rule in rules]
-            rewrites[str(attribute)] = _rewriter(compiled)
-        limits = {str(k): int(v) for k, v in (metrics.get("cardinality_limits") or {}).items()}
-        policy = LabelPolicy(
-            drop_attributes=frozenset(str(a) for a in metrics.get("drop_attributes") or []),
-            rewrites=rewrites,
-            developer_header=str(metrics.get("developer_header") or "x-developer-id").lower(),
-            developer_attribute=str(metrics.get("developer_attribute") or "developer.id"),
-            cardinality_limit=int(metrics.get("cardinality_limit", 5000)),
-            cardinality_limits=limits,
-            content_attributes=frozenset(str(a) for a in events.get("content_attributes") or []),
-            resource_labels={
-                str(agent): tuple(str(a) for a in keys or [])
-                for agent, keys in (metrics.get("resource_labels") or {}).items()
-            },
-            content_resource_attributes=frozenset(str(a) for a in events.get("content_resource_attributes") or []),
-        )
-    except (KeyError, TypeError, ValueError, re.error) as e:
-        raise PolicyError(f"invalid label policy ({source}): {e}") from e
-    if policy.cardinality_limit < 1 or any(v < 1 for v in limits.values()):
-        raise PolicyError("label policy: cardinality limits must be at least 1")
-    return policy
+        if isinstance(override, dict):
+            override = validate(PolicyOverride, Document(override, "label_policy"))
+        data = _merged(data, override)
+    metrics, events = data.metrics, data.events
+    rewrites = {
+        attribute: _rewriter([(re.compile(rule.pattern), rule.replace) for rule in rules])
+        for attribute, rules in (metrics.rewrite_values or {}).items()
+    }
+    return LabelPolicy(
+        drop_attributes=frozenset(metrics.drop_attributes or ()),
+        rewrites=rewrites,
+        developer_header=(metrics.developer_header or "x-developer-id").lower(),
+        developer_attribute=metrics.developer_attribute or "developer.id",
+        cardinality_limit=metrics.cardinality_limit or 5000,
+        cardinality_limits=dict(metrics.cardinality_limits or {}),
+        content_attributes=frozenset(events.content_attributes or ()),
+        resource_labels={agent: tuple(keys) for agent, keys in (metrics.resource_labels or {}).items()},
+        content_resource_attributes=frozenset(events.content_resource_attributes or ()),
+    )

@@ -3,8 +3,9 @@ fold metrics into the state, clean and queue events, drop traces, count everythi
 
 from __future__ import annotations
 
-import hmac
 from collections.abc import Callable
+
+from agent_analytics.http_requests import BearerTokens
 
 from . import otlp_codec
 from .events import EventPipeline, clean_logs
@@ -29,7 +30,7 @@ class Receiver:
         self.events = events
         self.policy = policy
         self.self_metrics = self_metrics
-        self._tokens = [t.encode() for t in auth_tokens if t]
+        self._tokens = BearerTokens(auth_tokens)
         self.max_request_bytes = max_request_bytes
         self._content_attributes = frozenset() if log_prompts else policy.content_attributes
         self._content_resource_attributes = frozenset() if log_prompts else policy.content_resource_attributes
@@ -40,11 +41,7 @@ class Receiver:
 
     def authorize(self, authorization: str | None) -> None:
         """Raise RequestError(401) unless a configured bearer token is presented."""
-        if not self._tokens:
-            return
-        scheme, _, token = (authorization or "").partition(" ")
-        presented = token.strip().encode()
-        if scheme.lower() != "bearer" or not any(hmac.compare_digest(presented, t) for t in self._tokens):
+        if not self._tokens.accepts(authorization):
             raise RequestError(401, "unauthenticated", "missing or wrong bearer token")
 
     def export(self, signal: str, body: bytes, kind: str, header: Callable[[str], str | None]) -> bytes:

@@ -8,12 +8,10 @@ svc.stop()           # writes the metric state to the data dir, spools unsent ev
 
 from __future__ import annotations
 
-import asyncio
 import logging
-import socket
 import threading
 
-import uvicorn
+from agent_analytics.serving import Servers, listen
 
 from .config import CollectorConfig
 from .events import EventPipeline
@@ -27,20 +25,6 @@ from .self_metrics import SelfMetrics
 log = logging.getLogger(__name__)
 
 
-def _listen(host: str, port: int) -> socket.socket:
-    family = socket.AF_INET6 if ":" in host else socket.AF_INET
-    sock = socket.socket(family, socket.SOCK_STREAM)
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    try:
-        sock.bind((host, port))
-    except OSError as e:
-        sock.close()
-        raise OSError(f"cannot listen on {host}:{port}: {e.strerror} (is another collector running?)") from None
-    sock.listen(2048)
-    sock.setblocking(False)
-    return sock
-
-
 class CollectorService:
     def __init__(self, config: CollectorConfig):
         self.config = config
@@ -52,8 +36,7 @@ class CollectorService:
         self.grpc_port = config.grpc_port
         self.http_port = config.http_port
         self.metrics_port = config.metrics_port
-        self._servers: list[uvicorn.Server] = []
-        self._thread: threading.Thread | None = None
+        self._servers: Servers | None = None
         self._grpc = None
         self._stop_persist = threading.Event()
         self._persist_thread: threading.Thread | None = None
@@ -78,47 +61,31 @@ class CollectorService:
             config.max_request_bytes,
             config.log_prompts,
         )
-        sockets = [_listen(config.host, config.http_port), _listen(config.host, config.metrics_port)]
-        self.http_port = sockets[0].getsockname()[1]
-        self.metrics_port = sockets[1].getsockname()[1]
+        fix = "stop what uses it (another collector?) or choose another port"
+        http = listen(config.host, config.http_port, "collector OTLP/HTTP", fix)
         try:
-            self._grpc, self.grpc_port = build_server(self.receiver, config.host, config.grpc_port)
-        except (OSError, RuntimeError) as e:
-            for s in sockets:
-                s.close()
-            raise OSError(f"cannot listen for OTLP/gRPC on {config.host}:{config.grpc_port}: {e}") from None
+            metrics = listen(config.host, config.metrics_port, "collector /metrics", fix)
+        except OSError:
+            http.close()
+            raise
+        self.http_port = http.getsockname()[1]
+        self.metrics_port = metrics.getsockname()[1]
+        try:
+            self._grpc, self.grpc_port = build_server(self.receiver, config.host, config.grpc_port, fix)
+        except OSError:
+            http.close()
+            metrics.close()
+            raise
         self.events.start()
         self._grpc.start()
         apps = [OtlpHttpApp(self.receiver), MetricsApp(PrometheusRenderer(self.state, self.self_metrics))]
-        for app in apps:
-            uv = uvicorn.Config(
-                app, loop="uvloop", http="httptools", lifespan="off", access_log=False, log_level="warning"
-            )
-            self._servers.append(uvicorn.Server(uv))
-        ready = threading.Event()
-
-        async def serve() -> None:
-            tasks = [
-                asyncio.create_task(server.serve(sockets=[sock]))
-                for server, sock in zip(self._servers, sockets, strict=True)
-            ]
-            while not all(server.started for server in self._servers):
-                if any(t.done() for t in tasks):
-                    break
-                await asyncio.sleep(0.01)
-            ready.set()
-            await asyncio.gather(*tasks, return_exceptions=True)
-
-        def run() -> None:
-            import uvloop
-
-            uvloop.run(serve())
-
-        self._thread = threading.Thread(target=run, name="aa-http", daemon=True)
-        self._thread.start()
-        if not ready.wait(timeout=30) or not all(s.started for s in self._servers):
+        self._servers = Servers("collector", list(zip(apps, [http, metrics], strict=True)), fast=True)
+        try:
+            self._servers.start()
+        except BaseException:
+            self._servers = None
             self.stop()
-            raise RuntimeError("the OTLP/HTTP and /metrics servers did not start")
+            raise
         self._persist_thread = threading.Thread(target=self._persist_loop, name="aa-persist", daemon=True)
         self._persist_thread.start()
         self._started = True
@@ -138,12 +105,12 @@ class CollectorService:
     def stop(self) -> None:
         """Stop receiving, deliver or spool queued events, write the metric state."""
         self._stop_persist.set()
-        for server in self._servers:
-            server.should_exit = True
+        if self._servers is not None:
+            self._servers.stop()
+            self._servers = None
         if self._grpc is not None:
             self._grpc.stop(grace=2).wait(5)
-        if self._thread is not None:
-            self._thread.join(timeout=10)
+            self._grpc = None
         if self.events is not None:
             self.events.stop()
         if self._persist_thread is not None:

@@ -1,6 +1,5 @@
 """`POST /api/v1/commits`: commits as the git hook saw them, with the agent's environment as evidence."""
 
-import hmac
 import json
 import re
 from typing import Annotated
@@ -10,6 +9,8 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse
 from prometheus_client import CollectorRegistry, Counter
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, TypeAdapter, ValidationError
+
+from agent_analytics.http_requests import BearerTokens, BodyTooLarge, read_body
 
 from .attribution import MarkerTable
 from .commit_store import Commit, CommitStore
@@ -81,6 +82,7 @@ def ingest_router(
     store: CommitStore, markers: MarkerTable, tokens: tuple[str, ...], max_bytes: int, registry: CollectorRegistry
 ) -> APIRouter:
     router = APIRouter()
+    accepted_tokens = BearerTokens(tokens)
     requests = Counter(
         "agent_analytics_ingest_requests",
         "Requests to POST /api/v1/commits by HTTP status.",
@@ -102,29 +104,19 @@ def ingest_router(
 
     @router.post("/api/v1/commits")
     async def post_commits(request: Request) -> JSONResponse:
-        if tokens:
-            given = request.headers.get("authorization", "")
-            scheme, _, token = given.partition(" ")
-            if scheme.lower() != "bearer" or not any(
-                hmac.compare_digest(token.strip().encode(), t.encode()) for t in tokens
-            ):
-                return answer(
-                    _error(
-                        401,
-                        "missing or wrong bearer token: send `Authorization: Bearer <token>` with a token"
-                        " from the exporter's auth_tokens",
-                        **{"WWW-Authenticate": "Bearer"},
-                    )
+        if not accepted_tokens.accepts(request.headers.get("authorization")):
+            return answer(
+                _error(
+                    401,
+                    "missing or wrong bearer token: send `Authorization: Bearer <token>` with a token"
+                    " from the exporter's auth_tokens",
+                    **{"WWW-Authenticate": "Bearer"},
                 )
-        length = request.headers.get("content-length")
-        too_large = f"request body over {max_bytes} bytes: send fewer commits per request"
-        if length is not None and length.isdigit() and int(length) > max_bytes:
-            return answer(_error(413, too_large))
-        body = bytearray()
-        async for chunk in request.stream():
-            body += chunk
-            if len(body) > max_bytes:
-                return answer(_error(413, too_large))
+            )
+        try:
+            body = await read_body(request.stream(), request.headers.get("content-length"), max_bytes)
+        except BodyTooLarge:
+            return answer(_error(413, f"request body over {max_bytes} bytes: send fewer commits per request"))
         try:
             raw = json.loads(body)
         except (UnicodeDecodeError, json.JSONDecodeError) as e:

@@ -3,22 +3,20 @@
 Used by `agent-analytics exporter` (foreground) and by `agent-analytics up` (embedded stack):
 
     svc = ExporterService(load_config(path), port=0, data_dir=...)
-    svc.start()      # returns once the port is bound; svc.port is the real port
+    svc.start()      # returns once it answers; svc.port is the real port
     svc.stop()
 """
 
-import errno
 import logging
-import socket
 import threading
 import time
 from pathlib import Path
 
-import uvicorn
 from prometheus_client import CollectorRegistry
 
 from agent_analytics import __version__
 from agent_analytics.paths import data_home
+from agent_analytics.serving import Servers, listen
 
 from .app import create_app
 from .attribution import load_markers
@@ -70,7 +68,7 @@ class ExporterService:
         self._poll_enabled = poll
         self._scan_lock = threading.Lock()
         self._threads: list[threading.Thread] = []
-        self._server: uvicorn.Server | None = None
+        self._server: Servers | None = None
 
     # --- work -----------------------------------------------------------------------------------
 
@@ -114,32 +112,14 @@ class ExporterService:
     # --- lifecycle ------------------------------------------------------------------------------
 
     def start(self) -> "ExporterService":
-        sock = socket.socket(socket.AF_INET6 if ":" in self.host else socket.AF_INET)
-        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        try:
-            sock.bind((self.host, self.requested_port))
-        except OSError as e:
-            sock.close()
-            fix = "choose another --port" if e.errno in (errno.EADDRINUSE, errno.EACCES) else "check --host"
-            raise OSError(f"cannot listen on {self.host}:{self.requested_port} ({e.strerror}); {fix}") from None
-        sock.listen(128)
-        sock.set_inheritable(True)
+        """Serve in background threads; returns once /metrics answers (raises with the reason otherwise)."""
+        sock = listen(self.host, self.requested_port, "exporter", fix="choose another --port")
         self.port = sock.getsockname()[1]
-        config = uvicorn.Config(self.app, log_level="warning", access_log=False, lifespan="off")
-        self._server = uvicorn.Server(config)
-        server_thread = threading.Thread(
-            target=self._server.run, kwargs={"sockets": [sock]}, name="exporter-http", daemon=True
-        )
-        server_thread.start()
-        self._threads.append(server_thread)
-        self._sock = sock
+        self._server = Servers("exporter-http", [(self.app, sock)]).start()
         if self._scan_enabled and self.scanners:
             self._spawn("exporter-scan", self.config.scan_interval_seconds, self.scan_now)
         if self._poll_enabled and self.copilot:
             self._spawn("exporter-copilot", self.config.copilot.poll_interval_seconds, self.poll_now)
-        deadline = time.monotonic() + 10
-        while not self._server.started and time.monotonic() < deadline and server_thread.is_alive():
-            time.sleep(0.01)
         log.info("agent-analytics exporter %s listening on %s:%s", __version__, self.host, self.port)
         return self
 
@@ -151,7 +131,8 @@ class ExporterService:
     def stop(self) -> None:
         self._stop.set()
         if self._server is not None:
-            self._server.should_exit = True
+            self._server.stop()
+            self._server = None
         for t in self._threads:
             t.join(timeout=15)
         self._threads.clear()

@@ -16,10 +16,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import yaml
+from pydantic import Field, create_model, field_validator
 
-from agent_analytics.exporter.config import ConfigError as ExporterConfigError
-from agent_analytics.exporter.config import ExporterConfig, parse_config
+from agent_analytics.collector.config import CollectorSettings
+from agent_analytics.config_files import At, ConfigModel, Document, read_yaml, validate
+from agent_analytics.config_types import port_number
+from agent_analytics.errors import ConfigError
+from agent_analytics.exporter.config import ExporterConfig
 
 DEFAULT_PORTS = {
     "otlp_grpc": 4317,
@@ -43,83 +46,86 @@ PORT_OWNERS = {
 # Prometheus' duration syntax (units largest first, each at most once), e.g. 15s, 400d, 1h30m.
 PROMETHEUS_DURATION = re.compile(r"(\d+y)?(\d+w)?(\d+d)?(\d+h)?(\d+m)?(\d+s)?(\d+ms)?")
 PROMETHEUS_DEFAULTS = {"scrape_interval": "15s", "evaluation_interval": "1m", "retention": "400d"}
-SECTIONS = {"ports", "collector", "exporter", "prometheus"}
 COLLECTOR_OWN_KEYS = {"grpc_port": "otlp_grpc", "http_port": "otlp_http", "metrics_port": "collector_metrics"}
+MISSING_FILE_HINT = "pass --config with the stack's YAML file"
+
+StackPort = port_number(1)
+Ports = create_model(
+    "Ports", __base__=ConfigModel, **{name: (StackPort, default) for name, default in DEFAULT_PORTS.items()}
+)
 
 
-class StackConfigError(ValueError):
-    """A problem in the file, worded for the person who wrote it."""
+def _duration(value: Any, default: str) -> str:
+    text = str(value).strip()
+    if not PROMETHEUS_DURATION.fullmatch(text) or not any(c.isdigit() for c in text):
+        raise ValueError(f"expected a Prometheus duration such as {default}, 90d or 1h30m, got {value!r}")
+    return text
+
+
+class PrometheusSettings(ConfigModel):
+    scrape_interval: str = PROMETHEUS_DEFAULTS["scrape_interval"]
+    evaluation_interval: str = PROMETHEUS_DEFAULTS["evaluation_interval"]
+    retention: str = PROMETHEUS_DEFAULTS["retention"]
+
+    @field_validator("*", mode="before")
+    @classmethod
+    def _durations(cls, value: Any, info) -> str:
+        return _duration(value, PROMETHEUS_DEFAULTS[info.field_name])
+
+
+class StackFile(ConfigModel):
+    """The file of `up --config`: every section optional."""
+
+    ports: Ports = Field(default_factory=Ports)
+    collector: CollectorSettings = Field(default_factory=CollectorSettings)
+    exporter: ExporterConfig = Field(default_factory=ExporterConfig)
+    prometheus: PrometheusSettings = Field(default_factory=PrometheusSettings)
+
+    @field_validator("collector", mode="before")
+    @classmethod
+    def _set_by_up(cls, value: Any) -> Any:
+        for key in value if isinstance(value, dict) else ():
+            if key == "data_dir":
+                raise At(key, "`up` sets it; use --data-dir instead")
+            if key in COLLECTOR_OWN_KEYS:
+                raise At(key, f"`up` sets it; use ports.{COLLECTOR_OWN_KEYS[key]} instead")
+        return value
 
 
 @dataclass
 class StackConfig:
     path: Path | None
     ports: dict[str, int] = field(default_factory=lambda: dict(DEFAULT_PORTS))
+    # the collector settings the file sets (the collector's own defaults apply to the rest)
     collector: dict[str, Any] = field(default_factory=dict)
     exporter: ExporterConfig = field(default_factory=ExporterConfig)
     prometheus: dict[str, str] = field(default_factory=lambda: dict(PROMETHEUS_DEFAULTS))
 
 
-def _section(raw: dict, name: str, where: str) -> dict:
-    value = raw.get(name) or {}
-    if not isinstance(value, dict):
-        raise StackConfigError(f"{where}: {name}: expected a mapping of settings")
-    return value
+def stack_from(doc: Document, base_dir: Path, check_paths: bool = True) -> StackFile:
+    return validate(
+        StackFile,
+        doc,
+        {"base_dir": base_dir, "check_paths": check_paths},
+        not_a_mapping=f"expected a mapping with sections {', '.join(StackFile.model_fields)}",
+    )
 
 
 def load_stack_config(path: Path | None, port_flags: dict[str, int | None] | None = None) -> StackConfig:
-    raw: Any = {}
-    where = str(path) if path else "config"
-    if path is not None:
-        try:
-            raw = yaml.safe_load(Path(path).expanduser().read_text()) or {}
-        except FileNotFoundError:
-            raise StackConfigError(f"{path}: no such file (pass --config with the stack's YAML file)") from None
-        except OSError as e:
-            raise StackConfigError(f"{path}: cannot read it ({e.strerror})") from None
-        except yaml.YAMLError as e:
-            raise StackConfigError(f"{path}: not valid YAML ({getattr(e, 'problem', e)})") from None
-    if not isinstance(raw, dict):
-        raise StackConfigError(f"{where}: expected a mapping with sections {', '.join(sorted(SECTIONS))}")
-    unknown = sorted(set(raw) - SECTIONS)
-    if unknown:
-        raise StackConfigError(f"{where}: {unknown[0]}: unknown section; expected one of {', '.join(sorted(SECTIONS))}")
-
-    config = StackConfig(path=Path(path).expanduser() if path else None)
-    for name, value in _section(raw, "ports", where).items():
-        if name not in DEFAULT_PORTS:
-            raise StackConfigError(f"{where}: ports.{name}: unknown port; expected one of {', '.join(DEFAULT_PORTS)}")
-        if isinstance(value, bool) or not isinstance(value, int) or not 0 < value < 65536:
-            raise StackConfigError(f"{where}: ports.{name}: expected a port number 1-65535, got {value!r}")
-        config.ports[name] = value
+    doc = read_yaml(path, MISSING_FILE_HINT) if path is not None else Document({}, "config")
+    base = Path(path).expanduser().resolve().parent if path is not None else Path.cwd()
+    parsed = stack_from(doc, base)
+    config = StackConfig(
+        path=Path(path).expanduser() if path else None,
+        ports=parsed.ports.model_dump(),
+        collector=parsed.collector.model_dump(exclude_unset=True),
+        exporter=parsed.exporter,
+        prometheus=parsed.prometheus.model_dump(),
+    )
     for name, value in (port_flags or {}).items():
         if value is not None:
             config.ports[name] = value
-
-    config.collector = dict(_section(raw, "collector", where))
-    for key in ("data_dir", *COLLECTOR_OWN_KEYS):
-        if key in config.collector:
-            better = f"ports.{COLLECTOR_OWN_KEYS[key]}" if key in COLLECTOR_OWN_KEYS else "--data-dir"
-            raise StackConfigError(f"{where}: collector.{key}: `up` sets it; use {better} instead")
-
-    base = config.path.resolve().parent if config.path else Path.cwd()
-    try:
-        config.exporter = parse_config(_section(raw, "exporter", where), base_dir=base)
-    except ExporterConfigError as e:
-        raise StackConfigError(f"{where}: exporter.{e}") from None
-
-    prometheus = _section(raw, "prometheus", where)
-    unknown = sorted(set(prometheus) - set(PROMETHEUS_DEFAULTS))
-    if unknown:
-        raise StackConfigError(
-            f"{where}: prometheus.{unknown[0]}: unknown key; expected {', '.join(PROMETHEUS_DEFAULTS)}"
-        )
-    for key, value in prometheus.items():
-        text = str(value).strip()
-        if not PROMETHEUS_DURATION.fullmatch(text) or not any(c.isdigit() for c in text):
-            raise StackConfigError(
-                f"{where}: prometheus.{key}: expected a Prometheus duration such as"
-                f" {PROMETHEUS_DEFAULTS[key]}, 90d or 1h30m, got {value!r}"
-            )
-        config.prometheus[key] = text
     return config
+
+
+__all__ = ["ConfigError", "StackConfig", "load_stack_config"]

@@ -8,7 +8,6 @@ SIGTERM if `up` itself dies.
 """
 
 import ctypes
-import fcntl
 import os
 import shutil
 import signal
@@ -23,11 +22,12 @@ import httpx
 import yaml
 
 from agent_analytics.assets import asset_dir
-from agent_analytics.collector.config import ConfigError as CollectorConfigError
 from agent_analytics.collector.config import load_config as load_collector_config
 from agent_analytics.collector.service import CollectorService
+from agent_analytics.errors import ConfigError, RuntimeFailure
 from agent_analytics.exporter.service import ExporterService
 
+from . import lock
 from .config import PORT_FLAGS, PORT_OWNERS, StackConfig
 from .paths import prometheus_tsdb
 
@@ -56,7 +56,7 @@ def find_grafana_loki() -> tuple[str | None, str]:
     return None, f"{binary} is not Grafana Loki"
 
 
-class StackError(RuntimeError):
+class StackError(RuntimeFailure):
     """Something stops the stack from starting; the message is one line saying what to do."""
 
 
@@ -145,12 +145,25 @@ class LocalStack:
                     f" change {PORT_FLAGS[name]} (or ports.{name} in the --config file)"
                 )
             seen[port] = name
-            host = collector_host if name in ("otlp_grpc", "otlp_http", "collector_metrics") else HOST
-            if not port_free(port, host):
-                raise StackError(
-                    f"port {port} ({PORT_OWNERS[name]}) is already in use: stop what uses it, or choose another"
-                    f" with {PORT_FLAGS[name]} (or ports.{name} in the --config file)"
-                )
+        busy = [
+            name
+            for name in wanted
+            if not port_free(
+                self.ports[name], collector_host if name in ("otlp_grpc", "otlp_http", "collector_metrics") else HOST
+            )
+        ]
+        if len(busy) == 1:
+            name = busy[0]
+            raise StackError(
+                f"port {self.ports[name]} ({PORT_OWNERS[name]}) is already in use: stop what uses it, or choose"
+                f" another with {PORT_FLAGS[name]} (or ports.{name} in the --config file)"
+            )
+        if busy:  # all at once: one run tells everything to change
+            ports = ", ".join(f"{self.ports[n]} ({PORT_OWNERS[n]}, {PORT_FLAGS[n]})" for n in busy)
+            raise StackError(
+                f"ports already in use: {ports}: stop what uses them, or choose others with those flags"
+                " (or the ports section of the --config file)"
+            )
 
     # --- generated configuration ---------------------------------------------------------------
 
@@ -276,28 +289,8 @@ check_for_updates = false
             time.sleep(0.2)
         raise StackError(f"{child.name} was not ready after {READY_TIMEOUT:.0f}s ({child.ready_url}); log: {child.log}")
 
-    def _take_data_dir(self) -> None:
-        """One stack per data dir: two would share a TSDB and overwrite each other's saved totals."""
-        try:
-            self.run_dir.mkdir(parents=True, exist_ok=True)
-            fd = os.open(self.run_dir / "up.lock", os.O_RDWR | os.O_CREAT, 0o644)
-        except OSError as e:
-            raise StackError(f"cannot use {self.data_dir} ({e.strerror}): pass another --data-dir") from None
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except OSError:
-            owner = os.read(fd, 32).decode(errors="replace").strip() or "unknown"
-            os.close(fd)
-            raise StackError(
-                f"{self.data_dir} is in use by another `agent-analytics up` (pid {owner}):"
-                " stop it first, or pass another --data-dir"
-            ) from None
-        os.ftruncate(fd, 0)
-        os.write(fd, f"{os.getpid()}\n".encode())
-        self._lock = fd
-
     def start(self) -> None:
-        self._take_data_dir()
+        self._lock = lock.take(self.data_dir)
         try:
             self.preflight()
             for folder in (self.run_dir, self.log_dir, prometheus_tsdb(self.data_dir)):
@@ -345,8 +338,8 @@ check_for_updates = false
             if self.loki_binary:  # the Loki started here; else the configured one, if any
                 settings["loki_url"] = self.url("loki")
             collector_settings = load_collector_config(None, **settings)
-        except CollectorConfigError as e:
-            raise StackError(f"{self.config.path or 'config'}: collector: {e}") from None
+        except ConfigError as e:
+            raise ConfigError(f"{self.config.path or 'config'}: collector: {e}") from None
         self.collector = CollectorService(collector_settings)
         try:
             self.collector.start()
@@ -360,7 +353,7 @@ check_for_updates = false
         )
         try:
             self.exporter.start()
-        except OSError as e:
+        except (OSError, RuntimeError) as e:
             self.exporter = None
             raise StackError(f"exporter: {e} (--exporter-port or ports.exporter)") from None
         for child in children:

@@ -10,11 +10,15 @@ from __future__ import annotations
 
 import os
 import subprocess
-from dataclasses import asdict, dataclass, field
 from pathlib import Path
+from typing import Annotated, Any
 from urllib.parse import urlsplit, urlunsplit
 
 import yaml
+from pydantic import BeforeValidator, Field, model_validator
+
+from agent_analytics.config_files import ConfigModel, read_yaml, validate
+from agent_analytics.errors import ConfigError  # noqa: F401 - raised by load, imported from here
 
 # Re-exported: callers ask the workstation module where things are.
 from agent_analytics.workstation.paths import (  # noqa: F401
@@ -30,10 +34,6 @@ EXPORTER_PORT = 9465
 PROMETHEUS_PORT = 9090
 LOKI_PORT = 3100
 DEFAULT_AGENTS = ("claude-code",)
-
-
-class ConfigError(Exception):
-    """The workstation config is missing or unreadable; the message says what to do."""
 
 
 def url_with_port(url: str, port: int) -> str:
@@ -55,23 +55,39 @@ def git_user_email(cwd: Path | None = None) -> str:
     return out.stdout.strip().lower()
 
 
-@dataclass
-class Workstation:
-    endpoint: str = DEFAULT_ENDPOINT
-    exporter_url: str = ""
-    api_key: str = ""
-    developer_id: str = ""
-    team_id: str = ""
-    agents: list[str] = field(default_factory=lambda: list(DEFAULT_AGENTS))
-    prometheus_url: str = ""  # empty: the endpoint's host, PROMETHEUS_PORT
-    loki_url: str = ""  # empty: the endpoint's host, LOKI_PORT
+def _text(value: Any) -> Any:
+    return "" if value is None else str(value) if isinstance(value, str | int | float) else value
+
+
+def _agent_list(value: Any) -> Any:
+    if isinstance(value, str):
+        return [a.strip() for a in value.split(",") if a.strip()]
+    return value
+
+
+Setting = Annotated[str, BeforeValidator(_text)]
+
+
+class Workstation(ConfigModel):
+    model_config = {**ConfigModel.model_config, "frozen": False}
+
+    endpoint: Setting = DEFAULT_ENDPOINT
+    exporter_url: Setting = ""
+    api_key: Setting = ""
+    developer_id: Setting = ""
+    team_id: Setting = ""
+    agents: Annotated[list[str], BeforeValidator(_agent_list)] = Field(default_factory=lambda: list(DEFAULT_AGENTS))
+    prometheus_url: Setting = ""  # empty: the endpoint's host, PROMETHEUS_PORT
+    loki_url: Setting = ""  # empty: the endpoint's host, LOKI_PORT
     without_loki: bool = False  # the stack keeps events without Loki: doctor looks for none
 
-    def __post_init__(self) -> None:
+    @model_validator(mode="after")
+    def _urls(self) -> Workstation:
         self.endpoint = self.endpoint.rstrip("/")
         self.exporter_url = (self.exporter_url or url_with_port(self.endpoint, EXPORTER_PORT)).rstrip("/")
         self.prometheus_url = self.prometheus_url.rstrip("/")
         self.loki_url = self.loki_url.rstrip("/")
+        return self
 
     def prometheus(self) -> str:
         return self.prometheus_url or url_with_port(self.endpoint, PROMETHEUS_PORT)
@@ -80,30 +96,16 @@ class Workstation:
         return self.loki_url or url_with_port(self.endpoint, LOKI_PORT)
 
     def to_yaml(self) -> str:
-        data = {k: v for k, v in asdict(self).items() if v not in ("", None) and v is not False}
+        data = {k: v for k, v in self.model_dump().items() if v not in ("", None) and v is not False}
         return yaml.safe_dump(data, sort_keys=False, default_flow_style=False)
 
 
 def load(path: Path | None = None) -> Workstation:
     path = path or config_path()
-    try:
-        data = yaml.safe_load(path.read_text()) or {}
-    except FileNotFoundError:
-        raise ConfigError(f"no workstation config at {path}: run `agent-analytics init`") from None
-    except (OSError, yaml.YAMLError) as e:
-        raise ConfigError(f"cannot read {path} ({e}): fix it or run `agent-analytics init` again") from None
-    if not isinstance(data, dict):
-        raise ConfigError(f"{path} is not a mapping: run `agent-analytics init` again")
-    known = {k: data[k] for k in Workstation.__dataclass_fields__ if k in data}
-    agents = known.get("agents")
-    if isinstance(agents, str):
-        known["agents"] = [a.strip() for a in agents.split(",") if a.strip()]
-    for key in ("endpoint", "exporter_url", "api_key", "developer_id", "team_id", "prometheus_url", "loki_url"):
-        if key in known:
-            known[key] = "" if known[key] is None else str(known[key])
-    if "without_loki" in known:
-        known["without_loki"] = known["without_loki"] is True
-    return Workstation(**known)
+    if not path.exists():
+        raise ConfigError(f"no workstation config at {path}: run `agent-analytics init`")
+    doc = read_yaml(path, "run `agent-analytics init`")
+    return validate(Workstation, doc, not_a_mapping="expected the settings `agent-analytics init` writes")
 
 
 def load_or_none(path: Path | None = None) -> Workstation | None:

@@ -9,6 +9,7 @@ import typer
 
 from agent_analytics.cli.moments import parse_time
 from agent_analytics.cli.options import PROMETHEUS_ALIAS
+from agent_analytics.errors import RuntimeFailure
 from agent_analytics.history.tsdb_blocks import (
     HEAD_AGE_SECONDS,
     BlockError,
@@ -49,8 +50,7 @@ DAYS = typer.Option(
 
 
 def _fail(message: str) -> None:
-    typer.echo(f"error: {message}", err=True)
-    raise typer.Exit(1)
+    raise RuntimeFailure(str(message))  # one line on stderr, exit 1
 
 
 _unanswered: set[str] = set()  # Prometheus URLs that did not answer: warned about once
@@ -129,14 +129,11 @@ def backfill_git(
     """
     prometheus = prometheus or prometheus_alias
     from agent_analytics.cli.progress import progress_bar
-    from agent_analytics.exporter.config import ConfigError, ExporterConfig, load_config
+    from agent_analytics.exporter.config import ExporterConfig, load_config
     from agent_analytics.history.backfill_series import daily_series, first_samples, selector
     from agent_analytics.history.git_history import LIVE_KEY, NotARepository, open_repo, repo_increments
 
-    try:
-        cfg = load_config(config) if config else ExporterConfig()
-    except ConfigError as e:  # its message names the file
-        _fail(str(e))
+    cfg = load_config(config) if config else ExporterConfig()  # a mistake in it: one line naming the file, exit 2
     now = math.ceil(time.time())  # a sample scraped within this second counts as before now
     since = now - days * DAY
     repos = []

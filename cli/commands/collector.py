@@ -10,8 +10,9 @@ from pathlib import Path
 
 import typer
 
-from agent_analytics.collector.config import ConfigError, load_config
+from agent_analytics.collector.config import load_config
 from agent_analytics.collector.service import CollectorService
+from agent_analytics.errors import UserError
 
 
 def collector(
@@ -39,21 +40,24 @@ def collector(
     logging.basicConfig(
         level=logging.INFO if verbose else logging.WARNING, format="%(levelname)s %(name)s: %(message)s"
     )
+    settings = load_config(
+        config,
+        grpc_port=grpc_port,
+        http_port=http_port,
+        metrics_port=metrics_port,
+        host=host,
+        data_dir=data_dir,
+        loki_url=loki_url,
+    )
+    service = CollectorService(settings)
     try:
-        settings = load_config(
-            config,
-            grpc_port=grpc_port,
-            http_port=http_port,
-            metrics_port=metrics_port,
-            host=host,
-            data_dir=data_dir,
-            loki_url=loki_url,
-        )
-        service = CollectorService(settings)
         service.start()
-    except (ConfigError, OSError, RuntimeError, ValueError) as e:
-        typer.echo(f"error: {e}", err=True)
-        raise typer.Exit(2) from None
+    except OSError as e:  # the data dir cannot be created
+        if isinstance(e, UserError):
+            raise
+        raise UserError(
+            f"cannot use the data dir {settings.data_dir} ({e.strerror or e}): pass another --data-dir"
+        ) from None
 
     stop = threading.Event()
     for sig in (signal.SIGTERM, signal.SIGINT):

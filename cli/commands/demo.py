@@ -7,6 +7,7 @@ from pathlib import Path
 import typer
 
 from agent_analytics.cli.moments import parse_time
+from agent_analytics.errors import RuntimeFailure
 from agent_analytics.stack.paths import resolve_tsdb
 
 STATE_FILE = "agent-analytics-demo.json"  # beside the blocks; Prometheus ignores it
@@ -103,8 +104,7 @@ def _when(t: int) -> str:
 
 
 def _fail(message: str) -> None:
-    typer.echo(f"error: {message}", err=True)
-    raise typer.Exit(1)
+    raise RuntimeFailure(str(message))  # one line on stderr, exit 1
 
 
 def register(app: typer.Typer) -> None:

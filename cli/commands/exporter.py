@@ -10,7 +10,9 @@ from pathlib import Path
 
 import typer
 
-from agent_analytics.exporter.config import ConfigError, load_config
+from agent_analytics.errors import UserError
+from agent_analytics.exporter.config import load_config
+from agent_analytics.stack.lock import refuse_if_up_owns
 
 
 def exporter(
@@ -49,23 +51,17 @@ def exporter(
     logging.basicConfig(
         level=logging.INFO if verbose else logging.WARNING, format="%(levelname)s %(name)s: %(message)s"
     )
-    from agent_analytics.exporter.service import ExporterService
+    from agent_analytics.exporter.service import ExporterService, default_data_dir
 
-    try:
-        settings = load_config(config)
-    except ConfigError as e:
-        typer.echo(f"error: {e}", err=True)
-        raise typer.Exit(2) from None
+    settings = load_config(config)
+    refuse_if_up_owns(data_dir or settings.data_dir or default_data_dir())
     try:
         service = ExporterService(settings, port=port, host=host, data_dir=data_dir)
     except OSError as e:  # the commit store cannot be created or opened
         where = f" {e.filename}" if e.filename else ""
-        typer.echo(
-            f"error: cannot use the data dir{where} ({e.strerror or e}):"
-            " pass --data-dir with a folder you can write to",
-            err=True,
-        )
-        raise typer.Exit(2) from None
+        raise UserError(
+            f"cannot use the data dir{where} ({e.strerror or e}): pass --data-dir with a folder you can write to"
+        ) from None
 
     if once:
         try:
@@ -94,9 +90,9 @@ def exporter(
 
     try:
         service.start()
-    except OSError as e:
-        typer.echo(f"error: {e}", err=True)
-        raise typer.Exit(2) from None
+    except BaseException:
+        service.store.close()
+        raise
     stop = threading.Event()
     for sig in (signal.SIGTERM, signal.SIGINT):
         signal.signal(sig, lambda *_: stop.set())

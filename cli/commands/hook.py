@@ -7,6 +7,7 @@ from pathlib import Path
 
 import typer
 
+from agent_analytics.errors import RuntimeFailure
 from agent_analytics.workstation import doctor_checks, hook_install, hook_runtime, hook_sender
 
 hook_app = typer.Typer(
@@ -44,8 +45,7 @@ def _report(change: hook_install.HookChange, as_json: bool) -> None:
 
 
 def _fail(error: Exception) -> None:
-    typer.echo(f"error: {error}", err=True)
-    raise typer.Exit(1)
+    raise RuntimeFailure(str(error))  # one line on stderr, exit 1
 
 
 @hook_app.command("install")

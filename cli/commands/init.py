@@ -10,6 +10,7 @@ from pathlib import Path
 import click
 import typer
 
+from agent_analytics.errors import RuntimeFailure
 from agent_analytics.workstation import config as workstation
 from agent_analytics.workstation import hook_install, otlp_endpoint
 from agent_analytics.workstation.agent_settings import WRITERS, SettingsError, claude_code
@@ -18,8 +19,7 @@ API_KEY_PLACEHOLDER = "<api-key>"
 
 
 def _fail(message: str) -> None:
-    typer.echo(f"error: {message}", err=True)
-    raise typer.Exit(1)
+    raise RuntimeFailure(str(message))  # one line on stderr, exit 1
 
 
 def _parse_agents(text: str) -> list[str]:

@@ -9,6 +9,7 @@ import typer
 
 from agent_analytics.cli.moments import parse_time
 from agent_analytics.cli.options import PROMETHEUS_ALIAS
+from agent_analytics.errors import RuntimeFailure
 from agent_analytics.stack.paths import prometheus_url_for
 
 
@@ -181,8 +182,7 @@ def report(
     try:
         data = build_report(Prometheus(url), window(range_, end), overrides)
     except PrometheusError as e:
-        typer.echo(f"error: {e}", err=True)
-        raise typer.Exit(1) from None
+        raise RuntimeFailure(str(e)) from None
     if as_json:
         typer.echo(json.dumps(data, indent=2))
     else:

@@ -9,7 +9,7 @@ from pathlib import Path
 import typer
 
 from agent_analytics.cli import invocation
-from agent_analytics.stack.config import DEFAULT_PORTS, PORT_OWNERS, StackConfigError, load_stack_config
+from agent_analytics.stack.config import DEFAULT_PORTS, PORT_OWNERS, load_stack_config
 from agent_analytics.stack.paths import stack_dir
 
 
@@ -94,7 +94,7 @@ def up(
         "loki": loki_port,
         "grafana": grafana_port,
     }
-    from agent_analytics.stack.supervisor import LocalStack, StackError  # heavy: collector, exporter
+    from agent_analytics.stack.supervisor import LocalStack  # heavy: collector, exporter
 
     folder = stack_dir(data_dir)
 
@@ -102,12 +102,10 @@ def up(
         raise KeyboardInterrupt
 
     signal.signal(signal.SIGTERM, interrupt)  # while starting, SIGTERM unwinds like Ctrl-C: nothing left behind
+    settings = load_stack_config(config, flags)  # a mistake in the file shows before any port is checked
     try:
-        stack = LocalStack(load_stack_config(config, flags), folder)
+        stack = LocalStack(settings, folder)
         stack.start()
-    except (StackConfigError, StackError) as e:
-        typer.echo(f"error: {e}", err=True)
-        raise typer.Exit(1) from None
     except KeyboardInterrupt:
         typer.echo("interrupted while starting; stopped", err=True)
         raise typer.Exit(130) from None

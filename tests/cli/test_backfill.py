@@ -271,8 +271,8 @@ def test_backfill_names_a_bad_tsdb_path_and_a_bad_config_once(tmp_path, repo):
     config = tmp_path / "exporter.yaml"
     config.write_text("seats: {cursor: 2.5}\n")
     result = cli("backfill", "git", str(repo), "--config", str(config), *args, home=tmp_path, check=False)
-    assert result.returncode == 1
-    assert result.stderr.strip() == f"error: {config}: seats.cursor: expected a whole number, got 2.5"
+    assert result.returncode == 2  # a config mistake, as in every command
+    assert result.stderr.strip() == f"error: {config}: seats.cursor: expected a whole number, got 2.5 (line 1)"
 
 
 def test_backfill_git_leaves_out_what_the_live_series_already_hold(tmp_path, repo):

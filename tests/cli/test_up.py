@@ -344,8 +344,10 @@ def test_a_bad_config_file_is_a_one_line_error(tmp_path):
     config = tmp_path / "stack.yaml"
     config.write_text("ports:\n  prometheus: 99999\n")
     result = run_up(["--config", str(config), "--data-dir", str(tmp_path / "d")], env_for(tmp_path))
-    assert result.returncode == 1
-    assert result.stderr.strip() == f"error: {config}: ports.prometheus: expected a port number 1-65535, got 99999"
+    assert result.returncode == 2  # config mistakes exit 2 in every command
+    assert result.stderr.strip() == (
+        f"error: {config}: ports.prometheus: expected a port number 1-65535, got 99999 (line 2)"
+    )
 
 
 @pytest.mark.parametrize(
@@ -356,12 +358,12 @@ def test_a_bad_prometheus_duration_is_a_one_line_error(tmp_path, setting, shown)
     config = tmp_path / "stack.yaml"
     config.write_text(f"prometheus:\n  {setting}\n")
     result = run_up(["--config", str(config), "--data-dir", str(tmp_path / "d"), *port_args()], env_for(tmp_path))
-    assert result.returncode == 1
+    assert result.returncode == 2
     key = setting.split(":")[0]
     default = {"retention": "400d", "scrape_interval": "15s", "evaluation_interval": "1m"}[key]
     assert result.stderr.strip() == (
         f"error: {config}: prometheus.{key}: expected a Prometheus duration such as {default}, 90d or 1h30m,"
-        f" got {shown}"
+        f" got {shown} (line 2)"
     )
 
 

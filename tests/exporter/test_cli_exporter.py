@@ -39,7 +39,7 @@ def test_bad_config_is_one_line_and_exit_2(tmp_path):
     r = run("--config", str(cfg))
     assert r.returncode == 2
     assert r.stderr.strip().splitlines() == [
-        f"error: {cfg}: repos[0]: /no/such/folder is not a folder; fix the path or remove it from repos"
+        f"error: {cfg}: repos[0]: /no/such/folder is not a folder; fix the path or remove it from repos (line 1)"
     ]
 
 

@@ -86,7 +86,7 @@ def test_a_folder_that_is_not_a_repository_is_a_config_error(tmp_path):
             load_config(write(tmp_path, f"repos: [{repo.path}, {folder}]\n"))
         assert str(e.value) == (
             f"{tmp_path / 'exporter.yaml'}: repos[1]: {folder} is not a git repository (give the folder that holds"
-            " .git); fix the path or remove it from repos"
+            " .git); fix the path or remove it from repos (line 1)"
         )
 
 

@@ -1,0 +1,45 @@
+"""`agent-analytics config`: the JSON Schema of each config file, and a check that validates one
+without starting anything."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from agent_analytics.config_kinds import KINDS, check_file, kind_named
+
+config_app = typer.Typer(help="Config files: their JSON Schema, and a check without starting anything.")
+
+KIND_HELP = "One of " + ", ".join(f"{name} ({kind.what})" for name, kind in KINDS.items()) + "."
+
+
+@config_app.command("schema")
+def schema(kind: Annotated[str, typer.Argument(help=KIND_HELP, metavar="KIND")]) -> None:
+    """Print the JSON Schema of a config file (for editors and CI linters)."""
+    model = kind_named(kind).model()
+    document = {"$schema": "https://json-schema.org/draft/2020-12/schema", **model.model_json_schema()}
+    typer.echo(json.dumps(document, indent=2))
+
+
+@config_app.command("check")
+def check(
+    file: Annotated[Path, typer.Argument(help="The YAML file to check.", metavar="FILE")],
+    kind: Annotated[
+        str | None, typer.Option("--kind", help=KIND_HELP + " Inferred from the file's keys when clear.")
+    ] = None,
+) -> None:
+    """Validate a config file; a mistake is one line naming the file, the key and the line (exit 2).
+
+    Repositories that do not exist here are reported as warnings: the file may be meant for another machine.
+    """
+    found, warnings = check_file(file, kind)
+    for warning in warnings:
+        typer.echo(f"warning: {file}: {warning}", err=True)
+    typer.echo(f"{file}: a valid {found.name} config")
+
+
+def register(app: typer.Typer) -> None:
+    app.add_typer(config_app, name="config")
