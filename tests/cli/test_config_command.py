@@ -74,8 +74,8 @@ TYPOS = {
     "label-policy": (
         "metrics:\n  cardinality_limit: 100\n  cardinality_limitz: {}\n",
         "metrics.cardinality_limitz",
-        "cardinality_limit, cardinality_limits, developer_attribute, developer_header, drop_attributes, resource_labels,"
-        " rewrite_values",
+        "cardinality_limit, cardinality_limits, developer_attribute, developer_header, drop_attributes,"
+        " resource_labels, rewrite_values",
         3,
     ),
 }
