@@ -15,6 +15,7 @@ from agent_analytics.paths import data_home
 from .label_policy import LabelPolicy, PolicyError, load_policy
 
 MiB = 1024 * 1024
+DURABILITY = ("fsync", "none")
 
 
 class ConfigError(ValueError):
@@ -52,7 +53,11 @@ class CollectorConfig:
     # NDJSON event files: rotated at this size, this many kept.
     events_file_max_bytes: int = 50 * MiB
     events_file_count: int = 5
-    # Metric state is also written periodically, not only at shutdown.
+    # fsync: a request is answered only once what it added is on disk (survives a power cut).
+    # none: no fsync; a crash of the collector still loses nothing, a crash of the machine can.
+    durability: str = "fsync"
+    # A snapshot of the totals is written this often (and when the log since the last one
+    # passes 64 MiB); the write-ahead log holds everything in between.
     persist_interval_seconds: float = 60.0
     # Cumulative streams not seen for this long are forgotten.
     cumulative_stream_ttl_seconds: float = 86400.0
@@ -157,6 +162,10 @@ def load_config(path: Path | None = None, **overrides: Any) -> CollectorConfig:
     ):
         if getattr(config, name) < minimum:
             raise ConfigError(f"collector config: {name} must be at least {minimum}")
+    if config.durability not in DURABILITY:
+        raise ConfigError(
+            f"collector config: durability must be one of {', '.join(DURABILITY)}, got {config.durability!r}"
+        )
     if config.loki_url is not None and not config.loki_url.startswith(("http://", "https://")):
         raise ConfigError(
             "collector config: loki_url: expected an http(s) URL such as http://localhost:3100,"

@@ -17,8 +17,9 @@ _NAME = re.compile(r"\d+-\d+\.pb")
 
 
 class EventSpool:
-    def __init__(self, directory: Path, max_bytes: int, self_metrics: SelfMetrics):
+    def __init__(self, directory: Path, max_bytes: int, self_metrics: SelfMetrics, sync: bool = True):
         self.directory = directory
+        self.sync = sync
         self.max_bytes = max_bytes
         self.self_metrics = self_metrics
         self._lock = threading.Lock()
@@ -49,8 +50,18 @@ class EventSpool:
             path = self.directory / f"{self._next:012d}-{records}.pb"
             self._next += 1
             tmp = self.directory / f".{path.name}.tmp"
-            tmp.write_bytes(batch)
+            with open(tmp, "wb") as f:
+                f.write(batch)
+                if self.sync:  # the request is acknowledged once this returns
+                    f.flush()
+                    os.fdatasync(f.fileno())
             os.replace(tmp, path)
+            if self.sync:
+                fd = os.open(self.directory, os.O_RDONLY)
+                try:
+                    os.fsync(fd)
+                finally:
+                    os.close(fd)
             self._files.append(path)
             self._bytes += len(batch)
             while self._bytes > self.max_bytes and len(self._files) > 1:
@@ -60,12 +71,17 @@ class EventSpool:
                 self.self_metrics.add("agent_analytics_collector_spool_dropped", self.records_of(oldest))
             self._publish()
 
-    def oldest(self) -> tuple[Path, bytes] | None:
+    def oldest(self, max_bytes: int) -> list[tuple[Path, bytes]]:
+        """The oldest batches, as many as fit in `max_bytes` (at least one when any wait)."""
+        out, size = [], 0
         with self._lock:
-            if not self._files:
-                return None
-            path = self._files[0]
-        return path, path.read_bytes()
+            for path in self._files:
+                length = path.stat().st_size
+                if out and size + length > max_bytes:
+                    break
+                out.append(path)
+                size += length
+        return [(path, path.read_bytes()) for path in out]
 
     def remove(self, path: Path) -> None:
         with self._lock:

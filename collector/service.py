@@ -3,7 +3,7 @@
 svc = CollectorService(load_config(None, grpc_port=0, http_port=0, metrics_port=0))
 svc.start()          # returns once every port is bound; svc.http_port etc. are the real ports
 ...
-svc.stop()           # writes the metric state to the data dir, spools unsent events
+svc.stop()           # snapshots the metric state, spools unsent events
 """
 
 from __future__ import annotations
@@ -17,10 +17,10 @@ import uvicorn
 
 from .config import CollectorConfig
 from .events import EventPipeline
+from .exposition import Exposition
 from .grpc_server import build_server
 from .http_server import MetricsApp, OtlpHttpApp
 from .metric_state import MetricState
-from .prometheus_render import PrometheusRenderer
 from .receiver import Receiver
 from .self_metrics import SelfMetrics
 
@@ -46,7 +46,13 @@ class CollectorService:
         self.config = config
         self.policy = config.policy()
         self.self_metrics = SelfMetrics()
-        self.state = MetricState(self.policy, self.self_metrics, config.cumulative_stream_ttl_seconds)
+        self.state = MetricState(
+            self.policy,
+            self.self_metrics,
+            config.data_dir,
+            sync=config.durability == "fsync",
+            stream_ttl_seconds=config.cumulative_stream_ttl_seconds,
+        )
         self.events: EventPipeline | None = None
         self.receiver: Receiver | None = None
         self.grpc_port = config.grpc_port
@@ -66,8 +72,7 @@ class CollectorService:
         config = self.config
         # events may carry e-mail addresses and repository names: private to the user running it
         config.data_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
-        if self.state.load(config.state_file):
-            log.info("restored metric state from %s", config.state_file)
+        self.state.open()
         self.events = EventPipeline(config, self.self_metrics)
         self.receiver = Receiver(
             self.state,
@@ -89,7 +94,7 @@ class CollectorService:
             raise OSError(f"cannot listen for OTLP/gRPC on {config.host}:{config.grpc_port}: {e}") from None
         self.events.start()
         self._grpc.start()
-        apps = [OtlpHttpApp(self.receiver), MetricsApp(PrometheusRenderer(self.state, self.self_metrics))]
+        apps = [OtlpHttpApp(self.receiver), MetricsApp(Exposition(self.state.accumulator, self.self_metrics))]
         for app in apps:
             uv = uvicorn.Config(
                 app, loop="uvloop", http="httptools", lifespan="off", access_log=False, log_level="warning"
@@ -129,11 +134,11 @@ class CollectorService:
             self.save_state()
 
     def save_state(self) -> None:
+        """Snapshot the totals (the write-ahead log already holds them) so the log stays short."""
         try:
-            self.state.expire_streams()
-            self.state.save(self.config.state_file)
-        except OSError as e:
-            log.error("cannot write the metric state to %s: %s", self.config.state_file, e)
+            self.state.checkpoint()
+        except Exception:
+            log.exception("cannot write a snapshot of the metric state")
 
     def stop(self) -> None:
         """Stop receiving, deliver or spool queued events, write the metric state."""
@@ -148,8 +153,7 @@ class CollectorService:
             self.events.stop()
         if self._persist_thread is not None:
             self._persist_thread.join(timeout=5)
-        if self._started:
-            self.save_state()
+        self.state.close()
         self._started = False
 
     def __enter__(self) -> CollectorService:
