@@ -23,6 +23,10 @@ class EventSpool:
         self.max_bytes = max_bytes
         self.self_metrics = self_metrics
         self._lock = threading.Lock()
+        # group commit of concurrent appends
+        self._group = threading.Condition()
+        self._waiting: list[list] = []
+        self._writing = False
         directory.mkdir(parents=True, exist_ok=True)
         for stale in directory.glob(".*.tmp"):
             stale.unlink(missing_ok=True)
@@ -46,22 +50,51 @@ class EventSpool:
             return len(self._files)
 
     def append(self, batch: bytes, records: int) -> None:
+        """On disk (synced, unless sync is off) when this returns. Concurrent appends share one
+        file and one sync: whoever finds no write under way writes everything waiting, the
+        others wait for it (concatenated OTLP messages merge their lists)."""
+        entry = [batch, records, None]  # the last slot: done (True) or the error that kept it off disk
+        with self._group:
+            self._waiting.append(entry)
+            while entry[2] is None:
+                if self._writing:
+                    self._group.wait()
+                    continue
+                taken, self._waiting = self._waiting, []
+                self._writing = True
+                self._group.release()
+                try:
+                    self._store(b"".join(e[0] for e in taken), sum(e[1] for e in taken))
+                    outcome: bool | BaseException = True
+                except BaseException as e:
+                    outcome = e
+                finally:
+                    self._group.acquire()
+                    self._writing = False
+                for e in taken:
+                    e[2] = outcome
+                self._group.notify_all()
+        if entry[2] is not True:
+            raise entry[2]
+
+    def _store(self, batch: bytes, records: int) -> None:
         with self._lock:
             path = self.directory / f"{self._next:012d}-{records}.pb"
             self._next += 1
-            tmp = self.directory / f".{path.name}.tmp"
-            with open(tmp, "wb") as f:
-                f.write(batch)
-                if self.sync:  # the request is acknowledged once this returns
-                    f.flush()
-                    os.fdatasync(f.fileno())
-            os.replace(tmp, path)
-            if self.sync:
-                fd = os.open(self.directory, os.O_RDONLY)
-                try:
-                    os.fsync(fd)
-                finally:
-                    os.close(fd)
+        tmp = self.directory / f".{path.name}.tmp"
+        with open(tmp, "wb") as f:
+            f.write(batch)
+            if self.sync:  # the requests are acknowledged once this returns
+                f.flush()
+                os.fdatasync(f.fileno())
+        os.replace(tmp, path)
+        if self.sync:
+            fd = os.open(self.directory, os.O_RDONLY)
+            try:
+                os.fsync(fd)
+            finally:
+                os.close(fd)
+        with self._lock:
             self._files.append(path)
             self._bytes += len(batch)
             while self._bytes > self.max_bytes and len(self._files) > 1:
