@@ -51,6 +51,9 @@ class OtlpHttpApp:
         # requests share one write-ahead log sync instead of queueing behind each other
         self._pool = ThreadPoolExecutor(max_workers=EXPORT_THREADS, thread_name_prefix="aa-http-export")
 
+    def close(self) -> None:
+        self._pool.shutdown(wait=False)
+
     async def _read_body(self, receive: Receive, headers: dict[bytes, bytes]) -> bytes:
         limit = self.receiver.max_request_bytes
         declared = headers.get(b"content-length")

@@ -61,6 +61,7 @@ class CollectorService:
         self._servers: list[uvicorn.Server] = []
         self._thread: threading.Thread | None = None
         self._grpc = None
+        self._otlp_http: OtlpHttpApp | None = None
         self._stop_persist = threading.Event()
         self._persist_thread: threading.Thread | None = None
         self._started = False
@@ -94,7 +95,8 @@ class CollectorService:
             raise OSError(f"cannot listen for OTLP/gRPC on {config.host}:{config.grpc_port}: {e}") from None
         self.events.start()
         self._grpc.start()
-        apps = [OtlpHttpApp(self.receiver), MetricsApp(Exposition(self.state.accumulator, self.self_metrics))]
+        self._otlp_http = OtlpHttpApp(self.receiver)
+        apps = [self._otlp_http, MetricsApp(Exposition(self.state.accumulator, self.self_metrics))]
         for app in apps:
             uv = uvicorn.Config(
                 app, loop="uvloop", http="httptools", lifespan="off", access_log=False, log_level="warning"
@@ -149,6 +151,8 @@ class CollectorService:
             self._grpc.stop(grace=2).wait(5)
         if self._thread is not None:
             self._thread.join(timeout=10)
+        if self._otlp_http is not None:
+            self._otlp_http.close()
         if self.events is not None:
             self.events.stop()
         if self._persist_thread is not None:
