@@ -67,6 +67,12 @@ class Collector:
         json.loads(line)
         wait_http_ok(self.metrics_url.replace("/metrics", "/healthz"))
 
+    def ensure_stopped(self) -> None:
+        """After a failed assertion too: no process left behind."""
+        if self.proc is not None and self.proc.poll() is None:
+            self.proc.kill()
+            self.proc.wait(timeout=10)
+
     def kill(self) -> None:
         self.proc.kill()
         self.proc.wait(timeout=10)
@@ -184,12 +190,15 @@ def by_developer(samples) -> dict[str, dict[str, float]]:
     return out
 
 
-def test_sigkill_at_random_moments_loses_nothing_acknowledged_and_counts_nothing_twice(tmp_path, claude_fixtures):
+def test_sigkill_at_random_moments_loses_nothing_acknowledged_and_counts_nothing_twice(
+    tmp_path, claude_fixtures, request
+):
     ports = (free_port(), free_port(), free_port())
     config = tmp_path / "collector.yaml"
     # one series per request and per round: room for all of them
     config.write_text(yaml.safe_dump({"label_policy": {"metrics": {"cardinality_limit": 1_000_000}}}))
     collector = Collector(tmp_path / "data", config, ports)
+    request.addfinalizer(collector.ensure_stopped)
     bodies = [(r.SerializeToString(), payload_totals(r)) for _, r in load_payloads(claude_fixtures, "metrics")]
     rng = random.Random(SEED)
     stop = threading.Event()

@@ -38,6 +38,12 @@ class Exporter:
             raise AssertionError(f"exporter did not start: {self.proc.communicate()[1]}") from None
         json.loads(self.proc.stdout.readline())
 
+    def ensure_stopped(self) -> None:
+        """After a failed assertion too: no process left behind."""
+        if self.proc is not None and self.proc.poll() is None:
+            self.proc.kill()
+            self.proc.wait(timeout=10)
+
     def kill(self) -> None:
         self.proc.kill()
         self.proc.wait(timeout=10)
@@ -99,10 +105,11 @@ def expected(body: dict) -> tuple[float, float]:
     return len(body["commits"]), sum(c["lines_added"] for c in body["commits"])
 
 
-def test_sigkill_during_a_burst_of_hook_commits_counts_every_acknowledged_commit_once(tmp_path):
+def test_sigkill_during_a_burst_of_hook_commits_counts_every_acknowledged_commit_once(tmp_path, request):
     config = tmp_path / "exporter.yaml"
     config.write_text(f"repos: []\nauth_tokens: [{TOKEN}]\n")
     exporter = Exporter(config, tmp_path / "data", free_port())
+    request.addfinalizer(exporter.ensure_stopped)
     exporter.start()
     rng = random.Random(SEED)
     stop = threading.Event()
