@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from pydantic import BeforeValidator, Field, field_validator
 
@@ -61,7 +61,11 @@ class CollectorSettings(ConfigModel):
     # NDJSON event files: rotated at this size, this many kept.
     events_file_max_bytes: Annotated[int, Field(ge=1)] = 50 * MiB
     events_file_count: Annotated[int, Field(ge=1)] = 5
-    # Metric state is also written periodically, not only at shutdown.
+    # fsync: a request is answered only once what it added is on disk (survives a power cut).
+    # none: no fsync; a crash of the collector still loses nothing, a crash of the machine can.
+    durability: Literal["fsync", "none"] = "fsync"
+    # A snapshot of the totals is written this often (and when the log since the last one
+    # passes 64 MiB); the write-ahead log holds everything in between.
     persist_interval_seconds: Positive = 60.0
     # Cumulative streams not seen for this long are forgotten.
     cumulative_stream_ttl_seconds: Positive = 86400.0

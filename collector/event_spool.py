@@ -17,11 +17,16 @@ _NAME = re.compile(r"\d+-\d+\.pb")
 
 
 class EventSpool:
-    def __init__(self, directory: Path, max_bytes: int, self_metrics: SelfMetrics):
+    def __init__(self, directory: Path, max_bytes: int, self_metrics: SelfMetrics, sync: bool = True):
         self.directory = directory
+        self.sync = sync
         self.max_bytes = max_bytes
         self.self_metrics = self_metrics
         self._lock = threading.Lock()
+        # group commit of concurrent appends
+        self._group = threading.Condition()
+        self._waiting: list[list] = []
+        self._writing = False
         directory.mkdir(parents=True, exist_ok=True)
         for stale in directory.glob(".*.tmp"):
             stale.unlink(missing_ok=True)
@@ -45,12 +50,51 @@ class EventSpool:
             return len(self._files)
 
     def append(self, batch: bytes, records: int) -> None:
+        """On disk (synced, unless sync is off) when this returns. Concurrent appends share one
+        file and one sync: whoever finds no write under way writes everything waiting, the
+        others wait for it (concatenated OTLP messages merge their lists)."""
+        entry = [batch, records, None]  # the last slot: done (True) or the error that kept it off disk
+        with self._group:
+            self._waiting.append(entry)
+            while entry[2] is None:
+                if self._writing:
+                    self._group.wait()
+                    continue
+                taken, self._waiting = self._waiting, []
+                self._writing = True
+                self._group.release()
+                try:
+                    self._store(b"".join(e[0] for e in taken), sum(e[1] for e in taken))
+                    outcome: bool | BaseException = True
+                except BaseException as e:
+                    outcome = e
+                finally:
+                    self._group.acquire()
+                    self._writing = False
+                for e in taken:
+                    e[2] = outcome
+                self._group.notify_all()
+        if entry[2] is not True:
+            raise entry[2]
+
+    def _store(self, batch: bytes, records: int) -> None:
         with self._lock:
             path = self.directory / f"{self._next:012d}-{records}.pb"
             self._next += 1
-            tmp = self.directory / f".{path.name}.tmp"
-            tmp.write_bytes(batch)
-            os.replace(tmp, path)
+        tmp = self.directory / f".{path.name}.tmp"
+        with open(tmp, "wb") as f:
+            f.write(batch)
+            if self.sync:  # the requests are acknowledged once this returns
+                f.flush()
+                os.fdatasync(f.fileno())
+        os.replace(tmp, path)
+        if self.sync:
+            fd = os.open(self.directory, os.O_RDONLY)
+            try:
+                os.fsync(fd)
+            finally:
+                os.close(fd)
+        with self._lock:
             self._files.append(path)
             self._bytes += len(batch)
             while self._bytes > self.max_bytes and len(self._files) > 1:
@@ -60,12 +104,17 @@ class EventSpool:
                 self.self_metrics.add("agent_analytics_collector_spool_dropped", self.records_of(oldest))
             self._publish()
 
-    def oldest(self) -> tuple[Path, bytes] | None:
+    def oldest(self, max_bytes: int) -> list[tuple[Path, bytes]]:
+        """The oldest batches, as many as fit in `max_bytes` (at least one when any wait)."""
+        out, size = [], 0
         with self._lock:
-            if not self._files:
-                return None
-            path = self._files[0]
-        return path, path.read_bytes()
+            for path in self._files:
+                length = path.stat().st_size
+                if out and size + length > max_bytes:
+                    break
+                out.append(path)
+                size += length
+        return [(path, path.read_bytes()) for path in out]
 
     def remove(self, path: Path) -> None:
         with self._lock:

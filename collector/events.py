@@ -6,9 +6,9 @@ from __future__ import annotations
 import datetime as dt
 import json
 import logging
+import os
 import threading
 import time
-from collections import deque
 from pathlib import Path
 from typing import Any
 
@@ -22,9 +22,6 @@ from .self_metrics import SelfMetrics
 
 log = logging.getLogger(__name__)
 
-# Batches held in memory for the background thread; beyond this the receiver hands them
-# straight to the sink's overflow path (spool or file) instead of growing without bound.
-MAX_QUEUED_BYTES = 32 * 1024 * 1024
 # Largest body sent to Loki at once (Loki's default limit for one push is larger).
 MAX_SEND_BYTES = 4 * 1024 * 1024
 
@@ -73,12 +70,14 @@ def clean_logs(
 
 
 class LokiSink:
-    """Sends batches to {loki_url}/otlp/v1/logs; what cannot be sent waits in the spool."""
+    """Events wait in the durable spool from the moment they are accepted until Loki takes them."""
 
     def __init__(self, config: CollectorConfig, self_metrics: SelfMetrics):
         self.url = f"{config.loki_url}/otlp/v1/logs"
         self.self_metrics = self_metrics
-        self.spool = EventSpool(config.spool_dir, config.spool_max_bytes, self_metrics)
+        self.spool = EventSpool(
+            config.spool_dir, config.spool_max_bytes, self_metrics, sync=config.durability == "fsync"
+        )
         self.client = httpx.Client(timeout=config.loki_timeout_seconds)
         self.max_backoff = config.loki_max_backoff_seconds
         self.backoff = 0.0
@@ -105,29 +104,20 @@ class LokiSink:
         self.backoff = min(self.max_backoff, max(0.5, self.backoff * 2))
         self.next_attempt = time.monotonic() + self.backoff
 
-    def deliver(self, batch: bytes, records: int) -> None:
-        if len(self.spool) or time.monotonic() < self.next_attempt:
-            self.spool.append(batch, records)  # keep the order: older events go first
-            self.flush()
-            return
-        result = self._send(batch, records)
-        if result is False:
-            self._failed()
-            self.spool.append(batch, records)
-        elif result is None:
-            self._failed()
-
-    def overflow(self, batch: bytes, records: int) -> None:
+    def accept(self, batch: bytes, records: int) -> None:
+        """Durable once this returns; sent by flush() on the pipeline's thread."""
         self.spool.append(batch, records)
 
     def flush(self) -> None:
-        """Replay the spool, oldest first, until it is empty or Loki fails again."""
+        """Send the spool, oldest first (several batches per request), until it is empty or Loki
+        fails again. A batch leaves the spool only once Loki has taken it."""
         while time.monotonic() >= self.next_attempt:
-            item = self.spool.oldest()
-            if item is None:
+            items = self.spool.oldest(MAX_SEND_BYTES)
+            if not items:
                 return
-            path, batch = item
-            result = self._send(batch, EventSpool.records_of(path))
+            # concatenated OTLP messages merge their lists: one request for all of them
+            body = b"".join(batch for _, batch in items)
+            result = self._send(body, sum(EventSpool.records_of(path) for path, _ in items))
             if result is False:
                 self._failed()
                 return
@@ -135,13 +125,14 @@ class LokiSink:
                 self._failed()
             else:
                 self.backoff = 0.0
-            self.spool.remove(path)
+            for path, _ in items:
+                self.spool.remove(path)
 
     def wait_hint(self) -> float | None:
         """Seconds until the spool should be retried, None when nothing waits."""
         if not len(self.spool):
             return None
-        return max(0.05, self.next_attempt - time.monotonic())
+        return max(0.0, self.next_attempt - time.monotonic())
 
     def close(self) -> None:
         self.client.close()
@@ -156,9 +147,12 @@ def _attributes(kvs: Any) -> dict[str, Any]:
 
 
 class NdjsonSink:
-    """Appends one JSON object per event to <data-dir>/events/events.ndjson, rotated by size."""
+    """Appends one JSON object per event to <data-dir>/events/events.ndjson, rotated by size.
+    Requests arrive on several threads: one lock keeps lines whole and rotation single."""
 
     def __init__(self, config: CollectorConfig):
+        self._lock = threading.Lock()
+        self.sync = config.durability == "fsync"
         self.directory: Path = config.events_dir
         self.directory.mkdir(parents=True, exist_ok=True)
         self.path = self.directory / "events.ndjson"
@@ -178,7 +172,8 @@ class NdjsonSink:
         else:
             self.path.unlink()
 
-    def deliver(self, batch: bytes, records: int) -> None:
+    def accept(self, batch: bytes, records: int) -> None:
+        """Written (and synced, with durability fsync) once this returns."""
         request = ExportLogsServiceRequest.FromString(batch)
         lines = []
         for rl in request.resource_logs:
@@ -197,6 +192,10 @@ class NdjsonSink:
                         "resource": resource,
                     }
                     lines.append(json.dumps(event, separators=(",", ":"), default=str))
+        with self._lock:
+            self._append(lines)
+
+    def _append(self, lines: list[str]) -> None:
         size = self.path.stat().st_size if self.path.exists() else 0
         f = open(self.path, "a")  # noqa: SIM115 - reopened at each rotation
         try:
@@ -205,16 +204,21 @@ class NdjsonSink:
                 # rotate at line boundaries, so a file never exceeds the limit unless one event does
                 # (json.dumps escapes non-ASCII, so characters are bytes)
                 if size and size + len(data) > self.max_bytes:
+                    self._sync(f)
                     f.close()
                     self._rotate()
                     f = open(self.path, "a")  # noqa: SIM115
                     size = 0
                 f.write(data)
                 size += len(data)
+            self._sync(f)
         finally:
             f.close()
 
-    overflow = deliver
+    def _sync(self, f) -> None:
+        if self.sync:
+            f.flush()
+            os.fdatasync(f.fileno())
 
     def flush(self) -> None:
         pass
@@ -227,12 +231,11 @@ class NdjsonSink:
 
 
 class EventPipeline:
-    """Takes cleaned log requests from the receivers and delivers them on its own thread."""
+    """Takes cleaned log requests from the receivers: the sink has them on disk before submit()
+    returns; a thread of its own sends the spool on to Loki."""
 
     def __init__(self, config: CollectorConfig, self_metrics: SelfMetrics):
         self.sink: LokiSink | NdjsonSink = LokiSink(config, self_metrics) if config.loki_url else NdjsonSink(config)
-        self._queue: deque[tuple[bytes, int]] = deque()
-        self._queued_bytes = 0
         self._cond = threading.Condition()
         self._stopping = False
         self._thread = threading.Thread(target=self._run, name="aa-events", daemon=True)
@@ -243,58 +246,30 @@ class EventPipeline:
     def submit(self, request: ExportLogsServiceRequest, records: int) -> None:
         if not records:
             return
-        batch = request.SerializeToString()
+        self.sink.accept(request.SerializeToString(), records)
         with self._cond:
-            if self._queued_bytes + len(batch) <= MAX_QUEUED_BYTES:
-                self._queue.append((batch, records))
-                self._queued_bytes += len(batch)
-                self._cond.notify()
-                return
-        self.sink.overflow(batch, records)
-
-    def _take(self) -> tuple[bytes, int] | None:
-        """Queued batches joined into one (concatenated OTLP messages merge their lists)."""
-        if not self._queue:
-            return None
-        parts, records, size = [], 0, 0
-        while self._queue and (not parts or size + len(self._queue[0][0]) <= MAX_SEND_BYTES):
-            batch, n = self._queue.popleft()
-            parts.append(batch)
-            records += n
-            size += len(batch)
-        self._queued_bytes -= size
-        return b"".join(parts), records
+            self._cond.notify()
 
     def _run(self) -> None:
         while True:
             with self._cond:
-                while not self._queue and not self._stopping:
-                    hint = self.sink.wait_hint()
-                    if hint is not None and hint <= 0.05:
-                        break
+                if self._stopping:
+                    return
+                hint = self.sink.wait_hint()
+                if hint is None or hint > 0:
                     self._cond.wait(timeout=hint)
-                item = self._take()
-                stopping = self._stopping
+                if self._stopping:
+                    return
             try:
-                if item is not None:
-                    self.sink.deliver(*item)
-                else:
-                    self.sink.flush()
+                self.sink.flush()
             except Exception:  # a sink failure must not end event delivery
                 log.exception("event delivery failed")
                 time.sleep(0.5)
-            if stopping and item is None:
-                return
 
     def stop(self) -> None:
-        """Deliver or spool what is queued, then stop the thread."""
+        """Stop sending; what Loki has not taken stays in the spool for the next start."""
         with self._cond:
             self._stopping = True
             self._cond.notify()
         self._thread.join(timeout=30)
-        with self._cond:
-            rest = self._take()
-            while rest is not None:
-                self.sink.overflow(*rest)
-                rest = self._take()
         self.sink.close()

@@ -6,21 +6,26 @@ contract (paths, content types, status codes) is small enough to spell out here.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Awaitable, Callable
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from agent_analytics.http_requests import BodyTooLarge, read_body
 
 from . import otlp_codec
+from .exposition import Exposition
 from .otlp_codec import RequestError
-from .prometheus_render import CONTENT_TYPE, PrometheusRenderer
 from .receiver import Receiver
 
 log = logging.getLogger(__name__)
 
 Send = Callable[[dict[str, Any]], Awaitable[None]]
 Receive = Callable[[], Awaitable[dict[str, Any]]]
+
+# Requests handled at once (each mostly waits for the log sync it shares with the others).
+EXPORT_THREADS = 32
 
 SIGNAL_PATHS = {"/v1/metrics": "metrics", "/v1/logs": "logs", "/v1/traces": "traces"}
 
@@ -44,6 +49,12 @@ async def _lifespan(receive: Receive, send: Send) -> None:
 class OtlpHttpApp:
     def __init__(self, receiver: Receiver):
         self.receiver = receiver
+        # export() waits until the request is on disk: off the event loop, so that concurrent
+        # requests share one write-ahead log sync instead of queueing behind each other
+        self._pool = ThreadPoolExecutor(max_workers=EXPORT_THREADS, thread_name_prefix="aa-http-export")
+
+    def close(self) -> None:
+        self._pool.shutdown(wait=False)
 
     async def _read_body(self, receive: Receive, headers: dict[bytes, bytes]) -> bytes:
         async def chunks():
@@ -87,7 +98,8 @@ class OtlpHttpApp:
                 value = headers.get(name.encode())
                 return value.decode("utf-8", "replace") if value else None
 
-            response = self.receiver.export(signal, body, kind, header)
+            loop = asyncio.get_running_loop()
+            response = await loop.run_in_executor(self._pool, self.receiver.export, signal, body, kind, header)
         except RequestError as e:
             self.receiver.reject(e)
             extra = [(b"www-authenticate", b"Bearer")] if e.http_status == 401 else None
@@ -103,10 +115,10 @@ class OtlpHttpApp:
 
 
 class MetricsApp:
-    """/metrics (Prometheus text format) and /healthz."""
+    """/metrics (Prometheus text format or OpenMetrics, gzip if accepted) and /healthz."""
 
-    def __init__(self, renderer: PrometheusRenderer):
-        self.renderer = renderer
+    def __init__(self, exposition: Exposition):
+        self.exposition = exposition
 
     async def __call__(self, scope: dict[str, Any], receive: Receive, send: Send) -> None:
         if scope["type"] == "lifespan":
@@ -115,12 +127,19 @@ class MetricsApp:
             return
         path = scope["path"]
         if path == "/metrics":
+            headers = dict(scope["headers"])
             try:
-                body = self.renderer.render()
+                body, extra = self.exposition.render(
+                    headers.get(b"accept", b"").decode("latin-1"),
+                    headers.get(b"accept-encoding", b"").decode("latin-1"),
+                )
             except Exception:
                 log.exception("rendering /metrics failed")
                 return await _respond(send, 500, b"rendering metrics failed; see the collector log\n", "text/plain")
-            return await _respond(send, 200, body, CONTENT_TYPE)
+            extra.append((b"content-length", str(len(body)).encode()))
+            await send({"type": "http.response.start", "status": 200, "headers": extra})
+            await send({"type": "http.response.body", "body": body})
+            return
         if path in ("/healthz", "/-/healthy", "/-/ready"):
             return await _respond(send, 200, b"ok\n", "text/plain")
         return await _respond(send, 404, b"not found: try /metrics or /healthz\n", "text/plain")

@@ -3,7 +3,7 @@
 svc = CollectorService(load_config(None, grpc_port=0, http_port=0, metrics_port=0))
 svc.start()          # returns once every port is bound; svc.http_port etc. are the real ports
 ...
-svc.stop()           # writes the metric state to the data dir, spools unsent events
+svc.stop()           # snapshots the metric state, spools unsent events
 """
 
 from __future__ import annotations
@@ -15,10 +15,10 @@ from agent_analytics.serving import Servers, listen
 
 from .config import CollectorConfig
 from .events import EventPipeline
+from .exposition import Exposition
 from .grpc_server import build_server
 from .http_server import MetricsApp, OtlpHttpApp
 from .metric_state import MetricState
-from .prometheus_render import PrometheusRenderer
 from .receiver import Receiver
 from .self_metrics import SelfMetrics
 
@@ -30,7 +30,13 @@ class CollectorService:
         self.config = config
         self.policy = config.policy()
         self.self_metrics = SelfMetrics()
-        self.state = MetricState(self.policy, self.self_metrics, config.cumulative_stream_ttl_seconds)
+        self.state = MetricState(
+            self.policy,
+            self.self_metrics,
+            config.data_dir,
+            sync=config.durability == "fsync",
+            stream_ttl_seconds=config.cumulative_stream_ttl_seconds,
+        )
         self.events: EventPipeline | None = None
         self.receiver: Receiver | None = None
         self.grpc_port = config.grpc_port
@@ -38,6 +44,7 @@ class CollectorService:
         self.metrics_port = config.metrics_port
         self._servers: Servers | None = None
         self._grpc = None
+        self._otlp_http: OtlpHttpApp | None = None
         self._stop_persist = threading.Event()
         self._persist_thread: threading.Thread | None = None
         self._started = False
@@ -49,8 +56,7 @@ class CollectorService:
         config = self.config
         # events may carry e-mail addresses and repository names: private to the user running it
         config.data_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
-        if self.state.load(config.state_file):
-            log.info("restored metric state from %s", config.state_file)
+        self.state.open()
         self.events = EventPipeline(config, self.self_metrics)
         self.receiver = Receiver(
             self.state,
@@ -78,7 +84,8 @@ class CollectorService:
             raise
         self.events.start()
         self._grpc.start()
-        apps = [OtlpHttpApp(self.receiver), MetricsApp(PrometheusRenderer(self.state, self.self_metrics))]
+        self._otlp_http = OtlpHttpApp(self.receiver)
+        apps = [self._otlp_http, MetricsApp(Exposition(self.state.accumulator, self.self_metrics))]
         self._servers = Servers("collector", list(zip(apps, [http, metrics], strict=True)), fast=True)
         try:
             self._servers.start()
@@ -96,11 +103,11 @@ class CollectorService:
             self.save_state()
 
     def save_state(self) -> None:
+        """Snapshot the totals (the write-ahead log already holds them) so the log stays short."""
         try:
-            self.state.expire_streams()
-            self.state.save(self.config.state_file)
-        except OSError as e:
-            log.error("cannot write the metric state to %s: %s", self.config.state_file, e)
+            self.state.checkpoint()
+        except Exception:
+            log.exception("cannot write a snapshot of the metric state")
 
     def stop(self) -> None:
         """Stop receiving, deliver or spool queued events, write the metric state."""
@@ -111,12 +118,13 @@ class CollectorService:
         if self._grpc is not None:
             self._grpc.stop(grace=2).wait(5)
             self._grpc = None
+        if self._otlp_http is not None:
+            self._otlp_http.close()
         if self.events is not None:
             self.events.stop()
         if self._persist_thread is not None:
             self._persist_thread.join(timeout=5)
-        if self._started:
-            self.save_state()
+        self.state.close()
         self._started = False
 
     def __enter__(self) -> CollectorService:

@@ -35,7 +35,8 @@ def collector(
     """Receive OTLP from Claude Code, Gemini CLI, Codex and any OpenTelemetry SDK: metrics become
     Prometheus series on /metrics, events go to Loki (or to NDJSON files without Loki).
 
-    Stops on Ctrl-C or SIGTERM, writing its totals to the data dir so a restart keeps them.
+    What it acknowledges is already on disk in the data dir (also through kill -9); Ctrl-C or
+    SIGTERM writes a snapshot of the totals and stops.
     """
     logging.basicConfig(
         level=logging.INFO if verbose else logging.WARNING, format="%(levelname)s %(name)s: %(message)s"

@@ -47,6 +47,9 @@ from opentelemetry.proto.collector.metrics.v1.metrics_service_pb2 import ExportM
 FIXTURES = ROOT / "tests" / "fixtures" / "claude-code"
 GOAL_RATIO = 0.40
 GOAL_P99_MS = 50.0
+# durability: fsync may cost at most this share of the throughput of durability: none
+GOAL_DURABILITY_COST = 0.20
+DURABILITY = ("fsync", "none")
 
 
 # --- payloads ------------------------------------------------------------------------------------
@@ -227,7 +230,10 @@ class SinkHandler(BaseHTTPRequestHandler):
 # --- the collector process -----------------------------------------------------------------------
 
 
-def start_collector(core: int, data_dir: Path, loki_url: str) -> tuple[subprocess.Popen, dict]:
+def start_collector(core: int, data_dir: Path, loki_url: str, durability: str) -> tuple[subprocess.Popen, dict]:
+    data_dir.mkdir(parents=True)
+    config = data_dir / "collector.yaml"
+    config.write_text(f"durability: {durability}\n")
     exe = Path(sys.executable).with_name("agent-analytics")
     command = [str(exe) if exe.exists() else shutil.which("agent-analytics") or "agent-analytics"]
     proc = subprocess.Popen(
@@ -244,6 +250,8 @@ def start_collector(core: int, data_dir: Path, loki_url: str) -> tuple[subproces
             str(data_dir),
             "--loki-url",
             loki_url,
+            "--config",
+            str(config),
             "--json",
         ],
         stdout=subprocess.PIPE,
@@ -264,6 +272,34 @@ def received_total(metrics_url: str, signal_name: str) -> float:
     return self_metric(
         metrics_url, f'agent_analytics_collector_received_total{{agent="claude-code",signal="{signal_name}"}}'
     )
+
+
+def phases(endpoints: dict, args, http_metrics, grpc_metrics, http_logs, singles) -> dict:
+    """Throughput of metrics over HTTP and gRPC and of logs, then single-payload latency, on one collector."""
+    port = int(endpoints["otlp_http"].rsplit(":", 1)[1])
+    metrics_url = endpoints["metrics"]
+    before = received_total(metrics_url, "metrics")
+    m = load(port, http_metrics, args.clients, args.seconds)
+    middle = received_total(metrics_url, "metrics")
+    g = load(0, grpc_metrics, args.clients, args.seconds, grpc_target=endpoints["otlp_grpc"])
+    after = received_total(metrics_url, "metrics")
+    records_before = received_total(metrics_url, "logs")
+    lg = load(port, http_logs, args.clients, args.seconds)
+    # every point and record sent must have been counted by the collector
+    counted = (middle - before, after - middle, received_total(metrics_url, "logs") - records_before)
+    if counted != (m["items"], g["items"], lg["items"]):
+        raise RuntimeError(f"collector counted {counted}, clients sent {(m['items'], g['items'], lg['items'])}")
+    # events count as ingested once Loki has them: wait for the background forwarder
+    drain_start = time.perf_counter()
+    received_logs = received_total(metrics_url, "logs")
+    while self_metric(metrics_url, "agent_analytics_collector_loki_forwarded_total") < received_logs:
+        if time.perf_counter() - drain_start > 300:
+            raise RuntimeError("events were not forwarded to the Loki stand-in within 300 s")
+        time.sleep(0.05)
+    drain = time.perf_counter() - drain_start
+    lg["items_per_s"] = lg["items"] / (lg["elapsed_s"] + drain)
+    lat = load(port, singles, args.clients, args.seconds)
+    return {"http": m, "grpc": g, "logs": lg, "drain_s": drain, "latency": lat}
 
 
 def main() -> None:
@@ -290,66 +326,45 @@ def main() -> None:
     sink = ThreadingHTTPServer(("127.0.0.1", 0), SinkHandler)
     threading.Thread(target=sink.serve_forever, daemon=True).start()
     data_dir = Path(tempfile.mkdtemp(prefix="aa-bench-collector-"))
-    proc, endpoints = start_collector(server_core, data_dir, f"http://127.0.0.1:{sink.server_address[1]}")
-    port = int(endpoints["otlp_http"].rsplit(":", 1)[1])
-    metrics_url = endpoints["metrics"]
+    loki_url = f"http://127.0.0.1:{sink.server_address[1]}"
+    collectors = {mode: start_collector(server_core, data_dir / mode, loki_url, mode) for mode in DURABILITY}
     runs = []
     try:
-        httpx.get(metrics_url, timeout=30)  # warm up
+        for _, endpoints in collectors.values():
+            httpx.get(endpoints["metrics"], timeout=30)  # warm up
         for _ in range(args.runs):
             # the baseline runs on the collector's core, between the collector's own phases,
             # so both see the same machine
             os.sched_setaffinity(0, {server_core})
-            base_points = baseline_rate(walk_metrics, metric_batches, args.seconds)
-            base_records = baseline_rate(walk_logs, log_batches, args.seconds)
+            run = {
+                "base_points": baseline_rate(walk_metrics, metric_batches, args.seconds),
+                "base_records": baseline_rate(walk_logs, log_batches, args.seconds),
+            }
             os.sched_setaffinity(0, {client_core})
-            before = received_total(metrics_url, "metrics")
-            m = load(port, http_metrics, args.clients, args.seconds)
-            middle = received_total(metrics_url, "metrics")
-            g = load(0, grpc_metrics, args.clients, args.seconds, grpc_target=endpoints["otlp_grpc"])
-            after = received_total(metrics_url, "metrics")
-            records_before = received_total(metrics_url, "logs")
-            lg = load(port, http_logs, args.clients, args.seconds)
-            # every point and record sent must have been counted by the collector
-            counted = (middle - before, after - middle, received_total(metrics_url, "logs") - records_before)
-            if counted != (m["items"], g["items"], lg["items"]):
-                raise RuntimeError(f"collector counted {counted}, clients sent {(m['items'], g['items'], lg['items'])}")
-            # events count as ingested once Loki has them: wait for the background forwarder
-            drain_start = time.perf_counter()
-            received_logs = received_total(metrics_url, "logs")
-            while self_metric(metrics_url, "agent_analytics_collector_loki_forwarded_total") < received_logs:
-                if time.perf_counter() - drain_start > 300:
-                    raise RuntimeError("events were not forwarded to the Loki stand-in within 300 s")
-                time.sleep(0.05)
-            drain = time.perf_counter() - drain_start
-            lg["items_per_s"] = lg["items"] / (lg["elapsed_s"] + drain)
-            lat = load(port, singles, args.clients, args.seconds)
-            runs.append(
-                {
-                    "base_points": base_points,
-                    "base_records": base_records,
-                    "http": m,
-                    "grpc": g,
-                    "logs": lg,
-                    "drain_s": drain,
-                    "latency": lat,
-                }
-            )
+            for mode, (_, endpoints) in collectors.items():
+                run[mode] = phases(endpoints, args, http_metrics, grpc_metrics, http_logs, singles)
+            runs.append(run)
     finally:
-        proc.send_signal(signal.SIGTERM)
-        proc.wait(timeout=60)
+        for proc, _ in collectors.values():
+            proc.send_signal(signal.SIGTERM)
+            proc.wait(timeout=60)
         sink.shutdown()
         shutil.rmtree(data_dir, ignore_errors=True)
 
-    def best(phase: str) -> dict:
-        return max((r[phase] for r in runs), key=lambda x: x["items_per_s"])
+    def best(mode: str, phase: str) -> dict:
+        return max((r[mode][phase] for r in runs), key=lambda x: x["items_per_s"])
 
     base_points = max(r["base_points"] for r in runs)
     base_records = max(r["base_records"] for r in runs)
-    m, g, lg = best("http"), best("grpc"), best("logs")
-    lat = min((r["latency"] for r in runs), key=lambda x: x["p99_ms"])
-    sent_points = sum(r[p]["items"] for r in runs for p in ("http", "grpc"))
-    sent_records = sum(r["logs"]["items"] for r in runs)
+    m, g, lg = best("fsync", "http"), best("fsync", "grpc"), best("fsync", "logs")
+    lat = min((r["fsync"]["latency"] for r in runs), key=lambda x: x["p99_ms"])
+    off = {phase: best("none", phase) for phase in ("http", "grpc", "logs")}
+    off_lat = min((r["none"]["latency"] for r in runs), key=lambda x: x["p99_ms"])
+    durability_cost = {
+        phase: 1 - best("fsync", phase)["items_per_s"] / off[phase]["items_per_s"] for phase in ("http", "grpc", "logs")
+    }
+    sent_points = sum(r[mode][p]["items"] for r in runs for mode in DURABILITY for p in ("http", "grpc"))
+    sent_records = sum(r[mode]["logs"]["items"] for r in runs for mode in DURABILITY)
     figures = {
         "cores": {"collector": server_core, "clients": client_core},
         "runs": args.runs,
@@ -365,6 +380,11 @@ def main() -> None:
         "logs_http": {k: lg[k] for k in ("items_per_s", "p50_ms", "p99_ms")}
         | {"ratio": lg["items_per_s"] / base_records},
         "single_payloads": {k: lat[k] for k in ("requests_per_s", "p50_ms", "p99_ms")},
+        "durability_none": {
+            phase: {k: off[phase][k] for k in ("items_per_s", "p50_ms", "p99_ms")} for phase in ("http", "grpc", "logs")
+        }
+        | {"single_payloads": {k: off_lat[k] for k in ("requests_per_s", "p50_ms", "p99_ms")}},
+        "durability_cost": durability_cost,
         "sent_and_counted": {"points": sent_points, "records": sent_records},
         "all_runs": runs,
     }
@@ -389,6 +409,19 @@ def main() -> None:
         f"{'single payloads, requests/s':34} {'':14} {lat['requests_per_s']:12,.0f} {'':7} {'':6} "
         f"{lat['p99_ms']:8.1f}  (p50 {lat['p50_ms']:.1f} ms; goal p99 < {GOAL_P99_MS:.0f} ms)"
     )
+    print(
+        f"durability none (no fsync) beside fsync, same run: {'':8} {'none':>12} {'fsync':>12} {'cost':>7} {'goal':>6}"
+    )
+    for label, phase in (
+        ("metrics over HTTP, data points/s", "http"),
+        ("metrics over gRPC, data points/s", "grpc"),
+        ("logs over HTTP, log records/s", "logs"),
+    ):
+        print(
+            f"{label:58} {off[phase]['items_per_s']:12,.0f} {best('fsync', phase)['items_per_s']:12,.0f} "
+            f"{durability_cost[phase]:7.0%} {GOAL_DURABILITY_COST:6.0%}"
+        )
+    print(f"{'single payloads, p99 ms':58} {off_lat['p99_ms']:12.1f} {lat['p99_ms']:12.1f}")
     print(
         f"every one of the {sent_points:,} data points and {sent_records:,} log records sent in the throughput "
         "phases was counted by the collector, and every record forwarded to Loki"

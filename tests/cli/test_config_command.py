@@ -51,8 +51,9 @@ EXPORTER_KEYS = (
     " seat_prices, seats"
 )
 COLLECTOR_KEYS = (
-    "auth_tokens, cumulative_stream_ttl_seconds, data_dir, events_file_count, events_file_max_bytes, grpc_port, host,"
-    " http_port, label_policy, label_policy_file, log_prompts, loki_max_backoff_seconds, loki_timeout_seconds,"
+    "auth_tokens, cumulative_stream_ttl_seconds, data_dir, durability, events_file_count, events_file_max_bytes,"
+    " grpc_port, host, http_port, label_policy, label_policy_file, log_prompts, loki_max_backoff_seconds,"
+    " loki_timeout_seconds,"
     " loki_url, max_request_bytes, metrics_port, persist_interval_seconds, spool_max_bytes"
 )
 TYPOS = {

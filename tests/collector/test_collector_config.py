@@ -104,8 +104,9 @@ def test_a_yaml_error_and_a_data_dir_that_is_a_file_are_one_line(tmp_path):
         load_config(write(tmp_path, "collector:\n  host: 0.0.0.0\n  grpc_prot: 1\n"))
     assert str(e.value).endswith(
         ": collector.grpc_prot: unknown key; expected one of auth_tokens,"
-        " cumulative_stream_ttl_seconds, data_dir, events_file_count, events_file_max_bytes, grpc_port, host,"
-        " http_port, label_policy, label_policy_file, log_prompts, loki_max_backoff_seconds, loki_timeout_seconds,"
+        " cumulative_stream_ttl_seconds, data_dir, durability, events_file_count, events_file_max_bytes,"
+        " grpc_port, host, http_port, label_policy, label_policy_file, log_prompts, loki_max_backoff_seconds,"
+        " loki_timeout_seconds,"
         " loki_url, max_request_bytes, metrics_port, persist_interval_seconds, spool_max_bytes (line 3)"
     )
 
