@@ -12,5 +12,7 @@ def asset_dir(name: str) -> Path:
     folder = resources.files(f"agent_analytics.{name}")
     # Prometheus, Loki and Grafana read these folders themselves: they must be real files.
     if not isinstance(folder, Path):
-        raise FileNotFoundError(f"agent_analytics.{name} is not installed as files: reinstall agent-analytics from a wheel")
+        raise FileNotFoundError(
+            f"agent_analytics.{name} is not installed as files: reinstall agent-analytics from a wheel"
+        )
     return folder

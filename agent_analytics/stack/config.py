@@ -20,6 +20,7 @@ import yaml
 
 from agent_analytics.exporter.config import ConfigError as ExporterConfigError
 from agent_analytics.exporter.config import ExporterConfig, parse_config
+from agent_analytics.facts import RETENTION
 
 DEFAULT_PORTS = {
     "otlp_grpc": 4317,
@@ -42,7 +43,7 @@ PORT_OWNERS = {
 }
 # Prometheus' duration syntax (units largest first, each at most once), e.g. 15s, 400d, 1h30m.
 PROMETHEUS_DURATION = re.compile(r"(\d+y)?(\d+w)?(\d+d)?(\d+h)?(\d+m)?(\d+s)?(\d+ms)?")
-PROMETHEUS_DEFAULTS = {"scrape_interval": "15s", "evaluation_interval": "1m", "retention": "400d"}
+PROMETHEUS_DEFAULTS = {"scrape_interval": "15s", "evaluation_interval": "1m", "retention": RETENTION}
 SECTIONS = {"ports", "collector", "exporter", "prometheus"}
 COLLECTOR_OWN_KEYS = {"grpc_port": "otlp_grpc", "http_port": "otlp_http", "metrics_port": "collector_metrics"}
 
