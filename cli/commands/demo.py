@@ -99,7 +99,3 @@ def _when(t: int) -> str:
 def _fail(message: str) -> None:
     typer.echo(f"error: {message}", err=True)
     raise typer.Exit(1)
-
-
-def register(app: typer.Typer) -> None:
-    app.command()(demo)

@@ -127,7 +127,3 @@ def status(
     if repo:
         typer.echo(f"hook for {repo}: {data['repo'] or 'not installed'}")
     typer.echo(f"spooled commits: {data['spooled']} ({data['spool_dir']})")
-
-
-def register(app: typer.Typer) -> None:
-    app.add_typer(hook_app, name="hook")

@@ -168,7 +168,3 @@ def init(
     )
     typer.echo(json.dumps(snippet, indent=2))
     typer.echo("\nCheck everything with: agent-analytics doctor")
-
-
-def register(app: typer.Typer) -> None:
-    app.command("init")(init)
