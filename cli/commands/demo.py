@@ -3,6 +3,7 @@
 import time
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Annotated
 
 import typer
 
@@ -13,18 +14,25 @@ STATE_FILE = "agent-analytics-demo.json"  # beside the blocks; Prometheus ignore
 
 
 def demo(
-    developers: int = typer.Option(12, min=1, max=500, help="How many developers the organisation has."),
-    days: int = typer.Option(30, min=1, max=365, help="Days of history, ending now (first run only)."),
-    seed: int = typer.Option(1, help="Random seed: the same seed, size and end time give the same history."),
-    end: str = typer.Option(
-        None, help="End of the history (unix seconds or ISO time; default and latest: 4 hours ago, see --help)."
-    ),
-    data_dir: Path = typer.Option(
-        None, help="Data folder of `agent-analytics up` (default: the user data folder); blocks go to its prometheus/."
-    ),
-    prometheus_data: Path = typer.Option(
-        None, help="A Prometheus TSDB folder (its --storage.tsdb.path) to write into instead of --data-dir."
-    ),
+    developers: Annotated[int, typer.Option(min=1, max=500, help="How many developers the organisation has.")] = 12,
+    days: Annotated[int, typer.Option(min=1, max=365, help="Days of history, ending now (first run only).")] = 30,
+    seed: Annotated[int, typer.Option(help="Random seed: the same seed, size and end time give the same history.")] = 1,
+    end: Annotated[
+        str | None,
+        typer.Option(
+            help="End of the history (unix seconds or ISO time; default and latest: 4 hours ago, see --help)."
+        ),
+    ] = None,
+    data_dir: Annotated[
+        Path | None,
+        typer.Option(
+            help="Data folder of `agent-analytics up` (default: the user data folder); blocks go to its prometheus/."
+        ),
+    ] = None,
+    prometheus_data: Annotated[
+        Path | None,
+        typer.Option(help="A Prometheus TSDB folder (its --storage.tsdb.path) to write into instead of --data-dir."),
+    ] = None,
 ) -> None:
     """Write realistic multi-team history (Claude Code, git, Copilot, budgets) into Prometheus.
 

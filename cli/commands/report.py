@@ -3,6 +3,7 @@
 import json
 import math
 import time
+from typing import Annotated
 
 import typer
 
@@ -137,13 +138,17 @@ def _render(data: dict, console) -> None:
 
 
 def report(
-    prometheus: str = typer.Option("http://127.0.0.1:9090", help="Prometheus base URL."),
-    range_: str = typer.Option("30d", "--range", help="Window: 7d, 30d or mtd (month to date, UTC)."),
-    at: str = typer.Option(None, help="End of the window (unix seconds or ISO time; default: now)."),
-    as_json: bool = typer.Option(False, "--json", help="Print the figures as JSON instead of tables."),
-    hourly_rate: float = typer.Option(None, min=0, help="ROI: loaded cost of an engineering hour in USD."),
-    minutes_per_line: float = typer.Option(None, min=0, help="ROI: minutes saved per accepted line."),
-    minutes_per_commit: float = typer.Option(None, min=0, help="ROI: minutes saved per assisted commit."),
+    prometheus: Annotated[str, typer.Option(help="Prometheus base URL.")] = "http://127.0.0.1:9090",
+    range_: Annotated[str, typer.Option("--range", help="Window: 7d, 30d or mtd (month to date, UTC).")] = "30d",
+    at: Annotated[str | None, typer.Option(help="End of the window (unix seconds or ISO time; default: now).")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the figures as JSON instead of tables.")] = False,
+    hourly_rate: Annotated[
+        float | None, typer.Option(min=0, help="ROI: loaded cost of an engineering hour in USD.")
+    ] = None,
+    minutes_per_line: Annotated[float | None, typer.Option(min=0, help="ROI: minutes saved per accepted line.")] = None,
+    minutes_per_commit: Annotated[
+        float | None, typer.Option(min=0, help="ROI: minutes saved per assisted commit.")
+    ] = None,
 ) -> None:
     """Spend, tokens, sessions, assisted commits, Copilot, budgets and ROI from Prometheus.
 
