@@ -93,7 +93,7 @@ def test_the_installed_wheel_runs_demo_up_and_report(tmp_path):
 
     python = command.parent / "python"
     where = subprocess.check_output(
-        [python, "-c", "import agent_analytics; print(agent_analytics.__file__)"], text=True
+        [python, "-c", "import agent_analytics; print(agent_analytics.__file__)"], cwd=elsewhere, env=env, text=True
     )
     assert where.startswith(str(tmp_path / "venv")), where
 
