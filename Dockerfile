@@ -1,4 +1,18 @@
 # The exporter image used by compose.yaml (service "exporter").
+# Built in two stages: the wheel (with its rules, dashboards and tables as package data), then
+# an image that installs only that wheel.
+FROM python:3.12-slim AS wheel
+WORKDIR /src
+COPY pyproject.toml README.md ./
+COPY agent_analytics ./agent_analytics
+COPY collector ./collector
+COPY exporter ./exporter
+COPY cli ./cli
+COPY prometheus ./prometheus
+COPY grafana ./grafana
+COPY loki ./loki
+RUN pip wheel --no-cache-dir --no-deps -w /dist .
+
 FROM python:3.12-slim
 
 # git reads the scanned repositories; they are mounted from the host with another owner
@@ -7,14 +21,9 @@ RUN apt-get update \
  && rm -rf /var/lib/apt/lists/* \
  && git config --system --add safe.directory '*'
 
-WORKDIR /opt/agent-analytics
-COPY pyproject.toml README.md ./
-COPY agent_analytics ./agent_analytics
-COPY collector ./collector
-COPY exporter ./exporter
-COPY cli ./cli
-# editable: the package's YAML data (marker table, label policy) is read from these folders
-RUN pip install --no-cache-dir -e . \
+COPY --from=wheel /dist /dist
+RUN pip install --no-cache-dir /dist/*.whl \
+ && rm -rf /dist \
  && useradd --system --uid 10001 --home-dir /var/lib/agent-analytics agent-analytics \
  && mkdir -p /var/lib/agent-analytics \
  && chown agent-analytics /var/lib/agent-analytics

@@ -1,18 +1,24 @@
 # Two entry points for a newcomer on Debian/Ubuntu: `make up` and `make test`.
-# Both install what they need first (Python venv, Prometheus from the OS packages, npm test tools).
+# Both install what they need first: `up` the Python venv and Prometheus from the OS packages,
+# `test` also the npm test tools.
 
 VENV   ?= .venv
 PY     := $(VENV)/bin/python
 AA     := $(VENV)/bin/agent-analytics
 SUDO   := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+APT    := $(if $(SUDO),$(SUDO) )apt-get
 
 # The current releases of the agent CLIs, outside the checkout (tests/real_clients/clients.py reads it).
 CLIENTS_DIR ?= $(HOME)/.cache/agent-analytics/real-clients
 CLIENT_PACKAGES := @anthropic-ai/claude-code @google/gemini-cli @openai/codex @github/copilot
 
-.PHONY: setup up test lint bench prometheus node-tools clean real-clients real-clients-install
+.PHONY: install setup up test wheel lint bench python-venv prometheus node-tools clean real-clients real-clients-install
 
-$(VENV)/.installed: pyproject.toml
+python-venv:
+	@python3 -c 'import ensurepip, venv' 2>/dev/null || \
+	  { echo "python3-venv is missing: install it with \`$(APT) install python3-venv\`, then run make again" >&2; exit 1; }
+
+$(VENV)/.installed: pyproject.toml | python-venv
 	python3 -m venv $(VENV)
 	$(VENV)/bin/pip install -q --upgrade pip
 	$(VENV)/bin/pip install -q -e '.[dev]'
@@ -20,14 +26,16 @@ $(VENV)/.installed: pyproject.toml
 
 prometheus:
 	@command -v prometheus >/dev/null && command -v promtool >/dev/null || \
-	  ( $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq prometheus )
+	  ( $(APT) update -qq && DEBIAN_FRONTEND=noninteractive $(APT) install -y -qq prometheus )
 
 node-tools:
 	@if [ -f tests/logql/package.json ]; then cd tests/logql && npm ci --no-audit --no-fund --silent; fi
 
-setup: $(VENV)/.installed prometheus node-tools
+install: $(VENV)/.installed prometheus
 
-up: setup
+setup: install node-tools
+
+up: install
 	$(AA) up
 
 test: setup real-clients-install
@@ -45,6 +53,11 @@ real-clients-install:
 
 real-clients: setup real-clients-install
 	AGENT_ANALYTICS_CLIENTS_DIR=$(CLIENTS_DIR) $(VENV)/bin/pytest tests/real_clients -v -o junit_logging=all
+
+# The installable product (rules, dashboards and configs inside): `pipx install dist/*.whl`.
+wheel: $(VENV)/.installed
+	$(VENV)/bin/pip wheel -q --no-deps --no-build-isolation -w dist .
+	rm -rf build
 
 bench: setup
 	$(PY) tests/bench/run_all.py

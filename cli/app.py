@@ -1,18 +1,23 @@
 """Entry point of the `agent-analytics` command.
 
-Each command lives in its own module under `commands/` and defines `register(app)`; they are
-found here so that adding a command never means editing this file.
+Each command lives in its own module under `commands/`; this file lists them all.
 """
-
-import importlib
-import pkgutil
 
 import click
 import typer
 from typer.core import TyperGroup
 
 from agent_analytics import __version__
-from agent_analytics.cli import commands
+from agent_analytics.cli.commands.backfill import backfill_app
+from agent_analytics.cli.commands.collector import collector
+from agent_analytics.cli.commands.config import config_app
+from agent_analytics.cli.commands.demo import demo
+from agent_analytics.cli.commands.doctor import doctor
+from agent_analytics.cli.commands.exporter import exporter
+from agent_analytics.cli.commands.hook import hook_app
+from agent_analytics.cli.commands.init import init
+from agent_analytics.cli.commands.report import report
+from agent_analytics.cli.commands.up import up
 from agent_analytics.errors import UserError
 
 
@@ -52,8 +57,16 @@ def _root(
     """Spend, usage and output of AI coding assistants, in Prometheus and Grafana."""
 
 
-for _info in sorted(pkgutil.iter_modules(commands.__path__), key=lambda m: m.name):
-    importlib.import_module(f"{commands.__name__}.{_info.name}").register(app)
+app.add_typer(backfill_app, name="backfill")
+app.command()(collector)
+app.add_typer(config_app, name="config")
+app.command()(demo)
+app.command()(doctor)
+app.command()(exporter)
+app.add_typer(hook_app, name="hook")
+app.command()(init)
+app.command()(report)
+app.command()(up)
 
 
 def main() -> None:

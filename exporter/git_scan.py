@@ -7,6 +7,7 @@ any commit it already has, so nothing is counted twice even when histories are r
 """
 
 import codecs
+import contextlib
 import logging
 import subprocess
 import threading
@@ -93,14 +94,14 @@ def stream_log(repo: git.Repo, exclude: list[str]) -> Iterator[ParsedCommit]:
         as_process=True,
         istream=subprocess.PIPE,
     )
-    popen = proc.proc
-    popen.stdin.write("".join(f"^{sha}\n" for sha in exclude).encode())
-    popen.stdin.close()
+    # The process object gitpython hands back for streaming (`as_process`): its pipes and wait().
+    proc.stdin.write("".join(f"^{sha}\n" for sha in exclude).encode())
+    proc.stdin.close()
     decoder = codecs.getincrementaldecoder("utf-8")(errors="replace")
     pending = ""
     try:
         while True:
-            chunk = popen.stdout.read(CHUNK)
+            chunk = proc.stdout.read(CHUNK)
             if not chunk:
                 break
             pending += decoder.decode(chunk)
@@ -112,12 +113,13 @@ def stream_log(repo: git.Repo, exclude: list[str]) -> Iterator[ParsedCommit]:
         pending += decoder.decode(b"", final=True)
         if pending:
             yield parse_record(pending)
-    finally:
-        popen.stdout.close()
-        code = popen.wait()
-        stderr = popen.stderr.read().decode(errors="replace").strip() if popen.stderr else ""
-    if code != 0:
-        raise git.GitCommandError(["git", "log"], code, stderr)
+    except BaseException:  # the reader stopped early (or failed): git's exit status is moot then
+        proc.stdout.close()
+        with contextlib.suppress(git.GitCommandError):
+            proc.wait()
+        raise
+    proc.stdout.close()
+    proc.wait()  # raises GitCommandError with git's stderr when the log failed
 
 
 def ref_tips(repo: git.Repo) -> list[str]:

@@ -28,13 +28,11 @@ class HookCommit(BaseModel):
     sha: Annotated[str, StringConstraints(strip_whitespace=True, to_lower=True, pattern=SHA.pattern)]
     author_name: Annotated[str, StringConstraints(max_length=300)] = ""
     author_email: Annotated[str, StringConstraints(strip_whitespace=True, max_length=300)]
-    authored_at: Timestamp | None = None
     committed_at: Timestamp
     lines_added: Count = 0
     lines_deleted: Count = 0
     files_changed: Count = 0
     trailers: Annotated[list[Annotated[str, StringConstraints(max_length=2000)]], Field(max_length=100)] = []
-    author_is_bot: bool = False
     agent_env: Annotated[dict[str, Annotated[str, StringConstraints(max_length=500)]], Field(max_length=50)] = {}
     # The workstation's own ids (from `init`); the exporter's identities config still wins.
     developer_id: Annotated[str, StringConstraints(strip_whitespace=True, max_length=300)] | None = None
@@ -49,7 +47,6 @@ _BATCH = TypeAdapter(CommitBatch)
 _HINTS = {
     "sha": "must be the full 40-character hexadecimal commit id (git rev-parse HEAD)",
     "committed_at": "must be unix seconds as a whole number (git log -1 --format=%ct)",
-    "authored_at": "must be unix seconds as a whole number (git log -1 --format=%at)",
 }
 
 

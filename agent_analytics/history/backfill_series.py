@@ -19,13 +19,14 @@ How backfilled series relate to live ones (the rule every backfill follows):
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from agent_analytics.facts import RETENTION
 from agent_analytics.prom_query import Prometheus
 
 from .openmetrics import Series, bucket_end, counter_samples
 
 DAY = 86400
 BACKFILL = {"source": "backfill"}
-LIVE_LOOKBACK = "400d"  # as far back as `up` keeps data
+LIVE_LOOKBACK = RETENTION  # as far back as `up` keeps data
 
 
 @dataclass(frozen=True)

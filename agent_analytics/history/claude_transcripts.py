@@ -12,16 +12,18 @@ messages are skipped and counted.
 
 import json
 import math
-import re
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
+from agent_analytics.collector.label_policy import load_policy
+
 from .backfill_series import Increment
 from .pricing import UnknownModel, claude_cost_usd
 
-CONTEXT_SUFFIX = re.compile(r"\[[^\]]*\]$")  # claude-opus-4-8[1m] -> claude-opus-4-8, as the collector does
+# The collector's own model rule (label_policy.yaml): claude-opus-4-8[1m] -> claude-opus-4-8.
+normalise_model = load_policy().rewrites["model"]
 TOKEN_FIELDS = {  # transcript usage field -> `type` label of claude_code_token_usage_tokens_total
     "input_tokens": "input",
     "output_tokens": "output",
@@ -81,7 +83,7 @@ def _message(entry: dict) -> Message | None:
         return None
     usage = msg["usage"]
     tokens = {label: _count(usage.get(name)) for name, label in TOKEN_FIELDS.items()}
-    model = CONTEXT_SUFFIX.sub("", str(msg.get("model") or "unknown"))
+    model = normalise_model(str(msg.get("model") or "unknown"))
     split = usage.get("cache_creation")
     cache_write_1h = _count(split.get("ephemeral_1h_input_tokens")) if isinstance(split, dict) else 0
     return Message(

@@ -13,6 +13,8 @@ from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 
+from agent_analytics.facts import JOB_COLLECTOR, JOB_EXPORTER
+
 from .openmetrics import Series, counter_samples
 from .pricing import claude_cost_usd
 
@@ -27,8 +29,8 @@ NAMES = (
 )  # fmt: skip
 MODELS = (("claude-sonnet-4-5", 0.6), ("claude-opus-4-5", 0.25), ("claude-haiku-4-5", 0.15))
 COMMIT_AGENTS = (("copilot", "trailer"), ("cursor", "trailer"), ("none", "none"))
-COLLECTOR_JOB = {"job": "collector", "instance": "127.0.0.1:8889"}
-EXPORTER_JOB = {"job": "exporter", "instance": "127.0.0.1:9465"}
+COLLECTOR_JOB = {"job": JOB_COLLECTOR, "instance": "127.0.0.1:8889"}
+EXPORTER_JOB = {"job": JOB_EXPORTER, "instance": "127.0.0.1:9465"}
 COPILOT_SCOPE = f"org/{ORG}"
 COPILOT_LAG_DAYS = 2  # Copilot's daily reports land about two days late
 

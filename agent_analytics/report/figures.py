@@ -7,18 +7,12 @@ always show the same numbers.
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
+from agent_analytics.facts import ROI_DEFAULTS, SEAT_MONTH_SECONDS
 from agent_analytics.prom_query import Prometheus, PrometheusError  # noqa: F401
 
 from .queries import QUERIES, render
 
 RANGES = {"7d": 7 * 86400, "30d": 30 * 86400}
-MONTH_SECONDS = 365.25 / 12 * 86400
-# Used when neither a flag nor the exporter's roi config gives a value.
-ROI_DEFAULTS = {
-    "hourly_rate_usd": 75.0,
-    "minutes_saved_per_accepted_line": 0.5,
-    "minutes_saved_per_assisted_commit": 15.0,
-}
 BUDGET_WARNING_SHARE = 0.8
 
 
@@ -67,7 +61,7 @@ def build_report(prom: Prometheus, win: Window, roi_overrides: dict[str, float |
         return prom.query(render(name, f"{win.seconds}s", f"{win.mtd_seconds}s"), win.end)
 
     r = {name: run(name) for name in QUERIES}
-    months = win.seconds / MONTH_SECONDS
+    months = win.seconds / SEAT_MONTH_SECONDS
 
     spend_metered = sum(v for _, v in r["spend_by_team"])
     prices = _by(r["seat_price_by_agent"], "agent")

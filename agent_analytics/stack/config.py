@@ -23,6 +23,7 @@ from agent_analytics.config_files import At, ConfigModel, Document, read_yaml, v
 from agent_analytics.config_types import port_number
 from agent_analytics.errors import ConfigError
 from agent_analytics.exporter.config import ExporterConfig
+from agent_analytics.facts import RETENTION
 
 DEFAULT_PORTS = {
     "otlp_grpc": 4317,
@@ -45,7 +46,7 @@ PORT_OWNERS = {
 }
 # Prometheus' duration syntax (units largest first, each at most once), e.g. 15s, 400d, 1h30m.
 PROMETHEUS_DURATION = re.compile(r"(\d+y)?(\d+w)?(\d+d)?(\d+h)?(\d+m)?(\d+s)?(\d+ms)?")
-PROMETHEUS_DEFAULTS = {"scrape_interval": "15s", "evaluation_interval": "1m", "retention": "400d"}
+PROMETHEUS_DEFAULTS = {"scrape_interval": "15s", "evaluation_interval": "1m", "retention": RETENTION}
 COLLECTOR_OWN_KEYS = {"grpc_port": "otlp_grpc", "http_port": "otlp_http", "metrics_port": "collector_metrics"}
 MISSING_FILE_HINT = "pass --config with the stack's YAML file"
 

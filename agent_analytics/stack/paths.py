@@ -4,6 +4,7 @@ from pathlib import Path
 
 import yaml
 
+from agent_analytics.facts import JOB_PROMETHEUS
 from agent_analytics.paths import data_home
 
 DEFAULT_PROMETHEUS_URL = "http://127.0.0.1:9090"
@@ -31,7 +32,7 @@ def stack_prometheus_url(data_dir: Path) -> str | None:
     try:
         config = yaml.safe_load((data_dir / "run" / "prometheus.yml").read_text())
         for job in config["scrape_configs"]:
-            if job.get("job_name") == "prometheus":
+            if job.get("job_name") == JOB_PROMETHEUS:
                 return f"http://{job['static_configs'][0]['targets'][0]}"
     except (OSError, yaml.YAMLError, KeyError, IndexError, TypeError, AttributeError):
         return None

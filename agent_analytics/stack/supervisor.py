@@ -26,6 +26,7 @@ from agent_analytics.collector.config import load_config as load_collector_confi
 from agent_analytics.collector.service import CollectorService
 from agent_analytics.errors import ConfigError, RuntimeFailure
 from agent_analytics.exporter.service import ExporterService
+from agent_analytics.facts import JOB_COLLECTOR, JOB_EXPORTER, JOB_PROMETHEUS
 
 from . import lock
 from .config import PORT_FLAGS, PORT_OWNERS, StackConfig
@@ -177,12 +178,12 @@ class LocalStack:
             },
             "rule_files": [str(rules / "*.yml")],
             "scrape_configs": [
-                {"job_name": "prometheus", "static_configs": [{"targets": [f"{HOST}:{self.ports['prometheus']}"]}]},
+                {"job_name": JOB_PROMETHEUS, "static_configs": [{"targets": [f"{HOST}:{self.ports['prometheus']}"]}]},
                 {
-                    "job_name": "collector",
+                    "job_name": JOB_COLLECTOR,
                     "static_configs": [{"targets": [f"{HOST}:{self.ports['collector_metrics']}"]}],
                 },
-                {"job_name": "exporter", "static_configs": [{"targets": [f"{HOST}:{self.ports['exporter']}"]}]},
+                {"job_name": JOB_EXPORTER, "static_configs": [{"targets": [f"{HOST}:{self.ports['exporter']}"]}]},
             ],
         }
         path = self.run_dir / "prometheus.yml"

@@ -1,1 +1,1 @@
-"""One module per command (or command group); each defines `register(app)`."""
+"""One module per command (or command group); cli/app.py registers each."""

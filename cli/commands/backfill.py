@@ -10,6 +10,7 @@ import typer
 from agent_analytics.cli.moments import parse_time
 from agent_analytics.cli.options import PROMETHEUS_ALIAS
 from agent_analytics.errors import RuntimeFailure
+from agent_analytics.facts import RETENTION_DAYS  # what `up` keeps; older history would be deleted on arrival
 from agent_analytics.history.tsdb_blocks import (
     HEAD_AGE_SECONDS,
     BlockError,
@@ -25,7 +26,6 @@ DAY = 86400
 DEFAULT_ROOT = Path("~/.claude/projects")
 FIRST_EXPORT_SPAN = 75  # Claude Code's default metric export interval (60 s) plus a scrape interval (15 s)
 DEFAULT_PROMETHEUS = DEFAULT_PROMETHEUS_URL
-RETENTION_DAYS = 400  # what `up` keeps; older history would be deleted on arrival
 
 backfill_app = typer.Typer(
     help="Load history from before telemetry was on (git history, Claude Code transcripts) into Prometheus.",
@@ -252,7 +252,3 @@ def backfill_claude_logs(
     if stats.unpriced_models:
         typer.echo(f"warning: no price for {', '.join(sorted(stats.unpriced_models))}: tokens kept, cost not", err=True)
     typer.echo(f"Wrote {samples} samples of {len(series)} series into {tsdb}")
-
-
-def register(app: typer.Typer) -> None:
-    app.add_typer(backfill_app, name="backfill")

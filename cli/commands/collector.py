@@ -78,7 +78,3 @@ def collector(
     finally:
         service.stop()
         typer.echo("collector stopped; totals saved", err=True)
-
-
-def register(app: typer.Typer) -> None:
-    app.command("collector")(collector)

@@ -39,7 +39,3 @@ def check(
     for warning in warnings:
         typer.echo(f"warning: {file}: {warning}", err=True)
     typer.echo(f"{file}: a valid {found.name} config")
-
-
-def register(app: typer.Typer) -> None:
-    app.add_typer(config_app, name="config")

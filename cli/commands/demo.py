@@ -3,6 +3,7 @@
 import time
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Annotated
 
 import typer
 
@@ -14,24 +15,41 @@ STATE_FILE = "agent-analytics-demo.json"  # beside the blocks; Prometheus ignore
 
 
 def demo(
-    developers: int = typer.Option(
-        12, min=1, max=500, show_default=False, help="How many developers the organisation has (default: 12)."
-    ),
-    days: int = typer.Option(
-        30, min=1, max=365, show_default=False, help="Days of history, ending now, on the first run (default: 30)."
-    ),
-    seed: int = typer.Option(
-        1, show_default=False, help="Random seed: the same seed, size and end time give the same history (default: 1)."
-    ),
-    end: str = typer.Option(
-        None, help="End of the history (unix seconds or ISO time; default: 4 hours ago, also the latest allowed)."
-    ),
-    data_dir: Path = typer.Option(
-        None, help="Data folder of `agent-analytics up` (default: the user data folder); blocks go to its prometheus/."
-    ),
-    prometheus_data: Path = typer.Option(
-        None, help="A Prometheus TSDB folder (its --storage.tsdb.path) to write into instead of --data-dir."
-    ),
+    developers: Annotated[
+        int,
+        typer.Option(
+            min=1, max=500, show_default=False, help="How many developers the organisation has (default: 12)."
+        ),
+    ] = 12,
+    days: Annotated[
+        int,
+        typer.Option(
+            min=1, max=365, show_default=False, help="Days of history, ending now, on the first run (default: 30)."
+        ),
+    ] = 30,
+    seed: Annotated[
+        int,
+        typer.Option(
+            show_default=False,
+            help="Random seed: the same seed, size and end time give the same history (default: 1).",
+        ),
+    ] = 1,
+    end: Annotated[
+        str | None,
+        typer.Option(
+            help="End of the history (unix seconds or ISO time; default: 4 hours ago, also the latest allowed)."
+        ),
+    ] = None,
+    data_dir: Annotated[
+        Path | None,
+        typer.Option(
+            help="Data folder of `agent-analytics up` (default: the user data folder); blocks go to its prometheus/."
+        ),
+    ] = None,
+    prometheus_data: Annotated[
+        Path | None,
+        typer.Option(help="A Prometheus TSDB folder (its --storage.tsdb.path) to write into instead of --data-dir."),
+    ] = None,
 ) -> None:
     """Write realistic multi-team history (Claude Code, git, Copilot, budgets) into Prometheus.
 
@@ -105,7 +123,3 @@ def _when(t: int) -> str:
 
 def _fail(message: str) -> None:
     raise RuntimeFailure(str(message))  # one line on stderr, exit 1
-
-
-def register(app: typer.Typer) -> None:
-    app.command()(demo)

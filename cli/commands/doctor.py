@@ -61,7 +61,3 @@ def doctor(
         typer.echo("\nAll checks passed.")
     if failed:
         raise typer.Exit(1)
-
-
-def register(app: typer.Typer) -> None:
-    app.command("doctor")(doctor)

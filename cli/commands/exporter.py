@@ -133,7 +133,3 @@ class _progress:
         status = getattr(self, "_status", None)
         if status is not None:
             status.__exit__(*exc)
-
-
-def register(app: typer.Typer) -> None:
-    app.command("exporter")(exporter)

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import typer
 
@@ -57,13 +59,7 @@ def install(
     as_json: bool = typer.Option(False, "--json", help="Print what was done as JSON."),
 ) -> None:
     """Install the hook; an existing post-commit hook is kept and still runs. Safe to run again."""
-    if global_ and repo:
-        _fail(ValueError("--global and --repo exclude each other: pick one"))
-    try:
-        change = hook_install.install_repo(repo) if repo else hook_install.install_global()
-    except hook_install.HookError as e:
-        _fail(e)
-    _report(change, as_json)
+    _change(global_, repo, as_json, hook_install.install_repo, hook_install.install_global)
 
 
 @hook_app.command("uninstall")
@@ -73,10 +69,17 @@ def uninstall(
     as_json: bool = typer.Option(False, "--json", help="Print what was done as JSON."),
 ) -> None:
     """Remove the hook and put back the post-commit hook that was there before."""
+    _change(global_, repo, as_json, hook_install.uninstall_repo, hook_install.uninstall_global)
+
+
+def _change(
+    global_: bool, repo: Path | None, as_json: bool, for_repo: Callable[[Path], Any], for_global: Callable[[], Any]
+) -> None:
+    """install/uninstall: one repository's hook with --repo, else the global one."""
     if global_ and repo:
         _fail(ValueError("--global and --repo exclude each other: pick one"))
     try:
-        change = hook_install.uninstall_repo(repo) if repo else hook_install.uninstall_global()
+        change = for_repo(repo) if repo else for_global()
     except hook_install.HookError as e:
         _fail(e)
     _report(change, as_json)
@@ -144,7 +147,3 @@ def status(
     if (global_hook or repo_hook) and check.status != doctor_checks.OK:
         typer.echo(f"error: {check.detail}: {check.fix}", err=True)
         raise typer.Exit(1)
-
-
-def register(app: typer.Typer) -> None:
-    app.add_typer(hook_app, name="hook")

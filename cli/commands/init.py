@@ -212,7 +212,3 @@ def init(
     typer.echo(json.dumps(snippet, indent=2))
     typer.echo("\n" + textwrap.fill(IDENTITY_NOTE, width=100))
     typer.echo("\nCheck everything with: agent-analytics doctor")
-
-
-def register(app: typer.Typer) -> None:
-    app.command("init")(init)

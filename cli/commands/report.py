@@ -187,7 +187,3 @@ def report(
         typer.echo(json.dumps(data, indent=2))
     else:
         _render(data, Console())
-
-
-def register(app: typer.Typer) -> None:
-    app.command()(report)

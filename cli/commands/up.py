@@ -125,7 +125,3 @@ def up(
     finally:
         stack.stop()
     typer.echo("stopped", err=True)
-
-
-def register(app: typer.Typer) -> None:
-    app.command()(up)

@@ -1,6 +1,8 @@
 """1. AI spend & ROI: for whoever pays. Spend (usage and seats), per team and developer,
 month-end forecast against budget, cost per output, estimated time saved and ROI."""
 
+from agent_analytics.facts import ROI_DEFAULTS, SEAT_MONTH_SECONDS
+
 from . import agents
 from .builder import Row, bars, dashboard, prom, stat, table, text, textbox_variable, timeseries
 from .common import standard_variables
@@ -20,7 +22,7 @@ SEATS_MONTHLY = (
     f"(sum({SEAT_PRICE} * on (agent) group_left () {SEATS_PAID}) or vector(0))"
     f" + (sum({COPILOT_SEAT_PRICE}) * sum({COPILOT_SEATS}) or vector(0))"
 )
-SEATS_IN_RANGE = f"({SEATS_MONTHLY}) * $__range_s / (30 * 86400)"
+SEATS_IN_RANGE = f"({SEATS_MONTHLY}) * $__range_s / {SEAT_MONTH_SECONDS}"
 ASSISTED_COMMITS = window(COMMITS, f'{GIT}, agent!="none"')
 LINES_ADDED = window(LINES, f'{PEOPLE_MODEL}, type="added"')
 HOURS_SAVED = (
@@ -28,6 +30,10 @@ HOURS_SAVED = (
     f" + (({ASSISTED_COMMITS}) or vector(0)) * $minutes_per_commit) / 60"
 )
 VALUE_SAVED = f"{HOURS_SAVED} * $hourly_rate_usd"
+
+
+def _default(assumption: str) -> str:
+    return f"{ROI_DEFAULTS[assumption]:g}"
 
 
 def build() -> dict:
@@ -206,12 +212,19 @@ def build() -> dict:
         ],
     )
     variables = standard_variables() + [
-        textbox_variable("hourly_rate_usd", "Hourly rate (USD)", "100", "Loaded cost of one engineering hour."),
-        textbox_variable("minutes_per_line", "Minutes saved per line", "0.5", "Minutes saved per line an agent added."),
+        textbox_variable(
+            "hourly_rate_usd", "Hourly rate (USD)", _default("hourly_rate_usd"), "Loaded cost of one engineering hour."
+        ),
+        textbox_variable(
+            "minutes_per_line",
+            "Minutes saved per line",
+            _default("minutes_saved_per_accepted_line"),
+            "Minutes saved per line an agent added.",
+        ),
         textbox_variable(
             "minutes_per_commit",
             "Minutes saved per assisted commit",
-            "15",
+            _default("minutes_saved_per_assisted_commit"),
             "Minutes saved per commit an agent helped with.",
         ),
     ]

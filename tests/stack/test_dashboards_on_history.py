@@ -4,14 +4,16 @@ within Prometheus' 5-minute lookback), equals the generator's ground truth."""
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 from datetime import UTC, datetime
 
 import pytest
 
+from agent_analytics.facts import ROI_DEFAULTS
 from agent_analytics.history.demo_data import generate
-from tests.stack.grafana_queries import substitute, targets
+from tests.stack.grafana_queries import load_dashboards, substitute, targets
 from tests.support.prometheus import Prometheus
 
 pytestmark = pytest.mark.prometheus
@@ -127,3 +129,44 @@ def test_gauge_panels_show_the_newest_values_of_the_history(prom, history, at):
     assert states == {k.split("state=")[1]: v for k, v in copilot.items()}
     day = newest(history, "agent_analytics_copilot_report_day_timestamp_seconds")
     assert value("GitHub Copilot", "Report day age") == pytest.approx(at - max(day.values()))
+
+
+@pytest.mark.parametrize("at", LATER, ids=["6h30-after", "10min-after"])
+def test_report_and_the_roi_dashboard_give_the_same_figures(prom, at):
+    """`report --json` and the ROI dashboard's own PromQL, on the same data and window, agree:
+    spend with seats prorated over the same month length, and ROI at the dashboard's defaults."""
+    board = next(b for b in load_dashboards().values() if b["title"] == "AI spend & ROI")
+    variables = {v["name"]: v["query"] for v in board["templating"]["list"] if v["type"] == "textbox"}
+    assumptions = {
+        "hourly_rate_usd": variables["hourly_rate_usd"],
+        "minutes_saved_per_accepted_line": variables["minutes_per_line"],
+        "minutes_saved_per_assisted_commit": variables["minutes_per_commit"],
+    }
+    assert {k: float(v) for k, v in assumptions.items()} == ROI_DEFAULTS  # what `report` uses with no roi config
+    flags = ["--hourly-rate", assumptions["hourly_rate_usd"]]
+    flags += ["--minutes-per-line", assumptions["minutes_saved_per_accepted_line"]]
+    flags += ["--minutes-per-commit", assumptions["minutes_saved_per_assisted_commit"]]
+    done = subprocess.run(
+        [sys.executable, "-m", "agent_analytics.cli", "report", "--prometheus", prom.url, "--range", "30d"]
+        + ["--at", str(at), "--json", *flags],
+        capture_output=True,
+        text=True,
+    )
+    assert done.returncode == 0, done.stderr
+    report = json.loads(done.stdout)
+
+    def value(title: str) -> float:
+        (result,) = panel(prom, "AI spend & ROI", title, at)
+        return float(result["value"][1])
+
+    assert value("Usage-based spend") == pytest.approx(report["spend"]["metered_usd"], rel=1e-12)
+    assert value("Total for the range") == pytest.approx(report["spend"]["total_usd"], rel=1e-12)
+    assert report["spend"]["total_usd"] > report["spend"]["metered_usd"] > 0  # seats are in it
+    assert value("Assisted commits") == report["commits"]["assisted"] > 0
+    # the dashboard's figure is usage spend per commit (its description says so); report's includes seats
+    metered_per_commit = report["spend"]["metered_usd"] / report["commits"]["assisted"]
+    assert value("Cost per assisted commit") == pytest.approx(metered_per_commit, rel=1e-12)
+    assert value("Estimated hours saved") == pytest.approx(report["roi"]["hours_saved"], rel=1e-12)
+    assert value("Value of time saved") == pytest.approx(report["roi"]["value_usd"], rel=1e-12)
+    assert report["roi"]["value_usd"] > 0
+    assert value("ROI") == pytest.approx(report["roi"]["return_per_dollar"], rel=1e-12)

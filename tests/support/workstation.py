@@ -18,22 +18,13 @@ from typer.testing import CliRunner
 
 from agent_analytics.cli.app import app
 from agent_analytics.workstation import hook_sender
+from tests.support.isolation import isolate
 
 AUTHOR_EMAIL = "Ada.Lovelace@Example.com"
-CLEARED = ("XDG_CONFIG_HOME", "XDG_STATE_HOME", "XDG_DATA_HOME", "GIT_DIR", "GIT_WORK_TREE", "GIT_INDEX_FILE")
-AGENT_VARIABLES = ("CLAUDECODE", "CLAUDE_CODE_SESSION_ID", "CLAUDE_CODE_ENTRYPOINT", "AI_AGENT", "GEMINI_CLI")
 
 
 def isolated_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    home = tmp_path / "home"
-    home.mkdir()
-    monkeypatch.setenv("HOME", str(home))
-    monkeypatch.setenv("GIT_CONFIG_NOSYSTEM", "1")
-    for name in CLEARED + AGENT_VARIABLES:
-        monkeypatch.delenv(name, raising=False)
-    for name in list(os.environ):
-        if name.startswith(("CODEX_", "AIDER_", "CURSOR_")):
-            monkeypatch.delenv(name)
+    home = isolate(monkeypatch, tmp_path / "home")
     git(home, "config", "--global", "user.email", AUTHOR_EMAIL)
     git(home, "config", "--global", "user.name", "Ada Lovelace")
     return home

@@ -1,0 +1,1 @@
+"""Grafana dashboards and provisioning shipped with the package, for `up` and compose."""

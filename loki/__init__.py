@@ -1,0 +1,1 @@
+"""Loki configuration shipped with the package, for `up` and compose."""
