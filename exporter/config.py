@@ -67,6 +67,8 @@ class ExporterConfig:
     scan_interval_seconds: float = 60.0
     ingest_max_bytes: int = 1_048_576
     data_dir: Path | None = None
+    prometheus_url: str | None = None  # where history is written at its own time (remote write)
+    hook_wait_seconds: float = 86400.0
 
 
 TOP_KEYS = {
@@ -81,6 +83,8 @@ TOP_KEYS = {
     "scan_interval_seconds",
     "ingest_max_bytes",
     "data_dir",
+    "prometheus_url",
+    "hook_wait_seconds",
 }
 IDENTITY_OPTIONS = {"hash_emails", "hash_salt", "default_team_id"}
 COPILOT_KEYS = set(CopilotConfig.__dataclass_fields__)
@@ -257,6 +261,10 @@ def parse_config(raw: Any, base_dir: Path | None = None) -> ExporterConfig:
         scan_interval_seconds=_number(raw.get("scan_interval_seconds", 60), "scan_interval_seconds", 0.1),
         ingest_max_bytes=_number(raw.get("ingest_max_bytes", 1_048_576), "ingest_max_bytes", 1024, integer=True),
         data_dir=data_dir,
+        prometheus_url=_text(raw["prometheus_url"], "prometheus_url").rstrip("/")
+        if raw.get("prometheus_url")
+        else None,
+        hook_wait_seconds=_number(raw.get("hook_wait_seconds", 86400), "hook_wait_seconds"),
     )
 
 
