@@ -23,6 +23,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from agent_analytics import past_counters
+from agent_analytics.history.backfill_series import BACKFILL as HISTORY_LABELS  # the series `backfill git` writes
 
 from .attribution import MarkerTable
 from .identity import IdentityMap
@@ -30,7 +31,6 @@ from .identity import IdentityMap
 LabelKey = tuple[str, str, str, str, str]  # repo, developer_id, team_id, agent, evidence
 LABELS = ("repo", "developer_id", "team_id", "agent", "evidence")
 LIVE_LAG_SECONDS = 300  # a commit this fresh still counts where it belongs when the counter rises now
-HISTORY_LABELS = {"source": "backfill"}  # the same series `backfill git` writes
 COUNTERS = {  # sample name -> what one commit adds
     "agent_analytics_git_commits_total": lambda c: 1,
     "agent_analytics_git_lines_added_total": lambda c: c.lines_added,
