@@ -158,6 +158,15 @@ class ExporterConfig(ConfigModel):
     scan_interval_seconds: Annotated[Number, Field(ge=0.1)] = 60.0
     ingest_max_bytes: Annotated[WholeNumber, Field(ge=1024)] = 1_048_576
     data_dir: Text | None = None
+    # where history is written at its own time (Prometheus' remote-write receiver)
+    prometheus_url: Text | None = None
+    # how long a scanned commit by a hook user waits for the hook's richer record
+    hook_wait_seconds: Annotated[Number, Field(ge=0)] = 86400.0
+
+    @field_validator("prometheus_url", mode="after")
+    @classmethod
+    def _base_url(cls, value: str | None) -> str | None:
+        return value.rstrip("/") or None if value else None
 
     @field_validator("repos", mode="after")
     @classmethod

@@ -17,6 +17,7 @@ class ScanStats:
         self.last_scan: dict[str, float] = {}
         self.duration: dict[str, float] = {}
         self.errors: dict[str, int] = {}
+        self.history_errors = 0
 
 
 class GitCollector(Collector):
@@ -66,3 +67,27 @@ class GitCollector(Collector):
         for repo, n in sorted(self.stats.errors.items()):
             errors.add_metric([repo], n)
         yield from (scanned, duration, errors)
+
+        live_start = GaugeMetricFamily(
+            "agent_analytics_git_live_start_timestamp_seconds",
+            "Commits made from this time on count in the live counters; earlier ones are written as history.",
+            labels=["repo"],
+        )
+        for repo, ts in sorted(self.store.live_starts().items()):
+            live_start.add_metric([repo], ts)
+        yield live_start
+        yield GaugeMetricFamily(
+            "agent_analytics_git_held_commits",
+            "Commits a scan found that wait for the git hook's record (hook_wait_seconds).",
+            value=self.store.held_count(),
+        )
+        yield GaugeMetricFamily(
+            "agent_analytics_history_pending_increments",
+            "History increments not yet written into Prometheus (prometheus_url unset or unreachable).",
+            value=self.store.history_pending(),
+        )
+        yield CounterMetricFamily(
+            "agent_analytics_history_write_errors",
+            "Attempts to write history into Prometheus that failed (retried at the next scan).",
+            value=self.stats.history_errors,
+        )

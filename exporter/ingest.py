@@ -13,7 +13,7 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints, TypeAdapte
 from agent_analytics.http_requests import BearerTokens, BodyTooLarge, read_body
 
 from .attribution import MarkerTable
-from .commit_store import Commit, CommitStore
+from .commit_store import ALREADY_COUNTED, Commit, CommitStore
 
 MAX_COMMITS_PER_REQUEST = 1000
 SHA = re.compile(r"^[0-9a-fA-F]{40}([0-9a-fA-F]{24})?$")  # SHA-1 or SHA-256 object names
@@ -126,9 +126,14 @@ def ingest_router(
             return answer(_error(422, readable(e)))
 
         commits = [Commit.attributed(markers, c.repo, c, c.agent_env, source="hook") for c in batch.commits]
-        accepted, duplicates = await run_in_threadpool(store.add, commits)
+        outcomes = await run_in_threadpool(store.record, commits)
+        duplicates = sum(o.result == ALREADY_COUNTED for o in outcomes)
+        accepted = len(outcomes) - duplicates
         received.labels("accepted").inc(accepted)
         received.labels("duplicate").inc(duplicates)
-        return answer(JSONResponse({"accepted": accepted, "duplicates": duplicates}))
+        body = {"accepted": accepted, "duplicates": duplicates}
+        if request.query_params.get("report") == "commits":  # what `hook flush` tells the developer
+            body["commits"] = [{"repo": o.repo, "sha": o.sha, "result": o.result, "labels": o.labels} for o in outcomes]
+        return answer(JSONResponse(body))
 
     return router

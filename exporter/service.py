@@ -16,6 +16,7 @@ from prometheus_client import CollectorRegistry
 
 from agent_analytics import __version__
 from agent_analytics.paths import data_home
+from agent_analytics.remote_write import RemoteWriteError
 from agent_analytics.serving import Servers, listen
 
 from .app import create_app
@@ -51,7 +52,7 @@ class ExporterService:
         self.port: int | None = None
         self.data_dir = Path(data_dir or config.data_dir or default_data_dir())
         self.markers = load_markers()
-        self.store = CommitStore(self.data_dir, IdentityMap(config.identities))
+        self.store = CommitStore(self.data_dir, IdentityMap(config.identities), config.hook_wait_seconds)
         self.stats = ScanStats()
         self._stop = threading.Event()
         self.scanners = [RepoScanner(path, self.store, self.markers, stop=self._stop) for path in config.repos]
@@ -88,7 +89,20 @@ class ExporterService:
                 self.stats.last_scan[result.repo] = time.time()
                 self.stats.duration[result.repo] = result.seconds
                 new += result.new_commits
+        self.write_history()
         return new
+
+    def write_history(self) -> int:
+        """Count held commits whose wait is over and write staged history into Prometheus; samples written."""
+        self.store.release_held()
+        if not self.config.prometheus_url:
+            return 0  # kept staged until a prometheus_url is configured
+        try:
+            return self.store.push_history(self.config.prometheus_url).samples
+        except RemoteWriteError as e:
+            self.stats.history_errors += 1
+            log.warning("history not written yet, retried at the next scan: %s", e)
+            return 0
 
     def poll_now(self) -> bool:
         return self.copilot.poll() if self.copilot else True
@@ -102,10 +116,9 @@ class ExporterService:
             self._stop.wait(interval)
 
     def health(self) -> dict:
-        totals = self.store.totals()
         return {
             "repos": len(self.scanners),
-            "commits": sum(t.commits for t in totals.values()),
+            "commits": self.store.commit_count(),
             "copilot": dict(self.copilot.up) if self.copilot else None,
         }
 
@@ -118,6 +131,8 @@ class ExporterService:
         self._server = Servers("exporter-http", [(self.app, sock)]).start()
         if self._scan_enabled and self.scanners:
             self._spawn("exporter-scan", self.config.scan_interval_seconds, self.scan_now)
+        elif self._scan_enabled:  # hook-only: late commits still go in at their own time
+            self._spawn("exporter-history", self.config.scan_interval_seconds, self.write_history)
         if self._poll_enabled and self.copilot:
             self._spawn("exporter-copilot", self.config.copilot.poll_interval_seconds, self.poll_now)
         log.info("agent-analytics exporter %s listening on %s:%s", __version__, self.host, self.port)

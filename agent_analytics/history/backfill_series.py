@@ -20,6 +20,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from agent_analytics.facts import RETENTION
+from agent_analytics.past_counters import history_samples
 from agent_analytics.prom_query import Prometheus
 
 from .openmetrics import Series, bucket_end, counter_samples
@@ -52,6 +53,28 @@ def daily_series(increments: Iterable[Increment], cutoff: int) -> list[Series]:
         series.append(
             Series(name, {**dict(labels), **BACKFILL}, "counter", counter_samples(per_time, start, cutoff, DAY))
         )
+    return series
+
+
+def commit_time_series(increments: Iterable[Increment], cutoff: int, since: int) -> list[Series]:
+    """Counters with a sample at every increment's own time (and every midnight UTC), labelled source="backfill".
+
+    The layout of `past_counters.history_samples`, which the exporter uses for the history it
+    writes, so both give samples of one running total: where they overlap they agree. Running
+    totals count from the first increment; samples before `since` are left out.
+    """
+    grouped: dict[tuple, list[tuple[int, float]]] = {}
+    for inc in increments:
+        if inc.at < cutoff and inc.amount:
+            grouped.setdefault((inc.name, inc.labels), []).append((int(inc.at), inc.amount))
+    series = []
+    for (name, labels), found in sorted(grouped.items()):
+        samples = history_samples(sorted(found))
+        last_t, total = samples[-1]
+        samples += [(t, total) for t in range((last_t // DAY + 1) * DAY, cutoff, DAY)] + [(cutoff, total)]
+        kept = [(t, v) for t, v in samples if t >= since]
+        if kept:
+            series.append(Series(name, {**dict(labels), **BACKFILL}, "counter", kept))
     return series
 
 

@@ -48,9 +48,11 @@ def commit_increments(
     repo_name: str,
     parsed: ParsedCommit,
     identities: IdentityMap,
+    declared: tuple[str, str] = ("", ""),
 ) -> list[Increment]:
+    """`declared` = the (developer_id, team_id) the author's workstation gives (what its hook sends)."""
     attribution = load_markers().attribute(parsed.author_name, parsed.author_email, parsed.trailers)
-    developer_id, team_id = identities.resolve(parsed.author_email)
+    developer_id, team_id = identities.resolve(parsed.author_email, *declared)
     labels = tuple(
         sorted(
             {
@@ -65,55 +67,43 @@ def commit_increments(
     return [Increment(parsed.committed_at, name, labels, value(parsed)) for name, value in GIT_COUNTERS.items()]
 
 
-LIVE_KEY = ("developer_id", "team_id", "agent", "evidence")  # what tells the live series of one repo apart
+@dataclass(frozen=True)
+class Workstation:
+    """Who this machine's hook says it is, applied to commits by that author, as the hook would."""
+
+    emails: frozenset[str]  # lower-cased author e-mails of this developer
+    developer_id: str = ""
+    team_id: str = ""
 
 
 @dataclass
 class RepoHistory:
     increments: list[Increment]
     backfilled: int  # commits written
-    held_by_live: int  # commits the live series' first values already hold
 
 
 def repo_increments(
     repo: git.Repo,
     name: str,
     config: ExporterConfig,
-    since: int,
     until: int,
     seen: set[tuple[str, str]],
-    live: dict[tuple[str, ...], tuple[float, float]] | None = None,
+    me: Workstation | None = None,
     tick: Callable[[], None] = lambda: None,
 ) -> RepoHistory:
-    """Increments of the commits of `repo` made in [since, until) that no live series holds yet.
+    """Increments of every commit of `repo` made before `until`, labelled as the exporter would.
 
-    `live` maps a label key (LIVE_KEY) to the (time, value) of the first sample of its live
-    series. That first value counts in full on dashboards, and it holds the key's latest commits
-    up to that time (all of history when the exporter scanned the repository, the first commit
-    the hook sent otherwise), so those commits are left out: each commit is counted once.
     `seen` holds (repo, sha) pairs already counted, so two clones of one repository count once.
     """
     identities = IdentityMap(config.identities)
-    by_key: dict[tuple[str, ...], list[tuple[int, str, list[Increment]]]] = {}
+    out = RepoHistory([], 0)
     for parsed in commits(repo):
         tick()
-        if parsed.committed_at < since or (name, parsed.sha) in seen:
+        if parsed.committed_at >= until or (name, parsed.sha) in seen:
             continue
         seen.add((name, parsed.sha))
-        increments = commit_increments(name, parsed, identities)
-        labels = dict(increments[0].labels)
-        by_key.setdefault(tuple(labels[k] for k in LIVE_KEY), []).append((parsed.committed_at, parsed.sha, increments))
-    out = RepoHistory([], 0, 0)
-    for key, found in by_key.items():
-        found.sort()
-        if key in (live or {}):
-            first_time, first_value = live[key]
-            before = [c for c in found if c[0] <= first_time]
-            keep = before[: max(0, len(before) - int(first_value))]
-            out.held_by_live += len(before) - len(keep)
-        else:
-            keep = [c for c in found if c[0] < until]
-        out.backfilled += len(keep)
-        for _, _, increments in keep:
-            out.increments += increments
+        mine = me is not None and parsed.author_email.strip().lower() in me.emails
+        declared = (me.developer_id, me.team_id) if mine else ("", "")
+        out.increments += commit_increments(name, parsed, identities, declared)
+        out.backfilled += 1
     return out

@@ -21,6 +21,7 @@ from pathlib import Path
 import httpx
 import yaml
 
+from agent_analytics import past_counters
 from agent_analytics.assets import asset_dir
 from agent_analytics.collector.config import load_config as load_collector_config
 from agent_analytics.collector.service import CollectorService
@@ -177,6 +178,8 @@ class LocalStack:
                 "evaluation_interval": settings["evaluation_interval"],
             },
             "rule_files": [str(rules / "*.yml")],
+            # The exporter writes history at its own times (remote write): accept samples that old.
+            "storage": {"tsdb": {"out_of_order_time_window": f"{past_counters.WRITABLE_DAYS}d"}},
             "scrape_configs": [
                 {"job_name": JOB_PROMETHEUS, "static_configs": [{"targets": [f"{HOST}:{self.ports['prometheus']}"]}]},
                 {
@@ -318,6 +321,7 @@ check_for_updates = false
                     f"--web.listen-address={HOST}:{self.ports['prometheus']}",
                     "--web.enable-lifecycle",
                     "--web.enable-admin-api",
+                    "--web.enable-remote-write-receiver",
                 ],
                 self.url("prometheus") + "/-/ready",
             )
@@ -349,8 +353,11 @@ check_for_updates = false
             raise StackError(
                 f"collector: {e} (see --otlp-grpc-port, --otlp-http-port, --collector-metrics-port)"
             ) from None
+        exporter_config = self.config.exporter
+        if not exporter_config.prometheus_url:  # history goes into this stack's Prometheus
+            exporter_config = exporter_config.model_copy(update={"prometheus_url": self.url("prometheus")})
         self.exporter = ExporterService(
-            self.config.exporter, port=self.ports["exporter"], host=HOST, data_dir=self.data_dir / "exporter"
+            exporter_config, port=self.ports["exporter"], host=HOST, data_dir=self.data_dir / "exporter"
         )
         try:
             self.exporter.start()

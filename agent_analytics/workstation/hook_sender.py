@@ -25,6 +25,7 @@ from agent_analytics.repo_id import repo_id
 from agent_analytics.workstation import hook_runtime
 
 INGEST_PATH = "/api/v1/commits"
+REPORT = "?report=commits"  # the answer then says what became of each commit
 BATCH = 200
 BACKGROUND_TIMEOUT = 1.0  # seconds per request, from a hook's sender
 FLUSH_TIMEOUT = 10.0  # seconds per request, from `hook flush`
@@ -87,6 +88,7 @@ class FlushResult:
     busy: bool = False  # another sender held the spool
     unreachable: bool = False  # no answer from the exporter at all (down, wrong URL, network)
     messages: list[str] = field(default_factory=list)
+    commits: list[dict] = field(default_factory=list)  # the exporter's word on each: repo, sha, result, labels
 
     def as_dict(self) -> dict:
         return {
@@ -106,7 +108,7 @@ class Refused(Exception):
 
 def post(url: str, api_key: str, commits: list[dict], timeout: float) -> dict:
     request = urllib.request.Request(
-        url.rstrip("/") + INGEST_PATH,
+        url.rstrip("/") + INGEST_PATH + REPORT,
         data=json.dumps({"commits": commits}).encode(),
         headers={"Content-Type": "application/json", **({"Authorization": f"Bearer {api_key}"} if api_key else {})},
         method="POST",
@@ -162,6 +164,7 @@ def _send(files: list[Path], target: Target, timeout: float, result: FlushResult
         raise
     result.accepted += int(answer.get("accepted", 0))
     result.duplicates += int(answer.get("duplicates", 0))
+    result.commits += [c for c in answer.get("commits", []) if isinstance(c, dict)]
     for path in readable:
         path.unlink(missing_ok=True)
 

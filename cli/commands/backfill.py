@@ -108,10 +108,23 @@ def _write(series, tsdb: Path) -> int:
     return samples
 
 
+LIVE_START = "agent_analytics_git_live_start_timestamp_seconds"
+
+
+def _live_start(prom, name: str, now: int) -> int | None:
+    """When the exporter began counting the repository live (its gauge), if it ever did."""
+    from agent_analytics.history.backfill_series import LIVE_LOOKBACK, selector
+
+    found = prom.query(f"min(last_over_time({selector(LIVE_START, repo=name)}[{LIVE_LOOKBACK}]))", now)
+    return int(found[0][1]) if found else None
+
+
 @backfill_app.command("git")
 def backfill_git(
     paths: list[Path] = typer.Argument(..., exists=False, help="Repositories (their top folders)."),
     config: Path = typer.Option(None, help="Exporter config whose `identities` map e-mails to developer_id/team_id."),
+    developer_id: str = typer.Option(None, help="Your developer_id for your own commits (default: from `init`)."),
+    team: str = typer.Option(None, help="Your team_id for your own commits (default: from `init`)."),
     data_dir: Path = DATA_DIR,
     prometheus_data: Path = PROMETHEUS_DATA,
     prometheus: str = PROMETHEUS,
@@ -119,21 +132,29 @@ def backfill_git(
     until: str = UNTIL,
     days: int = DAYS,
 ) -> None:
-    """Per-day commit, line and file counters from git history, attributed like the exporter does.
+    """Commit, line and file counters from git history, attributed and labelled as the exporter and the hook do.
 
-    The exporter's git series and labels plus source="backfill", one sample per midnight UTC.
+    The exporter's git series and labels plus source="backfill", with a sample at each commit's own time.
 
-    Commits the live series already hold (their first value, e.g. all history the exporter scanned) are left out.
+    History stops where the exporter began counting the repository (it writes what came before itself).
 
     Re-running writes identical samples: nothing doubles.
     """
     prometheus = prometheus or prometheus_alias
     from agent_analytics.cli.progress import progress_bar
     from agent_analytics.exporter.config import ExporterConfig, load_config
-    from agent_analytics.history.backfill_series import daily_series, first_samples, selector
-    from agent_analytics.history.git_history import LIVE_KEY, NotARepository, open_repo, repo_increments
+    from agent_analytics.history.backfill_series import commit_time_series
+    from agent_analytics.history.git_history import NotARepository, Workstation, open_repo, repo_increments
+    from agent_analytics.workstation import config as workstation
 
     cfg = load_config(config) if config else ExporterConfig()  # a mistake in it: one line naming the file, exit 2
+    ws = workstation.load_or_none()
+    own_email = workstation.git_user_email().strip().lower()
+    me = Workstation(
+        emails=frozenset(e for e in (own_email, (ws.developer_id if ws else "").lower()) if "@" in e),
+        developer_id=developer_id if developer_id is not None else (ws.developer_id if ws else ""),
+        team_id=team if team is not None else (ws.team_id if ws else ""),
+    )
     now = math.ceil(time.time())  # a sample scraped within this second counts as before now
     since = now - days * DAY
     repos = []
@@ -146,34 +167,27 @@ def backfill_git(
     seen: set[tuple[str, str]] = set()
     series = []
     lines = []
-    cutoff = min(parse_time(until) if until is not None else now, newest_allowed())
+    newest = newest_allowed()
     with progress_bar() as bar:
         for repo, name in repos:
             task = bar.add_task(f"Reading {name}", total=None)
-            live: dict = {}
+            live = None
             if until is None:
-                first = _ask_prometheus(
+                live = _ask_prometheus(
                     prometheus,
-                    lambda prom, name=name: first_samples(
-                        prom, selector("agent_analytics_git_commits_total", repo=name), now
-                    ),
-                    [],
+                    lambda prom, name=name: _live_start(prom, name, now),
+                    None,
                     _default_prometheus(data_dir, prometheus_data),
                 )
-                for labels, t, value in first:
-                    key = tuple(labels.get(k, "") for k in LIVE_KEY)
-                    earlier = live.get(key)
-                    live[key] = (min(t, earlier[0]), value + earlier[1]) if earlier else (t, value)
+            cutoff = min(parse_time(until) if until is not None else now, newest, live or newest)
             try:
-                history = repo_increments(
-                    repo, name, cfg, since, cutoff, seen, live, tick=lambda task=task: bar.advance(task)
-                )
+                history = repo_increments(repo, name, cfg, cutoff, seen, me, tick=lambda task=task: bar.advance(task))
             finally:
                 repo.close()
-            series += daily_series(history.increments, cutoff)
+            series += commit_time_series(history.increments, cutoff, since)
             bar.update(task, total=bar.tasks[task].completed)
-            held = f"; {history.held_by_live} already counted by the live series" if live else ""
-            lines.append(f"{name}: {history.backfilled} commits backfilled up to {_day(cutoff)} UTC{held}")
+            live_note = f"; the exporter counts it from {_day(live)} UTC" if live else ""
+            lines.append(f"{name}: {history.backfilled} commits backfilled up to {_day(cutoff)} UTC{live_note}")
         load = bar.add_task("Writing Prometheus blocks", total=1)
         samples = _write(series, tsdb)
         bar.advance(load)

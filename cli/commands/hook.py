@@ -91,6 +91,30 @@ def post_commit() -> None:
     raise typer.Exit(hook_runtime.main(["post-commit"]))
 
 
+# What the exporter did with a commit, as `hook flush` says it (results of the ingest API).
+OUTCOMES = {
+    "counted": "counted",
+    "counted_at_commit_time": "counted at its commit time (it arrived late)",
+    "evidence_added": "counted with this record's evidence (a scan had found it and was waiting for it)",
+    "already_counted": "already counted, by a scan or an earlier send; it stays",
+    "held": "waiting for the git hook's record",
+}
+
+
+def commit_lines(commits: list[dict]) -> list[str]:
+    """One line per commit: short sha, repository, what happened, and the series it counts under."""
+    lines = []
+    for c in commits:
+        labels = c.get("labels") or {}
+        evidence = labels.get("evidence", "")
+        under = (
+            f"agent {labels.get('agent', '?')}, evidence {evidence or 'none'}, team {labels.get('team_id') or '(none)'}"
+        )
+        what = OUTCOMES.get(c.get("result", ""), c.get("result", "?"))
+        lines.append(f"{str(c.get('sha', ''))[:10]} {c.get('repo', '')}: {what} as {under}")
+    return lines
+
+
 @hook_app.command("flush")
 def flush(as_json: bool = typer.Option(False, "--json", help="Print the outcome as JSON.")) -> None:
     """Send the commits waiting in the spool (kept there while the exporter was unreachable)."""
@@ -108,6 +132,8 @@ def flush(as_json: bool = typer.Option(False, "--json", help="Print the outcome 
         )
         for message in result.messages:
             typer.echo(f"  {message}")
+        for line in commit_lines(result.commits):
+            typer.echo(f"  {line}")
     if result.busy:
         typer.echo("error: another flush is still running: try again in a minute", err=True)
         raise typer.Exit(1)

@@ -8,7 +8,6 @@ import time
 from datetime import UTC, datetime
 from pathlib import Path
 
-import httpx
 import pytest
 from genai_prices import Usage, calc_price
 
@@ -273,67 +272,3 @@ def test_backfill_names_a_bad_tsdb_path_and_a_bad_config_once(tmp_path, repo):
     result = cli("backfill", "git", str(repo), "--config", str(config), *args, home=tmp_path, check=False)
     assert result.returncode == 2  # a config mistake, as in every command
     assert result.stderr.strip() == f"error: {config}: seats.cursor: expected a whole number, got 2.5 (line 1)"
-
-
-def test_backfill_git_leaves_out_what_the_live_series_already_hold(tmp_path, repo):
-    """Scanned by the exporter, a repository's history is in the live series' first values: nothing to add.
-    Seen only through the hook, it has the hooked commit live and the older history from backfill.
-    Either way a month of report counts every commit once."""
-    from agent_analytics.exporter.config import parse_config
-    from agent_analytics.exporter.service import ExporterService
-
-    hooked = tmp_path / "web"
-    hooked.mkdir()
-    git(hooked, "init", "-q", "-b", "main")
-    git(hooked, "remote", "add", "origin", "https://github.com/acme/web.git")
-    for day, lines in ((0, 3), (2, 4), (6, 5)):
-        commit(hooked, D + day * DAY + 8 * 3600, lines, CLAUDE if day == 6 else "")
-    newest = subprocess.run(["git", "-C", str(hooked), "log", "-1", "--format=%H %ct"], capture_output=True, text=True)
-    sha, committed_at = newest.stdout.split()
-
-    exporter = ExporterService(parse_config({"repos": [str(repo)], "scan_interval_seconds": 0.5}), port=0,
-                               data_dir=tmp_path / "exporter")  # fmt: skip
-    exporter.start()
-    prom = Prometheus(
-        targets={"exporter": [f"127.0.0.1:{exporter.port}"]}, extra_args=["--storage.tsdb.retention.time=400d"]
-    )
-    try:
-        # The git hook sends web's newest commit; the exporter scans api itself.
-        hook_commit = {
-            "repo": "github.com/acme/web", "sha": sha, "author_name": "Dev", "author_email": "Dev@Acme.dev",
-            "authored_at": int(committed_at), "committed_at": int(committed_at), "lines_added": 5,
-            "lines_deleted": 0, "files_changed": 1, "trailers": [CLAUDE], "author_is_bot": False, "agent_env": {},
-        }  # fmt: skip
-        r = httpx.post(f"http://127.0.0.1:{exporter.port}/api/v1/commits", json={"commits": [hook_commit]})
-        assert r.status_code == 200 and r.json()["accepted"] == 1, r.text
-        prom.start()
-        live = 'agent_analytics_git_commits_total{source!="backfill"}'
-        prom.wait_for(f"sum({live})", 6)  # api's five commits (all its history) and web's hooked one
-
-        args = [
-            "backfill",
-            "git",
-            str(repo),
-            str(hooked),
-            "--prometheus",
-            prom.url,
-            "--prometheus-data",
-            str(prom.data_dir),
-        ]
-        out = cli(*args, home=tmp_path).stdout
-        assert "github.com/acme/api: 0 commits backfilled" in out and "5 already counted by the live series" in out
-        assert "github.com/acme/web: 2 commits backfilled" in out and "1 already counted by the live series" in out
-        assert cli(*args, home=tmp_path).stdout == out  # again: the same, and no more data
-
-        commit(repo, int(time.time()), 4, CLAUDE)  # a new commit: only the live series count it
-        prom.wait_for(f"sum({live})", 7)
-        prom.stop()  # a restart picks the new blocks up at once (a running Prometheus takes up to a minute)
-        prom.start()
-
-        backfilled = 'agent_analytics_git_commits_total{source="backfill"}'
-        assert prom.scalar(f"sum(last_over_time({backfilled}[30d]))") == 2
-        report = cli("report", "--prometheus", prom.url, "--range", "30d", "--json", home=tmp_path).stdout
-        assert json.loads(report)["commits"]["by_agent"] == {"claude-code": 4, "copilot": 1, "none": 4}
-    finally:
-        prom.stop()
-        exporter.stop()

@@ -36,6 +36,7 @@ def env_for(home: Path, path: str | None = None) -> dict[str, str]:
         "HOME": str(home),
         "XDG_DATA_HOME": str(home / ".data"),
         "XDG_CONFIG_HOME": str(home / ".config"),
+        "GIT_CONFIG_GLOBAL": str(home / ".gitconfig"),  # git's global config follows HOME here too
     }
     if path is not None:
         env["PATH"] = path

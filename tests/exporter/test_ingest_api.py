@@ -1,6 +1,7 @@
 """The git hook's ingest API over HTTP: auth, validation messages, size limit, idempotence."""
 
 import json
+import time
 
 import httpx
 import pytest
@@ -16,8 +17,8 @@ def commit(sha: str = "c" * 40, **over) -> dict:
         "sha": sha,
         "author_name": "Dev One",
         "author_email": "dev.one@example.com",
-        "authored_at": 1764000000,
-        "committed_at": 1764000060,
+        "authored_at": int(time.time()) - 60,
+        "committed_at": int(time.time()),  # made just now: the live counters count it
         "lines_added": 10,
         "lines_deleted": 2,
         "files_changed": 3,

@@ -52,7 +52,7 @@ class IngestServer:
             def do_POST(self) -> None:
                 length = int(self.headers.get("Content-Length", 0))
                 body = self.rfile.read(length)
-                if self.path != "/api/v1/commits":
+                if self.path.split("?", 1)[0] != "/api/v1/commits":
                     return self._answer(404, {"error": "not found"})
                 if server.token and self.headers.get("Authorization") != f"Bearer {server.token}":
                     return self._answer(401, {"error": "missing or wrong bearer token"})

@@ -16,7 +16,8 @@ class Prometheus:
     """Runs `prometheus` on a free port with a generated config.
 
     `targets` maps a job name to a list of host:port targets scraped every `scrape_interval`.
-    `rule_files` are loaded as they are (recording and alerting rules).
+    `rule_files` are loaded as they are (recording and alerting rules). `remote_write` turns on
+    the receiver with the out-of-order window `up` uses, as history writes need.
     """
 
     def __init__(
@@ -27,6 +28,7 @@ class Prometheus:
         evaluation_interval: str = "1s",
         data_dir: Path | None = None,
         extra_args: list[str] | None = None,
+        remote_write: bool = False,
     ):
         binary = shutil.which("prometheus")
         if binary is None:
@@ -43,6 +45,13 @@ class Prometheus:
                 {"job_name": job, "static_configs": [{"targets": tgts}]} for job, tgts in (targets or {}).items()
             ],
         }
+        if remote_write:
+            config["storage"] = {"tsdb": {"out_of_order_time_window": "400d"}}
+            extra_args = [
+                *(extra_args or []),
+                "--web.enable-remote-write-receiver",
+                "--storage.tsdb.retention.time=400d",
+            ]
         self.config_path = self.workdir / "prometheus.yml"
         self.config_path.write_text(yaml.safe_dump(config))
         self.extra_args = extra_args or []
