@@ -6,7 +6,7 @@ PY     := $(VENV)/bin/python
 AA     := $(VENV)/bin/agent-analytics
 SUDO   := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: setup up test lint bench prometheus node-tools clean
+.PHONY: setup up test lint bench prometheus node-tools otelcol clean
 
 $(VENV)/.installed: pyproject.toml
 	python3 -m venv $(VENV)
@@ -23,10 +23,15 @@ node-tools:
 
 setup: $(VENV)/.installed prometheus node-tools
 
+# The OpenTelemetry Collector of compose.yaml, built with Go from collector/builder-config.yaml
+# into the user cache (minutes the first time; instant once built, also for a fresh clone).
+otelcol: $(VENV)/.installed
+	@$(PY) -m tests.support.otelcol
+
 up: setup
 	$(AA) up
 
-test: setup
+test: setup otelcol
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/pytest
 
