@@ -22,7 +22,7 @@ from tests.collector.fake_loki import FakeLoki
 from tests.collector.payloads import load_payloads, only, scrape, series_diff
 from tests.collector.sdk_workload import CUMULATIVE, DELTA
 from tests.support.net import free_port, wait_until
-from tests.support.otelcol import AUTH_CONFIG, CONFIG, require
+from tests.support.otelcol import AUTH_CONFIG, CONFIG, LOADBALANCER_CONFIG, require
 from tests.support.prometheus import Prometheus
 
 COST = "claude_code_cost_usage_USD_total"
@@ -37,6 +37,8 @@ def test_otelcol_validates_the_team_configs(tmp_path):
     both = [binary, "validate", f"--config={CONFIG}", f"--config={AUTH_CONFIG}"]
     combined = subprocess.run(both, capture_output=True, text=True, env=env)
     assert combined.returncode == 0, combined.stderr
+    tier = subprocess.run([binary, "validate", f"--config={LOADBALANCER_CONFIG}"], capture_output=True, text=True)
+    assert tier.returncode == 0, tier.stderr
     # the check can fail: a pipeline naming a processor that is not defined
     broken = tmp_path / "broken.yaml"
     broken.write_text(CONFIG.read_text().replace("[memory_limiter, attributes/developer, transform/ev", "[nope, tr"))

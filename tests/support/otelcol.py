@@ -107,6 +107,7 @@ def require() -> Path:
 
 CONFIG = REPO / "collector" / "otelcol.yaml"
 AUTH_CONFIG = REPO / "collector" / "otelcol.auth.yaml"
+LOADBALANCER_CONFIG = REPO / "collector" / "otelcol.loadbalancer.yaml"
 
 
 class Otelcol:
@@ -123,6 +124,7 @@ class Otelcol:
         env: dict[str, str] | None = None,
         loki_url: str | None = None,
         overrides: dict | None = None,
+        prometheus: bool = True,
     ):
         self.binary = require()
         self.workdir = Path(tempfile.mkdtemp(prefix="aa-otelcol-"))
@@ -139,7 +141,7 @@ class Otelcol:
                     }
                 }
             },
-            "exporters": {"prometheus": {"endpoint": f"127.0.0.1:{self.metrics_port}"}},
+            "exporters": {"prometheus": {"endpoint": f"127.0.0.1:{self.metrics_port}"}} if prometheus else {},
             "service": {
                 "telemetry": {
                     "metrics": {
@@ -166,6 +168,7 @@ class Otelcol:
             "metrics": f"http://127.0.0.1:{self.metrics_port}/metrics",
         }
         self.telemetry = f"http://127.0.0.1:{self.telemetry_port}/metrics"
+        self.prometheus = prometheus
         self.proc: subprocess.Popen | None = None
 
     def command(self) -> list[str]:
@@ -177,7 +180,8 @@ class Otelcol:
             self.proc = subprocess.Popen(self.command(), stdout=log, stderr=subprocess.STDOUT, env=self.env)
         try:
             wait_http_ok(f"http://127.0.0.1:{self.health_port}/", timeout=60)
-            wait_http_ok(self.endpoints["metrics"], timeout=30)
+            if self.prometheus:
+                wait_http_ok(self.endpoints["metrics"], timeout=30)
         except TimeoutError:
             self.stop()
             raise RuntimeError(f"otelcol did not start:\n{self.log()}") from None
