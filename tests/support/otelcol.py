@@ -125,6 +125,7 @@ class Otelcol:
         loki_url: str | None = None,
         overrides: dict | None = None,
         prometheus: bool = True,
+        core: int | None = None,
     ):
         self.binary = require()
         self.workdir = Path(tempfile.mkdtemp(prefix="aa-otelcol-"))
@@ -169,6 +170,7 @@ class Otelcol:
         }
         self.telemetry = f"http://127.0.0.1:{self.telemetry_port}/metrics"
         self.prometheus = prometheus
+        self.core = core  # pinned to this CPU (benchmarks); Go then runs with GOMAXPROCS=1
         self.proc: subprocess.Popen | None = None
 
     def command(self) -> list[str]:
@@ -177,7 +179,10 @@ class Otelcol:
     def start(self) -> "Otelcol":
         self.log_path = self.workdir / "otelcol.log"
         with open(self.log_path, "wb") as log:
-            self.proc = subprocess.Popen(self.command(), stdout=log, stderr=subprocess.STDOUT, env=self.env)
+            pin = None if self.core is None else (lambda: os.sched_setaffinity(0, {self.core}))
+            self.proc = subprocess.Popen(
+                self.command(), stdout=log, stderr=subprocess.STDOUT, env=self.env, preexec_fn=pin
+            )
         try:
             wait_http_ok(f"http://127.0.0.1:{self.health_port}/", timeout=60)
             if self.prometheus:
