@@ -12,7 +12,7 @@ APT    := $(if $(SUDO),$(SUDO) )apt-get
 CLIENTS_DIR ?= $(HOME)/.cache/agent-analytics/real-clients
 CLIENT_PACKAGES := @anthropic-ai/claude-code @google/gemini-cli @openai/codex @github/copilot
 
-.PHONY: install setup up test wheel lint bench python-venv prometheus node-tools clean real-clients real-clients-install
+.PHONY: install setup up test wheel lint bench python-venv prometheus node-tools otelcol clean real-clients real-clients-install
 
 python-venv:
 	@python3 -c 'import ensurepip, venv' 2>/dev/null || \
@@ -35,10 +35,15 @@ install: $(VENV)/.installed prometheus
 
 setup: install node-tools
 
+# The OpenTelemetry Collector of compose.yaml, built with Go from collector/builder-config.yaml
+# into the user cache (minutes the first time; instant once built, also for a fresh clone).
+otelcol: $(VENV)/.installed
+	@$(PY) -m tests.support.otelcol
+
 up: install
 	$(AA) up
 
-test: setup real-clients-install
+test: setup otelcol real-clients-install
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	AGENT_ANALYTICS_CLIENTS_DIR=$(CLIENTS_DIR) $(VENV)/bin/pytest

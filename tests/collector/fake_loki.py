@@ -1,6 +1,8 @@
 """A stand-in for Loki's native OTLP endpoint (POST /otlp/v1/logs, protobuf body, 204 on
-success), on a real socket: it decodes what it receives and keeps the log records."""
+success), on a real socket: it decodes what it receives and keeps the log records. Like Loki it
+takes gzip bodies (Content-Encoding: gzip, the OpenTelemetry Collector's default)."""
 
+import gzip
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
@@ -28,6 +30,8 @@ class FakeLoki:
                     self.send_response(400)
                     self.end_headers()
                     return
+                if self.headers.get("Content-Encoding") == "gzip":
+                    body = gzip.decompress(body)
                 request = ExportLogsServiceRequest.FromString(body)
                 with loki._lock:
                     loki.requests += 1

@@ -1,6 +1,7 @@
 """The OpenTelemetry Python SDK's own OTLP exporters (gRPC and HTTP, delta and cumulative) pushing
 counters, up-down counters, gauges and histograms to the collector: its /metrics says what the
-SDK's in-process Prometheus reader says about the same measurements."""
+SDK's in-process Prometheus reader says about the same measurements, in both forms (embedded
+collector and the built OpenTelemetry Collector)."""
 
 from opentelemetry.exporter.otlp.proto.grpc.metric_exporter import OTLPMetricExporter as GrpcExporter
 from opentelemetry.exporter.otlp.proto.http.metric_exporter import OTLPMetricExporter as HttpExporter
@@ -10,12 +11,12 @@ from opentelemetry.sdk.metrics.export import PeriodicExportingMetricReader
 from opentelemetry.sdk.resources import Resource
 from prometheus_client import CollectorRegistry, generate_latest
 
-from tests.collector.payloads import only, scrape
+from tests.collector.payloads import scrape_until, series_diff
 from tests.collector.sdk_workload import CUMULATIVE, DELTA, ROUNDS, Instruments, record, samples_of
 
 
-def test_sdk_otlp_exporters_give_the_same_totals_as_the_sdk_prometheus_reader(start_collector):
-    service = start_collector()
+def test_sdk_otlp_exporters_give_the_same_totals_as_the_sdk_prometheus_reader(start_form):
+    service = start_form()
     http_url = f"{service.endpoints['otlp_http']}/v1/metrics"
     grpc_endpoint = service.endpoints["otlp_grpc"]
     clients = {
@@ -44,7 +45,7 @@ def test_sdk_otlp_exporters_give_the_same_totals_as_the_sdk_prometheus_reader(st
                 record(reference_instruments, measurements, client)
                 assert reader.force_flush(timeout_millis=10_000)
         expected = samples_of(generate_latest(registry).decode(), "app_")
-        got = only(scrape(service), "app_")
+        got = scrape_until(service, "app_", expected)
     finally:
         for provider, _ in providers.values():
             provider.shutdown()
@@ -59,7 +60,7 @@ def test_sdk_otlp_exporters_give_the_same_totals_as_the_sdk_prometheus_reader(st
         "app_latency_milliseconds_count",
         "app_latency_milliseconds_sum",
     }
-    assert got == expected
+    assert got == expected, series_diff(got, expected)
     # spot checks against the measurements themselves
     for client in clients:
         assert got[("app_requests_total", frozenset({"route": "/b", "client": client}.items()))] == 6

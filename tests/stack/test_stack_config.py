@@ -132,11 +132,15 @@ def test_collector_receives_otlp_with_request_metadata_and_optional_bearer_auth(
 def test_collector_pipelines_limit_memory_first_and_convert_deltas_before_the_prometheus_exporter():
     pipelines = OTELCOL["service"]["pipelines"]
     for pipeline in pipelines.values():
-        assert pipeline["processors"][0] == "memory_limiter" and pipeline["processors"][-1] == "batch"
+        assert pipeline["processors"][0] == "memory_limiter" and "batch" in pipeline["processors"]
+    assert pipelines["logs"]["processors"][-1] == "batch"
     metrics = pipelines["metrics"]
     assert metrics["exporters"] == ["prometheus"]
-    assert "deltatocumulative" in metrics["processors"]
-    assert metrics["processors"].index("deltatocumulative") > metrics["processors"].index("transform/metrics_policy")
+    # cumulative streams become deltas while session.id still separates them; the label policy
+    # runs after batch (points in order); deltatocumulative adds up what it merged
+    order = metrics["processors"]
+    assert order.index("cumulativetodelta") < order.index("batch") < order.index("transform/metrics_policy")
+    assert order[-1] == "deltatocumulative"
     prometheus = OTELCOL["exporters"]["prometheus"]
     assert prometheus["resource_to_telemetry_conversion"]["enabled"] is False
     assert prometheus["endpoint"].endswith(":8889")
