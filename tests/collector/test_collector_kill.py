@@ -32,6 +32,7 @@ from tests.collector.payloads import load_payloads
 from tests.collector.sdk_workload import CUMULATIVE, DELTA, samples_of
 from tests.collector.test_collector_restart import aa_command
 from tests.support.net import free_port, wait_http_ok
+from tests.support.processes import ServiceProcess
 from tests.support.prometheus import Prometheus
 
 pytestmark = pytest.mark.prometheus
@@ -40,7 +41,7 @@ KILLS = 20
 SEED = 20261201
 
 
-class Collector:
+class Collector(ServiceProcess):
     def __init__(self, data_dir, config, ports):
         self.args = [
             *aa_command(),
@@ -66,24 +67,6 @@ class Collector:
         assert line, f"collector did not start: {self.proc.stderr.read()}"
         json.loads(line)
         wait_http_ok(self.metrics_url.replace("/metrics", "/healthz"))
-
-    def ensure_stopped(self) -> None:
-        """After a failed assertion too: no process left behind."""
-        if self.proc is not None and self.proc.poll() is None:
-            self.proc.kill()
-            self.proc.wait(timeout=10)
-
-    def kill(self) -> None:
-        self.proc.kill()
-        self.proc.wait(timeout=10)
-        self.proc.stdout.close()
-        self.proc.stderr.close()
-
-    def stop(self) -> None:
-        self.proc.terminate()
-        assert self.proc.wait(timeout=30) == 0, self.proc.stderr.read()
-        self.proc.stdout.close()
-        self.proc.stderr.close()
 
 
 class Recording(MetricExporter):

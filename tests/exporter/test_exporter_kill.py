@@ -15,6 +15,7 @@ import httpx
 from tests.exporter.helpers import scrape, total
 from tests.exporter.test_ingest_api import commit
 from tests.support.net import free_port, wait_http_ok
+from tests.support.processes import ServiceProcess
 
 CLI = [str(Path(sys.executable).with_name("agent-analytics"))]
 # the exporter takes a few seconds to start (FastAPI): fewer kills than the collector's test
@@ -23,7 +24,7 @@ SEED = 20261202
 TOKEN = "kill-test-token"
 
 
-class Exporter:
+class Exporter(ServiceProcess):
     def __init__(self, config: Path, data_dir: Path, port: int):
         self.args = [*CLI, "exporter", "--config", str(config), "--port", str(port), "--data-dir", str(data_dir)]
         self.base = f"http://127.0.0.1:{port}"
@@ -37,24 +38,6 @@ class Exporter:
             self.proc.kill()
             raise AssertionError(f"exporter did not start: {self.proc.communicate()[1]}") from None
         json.loads(self.proc.stdout.readline())
-
-    def ensure_stopped(self) -> None:
-        """After a failed assertion too: no process left behind."""
-        if self.proc is not None and self.proc.poll() is None:
-            self.proc.kill()
-            self.proc.wait(timeout=10)
-
-    def kill(self) -> None:
-        self.proc.kill()
-        self.proc.wait(timeout=10)
-        self.proc.stdout.close()
-        self.proc.stderr.close()
-
-    def stop(self) -> None:
-        self.proc.terminate()
-        assert self.proc.wait(timeout=30) == 0, self.proc.stderr.read()
-        self.proc.stdout.close()
-        self.proc.stderr.close()
 
 
 def batch(sender: int, n: int, rng: random.Random) -> dict:

@@ -21,6 +21,7 @@ import yaml
 from prometheus_client.parser import text_string_to_metric_families
 
 from tests.support.net import free_port, wait_http_ok
+from tests.support.processes import terminate
 
 REPO = Path(__file__).resolve().parents[2]
 MANIFEST = REPO / "collector" / "builder-config.yaml"
@@ -200,13 +201,7 @@ class Otelcol:
         return self.log_path.read_text()[-4000:]
 
     def stop(self) -> None:
-        if self.proc and self.proc.poll() is None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
+        terminate(self.proc)
         self.proc = None
 
     def __enter__(self) -> "Otelcol":

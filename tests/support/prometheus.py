@@ -10,6 +10,7 @@ import httpx
 import yaml
 
 from .net import free_port, wait_http_ok, wait_until
+from .processes import terminate
 
 
 class Prometheus:
@@ -81,12 +82,7 @@ class Prometheus:
         return self
 
     def stop(self) -> None:
-        if self.proc and self.proc.poll() is None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
+        terminate(self.proc)
         self.proc = None
 
     def __enter__(self) -> "Prometheus":
