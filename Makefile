@@ -46,7 +46,8 @@ up: install
 test: setup otelcol real-clients-install
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
-	AGENT_ANALYTICS_CLIENTS_DIR=$(CLIENTS_DIR) $(VENV)/bin/pytest
+	# two workers, a test file each: the suite waits on real servers as much as it computes
+	AGENT_ANALYTICS_CLIENTS_DIR=$(CLIENTS_DIR) $(VENV)/bin/pytest -n 2 --dist loadfile
 
 # npm's @latest of each CLI (a release that changes its telemetry fails the checks, not a dashboard)
 real-clients-install:
