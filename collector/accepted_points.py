@@ -46,6 +46,18 @@ def plain_value(value: Any) -> Any:
     return getattr(value, which) if which else None
 
 
+def resource_identity(attributes: Any, developer_attribute: str) -> tuple[str, bool]:
+    """(the agent, its service.name; whether the resource names the developer) of a resource."""
+    agent = ""
+    has_developer = False
+    for kv in attributes:
+        if kv.key == "service.name":
+            agent = kv.value.string_value
+        elif kv.key == developer_attribute:
+            has_developer = True
+    return agent, has_developer
+
+
 def _sorted_attributes(attributes: Any) -> Labels:
     # OTLP attributes are a map: a sender may list them in any order, the stream is the same
     return tuple(sorted((kv.key, kv.value.string_value or attribute_text(kv.value)) for kv in attributes))
@@ -97,13 +109,7 @@ def accept(
     unsupported = refused = 0
     developer_attribute = policy.developer_attribute
     for rm in request.resource_metrics:
-        agent = ""
-        has_developer = False
-        for kv in rm.resource.attributes:
-            if kv.key == "service.name":
-                agent = kv.value.string_value
-            elif kv.key == developer_attribute:
-                has_developer = True
+        agent, has_developer = resource_identity(rm.resource.attributes, developer_attribute)
         # the header only names the developer when the data does not
         header_developer = None if has_developer else developer_id
         resource_labels = _resource_labels(policy, agent, rm.resource.attributes)

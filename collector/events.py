@@ -15,6 +15,7 @@ from typing import Any
 import httpx
 from opentelemetry.proto.collector.logs.v1.logs_service_pb2 import ExportLogsServiceRequest
 
+from .accepted_points import resource_identity
 from .config import CollectorConfig
 from .event_spool import EventSpool
 from .metric_state import plain_value
@@ -47,13 +48,7 @@ def clean_logs(
     received = time.time_ns()
     for rl in request.resource_logs:
         _drop_keys(rl.resource.attributes, content_resource_attributes)
-        agent = ""
-        has_developer = False
-        for kv in rl.resource.attributes:
-            if kv.key == "service.name":
-                agent = kv.value.string_value
-            elif kv.key == developer_attribute:
-                has_developer = True
+        agent, has_developer = resource_identity(rl.resource.attributes, developer_attribute)
         if developer_id and not has_developer:
             added = rl.resource.attributes.add()
             added.key = developer_attribute
