@@ -3,39 +3,22 @@
 Reports come as an envelope `{"download_links": [...], "report_day": ...}`; the NDJSON files
 behind the signed links are fetched WITHOUT the Authorization header (the signature is the
 credential, and the token must not travel to a storage host). 204 means "not ready yet".
-Retries: 5xx and network errors with exponential backoff; 429 and secondary rate limits after
-Retry-After / x-ratelimit-reset; every wait capped by `max_backoff_seconds`. The token never
-appears in a log line or an error message.
+Retries and rate limits are api_client's; the token never appears in a log line or an error.
 """
 
 import json
-import logging
 import re
-import time
 from dataclasses import dataclass
 from datetime import date
 
 import httpx
 
-from agent_analytics import __version__
-
+from .api_client import ApiClient, ApiError, Retries, json_object
 from .config import CopilotConfig
-
-log = logging.getLogger(__name__)
-# httpx logs every request URL at INFO; signed download URLs are short-lived credentials.
-logging.getLogger("httpx").setLevel(logging.WARNING)
 
 API_VERSION = "2026-03-10"
 _NEXT = re.compile(r'<([^>]+)>\s*;\s*rel="next"')
-
-
-class CopilotError(Exception):
-    """A request that failed for good; `endpoint` and `reason` become the error metric's labels."""
-
-    def __init__(self, endpoint: str, reason: str, detail: str = ""):
-        super().__init__(f"{endpoint}: {reason}{': ' + detail if detail else ''}")
-        self.endpoint = endpoint
-        self.reason = reason
+CopilotError = ApiError  # the name the poller and tests know it by
 
 
 @dataclass(frozen=True)
@@ -62,95 +45,26 @@ class Scope:
         return "organization" if self.kind == "org" else "enterprise"
 
 
-def _reason(status: int) -> str:
-    return {401: "unauthorized", 403: "forbidden", 404: "not_found", 429: "rate_limited"}.get(
-        status, "server_error" if status >= 500 else f"http_{status}"
-    )
-
-
 class CopilotClient:
     def __init__(self, config: CopilotConfig, token: str | None):
         self.config = config
-        headers = {
-            "Accept": "application/vnd.github+json",
-            "X-GitHub-Api-Version": API_VERSION,
-            "User-Agent": f"agent-analytics-exporter/{__version__}",
-        }
-        # Redirects are followed; httpx drops the Authorization header when one leaves the API host.
-        self._api = httpx.Client(
-            base_url=config.api_url, headers=headers, timeout=config.timeout_seconds, follow_redirects=True
-        )
-        self._token = token
+        retries = Retries(config.max_retries, config.max_backoff_seconds)
+        headers = {"Accept": "application/vnd.github+json", "X-GitHub-Api-Version": API_VERSION}
+        if token:
+            headers["Authorization"] = f"Bearer {token}"
+        self._api = ApiClient(config.api_url, headers, timeout=config.timeout_seconds, retries=retries)
         # Signed download links: no Authorization, no GitHub headers.
-        self._download = httpx.Client(
-            timeout=config.timeout_seconds, follow_redirects=True, headers={"User-Agent": headers["User-Agent"]}
-        )
+        self._download = ApiClient("", timeout=config.timeout_seconds, retries=retries)
 
     def close(self) -> None:
         self._api.close()
         self._download.close()
 
-    # --- transport ------------------------------------------------------------------------------
-
-    def _wait_for(self, response: httpx.Response, attempt: int) -> float | None:
-        """Seconds to wait before retrying `response`, or None when it must not be retried."""
-        status = response.status_code
-        rate_limited = status == 429 or (
-            status == 403
-            and (
-                "retry-after" in response.headers
-                or response.headers.get("x-ratelimit-remaining") == "0"
-                or "rate limit" in response.text.lower()
-            )
-        )
-        if rate_limited:
-            if "retry-after" in response.headers:
-                try:
-                    return float(response.headers["retry-after"])
-                except ValueError:
-                    pass
-            if "x-ratelimit-reset" in response.headers:
-                try:
-                    return max(0.0, float(response.headers["x-ratelimit-reset"]) - time.time())
-                except ValueError:
-                    pass
-            return 60.0 * (2**attempt)
-        if status >= 500:
-            return 1.0 * (2**attempt)
-        return None
-
-    def _send(self, client: httpx.Client, url: str, endpoint: str, auth: bool) -> httpx.Response:
-        headers = {"Authorization": f"Bearer {self._token}"} if auth and self._token else None
-        attempt = 0
-        while True:
-            try:
-                response = client.get(url, headers=headers)
-            except httpx.HTTPError as e:
-                if attempt >= self.config.max_retries:
-                    raise CopilotError(endpoint, "network", type(e).__name__) from None
-                wait = 1.0 * (2**attempt)
-            else:
-                if response.status_code < 400:
-                    return response
-                wait = self._wait_for(response, attempt)
-                if wait is None or attempt >= self.config.max_retries:
-                    reason = "rate_limited" if wait is not None and response.status_code == 403 else None
-                    raise CopilotError(
-                        endpoint, reason or _reason(response.status_code), f"HTTP {response.status_code}"
-                    )
-            wait = min(wait, self.config.max_backoff_seconds)
-            log.info("%s: retry %d in %.1fs", endpoint, attempt + 1, wait)
-            time.sleep(wait)
-            attempt += 1
+    def _send(self, client: ApiClient, url: str, endpoint: str) -> httpx.Response:
+        return client.send("GET", url, endpoint)
 
     def _json(self, response: httpx.Response, endpoint: str) -> dict:
-        try:
-            body = response.json()
-        except ValueError:
-            raise CopilotError(endpoint, "bad_payload", "not JSON") from None
-        if not isinstance(body, dict):
-            raise CopilotError(endpoint, "bad_payload", "expected a JSON object")
-        return body
+        return json_object(response, endpoint)
 
     # --- reports --------------------------------------------------------------------------------
 
@@ -160,7 +74,7 @@ class CopilotClient:
             path = f"{scope.path}/copilot/metrics/reports/{name}/latest"
         else:
             path = f"{scope.path}/copilot/metrics/reports/{name}?day={day.isoformat()}"
-        response = self._send(self._api, path, name, auth=True)
+        response = self._send(self._api, path, name)
         if response.status_code == 204:
             return None
         envelope = self._json(response, name)
@@ -172,7 +86,7 @@ class CopilotClient:
             url = link if isinstance(link, str) else (link or {}).get("url")
             if not url:
                 raise CopilotError(name, "bad_payload", "a download link without url")
-            records.extend(self._ndjson(self._send(self._download, url, "download", auth=False)))
+            records.extend(self._ndjson(self._send(self._download, url, "download")))
         report_day = envelope.get("report_day") or envelope.get("report_end_day")
         return Report(day=str(report_day) if report_day else (day.isoformat() if day else None), records=records)
 
@@ -196,7 +110,7 @@ class CopilotClient:
     # --- seats ----------------------------------------------------------------------------------
 
     def billing(self, scope: Scope) -> dict:
-        return self._json(self._send(self._api, f"{scope.path}/copilot/billing", "billing", auth=True), "billing")
+        return self._json(self._send(self._api, f"{scope.path}/copilot/billing", "billing"), "billing")
 
     def seats(self, scope: Scope) -> list[dict]:
         """All seat assignments, following the Link headers page by page."""
@@ -204,7 +118,7 @@ class CopilotClient:
         seats: list[dict] = []
         pages = 0
         while url and pages < 10_000:
-            response = self._send(self._api, url, "seats", auth=True)
+            response = self._send(self._api, url, "seats")
             body = self._json(response, "seats")
             page = body.get("seats")
             if not isinstance(page, list):

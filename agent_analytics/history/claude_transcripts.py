@@ -17,13 +17,11 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
-from agent_analytics.collector.label_policy import load_policy
+from agent_analytics.model_names import normalise_model
 
 from .backfill_series import Increment
 from .pricing import UnknownModel, claude_cost_usd
 
-# The collector's own model rule (label_policy.yaml): claude-opus-4-8[1m] -> claude-opus-4-8.
-normalise_model = load_policy().rewrites["model"]
 TOKEN_FIELDS = {  # transcript usage field -> `type` label of claude_code_token_usage_tokens_total
     "input_tokens": "input",
     "output_tokens": "output",

@@ -1,0 +1,80 @@
+"""The vendors' organisation usage and cost APIs (Anthropic, Cursor, OpenAI) as daily figures.
+
+Each source turns one API's records into `DayFigure`s: the complete figures of one UTC day, per
+developer and model. The exporter's day store (exporter/vendor_days.py) writes each day into
+Prometheus once, at the day's own time, and adjusts a day that the vendor revises.
+
+Series (gauges whose samples are amounts for the UTC day they are stamped in; a window's total
+is `sum_over_time(series[window])`). Every series carries `source`, `agent`, `developer_id`
+and `team_id`:
+
+    agent_analytics_vendor_cost_usd           + model
+    agent_analytics_vendor_tokens             + model, type (input, output, cache_read, cache_creation)
+    agent_analytics_vendor_requests           + model
+    agent_analytics_vendor_sessions
+    agent_analytics_vendor_lines              + type (added, removed)
+    agent_analytics_vendor_commits
+    agent_analytics_vendor_pull_requests
+    agent_analytics_vendor_edit_decisions     + tool, decision (accept, reject)
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date
+from typing import Protocol
+
+from prometheus_client.registry import Collector
+
+PREFIX = "agent_analytics_vendor_"
+COST = PREFIX + "cost_usd"
+TOKENS = PREFIX + "tokens"
+REQUESTS = PREFIX + "requests"
+SESSIONS = PREFIX + "sessions"
+LINES = PREFIX + "lines"
+COMMITS = PREFIX + "commits"
+PULL_REQUESTS = PREFIX + "pull_requests"
+EDIT_DECISIONS = PREFIX + "edit_decisions"
+DAY_SERIES = (COST, TOKENS, REQUESTS, SESSIONS, LINES, COMMITS, PULL_REQUESTS, EDIT_DECISIONS)
+
+
+@dataclass(frozen=True)
+class DayFigure:
+    name: str  # one of DAY_SERIES
+    labels: tuple[tuple[str, str], ...]  # sorted (name, value) pairs, source/agent/developer_id/team_id included
+    value: float
+
+
+def figure(name: str, value: float, **labels: str) -> DayFigure:
+    return DayFigure(name, tuple(sorted((k, str(v)) for k, v in labels.items())), float(value))
+
+
+def add_up(figures: Iterable[DayFigure]) -> list[DayFigure]:
+    """Figures with the same series added together (two records of one developer and model)."""
+    totals: dict[tuple[str, tuple], float] = {}
+    for f in figures:
+        totals[(f.name, f.labels)] = totals.get((f.name, f.labels), 0.0) + f.value
+    return [DayFigure(name, labels, value) for (name, labels), value in sorted(totals.items())]
+
+
+class VendorSource(Protocol):
+    """What the vendor poller needs of each API."""
+
+    name: str  # the config key and the `source` label: anthropic, anthropic_enterprise, cursor, openai
+    agent: str  # the `agent` label of its figures: claude-code, cursor, codex
+
+    def fetch_days(self, first: date, last: date) -> dict[date, list[DayFigure]]:
+        """The complete figures of every day from `first` to `last` (UTC, inclusive) that the API
+        can already give. A day it has (even with no usage: an empty list) is in the result; a day
+        it cannot give yet is left out. Raises exporter.api_client.ApiError on failure, and
+        ShapeError for a payload of unexpected shape."""
+
+    def collector(self) -> Collector | None:
+        """Gauges of the current state (e.g. Cursor's members and cycle spend), or None."""
+
+    def close(self) -> None: ...
+
+
+class ShapeError(ValueError):
+    """A payload whose shape is not the documented one; counted, never a crash."""
