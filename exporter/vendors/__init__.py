@@ -22,7 +22,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import date
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Protocol
 
 from prometheus_client.registry import Collector
@@ -56,6 +56,14 @@ def add_up(figures: Iterable[DayFigure]) -> list[DayFigure]:
     for f in figures:
         totals[(f.name, f.labels)] = totals.get((f.name, f.labels), 0.0) + f.value
     return [DayFigure(name, labels, value) for (name, labels), value in sorted(totals.items())]
+
+
+def day_sample_time(day: date, writes_before: int = 0) -> int:
+    """Unix seconds of a day sample: the last second of UTC `day`, one second earlier for each
+    earlier write of the same series and day (a revision writes the difference there), so a day
+    counts in every window that holds its end, never in the next day's."""
+    end = datetime.combine(day + timedelta(days=1), time(0), UTC)
+    return int(end.timestamp()) - 1 - writes_before
 
 
 class VendorSource(Protocol):
