@@ -279,6 +279,7 @@ def test_team_gauges_members_cycle_spend_and_limits():
 
 def test_the_pacer_keeps_each_window_within_the_quota(fake):
     fake.events = [event(ms(D1, h), "ann@acme.dev", "gpt-5", 1) for h in range(7)]  # three pages
+    fake.fail(EVENTS, Reply(429, {"error": "Too many requests"}, {"Retry-After": "0"}))  # a retry waits its turn too
     pacer = Pacer(limit=2, window_seconds=0.5)
     src = CursorSource(config(fake.url), IdentityMap(Identities.model_validate(IDENTITIES)), KEY, pacer=pacer)
     started = time.monotonic()
@@ -287,8 +288,8 @@ def test_the_pacer_keeps_each_window_within_the_quota(fake):
     src.close()
 
     arrivals = [r.at for r in fake.requests]
-    assert len(arrivals) == 5  # members, spend, three pages of events
-    # requests 1-2 at once, 3-4 half a second later, 5 a second later
+    assert len(arrivals) == 6  # members, spend, the 429, three pages of events
+    # requests 1-2 at once, 3-4 half a second later, 5-6 a second later
     assert all(later - earlier >= 0.5 - 0.02 for earlier, later in zip(arrivals, arrivals[2:], strict=False))
     assert 1.0 <= elapsed < 2.0
     assert sum(f.value for f in days[D1] if f.name == REQUESTS) == 7
