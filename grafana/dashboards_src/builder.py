@@ -1,190 +1,216 @@
-"""A small vocabulary for Grafana dashboard JSON (schema 39): panels, targets, variables and
-an automatic grid layout. Dashboards are built from it in the sibling modules."""
+"""The dashboards' vocabulary (panels, targets, variables, rows and an automatic grid layout)
+on Grafana's own dashboards-as-code SDK, grafana-foundation-sdk: its types are generated from
+Grafana's schema, so a panel option, field config or panel type that Grafana does not know
+cannot be built. The sibling modules build the dashboards from these functions."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
-PROMETHEUS = {"type": "prometheus", "uid": "aa-prometheus"}
-LOKI = {"type": "loki", "uid": "aa-loki"}
+from grafana_foundation_sdk.builders import bargauge
+from grafana_foundation_sdk.builders import common as common_builders
+from grafana_foundation_sdk.builders import dashboard as dashboard_builders
+from grafana_foundation_sdk.builders import heatmap as heatmap_builders
+from grafana_foundation_sdk.builders import logs as logs_builders
+from grafana_foundation_sdk.builders import loki as loki_builders
+from grafana_foundation_sdk.builders import prometheus as prometheus_builders
+from grafana_foundation_sdk.builders import stat as stat_builders
+from grafana_foundation_sdk.builders import statetimeline as statetimeline_builders
+from grafana_foundation_sdk.builders import table as table_builders
+from grafana_foundation_sdk.builders import text as text_builders
+from grafana_foundation_sdk.builders import timeseries as timeseries_builders
+from grafana_foundation_sdk.cog.builder import Builder
+from grafana_foundation_sdk.models import common
+from grafana_foundation_sdk.models import dashboard as model
+from grafana_foundation_sdk.models.heatmap import HeatmapColorMode
+from grafana_foundation_sdk.models.loki import LokiQueryType
+from grafana_foundation_sdk.models.loki import QueryEditorMode as LokiEditorMode
+from grafana_foundation_sdk.models.prometheus import PromQueryFormat
+from grafana_foundation_sdk.models.prometheus import QueryEditorMode as PromEditorMode
+from grafana_foundation_sdk.models.text import TextMode
+
+PROMETHEUS = model.DataSourceRef(type_val="prometheus", uid="aa-prometheus")
+LOKI = model.DataSourceRef(type_val="loki", uid="aa-loki")
 GRID_WIDTH = 24
 
+PromTarget = prometheus_builders.Dataquery
+LokiTarget = loki_builders.Dataquery
+Target = PromTarget | LokiTarget
+Panel = Builder[model.Panel]
 
-def prom(expr: str, legend: str = "", instant: bool = False, fmt: str = "time_series") -> dict[str, Any]:
+
+def prom(expr: str, legend: str = "", instant: bool = False, fmt: str = "time_series") -> PromTarget:
     """A PromQL target."""
-    return {
-        "datasource": PROMETHEUS,
-        "expr": expr,
-        "legendFormat": legend,
-        "instant": instant,
-        "range": not instant,
-        "format": fmt,
-        "editorMode": "code",
-    }
+    target = (
+        PromTarget()
+        .datasource(PROMETHEUS)
+        .expr(expr)
+        .legend_format(legend)
+        .format(PromQueryFormat(fmt))
+        .editor_mode(PromEditorMode.CODE)
+    )
+    return target.instant() if instant else target.range()
 
 
-def loki(expr: str, legend: str = "", instant: bool = False, query_type: str | None = None) -> dict[str, Any]:
-    """A LogQL target (metric query unless `query_type="range"` on a logs panel)."""
-    return {
-        "datasource": LOKI,
-        "expr": expr,
-        "legendFormat": legend,
-        "queryType": query_type or ("instant" if instant else "range"),
-        "editorMode": "code",
-    }
-
-
-@dataclass
-class Panel:
-    title: str
-    type: str
-    targets: list[dict[str, Any]] = field(default_factory=list)
-    width: int = 6
-    height: int = 6
-    unit: str = "short"
-    description: str = ""
-    decimals: int | None = None
-    options: dict[str, Any] = field(default_factory=dict)
-    overrides: list[dict[str, Any]] = field(default_factory=list)
-    transformations: list[dict[str, Any]] = field(default_factory=list)
-    interval: str | None = None
-    thresholds: list[tuple[float | None, str]] | None = None
-    max_value: float | None = None
-
-    def to_json(self, panel_id: int, x: int, y: int) -> dict[str, Any]:
-        datasource = self.targets[0]["datasource"] if self.targets else PROMETHEUS
-        defaults: dict[str, Any] = {"unit": self.unit}
-        if self.decimals is not None:
-            defaults["decimals"] = self.decimals
-        if self.max_value is not None:
-            defaults["max"] = self.max_value
-        if self.thresholds:
-            defaults["thresholds"] = {
-                "mode": "absolute",
-                "steps": [{"value": v, "color": c} for v, c in self.thresholds],
-            }
-        panel: dict[str, Any] = {
-            "id": panel_id,
-            "title": self.title,
-            "type": self.type,
-            "description": self.description,
-            "datasource": datasource,
-            "gridPos": {"x": x, "y": y, "w": self.width, "h": self.height},
-            "fieldConfig": {"defaults": defaults, "overrides": self.overrides},
-            "options": self.options,
-            "targets": [dict(t, refId=chr(ord("A") + i)) for i, t in enumerate(self.targets)],
-        }
-        if self.transformations:
-            panel["transformations"] = self.transformations
-        if self.interval:
-            panel["interval"] = self.interval
-        return panel
-
-
-def stat(title: str, expr: str, unit: str = "short", **kw: Any) -> Panel:
-    options = {"reduceOptions": {"calcs": ["lastNotNull"], "fields": "", "values": False}, "colorMode": "value"}
-    return Panel(
-        title, "stat", [prom(expr, instant=True)], width=kw.pop("width", 4), height=4, unit=unit, options=options, **kw
+def loki(expr: str, legend: str = "", instant: bool = False, query_type: str | None = None) -> LokiTarget:
+    """A LogQL target (metric query unless `query_type="range"` on a logs panel). Loki's query
+    type says instant or range: its `instant`/`range` flags are deprecated in the schema."""
+    return (
+        LokiTarget()
+        .datasource(LOKI)
+        .expr(expr)
+        .legend_format(legend)
+        .query_type(LokiQueryType(query_type or ("instant" if instant else "range")))
+        .editor_mode(LokiEditorMode.CODE)
     )
 
 
-def timeseries(title: str, targets: list[dict[str, Any]], unit: str = "short", stack: bool = False, **kw: Any) -> Panel:
-    options = {
-        "legend": {"displayMode": "table", "placement": "right", "calcs": ["sum"]},
-        "tooltip": {"mode": "multi", "sort": "desc"},
-    }
-    panel = Panel(
-        title,
-        "timeseries",
-        targets,
-        width=kw.pop("width", 12),
-        height=kw.pop("height", 8),
-        unit=unit,
-        options=options,
-        **kw,
+def _instant(target: Target) -> Target:
+    """The target as an instant query (a value per series, for bars and tables)."""
+    if isinstance(target, PromTarget):
+        return target.instant()
+    return target.query_type(LokiQueryType.INSTANT)
+
+
+def _thresholds(steps: list[tuple[float | None, str]]) -> dashboard_builders.ThresholdsConfig:
+    return (
+        dashboard_builders.ThresholdsConfig()
+        .mode(model.ThresholdsMode.ABSOLUTE)
+        .steps([model.Threshold(value=value, color=color) for value, color in steps])
     )
-    if stack:
-        panel.overrides = []
-        panel.options["stacking"] = {"mode": "normal"}
+
+
+def _last_value() -> common_builders.ReduceDataOptions:
+    return common_builders.ReduceDataOptions().calcs(["lastNotNull"]).fields("").values(False)
+
+
+def _panel(
+    panel: Any,
+    title: str,
+    targets: list[Target],
+    unit: str,
+    *,
+    width: int,
+    height: int,
+    description: str = "",
+    decimals: int | None = None,
+    thresholds: list[tuple[float | None, str]] | None = None,
+    max_value: float | None = None,
+    interval: str | None = None,
+) -> Panel:
+    """What every panel has: title, targets (refIds A, B, ...), the datasource of its first
+    target, size, unit and the optional field settings the dashboards use."""
+    panel = panel.title(title).span(width).height(height).unit(unit)
+    if targets:
+        panel = panel.datasource(targets[0].build().datasource)
+        panel = panel.targets([t.ref_id(chr(ord("A") + i)) for i, t in enumerate(targets)])
+    if description:
+        panel = panel.description(description)
+    if decimals is not None:
+        panel = panel.decimals(decimals)
+    if max_value is not None:
+        panel = panel.max(max_value)
+    if thresholds:
+        panel = panel.thresholds(_thresholds(thresholds))
+    if interval:
+        panel = panel.interval(interval)
     return panel
 
 
-def bars(title: str, targets: list[dict[str, Any]], unit: str = "short", **kw: Any) -> Panel:
+def stat(title: str, expr: str, unit: str = "short", **kw: Any) -> Panel:
+    panel = stat_builders.Panel().reduce_options(_last_value()).color_mode(common.BigValueColorMode.VALUE)
+    return _panel(panel, title, [prom(expr, instant=True)], unit, width=kw.pop("width", 4), height=4, **kw)
+
+
+def timeseries(title: str, targets: list[Target], unit: str = "short", stack: bool = False, **kw: Any) -> Panel:
+    panel = (
+        timeseries_builders.Panel()
+        .legend(
+            common_builders.VizLegendOptions()
+            .show_legend(True)
+            .display_mode(common.LegendDisplayMode.TABLE)
+            .placement(common.LegendPlacement.RIGHT)
+            .calcs(["sum"])
+        )
+        .tooltip(
+            common_builders.VizTooltipOptions().mode(common.TooltipDisplayMode.MULTI).sort(common.SortOrder.DESCENDING)
+        )
+    )
+    if stack:  # a field option of the series (fieldConfig.defaults.custom), not a panel option
+        panel = panel.stacking(common_builders.StackingConfig().mode(common.StackingMode.NORMAL))
+    return _panel(panel, title, targets, unit, width=kw.pop("width", 12), height=kw.pop("height", 8), **kw)
+
+
+def bars(title: str, targets: list[Target], unit: str = "short", **kw: Any) -> Panel:
     """Horizontal bar gauge of instant values, one bar per series."""
-    options = {
-        "orientation": "horizontal",
-        "displayMode": "gradient",
-        "reduceOptions": {"calcs": ["lastNotNull"], "fields": "", "values": False},
-        "showUnfilled": True,
-    }
-    for t in targets:
-        t["instant"], t["range"] = True, False
-    return Panel(
-        title,
-        "bargauge",
-        targets,
-        width=kw.pop("width", 8),
-        height=kw.pop("height", 8),
-        unit=unit,
-        options=options,
-        **kw,
+    panel = (
+        bargauge.Panel()
+        .orientation(common.VizOrientation.HORIZONTAL)
+        .display_mode(common.BarGaugeDisplayMode.GRADIENT)
+        .reduce_options(_last_value())
+        .show_unfilled(True)
     )
+    targets = [_instant(t) for t in targets]
+    return _panel(panel, title, targets, unit, width=kw.pop("width", 8), height=kw.pop("height", 8), **kw)
 
 
-def table(title: str, targets: list[dict[str, Any]], unit: str = "short", **kw: Any) -> Panel:
-    """Instant values as a table, several targets merged on their labels."""
-    for t in targets:
-        t["instant"], t["range"], t["format"] = True, False, "table"
-    transformations = [{"id": "merge", "options": {}}, {"id": "organize", "options": {"excludeByName": {"Time": True}}}]
-    return Panel(
-        title,
-        "table",
-        targets,
-        width=kw.pop("width", 12),
-        height=kw.pop("height", 8),
-        unit=unit,
-        options={"showHeader": True},
-        transformations=transformations,
-        **kw,
+def table(title: str, targets: list[Target], unit: str = "short", **kw: Any) -> Panel:
+    """Instant values as a table, several targets merged on their labels. A LogQL target has no
+    table format in Loki's schema: its instant vector arrives as one frame per series already."""
+    targets = [_instant(t) for t in targets]
+    targets = [t.format(PromQueryFormat.TABLE) if isinstance(t, PromTarget) else t for t in targets]
+    panel = (
+        table_builders.Panel()
+        .show_header(True)
+        # transformation options are free-form in Grafana's schema (each transformer has its own)
+        .with_transformation(model.DataTransformerConfig(id_val="merge", options={}))
+        .with_transformation(model.DataTransformerConfig(id_val="organize", options={"excludeByName": {"Time": True}}))
     )
+    return _panel(panel, title, targets, unit, width=kw.pop("width", 12), height=kw.pop("height", 8), **kw)
 
 
 def logs(title: str, expr: str, **kw: Any) -> Panel:
-    return Panel(
-        title,
-        "logs",
-        [loki(expr, query_type="range")],
-        width=kw.pop("width", 24),
-        height=kw.pop("height", 8),
-        options={"showTime": True, "wrapLogMessage": True, "sortOrder": "Descending"},
-        **kw,
+    panel = logs_builders.Panel().show_time(True).wrap_log_message(True).sort_order(common.LogsSortOrder.DESCENDING)
+    target = loki(expr, query_type="range")
+    return _panel(panel, title, [target], "short", width=kw.pop("width", 24), height=kw.pop("height", 8), **kw)
+
+
+def heatmap(title: str, targets: list[Target], unit: str = "short", **kw: Any) -> Panel:
+    """Values already bucketed by the query (e.g. one series per weekday, one step per hour of
+    the day) as coloured cells: Grafana draws them, it does not compute a histogram."""
+    panel = (
+        heatmap_builders.Panel()
+        .calculate(False)
+        .rows_frame(heatmap_builders.RowsHeatmapOptions().layout(common.HeatmapCellLayout.UNKNOWN))
+        .color(heatmap_builders.HeatmapColorOptions().mode(HeatmapColorMode.SCHEME).scheme("Oranges").steps(64))
+        .cell_values(heatmap_builders.CellValues().unit(unit))
+        .y_axis(heatmap_builders.YAxisConfig().reverse(True))
+        .show_value(common.VisibilityMode.AUTO)
+        .mode(common.TooltipDisplayMode.SINGLE)
+        .show_legend()
     )
+    return _panel(panel, title, targets, unit, width=kw.pop("width", 12), height=kw.pop("height", 8), **kw)
 
 
 def alert_list(title: str, **kw: Any) -> Panel:
-    options = {
-        "viewMode": "list",
-        "groupMode": "default",
-        "maxItems": 20,
-        "sortOrder": 1,
-        "alertInstanceLabelFilter": "",
-        "datasource": PROMETHEUS["uid"],
-        "stateFilter": {"firing": True, "pending": True},
-    }
-    return Panel(title, "alertlist", [], width=kw.pop("width", 12), height=kw.pop("height", 8), options=options, **kw)
+    """Pending and firing alerts of Prometheus over the time range, one row per alert. Grafana's
+    alert list panel has no type in the SDK (nor a schema of its options in Grafana), so the
+    alerts are read from Prometheus' own ALERTS series into a state timeline."""
+    panel = (
+        statetimeline_builders.Panel()
+        .show_value(common.VisibilityMode.NEVER)
+        .merge_values(True)
+        .legend(common_builders.VizLegendOptions().show_legend(False))
+        .tooltip(common_builders.VizTooltipOptions().mode(common.TooltipDisplayMode.SINGLE))
+    )
+    target = prom('max by (alertname, alertstate) (ALERTS{alertstate=~"pending|firing"})', "{{alertname}}")
+    return _panel(panel, title, [target], "short", width=kw.pop("width", 12), height=kw.pop("height", 8), **kw)
 
 
 def text(title: str, content: str, **kw: Any) -> Panel:
-    return Panel(
-        title,
-        "text",
-        [],
-        width=kw.pop("width", 8),
-        height=kw.pop("height", 4),
-        options={"mode": "markdown", "content": content},
-        **kw,
-    )
+    panel = text_builders.Panel().mode(TextMode.MARKDOWN).content(content)
+    return _panel(panel, title, [], "short", width=kw.pop("width", 8), height=kw.pop("height", 4), **kw)
 
 
 @dataclass
@@ -193,33 +219,58 @@ class Row:
     panels: list[Panel]
 
 
-def query_variable(name: str, label: str, query: str, multi: bool = True) -> dict[str, Any]:
+Variable = Builder[model.VariableModel]
+
+
+def query_variable(name: str, label: str, query: str, multi: bool = True) -> Variable:
     """A Prometheus label_values() variable with "All" meaning any value, the empty one included."""
-    return {
-        "name": name,
-        "label": label,
-        "type": "query",
-        "datasource": PROMETHEUS,
-        "query": {"query": query, "refId": f"{name}-values"},
-        "definition": query,
-        "refresh": 2,
-        "includeAll": True,
-        "allValue": ".*",
-        "multi": multi,
-        "current": {"selected": True, "text": "All", "value": "$__all"},
-        "sort": 1,
-    }
+    return (
+        dashboard_builders.QueryVariable(name)
+        .label(label)
+        .datasource(PROMETHEUS)
+        .query(query)
+        .refresh(model.VariableRefresh.ON_TIME_RANGE_CHANGED)
+        .include_all(True)
+        .all_value(".*")
+        .multi(multi)
+        .current(model.VariableOption(selected=True, text="All", value="$__all"))
+        .sort(model.VariableSort.ALPHABETICAL_ASC)
+    )
 
 
-def textbox_variable(name: str, label: str, default: str, description: str) -> dict[str, Any]:
-    return {
-        "name": name,
-        "label": label,
-        "type": "textbox",
-        "query": default,
-        "current": {"text": default, "value": default},
-        "description": description,
-    }
+def textbox_variable(name: str, label: str, default: str, description: str) -> Variable:
+    return (
+        dashboard_builders.TextBoxVariable(name)
+        .label(label)
+        .default_value(default)
+        .current(model.VariableOption(text=default, value=default))
+        .description(description)
+    )
+
+
+def _layout(rows: list[Row]) -> list[Builder[model.Panel] | Builder[model.RowPanel]]:
+    """Rows and their panels left to right, a panel that would not fit starting a new line;
+    ids in order. Positions are set here: the SDK's own placement lets a line overflow."""
+    out: list[Any] = []
+    next_id, y = 1, 0
+    for row in rows:
+        out.append(
+            dashboard_builders.Row(row.title)
+            .id(next_id)
+            .collapsed(False)
+            .grid_pos(model.GridPos(x=0, y=y, w=GRID_WIDTH, h=1))
+        )
+        next_id, y = next_id + 1, y + 1
+        x, line_height = 0, 0
+        for panel in row.panels:
+            size = panel.build().grid_pos
+            if x + size.w > GRID_WIDTH:
+                x, y, line_height = 0, y + line_height, 0
+            out.append(panel.id(next_id).grid_pos(model.GridPos(x=x, y=y, w=size.w, h=size.h)))
+            next_id, x = next_id + 1, x + size.w
+            line_height = max(line_height, size.h)
+        y += line_height
+    return out
 
 
 def dashboard(
@@ -227,49 +278,41 @@ def dashboard(
     title: str,
     description: str,
     rows: list[Row],
-    variables: list[dict[str, Any]],
+    variables: list[Variable],
     time_from: str = "now-30d",
     tags: tuple[str, ...] = (),
 ) -> dict[str, Any]:
-    panels: list[dict[str, Any]] = []
-    next_id = 1
-    y = 0
-    for row in rows:
-        panels.append(
-            {
-                "id": next_id,
-                "type": "row",
-                "title": row.title,
-                "collapsed": False,
-                "gridPos": {"x": 0, "y": y, "w": GRID_WIDTH, "h": 1},
-                "panels": [],
-            }
+    """The dashboard as Grafana's JSON model (what build.py writes)."""
+    board = (
+        dashboard_builders.Dashboard(title)
+        .uid(uid)
+        .description(description)
+        .tags(["agent-analytics", *tags])
+        .timezone("utc")
+        .readonly()
+        .tooltip(model.DashboardCursorSync.CROSSHAIR)
+        .version(1)
+        .refresh("5m")
+        .time(time_from, "now")
+        .variables(variables)
+        .link(
+            dashboard_builders.DashboardLink("Agent Analytics")
+            .type(model.DashboardLinkType.DASHBOARDS)
+            .tags(["agent-analytics"])
+            .as_dropdown(True)
         )
-        next_id += 1
-        y += 1
-        x, line_height = 0, 0
-        for panel in row.panels:
-            if x + panel.width > GRID_WIDTH:
-                x, y, line_height = 0, y + line_height, 0
-            panels.append(panel.to_json(next_id, x, y))
-            next_id += 1
-            x += panel.width
-            line_height = max(line_height, panel.height)
-        y += line_height
-    return {
-        "uid": uid,
-        "title": title,
-        "description": description,
-        "tags": ["agent-analytics", *tags],
-        "timezone": "utc",
-        "editable": False,
-        "graphTooltip": 1,
-        "schemaVersion": 39,
-        "version": 1,
-        "refresh": "5m",
-        "time": {"from": time_from, "to": "now"},
-        "templating": {"list": variables},
-        "annotations": {"list": []},
-        "links": [{"type": "dashboards", "tags": ["agent-analytics"], "asDropdown": True, "title": "Agent Analytics"}],
-        "panels": panels,
-    }
+    )
+    for item in _layout(rows):
+        board = board.with_row(item) if isinstance(item, dashboard_builders.Row) else board.with_panel(item)
+    return to_json(board.build())
+
+
+def to_json(value: Any) -> Any:
+    """An SDK model as plain JSON values (what the SDK's JSON encoder writes)."""
+    if hasattr(value, "to_json"):
+        return to_json(value.to_json())
+    if isinstance(value, dict):
+        return {k: to_json(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [to_json(v) for v in value]
+    return value
