@@ -193,19 +193,33 @@ def heatmap(title: str, targets: list[Target], unit: str = "short", **kw: Any) -
     return _panel(panel, title, targets, unit, width=kw.pop("width", 12), height=kw.pop("height", 8), **kw)
 
 
+ALERT_STATES = {"1": ("pending", "orange"), "2": ("firing", "red")}
+
+
 def alert_list(title: str, **kw: Any) -> Panel:
     """Pending and firing alerts of Prometheus over the time range, one row per alert. Grafana's
     alert list panel has no type in the SDK (nor a schema of its options in Grafana), so the
     alerts are read from Prometheus' own ALERTS series into a state timeline."""
+    states = {value: model.ValueMappingResult(text=text, color=color) for value, (text, color) in ALERT_STATES.items()}
     panel = (
         statetimeline_builders.Panel()
+        .mappings([model.ValueMap(options=states)])
         .show_value(common.VisibilityMode.NEVER)
         .merge_values(True)
         .legend(common_builders.VizLegendOptions().show_legend(False))
         .tooltip(common_builders.VizTooltipOptions().mode(common.TooltipDisplayMode.SINGLE))
     )
-    target = prom('max by (alertname, alertstate) (ALERTS{alertstate=~"pending|firing"})', "{{alertname}}")
-    return _panel(panel, title, [target], "short", width=kw.pop("width", 12), height=kw.pop("height", 8), **kw)
+    # 2 while firing, 1 while pending (the codes of ALERT_STATES)
+    expr = 'max by (alertname) ((ALERTS{alertstate="firing"} * 2) or ALERTS{alertstate="pending"})'
+    return _panel(
+        panel,
+        title,
+        [prom(expr, "{{alertname}}")],
+        "short",
+        width=kw.pop("width", 12),
+        height=kw.pop("height", 8),
+        **kw,
+    )
 
 
 def text(title: str, content: str, **kw: Any) -> Panel:
@@ -228,7 +242,7 @@ def query_variable(name: str, label: str, query: str, multi: bool = True) -> Var
         dashboard_builders.QueryVariable(name)
         .label(label)
         .datasource(PROMETHEUS)
-        .query(query)
+        .query(query)  # Grafana's editor writes `definition` (no field in the schema) from it
         .refresh(model.VariableRefresh.ON_TIME_RANGE_CHANGED)
         .include_all(True)
         .all_value(".*")
