@@ -99,11 +99,15 @@ def _panel(
     max_value: float | None = None,
     interval: str | None = None,
 ) -> Panel:
-    """What every panel has: title, targets (refIds A, B, ...), the datasource of its first
-    target, size, unit and the optional field settings the dashboards use."""
+    """What every panel has: title, targets (refIds A, B, ...), the datasource of its targets,
+    size, unit and the optional field settings the dashboards use."""
     panel = panel.title(title).span(width).height(height).unit(unit)
     if targets:
-        panel = panel.datasource(targets[0].build().datasource)
+        sources = {t.build().datasource.uid: t.build().datasource for t in targets}
+        # one per panel: the SDK decodes a panel's queries by the panel's datasource type
+        if len(sources) > 1:
+            raise ValueError(f"{title}: targets of several datasources ({', '.join(sorted(sources))})")
+        panel = panel.datasource(next(iter(sources.values())))
         panel = panel.targets([t.ref_id(chr(ord("A") + i)) for i, t in enumerate(targets)])
     if description:
         panel = panel.description(description)

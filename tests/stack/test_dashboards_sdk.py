@@ -11,14 +11,15 @@ import pytest
 from grafana_foundation_sdk.cog import runtime
 from grafana_foundation_sdk.cog.plugins import register_default_plugins
 from grafana_foundation_sdk.models import dashboard as model
-from grafana_foundation_sdk.models import loki, prometheus
+from grafana_foundation_sdk.models import loki as loki_model
+from grafana_foundation_sdk.models import prometheus as prometheus_model
 
 from grafana.dashboards_src import build
-from grafana.dashboards_src.builder import Row, dashboard, heatmap, prom, to_json
+from grafana.dashboards_src.builder import Row, dashboard, heatmap, loki, prom, timeseries, to_json
 from tests.stack.grafana_queries import load_dashboards
 
 register_default_plugins()  # the panel and query variants from_json decodes into
-QUERY_MODELS = {"prometheus": prometheus.Dataquery, "loki": loki.Dataquery}
+QUERY_MODELS = {"prometheus": prometheus_model.Dataquery, "loki": loki_model.Dataquery}
 
 
 def round_trip(board: dict) -> dict:
@@ -104,3 +105,12 @@ def test_the_heatmap_panel_is_built_from_the_sdks_heatmap_type():
     assert cell["options"]["calculate"] is False and cell["options"]["cellValues"]["unit"] == "s"
     assert cell["fieldConfig"]["defaults"]["unit"] == "s"
     assert cell["targets"][0]["datasource"]["uid"] == "aa-prometheus" and cell["targets"][0]["refId"] == "A"
+
+
+def test_a_panel_takes_the_datasource_of_its_targets_and_only_one():
+    """The SDK decodes a panel's queries by the panel's datasource type, so PromQL and LogQL
+    targets are not mixed in one panel."""
+    panel = timeseries("Cost", [prom("sum(claude_code_cost_usage_USD_total)"), prom("vector(1)")]).build()
+    assert (panel.datasource.uid, [t.ref_id for t in panel.targets]) == ("aa-prometheus", ["A", "B"])
+    with pytest.raises(ValueError, match="Both: targets of several datasources"):
+        timeseries("Both", [prom("vector(1)"), loki('sum(count_over_time({service_name="x"} [1m]))')])
