@@ -5,6 +5,7 @@ cannot be built. The sibling modules build the dashboards from these functions."
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from typing import Any
 
@@ -21,6 +22,7 @@ from grafana_foundation_sdk.builders import table as table_builders
 from grafana_foundation_sdk.builders import text as text_builders
 from grafana_foundation_sdk.builders import timeseries as timeseries_builders
 from grafana_foundation_sdk.cog.builder import Builder
+from grafana_foundation_sdk.cog.encoder import JSONEncoder
 from grafana_foundation_sdk.models import common
 from grafana_foundation_sdk.models import dashboard as model
 from grafana_foundation_sdk.models.heatmap import HeatmapColorMode
@@ -326,11 +328,5 @@ def dashboard(
 
 
 def to_json(value: Any) -> Any:
-    """An SDK model as plain JSON values (what the SDK's JSON encoder writes)."""
-    if hasattr(value, "to_json"):
-        return to_json(value.to_json())
-    if isinstance(value, dict):
-        return {k: to_json(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [to_json(v) for v in value]
-    return value
+    """An SDK model as plain JSON values, written by the SDK's own encoder."""
+    return json.loads(JSONEncoder().encode(value))
