@@ -9,7 +9,7 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
-from grafana_foundation_sdk.builders import bargauge
+from grafana_foundation_sdk.builders import bargauge as bargauge_builders
 from grafana_foundation_sdk.builders import common as common_builders
 from grafana_foundation_sdk.builders import dashboard as dashboard_builders
 from grafana_foundation_sdk.builders import heatmap as heatmap_builders
@@ -151,7 +151,7 @@ def timeseries(title: str, targets: list[Target], unit: str = "short", stack: bo
 def bars(title: str, targets: list[Target], unit: str = "short", **kw: Any) -> Panel:
     """Horizontal bar gauge of instant values, one bar per series."""
     panel = (
-        bargauge.Panel()
+        bargauge_builders.Panel()
         .orientation(common.VizOrientation.HORIZONTAL)
         .display_mode(common.BarGaugeDisplayMode.GRADIENT)
         .reduce_options(_last_value())
