@@ -129,6 +129,7 @@ class LokiStandin:
         if self._httpd:
             self._httpd.shutdown()
             self._httpd.server_close()
+            self._httpd = None
 
     def __enter__(self) -> LokiStandin:
         return self.start()
