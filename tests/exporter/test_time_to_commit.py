@@ -7,7 +7,7 @@ Loki, and a real Prometheus scraping it answers the dashboard's panels with the 
 from __future__ import annotations
 
 import math
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 
 import httpx
