@@ -5,33 +5,18 @@ session's first prompt to the commits made in it. `report` runs the same express
 
 from __future__ import annotations
 
-from agent_analytics.promql import growth
+from agent_analytics.promql import by_hour_and_weekday as hour_grid
 
 from .queries import ACTIVE_TIME, COST, GIT, LINES, PEOPLE, PEOPLE_MODEL, SESSIONS, TOKENS, events, selector, window
 
 TIME_TO_COMMIT = "agent_analytics_session_time_to_commit_seconds"
-HOUR = "1h"
-# An hour's growth is read against the counter's value up to a day before (as the hourly
-# recording rules read it): a developer idle for a few hours does not look like a new series.
-HOUR_LOOKBACK = "1d"
 WEEKDAYS = ("Sunday", "Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday")  # day_of_week() 0..6
 MCP_TOOL = 'tool_name=~"mcp__.+"'  # Claude Code names an MCP tool mcp__<server>__<tool>
+MCP_POINTS = 'mcp_server_name!=""'  # cost and token points of requests made for an MCP tool
 
 
-def by_hour_and_weekday(metric: str, labels: str, span: str = "$__range") -> str:
-    """The growth of a counter in each whole UTC hour of `span`, added up by the hour of the day
-    (label `hour`, 0-23) and the weekday (label `weekday`, 0 = Sunday) that hour fell in.
-
-    A 1-hour subquery step evaluates the growth of the hour that ends at each full hour; the
-    hour and weekday are those of the second before that end, turned into labels with
-    count_values() and attached to the hour's total."""
-    hour_total = f"sum({growth(selector(metric, labels), HOUR, HOUR_LOOKBACK)})"
-    ended = "vector(time() - 1)"
-    cell = (
-        f'({hour_total} * on() group_left(hour) count_values("hour", hour({ended})))'
-        f' * on() group_left(weekday) count_values("weekday", day_of_week({ended}))'
-    )
-    return f"sum by (weekday, hour) (sum_over_time(({cell})[{span}:{HOUR}]))"
+def by_hour_and_weekday(metric: str, labels: str) -> str:
+    return hour_grid(selector(metric, labels), "$__range")
 
 
 ACTIVE_BY_HOUR = by_hour_and_weekday(ACTIVE_TIME, PEOPLE)
@@ -39,8 +24,8 @@ SPEND_BY_HOUR = by_hour_and_weekday(COST, PEOPLE_MODEL)
 
 # MCP: Claude Code puts mcp_server.name / mcp_tool.name on the cost and token points of requests
 # made for an MCP tool (the collector keeps both as labels); its tool events name the tool.
-MCP_SPEND = window(COST, f'{PEOPLE_MODEL}, mcp_server_name!=""', by="mcp_server_name, mcp_tool_name")
-MCP_TOKENS = window(TOKENS, f'{PEOPLE_MODEL}, mcp_server_name!=""', by="mcp_server_name, mcp_tool_name")
+MCP_SPEND = window(COST, f"{PEOPLE_MODEL}, {MCP_POINTS}", by="mcp_server_name, mcp_tool_name")
+MCP_TOKENS = window(TOKENS, f"{PEOPLE_MODEL}, {MCP_POINTS}", by="mcp_server_name, mcp_tool_name")
 MCP_TOOL_RESULTS = events("tool_result", f" | {MCP_TOOL}")
 MCP_TOOL_CALLS = f"sum by (tool_name) (count_over_time({MCP_TOOL_RESULTS} [$__range]))"
 MCP_TOOL_FAILURES = f'sum by (tool_name) (count_over_time({MCP_TOOL_RESULTS} | success="false" [$__range]))'
