@@ -6,7 +6,9 @@ Loki, and a real Prometheus scraping it answers the dashboard's panels with the 
 
 from __future__ import annotations
 
+import json
 import math
+import time
 from datetime import datetime
 from pathlib import Path
 
@@ -49,9 +51,9 @@ def recorded_session() -> tuple[str, float]:
     return session, first_ns / 1e9
 
 
-def panel_value(prometheus: Prometheus, title: str) -> float:
+def panel_value(prometheus: Prometheus, title: str, at: int) -> float:
     (target,) = [t for t in targets("prometheus") if t.dashboard == "Claude Code usage" and t.panel == title]
-    rows = prometheus.query(substitute(target, range_="30d"))
+    rows = prometheus.query(substitute(target, range_="30d"), at=at)
     assert len(rows) == 1, rows
     return float(rows[0]["value"][1])
 
@@ -123,10 +125,19 @@ def test_time_from_the_sessions_first_prompt_to_its_commit(home, tmp_path):
 
             prometheus.wait_targets_up()
             prometheus.wait_for(f"sum({METRIC}_count)", 1)
-            assert panel_value(prometheus, "Commits timed") == 1
-            assert panel_value(prometheus, "Time to commit (mean)") == pytest.approx(truth, abs=1e-6)
+            time.sleep(1.1)
+            at = int(time.time())
+            assert panel_value(prometheus, "Commits timed", at) == 1
+            assert panel_value(prometheus, "Time to commit (mean)", at) == pytest.approx(truth, abs=1e-6)
             # one commit in the first bucket (0, 60]: the estimate is the bucket's middle
-            assert panel_value(prometheus, "Time to commit (median, estimate)") == pytest.approx(30.0)
+            assert panel_value(prometheus, "Time to commit (median, estimate)", at) == pytest.approx(30.0)
+            done = cli("report", "--json", "--prometheus-url", prometheus.url, "--range", "30d", "--at", str(at))
+            assert done.exit_code == 0, done.output
+            assert json.loads(done.output)["measures"]["time_to_commit"] == {
+                "commits_timed": 1,
+                "mean_seconds": pytest.approx(truth, abs=1e-6),
+                "median_seconds_estimate": pytest.approx(30.0),
+            }
             # measured once: a second round asks Loki nothing
             assert exporter.time_to_commit.resolve() == 0 and len(loki.queries) == 1
         finally:
