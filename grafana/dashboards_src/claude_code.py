@@ -129,7 +129,9 @@ def usage_patterns_row() -> Row:
                 "MCP tool calls",
                 [loki(usage.MCP_TOOL_CALLS, "{{tool_name}}", instant=True)],
                 width=12,
-                description="tool_result events of MCP tools (named mcp__<server>__<tool>), from Loki.",
+                description="tool_result events of MCP tools, from Loki. Claude Code 2.1.2 and later name"
+                " every MCP tool mcp_tool in its events (earlier releases mcp__<server>__<tool>); spend"
+                " and tokens per server and tool are in the tables beside.",
             ),
             bars(
                 "MCP tool failures",

@@ -11,7 +11,10 @@ from .queries import ACTIVE_TIME, COST, GIT, LINES, PEOPLE, PEOPLE_MODEL, SESSIO
 
 TIME_TO_COMMIT = "agent_analytics_session_time_to_commit_seconds"
 WEEKDAYS = ("Sunday", "Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday")  # day_of_week() 0..6
-MCP_TOOL = 'tool_name=~"mcp__.+"'  # Claude Code names an MCP tool mcp__<server>__<tool>
+# Claude Code's tool events name every MCP tool `mcp_tool` (2.1.2 and later; the server and tool
+# are only inside tool_parameters, content the collector removes), earlier releases
+# mcp__<server>__<tool>.
+MCP_TOOL = 'tool_name=~"mcp_tool|mcp__.+"'
 MCP_POINTS = 'mcp_server_name!=""'  # cost and token points of requests made for an MCP tool
 
 
@@ -23,7 +26,8 @@ ACTIVE_BY_HOUR = by_hour_and_weekday(ACTIVE_TIME, PEOPLE)
 SPEND_BY_HOUR = by_hour_and_weekday(COST, PEOPLE_MODEL)
 
 # MCP: Claude Code puts mcp_server.name / mcp_tool.name on the cost and token points of requests
-# made for an MCP tool (the collector keeps both as labels); its tool events name the tool.
+# made for an MCP tool (the collector keeps both as labels): spend and tokens per server and tool.
+# The tool events count the calls.
 MCP_SPEND = window(COST, f"{PEOPLE_MODEL}, {MCP_POINTS}", by="mcp_server_name, mcp_tool_name")
 MCP_TOKENS = window(TOKENS, f"{PEOPLE_MODEL}, {MCP_POINTS}", by="mcp_server_name, mcp_tool_name")
 MCP_TOOL_RESULTS = events("tool_result", f" | {MCP_TOOL}")

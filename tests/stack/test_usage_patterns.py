@@ -7,6 +7,9 @@ truth on known data in a real Prometheus:
 - MCP servers and tools: the recorded Claude Code 2.1.332 session sent through the real
   collector three times, twice with `mcp_server.name` / `mcp_tool.name` on its cost and token
   points (as Claude Code sends them for requests made for an MCP tool), by two developers;
+- MCP tool calls and failures: the recorded session's events, two of its tools renamed as
+  Claude Code names MCP tools (`mcp_tool` since 2.1.2, `mcp__<server>__<tool>` before), through
+  the real collector into a Loki stand-in that evaluates the panels' LogQL;
 - lines per session, overall and per developer, from the same bodies;
 - `report --json` gives the same numbers as the panels' queries at the same time.
 """
@@ -20,14 +23,17 @@ from datetime import UTC, datetime, timedelta
 
 import httpx
 import pytest
+from opentelemetry.proto.collector.logs.v1.logs_service_pb2 import ExportLogsServiceRequest
 from opentelemetry.proto.collector.metrics.v1.metrics_service_pb2 import ExportMetricsServiceRequest
 from opentelemetry.proto.common.v1.common_pb2 import KeyValue
 
 from agent_analytics.collector.config import load_config as load_collector_config
 from agent_analytics.collector.service import CollectorService
 from agent_analytics.remote_write import push
-from tests.collector.agent_fixtures import CLAUDE_2_1_332
+from tests.collector.agent_fixtures import CLAUDE_2_1_332, session_files
 from tests.stack.grafana_queries import substitute, targets
+from tests.support.loki_standin import LokiStandin
+from tests.support.net import wait_until
 from tests.support.prometheus import Prometheus
 from tests.support.workstation import cli
 
@@ -80,6 +86,46 @@ MCP_REPLAYS = [
     ("dev.one@example.com", "github", "create_issue", None),
     ("dev.two@example.com", "linear", "list_issues", 30),
 ]
+
+
+# tools of the recorded session renamed as MCP tools: Bash ran twice (one failed), Edit once
+MCP_RENAMES = {"Bash": "mcp_tool", "Edit": "mcp__linear__list_issues"}
+
+
+def renamed_events() -> tuple[list[bytes], int]:
+    """The recorded event bodies with MCP tool names, and how many records they hold."""
+    out, records = [], 0
+    for path in session_files(CLAUDE_2_1_332, "session-tools"):
+        if ".logs" not in path.name:
+            continue
+        request = ExportLogsServiceRequest.FromString(path.read_bytes())
+        for rl in request.resource_logs:
+            for sl in rl.scope_logs:
+                for record in sl.log_records:
+                    records += 1
+                    for a in record.attributes:
+                        if a.key == "tool_name" and a.value.string_value in MCP_RENAMES:
+                            a.value.string_value = MCP_RENAMES[a.value.string_value]
+        out.append(request.SerializeToString())
+    return out, records
+
+
+def mcp_truth(bodies: list[bytes]) -> tuple[dict[str, int], dict[str, int], int]:
+    """Calls and failures per MCP tool name in the tool_result events of the bodies, and the
+    time (ns) of the newest event."""
+    calls: dict[str, int] = defaultdict(int)
+    failures: dict[str, int] = defaultdict(int)
+    newest = 0
+    for body in bodies:
+        for rl in ExportLogsServiceRequest.FromString(body).resource_logs:
+            for sl in rl.scope_logs:
+                for record in sl.log_records:
+                    newest = max(newest, record.time_unix_nano)
+                    a = {kv.key: kv.value.string_value for kv in record.attributes}
+                    if a.get("event.name") == "tool_result" and a["tool_name"] in MCP_RENAMES.values():
+                        calls[a["tool_name"]] += 1
+                        failures[a["tool_name"]] += a["success"] == "false"
+    return dict(calls), {k: v for k, v in failures.items() if v}, newest
 
 
 def samples(increments: dict[datetime, float], first: datetime, last: datetime) -> list[tuple[int, float]]:
@@ -242,3 +288,37 @@ def test_lines_per_session_overall_and_by_developer(stack):
     assert (m["lines_added"], m["sessions"]) == (52, 3)
     assert m["overall"] == pytest.approx(float(overall[0]["value"][1]))
     assert {r["developer_id"]: r["lines_per_session"] for r in m["by_developer"]} == by_dev
+
+
+def test_mcp_tool_calls_and_failures_equal_the_events_sent(tmp_path):
+    bodies, records = renamed_events()
+    calls, failures, newest = mcp_truth(bodies)
+    assert calls == {"mcp_tool": 2, "mcp__linear__list_issues": 1} and failures == {"mcp_tool": 1}
+    with LokiStandin() as loki:
+        collector = CollectorService(
+            load_collector_config(
+                None, grpc_port=0, http_port=0, metrics_port=0, data_dir=tmp_path / "collector", loki_url=loki.url
+            )
+        )
+        collector.start()
+        try:
+            for body in bodies:
+                r = httpx.post(
+                    f"{collector.endpoints['otlp_http']}/v1/logs",
+                    content=body,
+                    headers={"content-type": "application/x-protobuf", "x-developer-id": "dev.one@example.com"},
+                    timeout=10,
+                )
+                assert r.status_code == 200, r.text
+            wait_until(lambda: len(loki.entries) == records, what="every event in Loki")
+        finally:
+            collector.stop()
+
+        def counted(title: str) -> dict[str, int]:
+            query = substitute(panel(title), range_="1h")
+            r = httpx.get(f"{loki.url}/loki/api/v1/query", params={"query": query, "time": str(newest + 1)})
+            assert r.status_code == 200, (query, r.text)
+            return {row["metric"]["tool_name"]: int(row["value"][1]) for row in r.json()["data"]["result"]}
+
+        assert counted("MCP tool calls") == calls
+        assert counted("MCP tool failures") == failures

@@ -5,8 +5,11 @@ resource's `service.name` becomes the stream label `service_name`, every other r
 record attribute structured metadata with dots turned into underscores, the entry's time the
 record's time (observed time when that is 0). It answers `GET /loki/api/v1/query_range` in
 Loki's streams format for the LogQL the exporter sends: a stream selector followed by
-`| name="value"` label filters (anything else is answered 400, as a query it does not know).
-Start is inclusive and end exclusive, in nanoseconds, as Loki reads them.
+`| name="value"` label filters, and `GET /loki/api/v1/query` (instant) for one metric form
+the dashboards use: `sum by (labels) (count_over_time(SELECTOR FILTERS [RANGE]))` with `=`, `=~`
+and `!=` label filters, regular expressions anchored at both ends as Loki anchors them (anything
+else is answered 400, as a query it does not know). Start is inclusive and end exclusive, in
+nanoseconds, as Loki reads them.
 """
 
 from __future__ import annotations
@@ -23,6 +26,12 @@ from .net import free_port
 
 SELECTOR = re.compile(r'^\{(\w+)="([^"]*)"\}((?:\s*\|\s*\w+="[^"]*")*)\s*$')
 FILTER = re.compile(r'\|\s*(\w+)="([^"]*)"')
+COUNT = re.compile(
+    r'^sum by \(([\w, ]*)\) \(count_over_time\(\{(\w+)="([^"]*)"\}((?:\s*\|\s*\w+(?:=|=~|!=)"[^"]*")*)'
+    r"\s*\[(\d+)([smhd])\]\)\)$"
+)
+MATCHER = re.compile(r'\|\s*(\w+)(=~|!=|=)"([^"]*)"')
+UNIT_SECONDS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
 
 
 def _text(value) -> str:
@@ -80,6 +89,36 @@ class LokiStandin:
             )
         return list(streams.values())
 
+    def count_by(self, query: str, at_ns: int) -> list[dict] | None:
+        """The vector of `sum by (...) (count_over_time(...))` at `at_ns` (None: another query)."""
+        match = COUNT.match(query.strip())
+        if not match:
+            return None
+        by = [x.strip() for x in match.group(1).split(",") if x.strip()]
+        stream_label, stream_value, pipeline = match.group(2), match.group(3), match.group(4)
+        span = int(match.group(5)) * UNIT_SECONDS[match.group(6)] * 10**9
+
+        def passes(labels: dict[str, str]) -> bool:
+            for name, op, value in MATCHER.findall(pipeline):
+                got = labels.get(name, "")
+                if (op == "=" and got != value) or (op == "!=" and got == value):
+                    return False
+                if op == "=~" and not re.fullmatch(value, got):
+                    return False
+            return True
+
+        groups: dict[tuple[str, ...], int] = {}
+        with self._lock:
+            for ns, stream, metadata, _ in self.entries:
+                labels = {**stream, **metadata}
+                if at_ns - span < ns <= at_ns and stream.get(stream_label) == stream_value and passes(labels):
+                    key = tuple(labels.get(name, "") for name in by)
+                    groups[key] = groups.get(key, 0) + 1
+        return [
+            {"metric": {k: v for k, v in zip(by, key, strict=True) if v}, "value": [at_ns / 1e9, str(n)]}
+            for key, n in sorted(groups.items())
+        ]
+
     def start(self) -> LokiStandin:
         server = self
 
@@ -107,6 +146,12 @@ class LokiStandin:
                 url = urlparse(self.path)
                 if url.path == "/ready":
                     return self._answer(200, {"status": "ready"})
+                if url.path == "/loki/api/v1/query":
+                    q = {k: v[0] for k, v in parse_qs(url.query).items()}
+                    vector = server.count_by(q.get("query", ""), int(q["time"]))
+                    if vector is None:
+                        return self._answer(400, {"message": "parse error"})
+                    return self._answer(200, {"status": "success", "data": {"resultType": "vector", "result": vector}})
                 if url.path != "/loki/api/v1/query_range":
                     return self._answer(404, {"message": "not found"})
                 q = {k: v[0] for k, v in parse_qs(url.query).items()}
