@@ -47,7 +47,7 @@ def test_every_yaml_example_of_the_readme_passes_config_check(tmp_path):
 
 
 EXPORTER_KEYS = (
-    "auth_tokens, budgets, copilot, data_dir, hook_wait_seconds, identities, ingest_max_bytes, prometheus_url, repos,"
+    "auth_tokens, budgets, copilot, data_dir, hook_wait_seconds, identities, ingest_max_bytes, loki_url, prometheus_url, repos,"
     " roi, scan_interval_seconds, seat_prices, seats"
 )
 COLLECTOR_KEYS = (
