@@ -251,6 +251,9 @@ def test_peak_hour_cells_equal_the_increments_made_in_each_weekday_and_hour(stac
     assert {(str(c["day_of_week"]), str(c["hour_utc"])): c["active_seconds"] for c in m["active_seconds"]} == active
     assert {(str(c["day_of_week"]), str(c["hour_utc"])): c["usd"] for c in m["spend_usd"]} == spend
     assert [(c["weekday"], c["hour_utc"]) for c in m["busiest_active_hours"][:2]] == [("Wednesday", 14), ("Monday", 9)]
+    text = cli("report", "--prometheus-url", stack.url, "--range", "7d", "--at", str(int(END.timestamp())))
+    assert text.exit_code == 0, text.output
+    assert "Busiest hour (active): Wednesday 14:00 UTC" in text.output and "0.5 h" in text.output
 
 
 def test_mcp_spend_and_tokens_by_server_and_tool_equal_the_points_sent(stack):
