@@ -23,6 +23,7 @@ def growth(selector: str, window: str, lookback: str | None = None) -> str:
     return f"(((({now} - {before}) >= 0) unless {reset}) or (increase({selector}[{window}]) and {reset}) or {now})"
 
 
+WEEKDAYS = ("Sunday", "Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday")  # day_of_week() 0..6
 HOUR_LOOKBACK = "1d"  # an hour's growth is read against the value up to a day before, as the hourly rules do
 
 

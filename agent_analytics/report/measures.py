@@ -11,17 +11,17 @@ from __future__ import annotations
 
 from string import Template
 
-from agent_analytics.promql import by_hour_and_weekday, growth
+from agent_analytics.exporter.time_to_commit import METRIC as TIME_TO_COMMIT
+from agent_analytics.promql import WEEKDAYS, by_hour_and_weekday, growth
+
+from .queries import COST
 
 RANGE = "$range"
-COST = "claude_code_cost_usage_USD_total"
 TOKENS = "claude_code_token_usage_tokens_total"
 ACTIVE = "claude_code_active_time_seconds_total"
 LINES_ADDED = 'claude_code_lines_of_code_count_total{type="added"}'
 SESSIONS = "claude_code_session_count_total"
-TIME_TO_COMMIT = "agent_analytics_session_time_to_commit_seconds"
 MCP = 'mcp_server_name!=""'
-WEEKDAYS = ("Sunday", "Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday")  # day_of_week() 0..6
 TOP_HOURS = 5
 
 MEASURES: dict[str, tuple[str, tuple[str, ...]]] = {

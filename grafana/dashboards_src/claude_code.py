@@ -1,6 +1,8 @@
 """2. Claude Code usage: tokens, cache, sessions, time, output and edit decisions from the
 metrics; latency, errors, tools and cost per session/prompt from the events in Loki."""
 
+from agent_analytics.promql import WEEKDAYS
+
 from . import usage_patterns as usage
 from .builder import Panel, Row, bars, dashboard, logs, loki, prom, stat, table, timeseries
 from .common import standard_variables
@@ -32,7 +34,7 @@ def hour_weekday_grid(title: str, expr: str, unit: str, description: str) -> Pan
     """A weekday × hour-of-day grid (UTC) coloured by value: one instant query whose series carry
     `weekday` and `hour` labels, turned into a matrix by Grafana's groupingToMatrix."""
     corner = "weekday\\hour"  # the row-header column groupingToMatrix names after its fields
-    weekday_names = {str(i): {"text": name, "index": i} for i, name in enumerate(usage.WEEKDAYS)}
+    weekday_names = {str(i): {"text": name, "index": i} for i, name in enumerate(WEEKDAYS)}
     return Panel(
         title,
         "table",

@@ -5,12 +5,11 @@ session's first prompt to the commits made in it. `report` runs the same express
 
 from __future__ import annotations
 
+from agent_analytics.exporter.time_to_commit import METRIC as TIME_TO_COMMIT
 from agent_analytics.promql import by_hour_and_weekday as hour_grid
 
 from .queries import ACTIVE_TIME, COST, GIT, LINES, PEOPLE, PEOPLE_MODEL, SESSIONS, TOKENS, events, selector, window
 
-TIME_TO_COMMIT = "agent_analytics_session_time_to_commit_seconds"
-WEEKDAYS = ("Sunday", "Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday")  # day_of_week() 0..6
 # Claude Code's tool events name every MCP tool `mcp_tool` (2.1.2 and later; the server and tool
 # are only inside tool_parameters, content the collector removes), earlier releases
 # mcp__<server>__<tool>.
@@ -47,4 +46,3 @@ LINES_PER_SESSION_BY_DEVELOPER = (
 TTC_COUNT = window(f"{TIME_TO_COMMIT}_count", GIT)
 TTC_MEAN = f"{window(f'{TIME_TO_COMMIT}_sum', GIT)} / {TTC_COUNT}"
 TTC_MEDIAN = f"histogram_quantile(0.5, {window(f'{TIME_TO_COMMIT}_bucket', GIT, by='le')})"
-TTC_BUCKETS = window(f"{TIME_TO_COMMIT}_bucket", GIT, by="le")
