@@ -1,5 +1,6 @@
 """2. Claude Code usage: tokens, cache, sessions, time, output and edit decisions from the
-metrics; latency, errors, tools and cost per session/prompt from the events in Loki."""
+metrics; latency, errors, tools and cost per session/prompt from the events in Loki; usage
+patterns (peak hours, MCP servers and tools, lines per session, time to commit)."""
 
 from agent_analytics.promql import WEEKDAYS
 
