@@ -360,6 +360,17 @@ class CommitStore:
         with self._lock:
             return {k: Totals(**vars(v)) for k, v in self._totals.items()}
 
+    def session_commits(self) -> list[tuple[str, str, str, int, dict[str, str]]]:
+        """(repo, sha, session id, commit time, series labels) of every commit made in a known agent session."""
+        with self._lock:
+            rows = self._db.execute(
+                "SELECT repo, sha, session_id, committed_at, author_email, agent, evidence, declared_developer_id,"
+                " declared_team_id FROM commits WHERE session_id IS NOT NULL AND session_id != ''"
+            ).fetchall()
+            return [
+                (r, s, sid, at, dict(zip(LABELS, self._key(r, *rest), strict=True))) for r, s, sid, at, *rest in rows
+            ]
+
     def last_commit_timestamps(self) -> dict[str, int]:
         with self._lock:
             return dict(self._last_commit)

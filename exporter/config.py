@@ -162,8 +162,10 @@ class ExporterConfig(ConfigModel):
     prometheus_url: Text | None = None
     # how long a scanned commit by a hook user waits for the hook's richer record
     hook_wait_seconds: Annotated[Number, Field(ge=0)] = 86400.0
+    # Loki holding the agents' events: when a commit's session began (time to commit)
+    loki_url: Text | None = None
 
-    @field_validator("prometheus_url", mode="after")
+    @field_validator("prometheus_url", "loki_url", mode="after")
     @classmethod
     def _base_url(cls, value: str | None) -> str | None:
         return value.rstrip("/") or None if value else None

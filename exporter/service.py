@@ -28,6 +28,7 @@ from .copilot_poller import CopilotPoller
 from .git_metrics import GitCollector, ScanStats
 from .git_scan import RepoScanner, ScanCancelled
 from .identity import IdentityMap
+from .time_to_commit import TimeToCommit
 
 log = logging.getLogger(__name__)
 
@@ -62,6 +63,8 @@ class ExporterService:
         self.registry = CollectorRegistry()
         self.registry.register(GitCollector(self.store, self.stats))
         self.registry.register(ConfigCollector(config))
+        self.time_to_commit = TimeToCommit(self.data_dir, self.store, config.loki_url)
+        self.registry.register(self.time_to_commit)
         if self.copilot:
             self.registry.register(self.copilot)
         self.app = create_app(config, self.store, self.markers, self.registry, health=self.health)
@@ -95,6 +98,7 @@ class ExporterService:
     def write_history(self) -> int:
         """Count held commits whose wait is over and write staged history into Prometheus; samples written."""
         self.store.release_held()
+        self.time_to_commit.resolve()
         if not self.config.prometheus_url:
             return 0  # kept staged until a prometheus_url is configured
         try:
@@ -153,6 +157,7 @@ class ExporterService:
         self._threads.clear()
         with self._scan_lock:
             self.store.close()
+            self.time_to_commit.close()
 
     def __enter__(self) -> "ExporterService":
         return self.start()

@@ -10,6 +10,7 @@ from datetime import UTC, datetime
 from agent_analytics.facts import ROI_DEFAULTS, SEAT_MONTH_SECONDS
 from agent_analytics.prom_query import Prometheus, PrometheusError  # noqa: F401
 
+from .measures import build_measures
 from .queries import QUERIES, render
 
 RANGES = {"7d": 7 * 86400, "30d": 30 * 86400}
@@ -176,4 +177,5 @@ def build_report(prom: Prometheus, win: Window, roi_overrides: dict[str, float |
             "spend_usd": ai_spend,
             "return_per_dollar": _ratio(value_usd, ai_spend),
         },
+        "measures": build_measures(prom, win.end, win.seconds),
     }

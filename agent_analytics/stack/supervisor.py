@@ -356,6 +356,8 @@ check_for_updates = false
         exporter_config = self.config.exporter
         if not exporter_config.prometheus_url:  # history goes into this stack's Prometheus
             exporter_config = exporter_config.model_copy(update={"prometheus_url": self.url("prometheus")})
+        if not exporter_config.loki_url and collector_settings.loki_url:  # where sessions' events are
+            exporter_config = exporter_config.model_copy(update={"loki_url": collector_settings.loki_url})
         self.exporter = ExporterService(
             exporter_config, port=self.ports["exporter"], host=HOST, data_dir=self.data_dir / "exporter"
         )

@@ -10,6 +10,7 @@ import typer
 from agent_analytics.cli.moments import parse_time
 from agent_analytics.cli.options import PROMETHEUS_ALIAS
 from agent_analytics.errors import RuntimeFailure
+from agent_analytics.report import measures
 from agent_analytics.stack.paths import prometheus_url_for
 
 
@@ -85,6 +86,7 @@ def _render(data: dict, console) -> None:
         ["AI spend per assisted commit", _usd(c["cost_per_assisted_commit_usd"])],
     ]
     console.print(_table("Commits (git)", ["", "value"], commits))
+    console.print(_table("Usage patterns", ["", "value"], measures.rows(data["measures"])))
     cp = data["copilot"]
     copilot = [
         ["Code generations per report day", _num(cp["daily_code_generation_activities"], 1)],

@@ -1,7 +1,11 @@
 """2. Claude Code usage: tokens, cache, sessions, time, output and edit decisions from the
-metrics; latency, errors, tools and cost per session/prompt from the events in Loki."""
+metrics; latency, errors, tools and cost per session/prompt from the events in Loki; usage
+patterns (peak hours, MCP servers and tools, lines per session, time to commit)."""
 
-from .builder import Row, bars, dashboard, logs, loki, prom, stat, table, timeseries
+from agent_analytics.promql import WEEKDAYS
+
+from . import usage_patterns as usage
+from .builder import Panel, Row, bars, dashboard, logs, loki, prom, stat, table, timeseries
 from .common import standard_variables
 from .queries import (
     ACTIVE_TIME,
@@ -25,6 +29,121 @@ ACCEPTED = window(EDIT_DECISIONS, f'{PEOPLE}, decision="accept"')
 DECIDED = window(EDIT_DECISIONS, PEOPLE)
 API_REQUESTS = events("api_request")
 TOOL_OK = events("tool_result", ' | success="true"')
+
+
+def hour_weekday_grid(title: str, expr: str, unit: str, description: str) -> Panel:
+    """A weekday × hour-of-day grid (UTC) coloured by value: one instant query whose series carry
+    `weekday` and `hour` labels, turned into a matrix by Grafana's groupingToMatrix."""
+    corner = "weekday\\hour"  # the row-header column groupingToMatrix names after its fields
+    weekday_names = {str(i): {"text": name, "index": i} for i, name in enumerate(WEEKDAYS)}
+    return Panel(
+        title,
+        "table",
+        [prom(expr, instant=True, fmt="table")],
+        width=24,
+        height=9,
+        unit=unit,
+        description=description,
+        options={"showHeader": True, "cellHeight": "sm"},
+        transformations=[
+            {
+                "id": "groupingToMatrix",
+                "options": {"rowField": "weekday", "columnField": "hour", "valueField": "Value", "emptyValue": "zero"},
+            },
+            {"id": "sortBy", "options": {"sort": [{"field": corner}]}},
+        ],
+        overrides=[
+            {
+                "matcher": {"id": "byType", "options": "number"},
+                "properties": [
+                    {"id": "custom.cellOptions", "value": {"type": "color-background", "mode": "gradient"}},
+                    {"id": "color", "value": {"mode": "continuous-BlYlRd"}},
+                ],
+            },
+            {
+                "matcher": {"id": "byName", "options": corner},
+                "properties": [{"id": "mappings", "value": [{"type": "value", "options": weekday_names}]}],
+            },
+        ],
+    )
+
+
+def usage_patterns_row() -> Row:
+    return Row(
+        "Usage patterns",
+        [
+            hour_weekday_grid(
+                "Peak hours: active time (UTC)",
+                usage.ACTIVE_BY_HOUR,
+                "s",
+                "Claude Code active time in each hour of the day (columns, UTC) and weekday (rows), added up"
+                " over the time range's whole hours.",
+            ),
+            hour_weekday_grid(
+                "Peak hours: spend (UTC)",
+                usage.SPEND_BY_HOUR,
+                "currencyUSD",
+                "Claude Code spend in each hour of the day (columns, UTC) and weekday (rows), added up over"
+                " the time range's whole hours.",
+            ),
+            stat(
+                "Lines per session",
+                usage.LINES_PER_SESSION,
+                width=6,
+                decimals=1,
+                description="Lines Claude Code added, divided by the sessions begun in the time range.",
+            ),
+            stat(
+                "Time to commit (mean)",
+                usage.TTC_MEAN,
+                "s",
+                width=6,
+                description="From a session's first prompt to each commit made in it (the git hook names the"
+                " session; its first prompt comes from the events in Loki; the exporter's loki_url).",
+            ),
+            stat(
+                "Time to commit (median, estimate)",
+                usage.TTC_MEDIAN,
+                "s",
+                width=6,
+                description="Median of the same, interpolated within the histogram's buckets.",
+            ),
+            stat("Commits timed", usage.TTC_COUNT, width=6, description="Commits whose session start was found."),
+            bars(
+                "Lines per session by developer",
+                [prom(usage.LINES_PER_SESSION_BY_DEVELOPER, "{{developer_id}}")],
+                width=8,
+            ),
+            table(
+                "MCP spend by server and tool",
+                [prom(usage.MCP_SPEND, instant=True)],
+                "currencyUSD",
+                width=8,
+                description="Cost of the requests Claude Code made for MCP tools (mcp_server.name /"
+                " mcp_tool.name on its cost points).",
+            ),
+            table(
+                "MCP tokens by server and tool",
+                [prom(usage.MCP_TOKENS, instant=True)],
+                width=8,
+                description="Tokens of the requests made for MCP tools, all types.",
+            ),
+            bars(
+                "MCP tool calls",
+                [loki(usage.MCP_TOOL_CALLS, "{{tool_name}}", instant=True)],
+                width=12,
+                description="tool_result events of MCP tools, from Loki. Claude Code 2.1.2 and later name"
+                " every MCP tool mcp_tool in its events (earlier releases mcp__<server>__<tool>); spend"
+                " and tokens per server and tool are in the tables beside.",
+            ),
+            bars(
+                "MCP tool failures",
+                [loki(usage.MCP_TOOL_FAILURES, "{{tool_name}}", instant=True)],
+                width=12,
+                description="tool_result events of MCP tools with success=false.",
+            ),
+        ],
+    )
 
 
 def build() -> dict:
@@ -206,7 +325,7 @@ def build() -> dict:
         "Claude Code usage",
         "Tokens, sessions, output and edit decisions of Claude Code, and its API requests and "
         "tool calls from the events.",
-        [tokens, activity, api],
+        [tokens, activity, api, usage_patterns_row()],
         standard_variables(),
         time_from="now-7d",
         tags=("claude-code",),

@@ -1,0 +1,48 @@
+"""PromQL and LogQL of the usage-pattern panels: when people use Claude Code (hour of day ×
+weekday, UTC), which MCP servers and tools they use, lines per session, and the time from a
+session's first prompt to the commits made in it. `report` runs the same expressions
+(agent_analytics.report.measures), so both give the same numbers."""
+
+from __future__ import annotations
+
+from agent_analytics.exporter.time_to_commit import METRIC as TIME_TO_COMMIT
+from agent_analytics.promql import by_hour_and_weekday as hour_grid
+
+from .queries import ACTIVE_TIME, COST, GIT, LINES, PEOPLE, PEOPLE_MODEL, SESSIONS, TOKENS, events, selector, window
+
+# Claude Code's tool events name every MCP tool `mcp_tool` (2.1.2 and later; the server and tool
+# are only inside tool_parameters, content the collector removes), earlier releases
+# mcp__<server>__<tool>.
+MCP_TOOL = 'tool_name=~"mcp_tool|mcp__.+"'
+MCP_POINTS = 'mcp_server_name!=""'  # cost and token points of requests made for an MCP tool
+
+
+def by_hour_and_weekday(metric: str, labels: str) -> str:
+    return hour_grid(selector(metric, labels), "$__range")
+
+
+ACTIVE_BY_HOUR = by_hour_and_weekday(ACTIVE_TIME, PEOPLE)
+SPEND_BY_HOUR = by_hour_and_weekday(COST, PEOPLE_MODEL)
+
+# MCP: Claude Code puts mcp_server.name / mcp_tool.name on the cost and token points of requests
+# made for an MCP tool (the collector keeps both as labels): spend and tokens per server and tool.
+# The tool events count the calls.
+MCP_SPEND = window(COST, f"{PEOPLE_MODEL}, {MCP_POINTS}", by="mcp_server_name, mcp_tool_name")
+MCP_TOKENS = window(TOKENS, f"{PEOPLE_MODEL}, {MCP_POINTS}", by="mcp_server_name, mcp_tool_name")
+MCP_TOOL_RESULTS = events("tool_result", f" | {MCP_TOOL}")
+MCP_TOOL_CALLS = f"sum by (tool_name) (count_over_time({MCP_TOOL_RESULTS} [$__range]))"
+MCP_TOOL_FAILURES = f'sum by (tool_name) (count_over_time({MCP_TOOL_RESULTS} | success="false" [$__range]))'
+
+# Lines per session: lines Claude Code added over the sessions begun.
+ADDED = f'{PEOPLE_MODEL}, type="added"'
+LINES_ADDED = window(LINES, ADDED)
+SESSIONS_BEGUN = window(SESSIONS, PEOPLE)
+LINES_PER_SESSION = f"{LINES_ADDED} / {SESSIONS_BEGUN}"
+LINES_PER_SESSION_BY_DEVELOPER = (
+    f"{window(LINES, ADDED, by='developer_id')} / {window(SESSIONS, PEOPLE, by='developer_id')}"
+)
+
+# Time to commit: the exporter's histogram of (commit time - the session's first prompt).
+TTC_COUNT = window(f"{TIME_TO_COMMIT}_count", GIT)
+TTC_MEAN = f"{window(f'{TIME_TO_COMMIT}_sum', GIT)} / {TTC_COUNT}"
+TTC_MEDIAN = f"histogram_quantile(0.5, {window(f'{TIME_TO_COMMIT}_bucket', GIT, by='le')})"
