@@ -176,6 +176,26 @@ def table(title: str, targets: list[Target], unit: str = "short", **kw: Any) -> 
     return _panel(panel, title, targets, unit, width=kw.pop("width", 12), height=kw.pop("height", 8), **kw)
 
 
+def matrix(title: str, expr: str, rows: str, columns: str, unit: str, row_names: dict[str, str], **kw: Any) -> Panel:
+    """An instant query whose series carry a `rows` and a `columns` label, drawn as a grid of
+    coloured cells (Grafana's groupingToMatrix); `row_names` turns row label values into words."""
+    corner = f"{rows}\\{columns}"  # the row-header column groupingToMatrix names after its fields
+    names = {value: model.ValueMappingResult(text=text, index=i) for i, (value, text) in enumerate(row_names.items())}
+    grouping = {"rowField": rows, "columnField": columns, "valueField": "Value", "emptyValue": "zero"}
+    panel = (
+        table_builders.Panel()
+        .show_header(True)
+        .cell_height(common.TableCellHeight.SM)
+        .with_transformation(model.DataTransformerConfig(id_val="groupingToMatrix", options=grouping))
+        .with_transformation(model.DataTransformerConfig(id_val="sortBy", options={"sort": [{"field": corner}]}))
+        .cell_options(common.TableColoredBackgroundCellOptions(mode=common.TableCellBackgroundDisplayMode.GRADIENT))
+        .color_scheme(dashboard_builders.FieldColor().mode(model.FieldColorModeId.CONTINUOUS_BL_YL_RD))
+        .override_by_name(corner, [model.DynamicConfigValue(id_val="mappings", value=[model.ValueMap(options=names)])])
+    )
+    target = prom(expr, instant=True, fmt="table")
+    return _panel(panel, title, [target], unit, width=kw.pop("width", 24), height=kw.pop("height", 9), **kw)
+
+
 def logs(title: str, expr: str, **kw: Any) -> Panel:
     panel = logs_builders.Panel().show_time(True).wrap_log_message(True).sort_order(common.LogsSortOrder.DESCENDING)
     target = loki(expr, query_type="range")

@@ -5,7 +5,7 @@ patterns (peak hours, MCP servers and tools, lines per session, time to commit).
 from agent_analytics.promql import WEEKDAYS
 
 from . import usage_patterns as usage
-from .builder import Panel, Row, bars, dashboard, logs, loki, prom, stat, table, timeseries
+from .builder import Panel, Row, bars, dashboard, logs, loki, matrix, prom, stat, table, timeseries
 from .common import standard_variables
 from .queries import (
     ACTIVE_TIME,
@@ -32,40 +32,9 @@ TOOL_OK = events("tool_result", ' | success="true"')
 
 
 def hour_weekday_grid(title: str, expr: str, unit: str, description: str) -> Panel:
-    """A weekday × hour-of-day grid (UTC) coloured by value: one instant query whose series carry
-    `weekday` and `hour` labels, turned into a matrix by Grafana's groupingToMatrix."""
-    corner = "weekday\\hour"  # the row-header column groupingToMatrix names after its fields
-    weekday_names = {str(i): {"text": name, "index": i} for i, name in enumerate(WEEKDAYS)}
-    return Panel(
-        title,
-        "table",
-        [prom(expr, instant=True, fmt="table")],
-        width=24,
-        height=9,
-        unit=unit,
-        description=description,
-        options={"showHeader": True, "cellHeight": "sm"},
-        transformations=[
-            {
-                "id": "groupingToMatrix",
-                "options": {"rowField": "weekday", "columnField": "hour", "valueField": "Value", "emptyValue": "zero"},
-            },
-            {"id": "sortBy", "options": {"sort": [{"field": corner}]}},
-        ],
-        overrides=[
-            {
-                "matcher": {"id": "byType", "options": "number"},
-                "properties": [
-                    {"id": "custom.cellOptions", "value": {"type": "color-background", "mode": "gradient"}},
-                    {"id": "color", "value": {"mode": "continuous-BlYlRd"}},
-                ],
-            },
-            {
-                "matcher": {"id": "byName", "options": corner},
-                "properties": [{"id": "mappings", "value": [{"type": "value", "options": weekday_names}]}],
-            },
-        ],
-    )
+    """A weekday (rows) × hour-of-day (columns, UTC) grid coloured by value."""
+    weekdays = {str(i): name for i, name in enumerate(WEEKDAYS)}
+    return matrix(title, expr, "weekday", "hour", unit, weekdays, description=description)
 
 
 def usage_patterns_row() -> Row:
