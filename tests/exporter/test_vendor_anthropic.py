@@ -540,3 +540,20 @@ def test_vendor_config_defaults_and_errors_name_the_key():
             parse_config(raw)
         assert message in str(e.value)
         assert KEY not in str(e.value)
+
+
+def test_hashed_identities_give_the_same_pseudonym_as_the_commit_and_telemetry_side(standin, store, key_env):
+    standin.usage[DAY] = [usage_record(DAY, user("Erin@Example.com"), {SONNET: {"cents": 40}})]
+    config = parse_config(
+        {
+            "identities": {"hash_emails": True, "hash_salt": "pepper", "default_team_id": "core"},
+            "anthropic": {"admin_key_env": ENV, "api_url": standin.url, "history_days": 3},
+        }
+    )
+    assert make_poller(config, store).poll()
+    pseudonym = IdentityMap(config.identities).hash("erin@example.com")
+    assert len(pseudonym) == 16 and pseudonym != "erin@example.com"
+    assert committed_on(store, DAY) == {
+        (COST, labels(pseudonym, "core", model=normalise_model(SONNET))): 0.4,
+        (SESSIONS, labels(pseudonym, "core")): 1,
+    }
