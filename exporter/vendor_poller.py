@@ -30,6 +30,10 @@ from .vendors import ShapeError, VendorSource
 
 log = logging.getLogger(__name__)
 
+# At a stack's start Prometheus may answer a little after the exporter; the first run waits this
+# long for it rather than a whole poll interval.
+PROMETHEUS_WAIT_SECONDS = 10.0
+
 SourceFactory = Callable[[str], VendorSource]  # key -> source
 
 
@@ -53,8 +57,10 @@ class VendorPoller:
         store: VendorDays,
         prometheus_url: str | None = None,
         today: Callable[[], date] = utc_today,
+        prometheus_wait_seconds: float = PROMETHEUS_WAIT_SECONDS,
     ):
         self.name = name
+        self.prometheus_wait_seconds = prometheus_wait_seconds
         self.config = config
         self.make_source = make_source
         self.store = store
@@ -89,7 +95,7 @@ class VendorPoller:
         today = self._today()
         if self.store.first_live_day(self.name) is None:
             try:
-                newest = newest_day_in_prometheus(self.prometheus_url, self.name) if self.prometheus_url else None
+                newest = self._newest_day_in_prometheus() if self.prometheus_url else None
             except PrometheusUnreachable as e:
                 log.warning("%s: %s; retried at the next poll", self.name, e)
                 return self._failed("prometheus")
@@ -112,6 +118,16 @@ class VendorPoller:
             self.up = 1
             self.last_success = time.time()
         return True
+
+    def _newest_day_in_prometheus(self) -> date | None:
+        deadline = time.monotonic() + self.prometheus_wait_seconds
+        while True:
+            try:
+                return newest_day_in_prometheus(self.prometheus_url, self.name)
+            except PrometheusUnreachable:
+                if time.monotonic() >= deadline:
+                    raise
+                time.sleep(min(1.0, self.prometheus_wait_seconds))
 
     def _current_source(self) -> VendorSource | None:
         env = self.config.key_env

@@ -557,3 +557,19 @@ def test_hashed_identities_give_the_same_pseudonym_as_the_commit_and_telemetry_s
         (COST, labels(pseudonym, "core", model=normalise_model(SONNET))): 0.4,
         (SESSIONS, labels(pseudonym, "core")): 1,
     }
+
+
+def test_a_first_run_that_cannot_ask_prometheus_fetches_nothing_and_tries_again(standin, store, key_env):
+    standin.usage[DAY] = a_day_of_five_records(DAY)
+    config = exporter_config(standin)
+    factory = functools.partial(VENDOR_SOURCE_CONSTRUCTORS["anthropic"], config, IdentityMap(config.identities))
+    nowhere = f"http://127.0.0.1:{free_port()}"
+    poller = VendorPoller("anthropic", config.anthropic, factory, store, nowhere, prometheus_wait_seconds=0.3)
+    assert not poller.poll()
+    m = parse_metrics(metrics([poller], store))
+    assert value(m, "agent_analytics_vendor_errors_total", source="anthropic", reason="prometheus") == 1
+    assert (store.first_live_day("anthropic"), standin.requests_to(USAGE_PATH)) == (None, [])
+    with Prometheus(remote_write=True) as prom:
+        poller.prometheus_url = prom.url
+        assert poller.poll()
+        assert day_total(prom, DAY) == pytest.approx(sum(v for (n, _), v in expected_day().items() if n == COST))
