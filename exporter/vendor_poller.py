@@ -37,11 +37,12 @@ PROMETHEUS_WAIT_SECONDS = 10.0
 SourceFactory = Callable[[str], VendorSource]  # key -> source
 
 
-def runs(days: list[date]) -> list[tuple[date, date]]:
-    """Consecutive days as (first, last) ranges, so a source is asked for ranges, not single days."""
+def runs(days: list[date], longest: int = 0) -> list[tuple[date, date]]:
+    """Consecutive days as (first, last) ranges of at most `longest` days (0: any length), so a
+    source is asked for ranges, not single days."""
     out: list[tuple[date, date]] = []
     for d in sorted(days):
-        if out and out[-1][1] + timedelta(days=1) == d:
+        if out and out[-1][1] + timedelta(days=1) == d and (not longest or (d - out[-1][0]).days < longest):
             out[-1] = (out[-1][0], d)
         else:
             out.append((d, d))
@@ -102,8 +103,11 @@ class VendorPoller:
             start = VendorDays.first_run_start(today, self.config.refetch_days, self.config.history_days, newest)
             self.store.start_live(self.name, start)
         days = self.store.days_to_fetch(self.name, today, self.config.refetch_days, self.config.history_days)
+        # A source that asks one day per request says so (days_per_fetch = 1): each day is then
+        # committed as it arrives and a failure on one day keeps the days before it.
+        per_fetch = getattr(source, "days_per_fetch", 0)
         try:
-            for first, last in runs(days):
+            for first, last in runs(days, per_fetch):
                 fetched = source.fetch_days(first, last)
                 for day in sorted(fetched):
                     if first <= day <= last:

@@ -573,3 +573,26 @@ def test_a_first_run_that_cannot_ask_prometheus_fetches_nothing_and_tries_again(
         poller.prometheus_url = prom.url
         assert poller.poll()
         assert day_total(prom, DAY) == pytest.approx(sum(v for (n, _), v in expected_day().items() if n == COST))
+
+
+def test_a_day_the_api_failed_on_is_fetched_later_even_outside_the_refetch_window(standin, tmp_path, key_env):
+    with Prometheus(remote_write=True) as prom:
+        for k in (6, 5):
+            standin.usage[D[k]] = [usage_record(D[k], user("bob@example.com"), {OPUS: {"cents": 100 * (7 - k)}})]
+        store = VendorDays(tmp_path / "data")
+        config = exporter_config(standin, history_days=6, refetch_days=2, max_retries=1)
+        poller = make_poller(config, store, prometheus_url=prom.url)
+        standin.fail(USAGE_PATH, Reply(500), Reply(500))  # D[6], both tries
+        assert not poller.poll()
+        assert store.days_held("anthropic") == set()
+        # D[6] answers (as the stand-in would), then D[5] fails both tries
+        standin.fail(USAGE_PATH, Reply(200, {"data": standin.usage[D[6]], "has_more": False}), Reply(500), Reply(500))
+        assert not poller.poll()
+        assert store.days_held("anthropic") == {D[6]}  # committed as it arrived
+        with standin.lock:
+            standin.requests.clear()
+        assert poller.poll()
+        asked = [r.query["starting_at"][0] for r in standin.requests_to(USAGE_PATH)]
+        assert asked == [d.isoformat() for d in (D[5], D[4], D[3], D[2], D[1]) if available(d)]
+        assert (day_total(prom, D[6]), day_total(prom, D[5]), day_total(prom, D[4])) == (1.0, 2.0, 0.0)
+        store.close()
