@@ -138,9 +138,7 @@ class VendorPoller:
         key = os.environ.get(env, "").strip()
         if not key:
             if not self._said_no_key:
-                log.warning(
-                    "%s: environment variable %s is empty or unset; not polling", self.name, self.config.key_env
-                )
+                log.warning("%s: environment variable %s is empty or unset; not polling", self.name, env)
                 self._said_no_key = True
             self._drop_source()
             return None
