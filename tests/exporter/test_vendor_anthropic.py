@@ -2,10 +2,15 @@
 speaks their wire formats over a real socket: exact figures per developer, model and day."""
 
 import functools
+import json
 import logging
+import os
 import random
+import subprocess
+import sys
 import time
 from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
 
 import pytest
 from prometheus_client import CollectorRegistry, generate_latest
@@ -596,3 +601,31 @@ def test_a_day_the_api_failed_on_is_fetched_later_even_outside_the_refetch_windo
         assert asked == [d.isoformat() for d in (D[5], D[4], D[3], D[2], D[1]) if available(d)]
         assert (day_total(prom, D[6]), day_total(prom, D[5]), day_total(prom, D[4])) == (1.0, 2.0, 0.0)
         store.close()
+
+
+def test_exporter_once_polls_the_vendor_api_and_says_whether_it_worked(standin, tmp_path):
+    standin.usage[DAY] = a_day_of_five_records(DAY)
+    config = tmp_path / "exporter.yaml"
+    config.write_text(
+        json.dumps(
+            {"identities": IDENTITIES, "anthropic": {"admin_key_env": ENV, "api_url": standin.url, "history_days": 3}}
+        )
+    )
+    cli = [str(Path(sys.executable).with_name("agent-analytics")), "exporter", "--config", str(config)]
+    args = [*cli, "--data-dir", str(tmp_path / "data"), "--once", "--json"]
+
+    def once(key: str) -> subprocess.CompletedProcess:
+        env = {**os.environ, ENV: key}
+        return subprocess.run(args, env=env, capture_output=True, text=True, timeout=120)
+
+    good = once(KEY)
+    assert good.returncode == 0, good.stderr
+    assert json.loads(good.stdout)["vendors_ok"] is True
+    store = VendorDays(tmp_path / "data")
+    assert committed_on(store, DAY) == pytest.approx(expected_day())
+    store.close()
+    wrong = "sk-ant-admin01-not-the-right-one"
+    bad = once(wrong)
+    assert bad.returncode == 1 and json.loads(bad.stdout)["vendors_ok"] is False
+    assert "unauthorized" in bad.stderr
+    assert wrong not in bad.stderr + bad.stdout and KEY not in good.stderr + good.stdout
