@@ -629,3 +629,17 @@ def test_exporter_once_polls_the_vendor_api_and_says_whether_it_worked(standin, 
     assert bad.returncode == 1 and json.loads(bad.stdout)["vendors_ok"] is False
     assert "unauthorized" in bad.stderr
     assert wrong not in bad.stderr + bad.stdout and KEY not in good.stderr + good.stdout
+
+
+def test_enterprise_days_count_as_complete_only_up_to_data_refreshed_at(standin, store, key_env):
+    standin.cost_rows = [cost_row(D[k], "alice@example.com", SONNET, "120.5") for k in range(1, 6)]
+    standin.data_refreshed_at = datetime.fromtimestamp(midnight(D[2]) + 5 * 3600, UTC)  # D[3] is the newest whole day
+    poller = make_poller(exporter_config(standin, enterprise=True), store, "anthropic_enterprise")
+    assert poller.poll()
+    assert store.days_held("anthropic_enterprise") == set(D[3:41])
+    alice = labels("alice", "web", source="anthropic_enterprise", model=normalise_model(SONNET))
+    assert {d for (n, lbl, d) in store.committed("anthropic_enterprise") if lbl == alice} == {D[3], D[4], D[5]}
+    standin.data_refreshed_at = None  # now
+    assert poller.poll()
+    costs = {d: v for (n, lbl, d), v in store.committed("anthropic_enterprise").items() if n == COST}
+    assert costs == pytest.approx({D[k]: 1.205 for k in range(1, 6)})
