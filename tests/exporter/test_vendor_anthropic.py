@@ -341,6 +341,11 @@ def test_subscription_cost_comes_from_enterprise_analytics_only_and_its_revision
     admin, enterprise = make_poller(config, store), make_poller(config, store, "anthropic_enterprise")
     assert admin.poll() and enterprise.poll()
     assert committed_on(store, DAY) == pytest.approx(expected_day(subscription_cost=False))
+    m = parse_metrics(metrics([admin, enterprise], store))  # one family per name, a sample per source
+    assert {lbl["source"]: v for lbl, v in m["agent_analytics_vendor_up"]} == {
+        "anthropic": 1,
+        "anthropic_enterprise": 1,
+    }
     carol = labels("carol@example.com", "platform", source="anthropic_enterprise", model=normalise_model(HAIKU))
     alice = labels("alice", "web", source="anthropic_enterprise", model=normalise_model(SONNET))
     first = {d: v for (n, lbl, d), v in store.committed("anthropic_enterprise").items() if n == COST and lbl == carol}
