@@ -28,6 +28,7 @@ from .copilot_poller import CopilotPoller
 from .git_metrics import GitCollector, ScanStats
 from .git_scan import RepoScanner, ScanCancelled
 from .identity import IdentityMap
+from .price_metrics import PriceCollector
 
 log = logging.getLogger(__name__)
 
@@ -62,6 +63,7 @@ class ExporterService:
         self.registry = CollectorRegistry()
         self.registry.register(GitCollector(self.store, self.stats))
         self.registry.register(ConfigCollector(config))
+        self.registry.register(PriceCollector(config.prometheus_url))
         if self.copilot:
             self.registry.register(self.copilot)
         self.app = create_app(config, self.store, self.markers, self.registry, health=self.health)
