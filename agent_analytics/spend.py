@@ -111,8 +111,7 @@ def telemetry_present(agent: str, w: Window, filters: str = "") -> str | None:
     series = telemetry_series(agent)
     if series is None:
         return None
-    people = ", ".join(m for m in filters.split(", ") if not m.startswith("model")) if filters else ""
-    return f"group by (developer_id) (last_over_time({_selector(series, people)}[{w.presence}]))"
+    return f"group by (developer_id) (last_over_time({_selector(series, filters)}[{w.presence}]))"
 
 
 def telemetry_cost(agent: str, w: Window, filters: str = "") -> str | None:
@@ -235,24 +234,26 @@ def telemetry_senders(w: Window, filters: str = "") -> str:
     return "(\n" + "\nor\n".join(parts) + "\n)"
 
 
-def hook_users(w: Window) -> str:
+def hook_users(w: Window, filters: str = "") -> str:
     """Developers whose commits the git hook saw (only the hook sees an agent's session)."""
-    return f'group by (developer_id) (last_over_time({GIT_COMMITS}{{evidence="session"}}[{w.span}]))'
+    commits = _selector(GIT_COMMITS, 'evidence="session"', filters)
+    return f"group by (developer_id) (last_over_time({commits}[{w.span}]))"
 
 
-def coverage(w: Window, filters: str = "") -> dict[str, str]:
+def coverage(w: Window, filters: str = "", git_filters: str = "") -> dict[str, str]:
     """Vendor API users with whether they send telemetry and have the git hook (1/0)."""
     users = vendor_users(w, filters)
+    senders = telemetry_senders(w, filters)
     return {
-        "telemetry": f"(({users}) and on (agent, developer_id) {telemetry_senders(w, filters)}) or (({users}) * 0)",
-        "git_hook": f"(({users}) and on (developer_id) {hook_users(w)}) or (({users}) * 0)",
+        "telemetry": f"(({users}) and on (agent, developer_id) {senders}) or (({users}) * 0)",
+        "git_hook": f"(({users}) and on (developer_id) {hook_users(w, git_filters)}) or (({users}) * 0)",
     }
 
 
-def not_reached(w: Window, filters: str = "") -> str:
+def not_reached(w: Window, filters: str = "", git_filters: str = "") -> str:
     """Vendor API users who send no telemetry of the agent or have no git hook (value 1)."""
     users = vendor_users(w, filters)
     return (
         f"({users}) unless on (agent, developer_id) "
-        f"(({telemetry_senders(w, filters)}) and on (developer_id) {hook_users(w)})"
+        f"(({telemetry_senders(w, filters)}) and on (developer_id) {hook_users(w, git_filters)})"
     )

@@ -23,6 +23,20 @@ def build() -> dict:
                 width=16,
             ),
             bars(
+                "Spend by agent (month to date)",
+                [
+                    prom(
+                        f"sum by (agent) (agent_team_developer:agent_telemetry_spend_usd:month_to_date{{{TEAM}}}"
+                        f" or agent_team:vendor_spend_usd:month_to_date{{{TEAM}}})",
+                        "{{agent}}",
+                    )
+                ],
+                "currencyUSD",
+                width=8,
+                description="Telemetry (accumulated by the budget rules) and vendor API month to date (the "
+                "exporter's), one source per agent and developer: what the budgets count.",
+            ),
+            bars(
                 "Budget used",
                 [
                     prom(

@@ -116,9 +116,10 @@ TELEMETRY_MTD = "agent_team_developer:agent_telemetry_spend_usd:month_to_date"
 TELEMETRY_RATE = "agent_team_developer:agent_telemetry_spend_usd:rate5m"
 # auto: the vendor month to date of a developer who sent the agent's telemetry this month (whose
 # accumulated series exists) is left out, the telemetry counted instead
+VENDOR_MTD_RECORD = "agent_team:vendor_spend_usd:month_to_date"
 VENDOR_MTD = spend.vendor_spend(
     spend.Window("1h"),
-    "team_id",
+    "agent, team_id",
     series=spend.VENDOR_MONTH_TO_DATE,
     present=lambda agent: f'group by (developer_id) ({TELEMETRY_MTD}{{agent="{agent}"}})',
 )
@@ -177,7 +178,7 @@ BUDGET = [
         "and of Prometheus (last_over_time bridges gaps).",
     ),
     rule(
-        "team:agent_vendor_spend_usd:month_to_date",
+        VENDOR_MTD_RECORD,
         VENDOR_MTD,
         "Vendor API spend since the first of the month, as the exporter computes it from its day\n"
         "store (agent_analytics_vendor_month_to_date_usd, scraped): the vendors report whole days\n"
@@ -185,10 +186,7 @@ BUDGET = [
     ),
     rule(
         "team:agent_spend_usd:month_to_date",
-        f"sum by (team_id) ({TELEMETRY_MTD})\n"
-        "+ on (team_id) team:agent_vendor_spend_usd:month_to_date\n"
-        f"or sum by (team_id) ({TELEMETRY_MTD})\n"
-        "or team:agent_vendor_spend_usd:month_to_date",
+        f"sum by (team_id) ({TELEMETRY_MTD} or {VENDOR_MTD_RECORD})",
         "all spend since the first of the month: telemetry and vendor APIs, one source per developer",
     ),
     rule(
