@@ -101,10 +101,10 @@ def raw_telemetry_cost(agent: str, w: Window, filters: str = "") -> str | None:
     if spec is None:
         return None
     tokens = growth(_selector(spec.series, filters), w.span, w.lookback)
-    if spec.type_label != "token_type":  # the price series names the type token_type
-        tokens = f'label_replace({tokens}, "token_type", "$1", "{spec.type_label}", "(.*)")'
-    price = f'max by (model, token_type) (last_over_time({TOKEN_PRICE}{{agent="{agent}"}}[{w.presence}]))'
-    return f"sum by ({DEVELOPER}) (\n  {tokens}\n  * on (model, token_type) group_left ()\n  {price}\n)"
+    # the price series names the token type with the agent's own label
+    on = f"model, {spec.type_label}"
+    price = f'max by ({on}) (last_over_time({TOKEN_PRICE}{{agent="{agent}"}}[{w.presence}]))'
+    return f"sum by ({DEVELOPER}) (\n  {tokens}\n  * on ({on}) group_left ()\n  {price}\n)"
 
 
 def telemetry_present(agent: str, w: Window, filters: str = "") -> str | None:

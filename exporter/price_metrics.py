@@ -1,6 +1,7 @@
 """Per-token prices of the agents whose telemetry has tokens but no cost (Gemini CLI, Codex):
-agent_analytics_token_price_usd{agent, model, token_type}, from the genai-prices table, so that
-PromQL turns their token counters into money (agent_analytics/spend.py).
+agent_analytics_token_price_usd{agent, model, <the agent's token type label>}, from the
+genai-prices table, so that PromQL turns their token counters into money with a plain join
+(agent_analytics/spend.py): Gemini CLI names the type `type`, Codex `token_type`.
 
 The models priced are those agent_analytics/priced_tokens.yaml lists plus every model the agents'
 token series carry in Prometheus (`prometheus_url`), asked again every few minutes.
@@ -51,12 +52,11 @@ class PriceCollector(Collector):
             PRICE,
             "USD per token of the agent's token type for the model (genai-prices table; tokens x price summed "
             "over the types is the table's price).",
-            labels=["agent", "model", "token_type"],
         )
         seen = self._models_in_prometheus()
         for agent, spec in sorted(priced_agents().items()):
             for model in sorted(set(spec.models) | seen.get(agent, set())):
                 prices = token_type_prices(agent, model)
                 for token_type, price in sorted((prices or {}).items()):
-                    family.add_metric([agent, model, token_type], price)
+                    family.add_sample(PRICE, {"agent": agent, "model": model, spec.type_label: token_type}, price)
         yield family

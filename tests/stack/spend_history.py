@@ -49,7 +49,7 @@ class History:
         for agent, spec in priced_agents().items():
             for model in spec.models:
                 for token_type, price in (token_type_prices(agent, model) or {}).items():
-                    labels = {"__name__": TOKEN_PRICE, "agent": agent, "model": model, "token_type": token_type}
+                    labels = {"__name__": TOKEN_PRICE, "agent": agent, "model": model, spec.type_label: token_type}
                     out.append((labels, [(t * 1000, price) for t in gauge_times]))
         for agent, source in (spend_source or {}).items():
             labels = {"__name__": SPEND_SOURCE, "agent": agent, "source": source}
