@@ -8,6 +8,7 @@ import pytest
 
 from agent_analytics import spend
 from tests.stack import spend_history as h
+from tests.stack.grafana_queries import substitute, targets
 from tests.support.prometheus import Prometheus
 
 pytestmark = pytest.mark.prometheus
@@ -99,3 +100,31 @@ def test_rollout_coverage_lists_vendor_users_without_telemetry_or_git_hook(proms
     }
     reached = {(r["metric"]["agent"], r["metric"]["developer_id"]) for r in prom.query(spend.not_reached(w), at=h.END)}
     assert reached == set(telemetry)  # nobody has the git hook in this history
+
+
+def panel_targets(dashboard: str, title: str) -> list[str]:
+    found = [t for t in targets("prometheus") if t.dashboard == dashboard and t.panel == title]
+    assert found, title
+    return [substitute(t, range_="30d") for t in found]
+
+
+def test_the_ai_spend_dashboard_shows_every_agent_as_the_history_holds_it(proms):
+    prom, truth = proms["auto"], h.expected("30d")
+    (usage, seats) = panel_targets("AI spend & ROI", "Spend by agent")
+    assert by(prom, usage, "agent") == pytest.approx(truth["by_agent"], rel=1e-12)
+    assert prom.query(seats, at=h.END) == []  # no seats configured in this history
+    (total,) = panel_targets("AI spend & ROI", "Usage-based spend")
+    assert float(prom.query(total, at=h.END)[0]["value"][1]) == pytest.approx(truth["total"], rel=1e-12)
+    (developers,) = panel_targets("AI spend & ROI", "Spend per developer")
+    assert by(prom, developers, "developer_id") == pytest.approx(truth["by_developer"], rel=1e-12)
+    telemetry, vendor, difference = panel_targets("AI spend & ROI", "Claude Code (Anthropic): telemetry vs vendor API")
+    assert by(prom, telemetry, "developer_id") == {"ana": 10.0}
+    assert by(prom, vendor, "developer_id") == pytest.approx({"ana": 5.5, "bob": 13.5}, rel=1e-12)
+    assert by(prom, difference, "developer_id", zeros=True) == pytest.approx({"ana": 4.5, "bob": -13.5}, rel=1e-12)
+    no_telemetry, no_hook = panel_targets("AI spend & ROI", "Vendor API users init has not reached")
+    rows = {
+        (r["metric"]["agent"], r["metric"]["developer_id"]): float(r["value"][1])
+        for r in prom.query(no_telemetry, at=h.END)
+    }
+    assert rows == {("claude-code", "ana"): 1, ("claude-code", "bob"): 0, ("cursor", "cara"): 0, ("codex", "dan"): 0}
+    assert {float(r["value"][1]) for r in prom.query(no_hook, at=h.END)} == {0.0}
