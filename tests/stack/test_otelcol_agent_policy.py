@@ -40,27 +40,3 @@ def test_event_resource_content_and_missing_times():
     removed = set(re.findall(r'delete_key\(resource\.attributes, "([^"]+)"\)', "\n".join(content["statements"])))
     assert removed == set(policy.content_resource_attributes) and "process.command_args" in removed
     assert "set(time_unix_nano, observed_time_unix_nano) where time_unix_nano == 0" in always["statements"]
-
-
-def test_model_names_are_rewritten_as_the_embedded_collector_rewrites_them():
-    """Both collector forms give one model name per model: the policy's rewrite rules, in order,
-    in the metric and the event transforms (OTTL string literals unescaped to the regex)."""
-    rules = load_policy().rewrites["model"]
-    expected = [(r["pattern"], r["replace"]) for r in _policy_rules()]
-    assert len(expected) >= 3
-    for processor, key in (
-        ("transform/metrics_policy", "metric_statements"),
-        ("transform/events_policy", "log_statements"),
-    ):
-        statements = "\n".join(s for block in OTELCOL["processors"][processor][key] for s in block["statements"])
-        found = re.findall(r'replace_pattern\(attributes\["model"\], "((?:[^"\\]|\\.)*)", "([^"]*)"\)', statements)
-        assert [(p.replace("\\\\", "\\"), r) for p, r in found] == expected, processor
-    assert rules("claude-sonnet-4-5-20250929") == "claude-sonnet-4-5"
-    assert rules("gpt-5-codex-2025-09-15") == "gpt-5-codex"
-    assert rules("claude-sonnet-4-5-20250929[1m]") == "claude-sonnet-4-5"
-    assert rules("gemini-2.5-flash") == "gemini-2.5-flash"
-
-
-def _policy_rules() -> list[dict]:
-    path = Path(__file__).resolve().parents[2] / "collector" / "label_policy.yaml"
-    return yaml.safe_load(path.read_text())["metrics"]["rewrite_values"]["model"]
