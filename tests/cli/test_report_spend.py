@@ -13,12 +13,14 @@ from tests.support.prometheus import Prometheus
 
 pytestmark = pytest.mark.prometheus
 
+BUDGETS = {"platform": 12.0, "search": 100.0}
+
 
 @pytest.fixture(scope="module")
 def prom():
     p = Prometheus(remote_write=True).start()
     try:
-        h.history().write(p.url)
+        h.history().write(p.url, budgets=BUDGETS)
         yield p
     finally:
         p.stop()
@@ -49,17 +51,17 @@ def test_spend_by_agent_and_developer_equal_the_ground_truth(prom, range_):
     assert sum(r["usd"] for r in s["by_team"]) == pytest.approx(truth["total"], rel=1e-12)
 
 
-def test_month_to_date_of_the_budgets_counts_each_day_once(prom):
-    data = report(prom, "30d")
-    # no budget is configured here: the figure is checked through the mtd report's teams
-    mtd = report(prom, "mtd")
+def test_budgets_count_every_agent_month_to_date_once(prom):
     truth = h.expected("mtd")["by_developer"]
-    teams = {
-        "platform": truth["ana"] + truth["bob"],
-        "search": sum(v for k, v in truth.items() if k in ["cara", "dan", "erin", "fay"]),
+    spent = {
+        "platform": truth["ana"] + truth["bob"],  # ana by telemetry, bob by the Admin API (Nov 18 revised)
+        "search": sum(truth[d] for d in ("cara", "dan", "erin", "fay")),
     }
-    assert {r["team_id"]: r["usd"] for r in mtd["spend"]["by_team"]} == pytest.approx(teams, rel=1e-12)
-    assert data["budgets"] == []
+    assert spent["platform"] == pytest.approx(5.0 + 5.5)
+    for range_ in ("7d", "30d", "mtd"):  # month to date whatever the report's window
+        budgets = {b["team_id"]: b for b in report(prom, range_)["budgets"]}
+        assert {t: b["spend_mtd_usd"] for t, b in budgets.items()} == pytest.approx(spent, rel=1e-12)
+        assert budgets["platform"]["status"] == "warning" and budgets["search"]["status"] == "ok"
 
 
 def test_reconciliation_and_rollout_coverage(prom):

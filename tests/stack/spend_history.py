@@ -34,7 +34,9 @@ class History:
     # (labels incl. __name__, day, [values written: the first, then revisions' differences])
     days: list[tuple[dict, date, list[float]]] = field(default_factory=list)
 
-    def series(self, spend_source: dict[str, str] | None = None) -> list[tuple[dict, list[tuple[int, float]]]]:
+    def series(
+        self, spend_source: dict[str, str] | None = None, budgets: dict[str, float] | None = None
+    ) -> list[tuple[dict, list[tuple[int, float]]]]:
         out = []
         for labels, increments in self.counters:
             value, samples = 0.0, []
@@ -51,6 +53,9 @@ class History:
                 for token_type, price in (token_type_prices(agent, model) or {}).items():
                     labels = {"__name__": TOKEN_PRICE, "agent": agent, "model": model, spec.type_label: token_type}
                     out.append((labels, [(t * 1000, price) for t in gauge_times]))
+        for team, usd in (budgets or {}).items():
+            labels = {"__name__": "agent_analytics_budget_monthly_usd", "team_id": team}
+            out.append((labels, [(t * 1000, usd) for t in gauge_times]))
         for agent, source in (spend_source or {}).items():
             labels = {"__name__": SPEND_SOURCE, "agent": agent, "source": source}
             out.append((labels, [(t * 1000, 1.0) for t in gauge_times]))
@@ -60,8 +65,10 @@ class History:
             merged.setdefault(tuple(sorted(labels.items())), []).extend(samples)
         return [(dict(k), sorted(v)) for k, v in merged.items()]
 
-    def write(self, prometheus_url: str, spend_source: dict[str, str] | None = None) -> None:
-        push(prometheus_url, self.series(spend_source))
+    def write(
+        self, prometheus_url: str, spend_source: dict[str, str] | None = None, budgets: dict[str, float] | None = None
+    ) -> None:
+        push(prometheus_url, self.series(spend_source, budgets))
 
 
 def person(developer: str, team: str) -> dict:
