@@ -173,6 +173,7 @@ def build_report(prom: Prometheus, win: Window, roi_overrides: dict[str, float |
         "tokens": {
             "claude-code": _by(r["tokens_by_type"], "type"),
             "gemini-cli": _by(r["gemini_tokens_by_type"], "type"),
+            "codex": _by(r["codex_tokens_by_type"], "token_type"),
         },
         "usage": {
             "sessions": _scalar(r["sessions"]),

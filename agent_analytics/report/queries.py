@@ -39,6 +39,10 @@ QUERIES: dict[str, tuple[str, tuple[str, ...]]] = {
     },
     "tokens_by_type": (f"sum by (type) ({growth('claude_code_token_usage_tokens_total', RANGE)})", ("type",)),
     "gemini_tokens_by_type": (f"sum by (type) ({growth(GEMINI_TOKENS, RANGE)})", ("type",)),
+    "codex_tokens_by_type": (
+        f"sum by (token_type) ({growth('codex_turn_token_usage_sum', RANGE)})",
+        ("token_type",),
+    ),
     "sessions": (f"sum({growth('claude_code_session_count_total', RANGE)})", ()),
     "active_seconds_by_type": (f"sum by (type) ({growth('claude_code_active_time_seconds_total', RANGE)})", ("type",)),
     "active_developers": (

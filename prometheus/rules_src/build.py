@@ -186,7 +186,8 @@ BUDGET = [
     ),
     rule(
         "team:agent_spend_usd:month_to_date",
-        f"sum by (team_id) ({TELEMETRY_MTD} or {VENDOR_MTD_RECORD})",
+        f'sum by (team_id) (\n  label_replace({TELEMETRY_MTD}, "part", "telemetry", "", "")\n  or\n'
+        f'  label_replace({VENDOR_MTD_RECORD}, "part", "vendor", "", "")\n)',
         "all spend since the first of the month: telemetry and vendor APIs, one source per developer",
     ),
     rule(

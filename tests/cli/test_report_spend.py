@@ -73,6 +73,8 @@ def test_reconciliation_and_rollout_coverage(prom):
     codex = {r["developer_id"]: r for r in data["spend"]["reconciliation"]["codex"]}
     assert codex["dan"]["vendor_usd"] == pytest.approx(0.75) and codex["fay"]["vendor_usd"] is None
     assert codex["fay"]["telemetry_usd"] == pytest.approx(h.codex_usd(), rel=1e-12)
+    assert data["tokens"]["codex"] == h.FAY_CODEX  # Nov 5, in the 30 days
+    assert data["tokens"]["gemini-cli"] == h.ERIN_GEMINI
     coverage = {(r["agent"], r["developer_id"]): (r["telemetry"], r["git_hook"]) for r in data["rollout_coverage"]}
     assert coverage == {
         ("claude-code", "ana"): (True, False),
