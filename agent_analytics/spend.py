@@ -52,21 +52,13 @@ class Window:
 
     span: the window of telemetry growth and of vendor day samples ("$__range", "7d", "1h").
     lookback: growth()'s lookback before the window (recording rules pass a day or more).
-    vendor_span / vendor_scale: the recording rules read vendor days at the pace of the last
-    reported day (span "1d", scaled to the rule window): a day's figures are written after it
-    ends, at its last second, where a short window evaluated later never sees them.
-    presence_span: the window in which a developer counts as sending telemetry (auto).
+    presence_span: the window in which a developer counts as sending telemetry (auto), and in
+    which the price and spend_source gauges are read (default: span).
     """
 
     span: str
     lookback: str | None = None
-    vendor_span: str | None = None
-    vendor_scale: str | None = None
     presence_span: str | None = None
-
-    @property
-    def vendor(self) -> str:
-        return self.vendor_span or self.span
 
     @property
     def presence(self) -> str:
@@ -135,14 +127,13 @@ def raw_vendor_cost(agent: str, w: Window, filters: str = "", series: str = VEND
     parts = []
     for source in sources:
         sel = _selector(series, f'agent="{agent}"', f'source="{source}"', filters)
-        amount = f"sum_over_time({sel}[{w.vendor}])" if series == VENDOR_COST else f"last_over_time({sel}[{w.vendor}])"
-        if w.vendor_scale:
-            amount = f"{amount} * {w.vendor_scale}"
+        # day samples add up over the window; the month-to-date gauge is read as last scraped
+        amount = f"sum_over_time({sel}[{w.span}])" if series == VENDOR_COST else f"last_over_time({sel}[{w.span}])"
         part = f"sum by ({by}) ({amount})"
         # a developer the preferred source already holds is left out of the next
         for earlier in sources[: sources.index(source)]:
             held = _selector(series, f'agent="{agent}"', f'source="{earlier}"', filters)
-            part = f"({part} unless on (developer_id) last_over_time({held}[{w.vendor}]))"
+            part = f"({part} unless on (developer_id) last_over_time({held}[{w.span}]))"
         parts.append(part)
     return parts[0] if len(parts) == 1 else "(\n  " + "\n  or\n  ".join(parts) + "\n)"
 
