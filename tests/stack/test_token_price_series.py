@@ -108,3 +108,16 @@ def test_the_exporter_says_which_source_each_agent_spend_comes_from(stack):
         {"agent": "claude-code", "source": "vendor_api"},
         {"agent": "codex", "source": "auto"},
     ]
+
+
+def test_without_prometheus_the_listed_models_are_priced_and_the_scrape_goes_on(caplog):
+    from agent_analytics.exporter.price_metrics import PriceCollector
+    from agent_analytics.token_prices import token_type_prices
+
+    (family,) = PriceCollector(f"http://127.0.0.1:{free_port()}").collect()
+    got = {(s.labels["agent"], s.labels["model"]) for s in family.samples}
+    listed = {(agent, model) for agent, spec in priced_agents().items() for model in spec.models}
+    assert got == {(a, m) for a, m in listed if token_type_prices(a, m) is not None}
+    assert "cannot ask Prometheus which models to price" in caplog.text
+    gemini = {s.labels["type"]: s.value for s in family.samples if s.labels["model"] == "gemini-2.5-flash"}
+    assert gemini == token_type_prices("gemini-cli", "gemini-2.5-flash")
