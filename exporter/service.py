@@ -29,6 +29,7 @@ from .copilot_poller import CopilotPoller
 from .git_metrics import GitCollector, ScanStats
 from .git_scan import RepoScanner, ScanCancelled
 from .identity import IdentityMap
+from .price_metrics import PriceCollector
 from .time_to_commit import TimeToCommit
 from .vendor_days import VendorDays
 from .vendor_poller import VendorPoller, VendorStatusCollector
@@ -117,6 +118,7 @@ class ExporterService:
         self.registry.register(ConfigCollector(config))
         self.time_to_commit = TimeToCommit(self.data_dir, self.store, config.loki_url)
         self.registry.register(self.time_to_commit)
+        self.registry.register(PriceCollector(config.prometheus_url))
         if self.copilot:
             self.registry.register(self.copilot)
         if self.vendors:

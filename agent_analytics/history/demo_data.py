@@ -14,6 +14,7 @@ from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 
 from agent_analytics.facts import JOB_COLLECTOR, JOB_EXPORTER
+from agent_analytics.model_names import normalise_model
 
 from .openmetrics import Series, counter_samples
 from .pricing import claude_cost_usd
@@ -170,13 +171,14 @@ def _claude_hour(h: DemoHistory, rng: random.Random, dev: Developer, t: int) -> 
         cost = claude_cost_usd(
             model, tokens["input"], tokens["output"], tokens["cacheRead"], tokens["cacheCreation"], at=at
         )
-        spend = {**who, "model": model, "query_source": "main"}
+        label = normalise_model(model)  # named as the collector names it
+        spend = {**who, "model": label, "query_source": "main"}
         h.add("claude_code_cost_usage_USD_total", spend, t, round(cost, 6))
         for kind, amount in tokens.items():
             h.add("claude_code_token_usage_tokens_total", {**spend, "type": kind}, t, amount)
-        h.add("claude_code_lines_of_code_count_total", {**who, "model": model, "type": "added"}, t, rng.randint(0, 180))
+        h.add("claude_code_lines_of_code_count_total", {**who, "model": label, "type": "added"}, t, rng.randint(0, 180))
         h.add(
-            "claude_code_lines_of_code_count_total", {**who, "model": model, "type": "removed"}, t, rng.randint(0, 70)
+            "claude_code_lines_of_code_count_total", {**who, "model": label, "type": "removed"}, t, rng.randint(0, 70)
         )
     for tool in ("Edit", "Write"):
         decision = {

@@ -9,6 +9,7 @@ from datetime import UTC, datetime
 
 from agent_analytics.facts import ROI_DEFAULTS, SEAT_MONTH_SECONDS
 from agent_analytics.prom_query import Prometheus, PrometheusError  # noqa: F401
+from agent_analytics.spend import SPEND_SOURCE_AGENTS
 
 from .measures import build_measures
 from .queries import QUERIES, render
@@ -53,6 +54,10 @@ def _by(result, label: str) -> dict[str, float]:
     return {m.get(label, ""): v for m, v in result}
 
 
+def _keyed(result, labels: tuple[str, ...] = ("developer_id", "team_id")) -> dict[tuple, float]:
+    return {tuple(m.get(k, "") for k in labels): v for m, v in result}
+
+
 def _ratio(a: float | None, b: float | None) -> float | None:
     return a / b if a is not None and b else None
 
@@ -80,11 +85,33 @@ def build_report(prom: Prometheus, win: Window, roi_overrides: dict[str, float |
         for agent in sorted(seats)
     ]
     seat_spend = sum(row["cost_usd"] or 0.0 for row in seat_rows)
-    by_agent = [{"agent": "claude-code", "kind": "metered", "usd": spend_metered}]
+    by_agent = [{"agent": m.get("agent", ""), "kind": "metered", "usd": v} for m, v in r["spend_by_agent"] if v]
     by_agent += [
         {"agent": row["agent"], "kind": "seats", "usd": row["cost_usd"]} for row in seat_rows if row["cost_usd"]
     ]
     ai_spend = spend_metered + seat_spend
+
+    reconciliation = {}
+    for agent in SPEND_SOURCE_AGENTS:
+        sides = {side: _keyed(r[f"reconcile_{agent}_{side}"]) for side in ("telemetry", "vendor", "difference")}
+        reconciliation[agent] = [
+            {
+                "developer_id": developer,
+                "team_id": team,
+                "telemetry_usd": sides["telemetry"].get((developer, team)),
+                "vendor_usd": sides["vendor"].get((developer, team)),
+                "difference_usd": sides["difference"][(developer, team)],
+            }
+            for developer, team in sorted(sides["difference"])
+        ]
+    flags = {
+        flag: _keyed(r[f"coverage_{flag}"], ("agent", "developer_id", "team_id")) for flag in ("telemetry", "git_hook")
+    }
+    # vendor API users whom telemetry or the git hook does not reach yet
+    coverage = [
+        {"agent": a, "developer_id": d, "team_id": t, **{flag: bool(flags[flag].get((a, d, t))) for flag in flags}}
+        for a, d, t in sorted(flags["telemetry"])
+    ]
 
     commits = _by(r["commits_by_agent"], "agent")
     total_commits = sum(commits.values()) if commits else None
@@ -140,11 +167,14 @@ def build_report(prom: Prometheus, win: Window, roi_overrides: dict[str, float |
             "by_model": _rows(r["spend_by_model"], ("model",), "usd"),
             "by_developer": _rows(r["spend_by_developer"], ("developer_id", "team_id"), "usd"),
             "by_team": _rows(r["spend_by_team"], ("team_id",), "usd"),
-            "by_agent": sorted(by_agent, key=lambda row: -row["usd"]),
+            "by_agent": sorted(by_agent, key=lambda row: (-row["usd"], row["agent"], row["kind"])),
+            "reconciliation": reconciliation,
         },
+        "rollout_coverage": coverage,
         "tokens": {
             "claude-code": _by(r["tokens_by_type"], "type"),
             "gemini-cli": _by(r["gemini_tokens_by_type"], "type"),
+            "codex": _by(r["codex_tokens_by_type"], "token_type"),
         },
         "usage": {
             "sessions": _scalar(r["sessions"]),

@@ -7,23 +7,42 @@ Counters are read with `agent_analytics.promql.growth()`, as the dashboards and 
 read them.
 
 Configuration gauges go through last_over_time() so history loaded by demo/backfill is found too.
+
+Spend is every agent's (agent_analytics.spend: telemetry and vendor day series, one source per
+agent and developer), over the same windows as the dashboards.
 """
 
 from string import Template
 
+from agent_analytics import spend
 from agent_analytics.promql import growth
 
 RANGE, MTD = "$range", "$mtd"  # Template placeholders, filled in by render()
+IN_RANGE, IN_MONTH = spend.Window(RANGE), spend.Window(MTD)
 COST = "claude_code_cost_usage_USD_total"
 GEMINI_TOKENS = '{__name__=~"gemini_cli_token_usage.*_total"}'
 
 QUERIES: dict[str, tuple[str, tuple[str, ...]]] = {
     # name: (PromQL, labels of the result rows)
-    "spend_by_model": (f"sum by (model) ({growth(COST, RANGE)})", ("model",)),
-    "spend_by_developer": (f"sum by (developer_id, team_id) ({growth(COST, RANGE)})", ("developer_id", "team_id")),
-    "spend_by_team": (f"sum by (team_id) ({growth(COST, RANGE)})", ("team_id",)),
+    "spend_by_model": (spend.total_spend(IN_RANGE, "model"), ("model",)),
+    "spend_by_developer": (spend.total_spend(IN_RANGE, "developer_id, team_id"), ("developer_id", "team_id")),
+    "spend_by_team": (spend.total_spend(IN_RANGE, "team_id"), ("team_id",)),
+    "spend_by_agent": (spend.spend_by_agent(IN_RANGE), ("agent",)),
+    **{
+        f"reconcile_{agent}_{side}": (expr, ("developer_id", "team_id"))
+        for agent in spend.SPEND_SOURCE_AGENTS
+        for side, expr in spend.reconciliation(agent, IN_RANGE).items()
+    },
+    **{
+        f"coverage_{flag}": (f"({expr}) and on (agent, developer_id) ({spend.not_reached(IN_RANGE)})", ("agent",))
+        for flag, expr in spend.coverage(IN_RANGE).items()
+    },
     "tokens_by_type": (f"sum by (type) ({growth('claude_code_token_usage_tokens_total', RANGE)})", ("type",)),
     "gemini_tokens_by_type": (f"sum by (type) ({growth(GEMINI_TOKENS, RANGE)})", ("type",)),
+    "codex_tokens_by_type": (
+        f"sum by (token_type) ({growth('codex_turn_token_usage_sum', RANGE)})",
+        ("token_type",),
+    ),
     "sessions": (f"sum({growth('claude_code_session_count_total', RANGE)})", ()),
     "active_seconds_by_type": (f"sum by (type) ({growth('claude_code_active_time_seconds_total', RANGE)})", ("type",)),
     "active_developers": (
@@ -47,7 +66,7 @@ QUERIES: dict[str, tuple[str, tuple[str, ...]]] = {
         ("agent",),
     ),
     "budget_by_team": ("max by (team_id) (last_over_time(agent_analytics_budget_monthly_usd[$mtd]))", ("team_id",)),
-    "spend_mtd_by_team": (f"sum by (team_id) ({growth(COST, MTD)})", ("team_id",)),
+    "spend_mtd_by_team": (spend.total_spend(IN_MONTH, "team_id"), ("team_id",)),
     "roi_hourly_rate_usd": ("max(last_over_time(agent_analytics_roi_hourly_rate_usd[$range]))", ()),
     "roi_minutes_saved_per_accepted_line": (
         "max(last_over_time(agent_analytics_roi_minutes_saved_per_accepted_line[$range]))",
@@ -61,4 +80,5 @@ QUERIES: dict[str, tuple[str, tuple[str, ...]]] = {
 
 
 def render(name: str, range_: str, mtd: str) -> str:
-    return Template(QUERIES[name][0]).substitute(range=range_, mtd=mtd)
+    # safe_substitute: label_replace's "$1" is PromQL, not a placeholder
+    return Template(QUERIES[name][0]).safe_substitute(range=range_, mtd=mtd)

@@ -46,7 +46,7 @@ def _render(data: dict, console) -> None:
             "Spend",
             ["", "USD"],
             [
-                ["Claude Code (metered)", _usd(s["metered_usd"])],
+                ["Usage (every agent)", _usd(s["metered_usd"])],
                 ["Seats", _usd(s["seats_usd"])],
                 ["Total", _usd(s["total_usd"])],
             ],
@@ -66,6 +66,29 @@ def _render(data: dict, console) -> None:
     console.print(
         _table(
             "Spend by agent", ["agent", "kind", "USD"], [[r["agent"], r["kind"], _usd(r["usd"])] for r in s["by_agent"]]
+        )
+    )
+    console.print(
+        _table(
+            "Reconciliation: telemetry vs vendor API (totals take one per developer)",
+            ["agent", "developer", "team", "telemetry", "vendor API", "difference"],
+            [
+                [agent, r["developer_id"] or "(unknown)", r["team_id"], _usd(r["telemetry_usd"]), _usd(r["vendor_usd"])]
+                + [_usd(r["difference_usd"])]
+                for agent, rows in s["reconciliation"].items()
+                for r in rows
+            ],
+        )
+    )
+    console.print(
+        _table(
+            "Rollout coverage: vendor API users without telemetry or git hook",
+            ["agent", "developer", "team", "telemetry", "git hook"],
+            [
+                [r["agent"], r["developer_id"], r["team_id"], "yes" if r["telemetry"] else "no"]
+                + ["yes" if r["git_hook"] else "no"]
+                for r in data["rollout_coverage"]
+            ],
         )
     )
     tokens = [
@@ -161,7 +184,7 @@ def report(
     minutes_per_line: float = typer.Option(None, min=0, help="ROI: minutes saved per accepted line."),
     minutes_per_commit: float = typer.Option(None, min=0, help="ROI: minutes saved per assisted commit."),
 ) -> None:
-    """Spend, tokens, sessions, assisted commits, Copilot, budgets and ROI from Prometheus.
+    """Spend of every agent, tokens, sessions, assisted commits, Copilot, budgets and ROI from Prometheus.
 
     Every figure comes from one named PromQL query (agent_analytics/report/queries.py); --json gives the same numbers
     as data.

@@ -4,6 +4,15 @@ from .builder import Row, alert_list, bars, dashboard, prom, table, timeseries
 from .common import standard_variables
 from .queries import TEAM
 
+TELEMETRY_MTD = f"agent_team_developer:agent_telemetry_spend_usd:month_to_date{{{TEAM}}}"
+VENDOR_MTD = f"agent_team:vendor_spend_usd:month_to_date{{{TEAM}}}"
+
+
+def _part(series: str, part: str) -> str:
+    """A label that keeps the two kinds of month-to-date series apart in `or`."""
+    return f'label_replace({series}, "part", "{part}", "", "")'
+
+
 BUDGET_ALERTS = "AgentSpendFastBurn|AgentSpendSlowBurn|AgentBudgetExhausted|AgentBudgetForecastOverrun"
 
 
@@ -21,6 +30,19 @@ def build() -> dict:
                 ],
                 "currencyUSD",
                 width=16,
+            ),
+            bars(
+                "Spend by agent (month to date)",
+                [
+                    prom(
+                        f"sum by (agent) ({_part(TELEMETRY_MTD, 'telemetry')} or {_part(VENDOR_MTD, 'vendor')})",
+                        "{{agent}}",
+                    )
+                ],
+                "currencyUSD",
+                width=8,
+                description="Telemetry (accumulated by the budget rules) and vendor API month to date (the "
+                "exporter's), one source per agent and developer: what the budgets count.",
             ),
             bars(
                 "Budget used",

@@ -1,6 +1,7 @@
 """1. AI spend & ROI: for whoever pays. Spend (usage and seats), per team and developer,
 month-end forecast against budget, cost per output, estimated time saved and ROI."""
 
+from agent_analytics import spend as spending
 from agent_analytics.facts import ROI_DEFAULTS, SEAT_MONTH_SECONDS
 
 from . import agents
@@ -8,7 +9,18 @@ from .builder import Row, bars, dashboard, prom, stat, table, text, textbox_vari
 from .common import standard_variables
 from .queries import CC_PULL_REQUESTS, COMMITS, COST, GIT, LINES, PEOPLE, PEOPLE_MODEL, TEAM, latest, window
 
-SPEND = window(COST, PEOPLE_MODEL)
+RANGE = spending.Window("$__range")
+# usage-based spend of every agent (agent_analytics/spend.py), one source per agent and developer
+SPEND = spending.total_spend(RANGE, "", PEOPLE_MODEL)
+
+
+RECONCILED = {"claude-code": "Claude Code (Anthropic)", "codex": "Codex (OpenAI)"}
+
+
+def spend_by(labels: str) -> str:
+    return spending.total_spend(RANGE, labels, PEOPLE_MODEL)
+
+
 # seats: configured (claude-code, cursor, ...) plus Copilot's billed seats, at configured prices
 # (gauges read with latest(): their newest value in the time range)
 SEAT_PRICE = latest("agent_analytics_seat_price_monthly_usd")
@@ -23,6 +35,11 @@ SEATS_MONTHLY = (
     f" + (sum({COPILOT_SEAT_PRICE}) * sum({COPILOT_SEATS}) or vector(0))"
 )
 SEATS_IN_RANGE = f"({SEATS_MONTHLY}) * $__range_s / {SEAT_MONTH_SECONDS}"
+SEATS_BY_AGENT_IN_RANGE = (
+    f"(sum by (agent) ({SEAT_PRICE} * on (agent) group_left () {SEATS_PAID})"
+    f' or label_replace(sum({COPILOT_SEAT_PRICE}) * sum({COPILOT_SEATS}), "agent", "copilot", "", ""))'
+    f" * $__range_s / {SEAT_MONTH_SECONDS}"
+)
 ASSISTED_COMMITS = window(COMMITS, f'{GIT}, agent!="none"')
 LINES_ADDED = window(LINES, f'{PEOPLE_MODEL}, type="added"')
 HOURS_SAVED = (
@@ -45,7 +62,8 @@ def build() -> dict:
                 SPEND,
                 "currencyUSD",
                 decimals=2,
-                description="Sum of Claude Code's reported cost over the time range.",
+                description="Usage-based spend of every agent over the time range: Claude Code, Codex, Cursor and "
+                "Gemini CLI, from telemetry or the vendors' APIs, one source per agent and developer (spend_source).",
             ),
             stat(
                 "Seat licences per month",
@@ -86,21 +104,20 @@ def build() -> dict:
                 "currencyUSD",
                 stack=True,
                 interval="1h",
+                description="Claude Code telemetry cost per hour (the recording rule); vendor reports are daily.",
             ),
-            bars(
-                "Spend by model", [prom(window(COST, PEOPLE_MODEL, by="model"), "{{model}}")], "currencyUSD", width=12
-            ),
+            bars("Spend by model", [prom(spend_by("model"), "{{model}}")], "currencyUSD", width=12),
             table(
-                "Spend per developer",
-                [prom(f"sort_desc({window(COST, PEOPLE_MODEL, by='team_id, developer_id')})")],
+                "Spend by agent",
+                [
+                    prom(f"sort_desc({spending.spend_by_agent(RANGE, '', PEOPLE_MODEL)})", "usage"),
+                    prom(SEATS_BY_AGENT_IN_RANGE, "seats"),
+                ],
                 "currencyUSD",
+                description="Usage-based spend and seat licences pro-rated to the time range, per agent.",
             ),
-            bars(
-                "Spend per team",
-                [prom(window(COST, PEOPLE_MODEL, by="team_id"), "{{team_id}}")],
-                "currencyUSD",
-                width=12,
-            ),
+            table("Spend per developer", [prom(f"sort_desc({spend_by('team_id, developer_id')})")], "currencyUSD"),
+            bars("Spend per team", [prom(spend_by("team_id"), "{{team_id}}")], "currencyUSD", width=12),
         ],
     )
     efficiency = Row(
@@ -211,6 +228,35 @@ def build() -> dict:
             ),
         ],
     )
+    reconcile = Row(
+        "Reconciliation: telemetry and vendor APIs per developer",
+        [
+            table(
+                f"{RECONCILED[agent]}: telemetry vs vendor API",
+                [prom(q, name) for name, q in spending.reconciliation(agent, RANGE, PEOPLE_MODEL).items()],
+                "currencyUSD",
+                description="What telemetry and the vendor API each say the agent cost, and telemetry minus "
+                "vendor; totals take one of them per developer (spend_source).",
+            )
+            for agent in spending.SPEND_SOURCE_AGENTS
+        ],
+    )
+    not_reached = spending.not_reached(RANGE, PEOPLE_MODEL, GIT)
+    coverage = Row(
+        "Rollout coverage",
+        [
+            table(
+                "Vendor API users init has not reached",
+                [
+                    prom(f"({q}) and on (agent, developer_id) ({not_reached})", name)
+                    for name, q in spending.coverage(RANGE, PEOPLE_MODEL, GIT).items()
+                ],
+                width=24,
+                description="People a vendor API saw using an agent in the time range who send no telemetry of "
+                "that agent (0 under telemetry) or whose commits no git hook has seen (0 under git_hook).",
+            )
+        ],
+    )
     variables = standard_variables() + [
         textbox_variable(
             "hourly_rate_usd", "Hourly rate (USD)", _default("hourly_rate_usd"), "Loaded cost of one engineering hour."
@@ -232,7 +278,7 @@ def build() -> dict:
         "aa-spend-roi",
         "AI spend & ROI",
         "What AI coding assistants cost, per team and developer, and what they return.",
-        [spend, efficiency, roi, seats, agents.row()],
+        [spend, reconcile, coverage, efficiency, roi, seats, agents.row()],
         variables,
         tags=("spend", "roi"),
     )

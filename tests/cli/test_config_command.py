@@ -172,3 +172,15 @@ def test_schema_of_the_exporter_and_stack_files(tmp_path):
     assert ports["properties"]["prometheus"]["maximum"] == 65535
     for kind in ("collector", "workstation", "label-policy"):
         assert json.loads(aa("config", "schema", kind).stdout)["additionalProperties"] is False
+
+
+def test_spend_source_takes_auto_telemetry_or_vendor_api_per_agent(tmp_path):
+    path = tmp_path / "exporter.yaml"
+    path.write_text("spend_source: {claude-code: vendor_api, codex: telemetry}\n")
+    assert aa("config", "check", str(path), "--kind", "exporter").returncode == 0
+    path.write_text("spend_source: {claude-code: both}\n")
+    bad = aa("config", "check", str(path), "--kind", "exporter")
+    assert (bad.returncode, bad.stderr) == (
+        2,
+        f"error: {path}: spend_source.claude-code: expected 'auto', 'telemetry' or 'vendor_api', got 'both' (line 1)\n",
+    )

@@ -174,10 +174,20 @@ def test_collector_applies_the_embedded_collectors_label_policy():
     patterns = re.findall(
         r'replace_pattern\(attributes\["model"\], "((?:[^"\\]|\\.)*)", "(.*)"\)', "\n".join(metric_statements)
     )
-    rule = raw["metrics"]["rewrite_values"]["model"][0]
-    assert [(ottl_string(p), r) for p, r in patterns] == [(rule["pattern"], rule["replace"])]
+    rules = [(rule["pattern"], rule["replace"]) for rule in raw["metrics"]["rewrite_values"]["model"]]
+    assert [(ottl_string(p), r) for p, r in patterns] == rules
     # the pattern behaves as the embedded collector's on the recorded model names
     assert re.sub(ottl_string(patterns[0][0]), "", "claude-opus-4-8[1m]") == "claude-opus-4-8"
+    # one model name per model: events name models as metrics do, without a release date
+    event_statements = "\n".join(OTELCOL["processors"]["transform/events_policy"]["log_statements"][1]["statements"])
+    event_patterns = re.findall(
+        r'replace_pattern\(attributes\["model"\], "((?:[^"\\]|\\.)*)", "(.*)"\)', event_statements
+    )
+    assert [(ottl_string(p), r) for p, r in event_patterns] == rules
+    normalise = policy.rewrites["model"]
+    assert normalise("claude-sonnet-4-5-20250929") == "claude-sonnet-4-5"
+    assert normalise("gpt-5-codex-2025-09-15") == "gpt-5-codex"
+    assert normalise("claude-sonnet-4-5-20250929[1m]") == "claude-sonnet-4-5"
 
     content_block, _ = OTELCOL["processors"]["transform/events_policy"]["log_statements"]
     removed = set(re.findall(r'delete_key\(attributes, "([^"]+)"\)', "\n".join(content_block["statements"])))
