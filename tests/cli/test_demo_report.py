@@ -7,7 +7,9 @@ from datetime import UTC, datetime
 
 import pytest
 
+from agent_analytics.exporter.vendors import COST
 from agent_analytics.history.demo_data import ROI, generate
+from agent_analytics.history.demo_vendors import GEMINI_TOKENS
 from tests.support.net import free_port
 from tests.support.prometheus import Prometheus
 
@@ -93,7 +95,8 @@ def test_report_30d_equals_the_generated_month(prom, history):
 
     tokens = history.total("claude_code_token_usage_tokens_total", start, END, ("type",))
     assert data["tokens"]["claude-code"] == {k[0]: v for k, v in tokens.items()}
-    assert data["tokens"]["gemini-cli"] == {}
+    gemini = history.total(GEMINI_TOKENS, start, END, ("type",))
+    assert data["tokens"]["gemini-cli"] == {k[0]: v for k, v in gemini.items()} and gemini
     assert data["usage"]["sessions"] == history.total("claude_code_session_count_total", start, END)[()]
     active = history.total("claude_code_active_time_seconds_total", start, END, ("type",))
     assert data["usage"]["active_hours_by_type"] == pytest.approx({k[0]: v / 3600 for k, v in active.items()})
@@ -151,6 +154,23 @@ def test_month_to_date_budgets_and_a_shorter_window(prom, history):
     assert week["spend"]["metered_usd"] == pytest.approx(week_spend)
     assert 0 < week_spend < sum(history.total("claude_code_cost_usage_USD_total", history.start, END).values())
     assert week["roi"]["assumptions"]["hourly_rate_usd"] == {"value": 120.0, "source": "flag"}
+
+
+def test_vendor_day_figures_add_up_in_every_window(prom, history):
+    """Each day's vendor figure counts once, in the windows that hold the day's last second."""
+    month_start = int(datetime(2026, 11, 1, tzinfo=UTC).timestamp())
+    for window, since in (("7d", END - 7 * DAY), ("30d", END - 30 * DAY), (f"{END - month_start}s", month_start)):
+        query = f"sum by (source, developer_id, model) (sum_over_time({COST}[{window}]))"
+        by = ("developer_id", "model", "source")
+        got = {tuple(r["metric"][k] for k in by): float(r["value"][1]) for r in prom.query(query, END)}
+        expected: dict = {}
+        for part in history.parts:
+            for (name, labels), values in part.gauges.items():
+                if name == COST:
+                    key = tuple(dict(labels)[k] for k in by)
+                    expected[key] = expected.get(key, 0) + sum(v for t, v in values.items() if since <= t <= END)
+        assert got == pytest.approx({k: v for k, v in expected.items() if v}), window
+        assert {source for _, _, source in got} == {"anthropic", "cursor", "openai"}
 
 
 def test_tables_show_the_same_figures(prom):
