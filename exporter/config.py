@@ -7,12 +7,12 @@ from __future__ import annotations
 
 import functools
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from pydantic import BeforeValidator, Field, Strict, ValidationInfo, field_validator, model_validator
 
 from agent_analytics.config_files import At, ConfigModel, Document, read_yaml, validate
-from agent_analytics.config_types import HttpUrl, NonNegative, Number, Text, WholeNumber
+from agent_analytics.config_types import HttpUrl, NonNegative, Number, Text, TextList, WholeNumber
 from agent_analytics.errors import ConfigError  # noqa: F401 - raised by load_config, imported from here
 
 from .attribution import AGENTS
@@ -86,6 +86,80 @@ class CopilotConfig(ConfigModel):
         return self
 
 
+class VendorApiConfig(ConfigModel):
+    """What every vendor organisation API source shares; `key_env` names its key's variable."""
+
+    api_url: HttpUrl
+    poll_interval_seconds: Annotated[Number, Field(ge=0.1)] = 3600.0
+    # days re-fetched every poll, because the vendor may still revise them
+    refetch_days: Annotated[WholeNumber, Field(ge=1)] = 3
+    # how far back the first poll of a new source reaches
+    history_days: Annotated[WholeNumber, Field(ge=1, le=365)] = 30
+    max_retries: Annotated[WholeNumber, Field(ge=0)] = 4
+    max_backoff_seconds: NonNegative = 60.0
+    timeout_seconds: Annotated[Number, Field(ge=0.1)] = 30.0
+
+    @property
+    def key_env(self) -> str:
+        raise NotImplementedError
+
+
+KeyEnv = Annotated[Text, BeforeValidator(_token_env)]
+
+
+class AnthropicConfig(VendorApiConfig):
+    """Claude Code Analytics (Admin API)."""
+
+    admin_key_env: KeyEnv = "ANTHROPIC_ADMIN_KEY"
+    api_url: HttpUrl = "https://api.anthropic.com"
+
+    @property
+    def key_env(self) -> str:
+        return self.admin_key_env
+
+
+class AnthropicEnterpriseConfig(VendorApiConfig):
+    """Claude Enterprise Analytics (user_cost_report); its figures are revised for up to 30 days."""
+
+    analytics_key_env: KeyEnv = "ANTHROPIC_ANALYTICS_KEY"
+    api_url: HttpUrl = "https://api.anthropic.com"
+    refetch_days: Annotated[WholeNumber, Field(ge=1)] = 31
+
+    @property
+    def key_env(self) -> str:
+        return self.analytics_key_env
+
+
+class CursorConfig(VendorApiConfig):
+    """Cursor Admin API; it allows 20 requests a minute per team."""
+
+    api_key_env: KeyEnv = "CURSOR_ADMIN_KEY"
+    api_url: HttpUrl = "https://api.cursor.com"
+    requests_per_minute: Annotated[Number, Field(gt=0)] = 20.0
+
+    @property
+    def key_env(self) -> str:
+        return self.api_key_env
+
+
+class OpenAIConfig(VendorApiConfig):
+    """OpenAI organization usage and costs; only the listed projects count (none listed: all)."""
+
+    admin_key_env: KeyEnv = "OPENAI_ADMIN_KEY"
+    api_url: HttpUrl = "https://api.openai.com"
+    projects: TextList = Field(default_factory=list)
+    agent: Text = "codex"
+
+    @property
+    def key_env(self) -> str:
+        return self.admin_key_env
+
+
+VENDOR_SOURCES = ("anthropic", "anthropic_enterprise", "cursor", "openai")  # config keys = `source` labels
+SPEND_SOURCES = ("auto", "telemetry", "vendor_api")
+SpendSource = Literal["auto", "telemetry", "vendor_api"]
+
+
 class RoiConfig(ConfigModel):
     hourly_rate_usd: NonNegative | None = None
     minutes_saved_per_accepted_line: NonNegative | None = None
@@ -150,6 +224,12 @@ class ExporterConfig(ConfigModel):
     ] = ()
     identities: Identities = Field(default_factory=Identities)
     copilot: CopilotConfig | None = None
+    anthropic: AnthropicConfig | None = None
+    anthropic_enterprise: AnthropicEnterpriseConfig | None = None
+    cursor: CursorConfig | None = None
+    openai: OpenAIConfig | None = None
+    # per agent: whose spend totals count (auto: telemetry where a developer sends it, else the vendor's API)
+    spend_source: Annotated[dict[str, SpendSource], BeforeValidator(_text_keys)] = Field(default_factory=dict)
     budgets: Annotated[dict[str, NonNegative], BeforeValidator(_text_keys)] = Field(default_factory=dict)
     seat_prices: SeatPrices = Field(default_factory=dict)
     seats: SeatCounts = Field(default_factory=dict)
@@ -162,6 +242,13 @@ class ExporterConfig(ConfigModel):
     prometheus_url: Text | None = None
     # how long a scanned commit by a hook user waits for the hook's richer record
     hook_wait_seconds: Annotated[Number, Field(ge=0)] = 86400.0
+
+    def vendor_configs(self) -> dict[str, VendorApiConfig]:
+        """The configured vendor sources, by config key."""
+        return {name: c for name in VENDOR_SOURCES if (c := getattr(self, name)) is not None}
+
+    def spend_source_of(self, agent: str) -> str:
+        return self.spend_source.get(agent, "auto")
 
     @field_validator("prometheus_url", mode="after")
     @classmethod

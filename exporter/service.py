@@ -7,6 +7,7 @@ Used by `agent-analytics exporter` (foreground) and by `agent-analytics up` (emb
     svc.stop()
 """
 
+import functools
 import logging
 import threading
 import time
@@ -28,8 +29,46 @@ from .copilot_poller import CopilotPoller
 from .git_metrics import GitCollector, ScanStats
 from .git_scan import RepoScanner, ScanCancelled
 from .identity import IdentityMap
+from .vendor_days import VendorDays
+from .vendor_poller import VendorPoller, VendorStatusCollector
 
 log = logging.getLogger(__name__)
+
+
+def _anthropic(config: ExporterConfig, identities: IdentityMap, key: str):
+    from .vendors.anthropic import AnthropicSource
+
+    # with Enterprise Analytics configured, subscription seats' cost comes from there alone
+    return AnthropicSource(
+        config.anthropic, identities, key, subscription_cost_elsewhere=config.anthropic_enterprise is not None
+    )
+
+
+def _anthropic_enterprise(config: ExporterConfig, identities: IdentityMap, key: str):
+    from .vendors.anthropic_enterprise import AnthropicEnterpriseSource
+
+    return AnthropicEnterpriseSource(config.anthropic_enterprise, identities, key)
+
+
+def _cursor(config: ExporterConfig, identities: IdentityMap, key: str):
+    from .vendors.cursor import CursorSource
+
+    return CursorSource(config.cursor, identities, key)
+
+
+def _openai(config: ExporterConfig, identities: IdentityMap, key: str):
+    from .vendors.openai import OpenAISource
+
+    return OpenAISource(config.openai, identities, key)
+
+
+# config key -> the vendor source it configures
+VENDOR_SOURCE_CONSTRUCTORS = {
+    "anthropic": _anthropic,
+    "anthropic_enterprise": _anthropic_enterprise,
+    "cursor": _cursor,
+    "openai": _openai,
+}
 
 
 def default_data_dir() -> Path:
@@ -59,11 +98,26 @@ class ExporterService:
         for scanner in self.scanners:  # a counter that exists from the start shows its first increase
             self.stats.errors.setdefault(scanner.repo_name, 0)
         self.copilot = CopilotPoller(config.copilot) if config.copilot else None
+        identities = IdentityMap(config.identities)
+        vendor_configs = config.vendor_configs()
+        self.vendor_days = VendorDays(self.data_dir) if vendor_configs else None
+        self.vendors = [
+            VendorPoller(
+                name,
+                source_config,
+                functools.partial(VENDOR_SOURCE_CONSTRUCTORS[name], config, identities),
+                self.vendor_days,
+                config.prometheus_url,
+            )
+            for name, source_config in vendor_configs.items()
+        ]
         self.registry = CollectorRegistry()
         self.registry.register(GitCollector(self.store, self.stats))
         self.registry.register(ConfigCollector(config))
         if self.copilot:
             self.registry.register(self.copilot)
+        if self.vendors:
+            self.registry.register(VendorStatusCollector(self.vendors, self.vendor_days))
         self.app = create_app(config, self.store, self.markers, self.registry, health=self.health)
         self._scan_enabled = scan
         self._poll_enabled = poll
@@ -107,6 +161,10 @@ class ExporterService:
     def poll_now(self) -> bool:
         return self.copilot.poll() if self.copilot else True
 
+    def poll_vendors(self) -> bool:
+        """One poll of every vendor source; True when all of them succeeded."""
+        return all([vendor.poll() for vendor in self.vendors])
+
     def _loop(self, interval: float, work) -> None:
         while not self._stop.is_set():
             try:
@@ -120,6 +178,7 @@ class ExporterService:
             "repos": len(self.scanners),
             "commits": self.store.commit_count(),
             "copilot": dict(self.copilot.up) if self.copilot else None,
+            "vendors": {v.name: v.up for v in self.vendors} or None,
         }
 
     # --- lifecycle ------------------------------------------------------------------------------
@@ -135,6 +194,9 @@ class ExporterService:
             self._spawn("exporter-history", self.config.scan_interval_seconds, self.write_history)
         if self._poll_enabled and self.copilot:
             self._spawn("exporter-copilot", self.config.copilot.poll_interval_seconds, self.poll_now)
+        if self._poll_enabled:
+            for vendor in self.vendors:
+                self._spawn(f"exporter-{vendor.name}", vendor.config.poll_interval_seconds, vendor.poll)
         log.info("agent-analytics exporter %s listening on %s:%s", __version__, self.host, self.port)
         return self
 
@@ -153,6 +215,10 @@ class ExporterService:
         self._threads.clear()
         with self._scan_lock:
             self.store.close()
+        for vendor in self.vendors:
+            vendor.close()
+        if self.vendor_days is not None:
+            self.vendor_days.close()
 
     def __enter__(self) -> "ExporterService":
         return self.start()

@@ -1,0 +1,223 @@
+"""Polls one vendor organisation API on its interval and commits each day into the day store.
+
+A failed poll changes nothing already committed (the last good values stay) and is counted by
+reason: `no_key` (the environment variable is empty), the transport's reasons (`unauthorized`,
+`forbidden`, `rate_limited`, `server_error`, ...), `bad_payload` for a payload of unexpected
+shape, `prometheus` when the first run cannot learn which days Prometheus already holds. The
+key's value is read from the environment at each poll and goes nowhere but the request headers.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import threading
+import time
+from collections import defaultdict
+from collections.abc import Callable, Iterator
+from datetime import UTC, date, datetime, timedelta
+from datetime import time as day_time
+
+from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
+from prometheus_client.registry import Collector
+
+from agent_analytics.remote_write import RemoteWriteError
+
+from .api_client import ApiError
+from .config import VendorApiConfig
+from .vendor_days import PrometheusUnreachable, VendorDays, newest_day_in_prometheus, utc_today
+from .vendors import ShapeError, VendorSource
+
+log = logging.getLogger(__name__)
+
+SourceFactory = Callable[[str], VendorSource]  # key -> source
+
+
+def runs(days: list[date]) -> list[tuple[date, date]]:
+    """Consecutive days as (first, last) ranges, so a source is asked for ranges, not single days."""
+    out: list[tuple[date, date]] = []
+    for d in sorted(days):
+        if out and out[-1][1] + timedelta(days=1) == d:
+            out[-1] = (out[-1][0], d)
+        else:
+            out.append((d, d))
+    return out
+
+
+class VendorPoller:
+    def __init__(
+        self,
+        name: str,
+        config: VendorApiConfig,
+        make_source: SourceFactory,
+        store: VendorDays,
+        prometheus_url: str | None = None,
+        today: Callable[[], date] = utc_today,
+    ):
+        self.name = name
+        self.config = config
+        self.make_source = make_source
+        self.store = store
+        self.prometheus_url = prometheus_url
+        self._today = today
+        self._poll_lock = threading.Lock()
+        self._lock = threading.Lock()
+        self._source: VendorSource | None = None
+        self._source_key: str | None = None
+        self.up = 0
+        self.last_success: float | None = None
+        self.errors: dict[str, int] = defaultdict(int)
+        self._said_no_key = False
+
+    # --- polling --------------------------------------------------------------------------------
+
+    def poll(self) -> bool:
+        """One poll; True when the API gave every day asked for. Never raises."""
+        with self._poll_lock:
+            try:
+                ok = self._poll()
+            except Exception:  # whatever a payload did, the exporter keeps running
+                log.exception("%s: unexpected failure", self.name)
+                ok = self._failed("bad_payload")
+            self.push()
+            return ok
+
+    def _poll(self) -> bool:
+        source = self._current_source()
+        if source is None:
+            return self._failed("no_key")
+        today = self._today()
+        if self.store.first_live_day(self.name) is None:
+            try:
+                newest = newest_day_in_prometheus(self.prometheus_url, self.name) if self.prometheus_url else None
+            except PrometheusUnreachable as e:
+                log.warning("%s: %s; retried at the next poll", self.name, e)
+                return self._failed("prometheus")
+            start = VendorDays.first_run_start(today, self.config.refetch_days, self.config.history_days, newest)
+            self.store.start_live(self.name, start)
+        days = self.store.days_to_fetch(self.name, today, self.config.refetch_days, self.config.history_days)
+        try:
+            for first, last in runs(days):
+                fetched = source.fetch_days(first, last)
+                for day in sorted(fetched):
+                    if first <= day <= last:
+                        self.store.record(self.name, day, fetched[day])
+        except ApiError as e:
+            log.warning("%s: %s", self.name, e)
+            return self._failed(e.reason)
+        except ShapeError as e:
+            log.warning("%s: payload of unexpected shape: %s", self.name, e)
+            return self._failed("bad_payload")
+        with self._lock:
+            self.up = 1
+            self.last_success = time.time()
+        return True
+
+    def _current_source(self) -> VendorSource | None:
+        env = self.config.key_env
+        key = os.environ.get(env, "").strip()
+        if not key:
+            if not self._said_no_key:
+                log.warning(
+                    "%s: environment variable %s is empty or unset; not polling", self.name, self.config.key_env
+                )
+                self._said_no_key = True
+            self._drop_source()
+            return None
+        self._said_no_key = False
+        if self._source is None or key != self._source_key:
+            self._drop_source()
+            self._source, self._source_key = self.make_source(key), key
+        return self._source
+
+    def _drop_source(self) -> None:
+        if self._source is not None:
+            self._source.close()
+        self._source = self._source_key = None
+
+    def _failed(self, reason: str) -> bool:
+        with self._lock:
+            self.up = 0
+            self.errors[reason] += 1
+        return False
+
+    def push(self) -> int:
+        """Write staged day samples into Prometheus (kept staged until prometheus_url is set)."""
+        if not self.prometheus_url:
+            return 0
+        try:
+            return self.store.push(self.prometheus_url)
+        except RemoteWriteError as e:
+            log.warning("%s: day samples not written yet, retried at the next poll: %s", self.name, e)
+            with self._lock:
+                self.errors["remote_write"] += 1
+            return 0
+
+    def close(self) -> None:
+        with self._poll_lock:
+            self._drop_source()
+
+    def source_collector(self) -> Collector | None:
+        return self._source.collector() if self._source is not None else None
+
+
+def day_start(day: date) -> float:
+    return datetime.combine(day, day_time(0), UTC).timestamp()
+
+
+class VendorStatusCollector(Collector):
+    """The status metrics of every vendor source, from the pollers and the day store."""
+
+    def __init__(self, pollers: list[VendorPoller], store: VendorDays, today: Callable[[], date] = utc_today):
+        self.pollers = pollers
+        self.store = store
+        self._today = today
+
+    def collect(self) -> Iterator:
+        up = GaugeMetricFamily(
+            "agent_analytics_vendor_up", "1 when the last poll of the source succeeded.", labels=["source"]
+        )
+        success = GaugeMetricFamily(
+            "agent_analytics_vendor_last_success_timestamp_seconds",
+            "When a poll of the source last completed without error.",
+            labels=["source"],
+        )
+        errors = CounterMetricFamily(
+            "agent_analytics_vendor_errors",
+            "Failed polls of a vendor API, by reason (bad_payload: a payload of unexpected shape).",
+            labels=["source", "reason"],
+        )
+        for p in self.pollers:
+            up.add_metric([p.name], p.up)
+            if p.last_success is not None:
+                success.add_metric([p.name], p.last_success)
+            for reason, n in sorted(dict(p.errors).items()):
+                errors.add_metric([p.name, reason], n)
+        newest = GaugeMetricFamily(
+            "agent_analytics_vendor_newest_day_timestamp_seconds",
+            "Start (UTC) of the newest day the exporter holds from the source.",
+            labels=["source"],
+        )
+        pending = GaugeMetricFamily(
+            "agent_analytics_vendor_days_pending",
+            "Days with figures staged for Prometheus and not yet written.",
+            labels=["source"],
+        )
+        newest_days = self.store.newest_day()
+        pending_days = self.store.days_pending()
+        for p in self.pollers:
+            if p.name in newest_days:
+                newest.add_metric([p.name], day_start(newest_days[p.name]))
+            pending.add_metric([p.name], pending_days.get(p.name, 0))
+        month = GaugeMetricFamily(
+            "agent_analytics_vendor_month_to_date_usd",
+            "Cost of the current UTC month so far, as the vendor reports it.",
+            labels=["source", "agent", "developer_id", "team_id"],
+        )
+        for labels, usd in sorted(self.store.month_to_date_usd(self._today()).items()):
+            month.add_metric(list(labels), usd)
+        yield from (up, success, errors, newest, pending, month)
+        for p in self.pollers:
+            extra = p.source_collector()
+            if extra is not None:
+                yield from extra.collect()
