@@ -16,6 +16,12 @@ and `team_id`:
     agent_analytics_vendor_commits
     agent_analytics_vendor_pull_requests
     agent_analytics_vendor_edit_decisions     + tool, decision (accept, reject)
+
+One series carries `source`, `agent` and `project_id` instead of a developer and team:
+
+    agent_analytics_vendor_billed_usd         the vendor's billed total of a project (OpenAI's
+                                              costs API), kept beside the per-developer cost for
+                                              reconciliation and never added to it
 """
 
 from __future__ import annotations
@@ -36,7 +42,8 @@ LINES = PREFIX + "lines"
 COMMITS = PREFIX + "commits"
 PULL_REQUESTS = PREFIX + "pull_requests"
 EDIT_DECISIONS = PREFIX + "edit_decisions"
-DAY_SERIES = (COST, TOKENS, REQUESTS, SESSIONS, LINES, COMMITS, PULL_REQUESTS, EDIT_DECISIONS)
+BILLED = PREFIX + "billed_usd"
+DAY_SERIES = (COST, TOKENS, REQUESTS, SESSIONS, LINES, COMMITS, PULL_REQUESTS, EDIT_DECISIONS, BILLED)
 
 
 @dataclass(frozen=True)
