@@ -37,3 +37,8 @@ class IdentityMap:
     def hash(self, email: str) -> str:
         """Stable pseudonym: sha256 of salt + e-mail, 16 hex digits (the same rule as the hook/init side)."""
         return hashlib.sha256((self.identities.hash_salt + email).encode()).hexdigest()[:16]
+
+    def api_key(self, name: str) -> tuple[str, str]:
+        """(developer_id, team_id) of usage by an API key with no person behind it: `api-key:<name>`
+        in the default team (a key's name is not personal, so it is never hashed)."""
+        return f"api-key:{name}", self.identities.default_team_id

@@ -75,13 +75,14 @@ class CursorSource:
             timeout=config.timeout_seconds,
             retries=Retries(config.max_retries, config.max_backoff_seconds),
         )
+        # Every request waits its turn, retries included: an httpx request hook runs before each send.
+        self.api.http.event_hooks = {"request": [lambda request: self.pacer.wait()]}
         self.team: TeamState | None = None
 
     def close(self) -> None:
         self.api.close()
 
     def _json(self, method: str, path: str, endpoint: str, body: dict | None = None) -> dict:
-        self.pacer.wait()
         return self.api.json(method, path, endpoint, **({} if body is None else {"json": body}))
 
     # --- daily figures --------------------------------------------------------------------------

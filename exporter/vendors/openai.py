@@ -116,8 +116,7 @@ class OpenAISource:
         email = emails.get(row.get("user_id") or "")
         if email:
             return self.identities.resolve(email)
-        actor = row.get("api_key_id") or row.get("project_id") or "unknown"
-        return f"api-key:{actor}", self.identities.identities.default_team_id
+        return self.identities.api_key(row.get("api_key_id") or row.get("project_id") or "unknown")
 
     def usage_figures(self, day: date, row: dict, emails: dict[str, str]) -> list[DayFigure]:
         developer_id, team_id = self.developer(row, emails)

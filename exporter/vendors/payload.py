@@ -1,5 +1,6 @@
 """Reading the vendors' JSON answers: each accessor returns the documented type or raises ShapeError,
-so that an answer of unexpected shape is counted by the poller instead of crashing it."""
+so that an answer of unexpected shape is counted by the poller instead of crashing it; and the UTC
+day arithmetic of their epoch times."""
 
 from datetime import UTC, date, datetime, time
 

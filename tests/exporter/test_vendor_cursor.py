@@ -15,6 +15,7 @@ from agent_analytics.exporter.identity import IdentityMap
 from agent_analytics.exporter.vendors import COST, REQUESTS, TOKENS, ShapeError
 from agent_analytics.exporter.vendors.cursor import CursorSource
 from agent_analytics.exporter.vendors.pacer import Pacer
+from agent_analytics.model_names import normalise_model
 from tests.exporter.helpers import parse_metrics, value
 from tests.support.vendor_standins.cursor import FakeCursor
 from tests.support.vendor_standins.json_api import Reply
@@ -279,6 +280,7 @@ def test_team_gauges_members_cycle_spend_and_limits():
 
 def test_the_pacer_keeps_each_window_within_the_quota(fake):
     fake.events = [event(ms(D1, h), "ann@acme.dev", "gpt-5", 1) for h in range(7)]  # three pages
+    fake.fail(EVENTS, Reply(429, {"error": "Too many requests"}, {"Retry-After": "0"}))  # a retry waits its turn too
     pacer = Pacer(limit=2, window_seconds=0.5)
     src = CursorSource(config(fake.url), IdentityMap(Identities.model_validate(IDENTITIES)), KEY, pacer=pacer)
     started = time.monotonic()
@@ -287,8 +289,29 @@ def test_the_pacer_keeps_each_window_within_the_quota(fake):
     src.close()
 
     arrivals = [r.at for r in fake.requests]
-    assert len(arrivals) == 5  # members, spend, three pages of events
-    # requests 1-2 at once, 3-4 half a second later, 5 a second later
+    assert len(arrivals) == 6  # members, spend, the 429, three pages of events
+    # requests 1-2 at once, 3-4 half a second later, 5-6 a second later
     assert all(later - earlier >= 0.5 - 0.02 for earlier, later in zip(arrivals, arrivals[2:], strict=False))
     assert 1.0 <= elapsed < 2.0
     assert sum(f.value for f in days[D1] if f.name == REQUESTS) == 7
+
+
+def test_hashed_identities_and_one_model_name(fake):
+    identities = IdentityMap(Identities.model_validate({"hash_emails": True, "hash_salt": "pepper"}))
+    fake.members = [{"id": 1, "email": "dee@acme.dev", "name": "Dee", "role": "member", "isRemoved": False}]
+    fake.spend = [{"userId": 1, "email": "dee@acme.dev", "spendCents": 250, "monthlyLimitDollars": None}]
+    fake.events = [event(ms(D1, 5), "Dee@acme.dev", "claude-opus-4-1[1m]", 30, usage(1, 2, 3, 4))]
+    src = CursorSource(config(fake.url), identities, KEY)
+    days = src.fetch_days(D1, D1)
+    registry = CollectorRegistry()
+    registry.register(src.collector())
+    text = generate_latest(registry).decode()
+    src.close()
+
+    pseudonym = identities.hash("dee@acme.dev")
+    assert len(pseudonym) == 16
+    assert {dict(f.labels)["developer_id"] for f in days[D1]} == {pseudonym}
+    models = {dict(f.labels)["model"] for f in days[D1]}
+    assert models == {"claude-opus-4-1"} == {normalise_model("claude-opus-4-1[1m]")}
+    assert value(parse_metrics(text), "agent_analytics_cursor_cycle_spend_usd", developer_id=pseudonym) == 2.5
+    assert "dee" not in text.lower()
