@@ -69,8 +69,15 @@ def _default_prometheus(data_dir: Path | None, prometheus_data: Path | None) -> 
     return DEFAULT_PROMETHEUS
 
 
-def _ask_prometheus(prometheus: str | None, question, fallback, default: str = DEFAULT_PROMETHEUS):
-    """`question(Prometheus)`, or `fallback` with a warning when the default Prometheus does not answer."""
+UNTIL_HINT = ("or pass --until DATE", "pass --until if live data already covers part of that time")
+
+
+def _ask_prometheus(
+    prometheus: str | None, question, fallback, default: str = DEFAULT_PROMETHEUS, hints: tuple[str, str] = UNTIL_HINT
+):
+    """`question(Prometheus)`, or `fallback` with a warning when the default Prometheus does not answer.
+
+    `hints`: what to do instead, when the Prometheus asked for explicitly fails, and when the default one does."""
     from agent_analytics.report.figures import Prometheus, PrometheusError
 
     url = prometheus or default
@@ -80,11 +87,11 @@ def _ask_prometheus(prometheus: str | None, question, fallback, default: str = D
         return question(Prometheus(url, timeout=60))
     except PrometheusError as e:
         if prometheus:  # asked for explicitly: it must answer
-            _fail(f"{e} (or pass --until DATE)")
+            _fail(f"{e} ({hints[0]})" if hints[0] else str(e))
         _unanswered.add(url)
         typer.echo(
             f"warning: no Prometheus at {url} to tell where live data begins; backfilling as far as the last"
-            f" {HEAD_AGE_SECONDS // 3600} hours (pass --until if live data already covers part of that time)",
+            f" {HEAD_AGE_SECONDS // 3600} hours ({hints[1]})",
             err=True,
         )
         return fallback
@@ -342,6 +349,7 @@ def backfill_vendor(
                 lambda prom, name=name: [row for q in earliest_sample_queries(name) for row in prom.query(q, now)],
                 [],
                 _default_prometheus(data_dir, prometheus_data),
+                ("", "pass --prometheus-url if the exporter already holds days of this source"),
             )
             live_from = day_of(min(t for _, t in found)) if found else None
             result["live_from"] = live_from.isoformat() if live_from else None

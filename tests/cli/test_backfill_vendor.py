@@ -14,17 +14,19 @@ import yaml
 
 from agent_analytics.exporter.config import load_config
 from agent_analytics.exporter.identity import IdentityMap
-from agent_analytics.exporter.vendor_days import VendorDays
-from agent_analytics.exporter.vendors import BILLED, COST, REQUESTS, TOKENS, day_sample_time
+from agent_analytics.exporter.vendor_days import VendorDays, newest_day_in_prometheus
+from agent_analytics.exporter.vendors import BILLED, COST, REQUESTS, SESSIONS, TOKENS, day_sample_time
 from agent_analytics.exporter.vendors.cursor import CursorSource
 from agent_analytics.history.tsdb_blocks import HEAD_AGE_SECONDS
 from tests.support.prometheus import Prometheus
+from tests.support.vendor_standins.anthropic import AnthropicStandIn, api_key, usage_record, user
 from tests.support.vendor_standins.cursor import FakeCursor
 from tests.support.vendor_standins.openai import FakeOpenAI
 
 pytestmark = pytest.mark.prometheus
 
 KEYS = {"AA_TEST_CURSOR_KEY": "key_cursor_backfill_1a2b3c4d", "AA_TEST_OPENAI_KEY": "sk-admin-backfill-9e8d7c6b"}
+KEYS["AA_TEST_ANTHROPIC_KEY"] = "sk-ant-admin01-backfill-5f4e3d"
 NOW = time.time()
 TODAY = datetime.fromtimestamp(NOW, UTC).date()
 YESTERDAY = TODAY - timedelta(days=1)
@@ -76,6 +78,39 @@ def cursor_events() -> list[dict]:
                 event["tokenUsage"] = {**tokens, "totalCents": cents}
             out.append(event)
     return out
+
+
+def anthropic_usage() -> dict[date, list[dict]]:
+    """Claude Code Analytics records: two people and, every third day, an API key."""
+    out = {}
+    for n, day in enumerate(days(SERVED_FROM, YESTERDAY)):
+        sonnet = {"input": 900 + n, "output": 4_000 + 10 * n, "cache_read": 50_000, "cache_creation": 2_000 + n}
+        records = [
+            usage_record(day, user("ann@acme.dev"), {"claude-sonnet-4-5-20250929": {**sonnet, "cents": 120 + n}},
+                         sessions=2 + n % 3),
+            usage_record(day, user("cy@acme.dev"), {"claude-opus-4-5-20251101": {**sonnet, "cents": 455.5 + n},
+                                                    "claude-haiku-4-5-20251001": {"input": 10, "cents": 3}}),
+        ]  # fmt: skip
+        if n % 3 == 0:
+            records.append(
+                usage_record(day, api_key("ci-bot"), {"claude-haiku-4-5-20251001": {"output": 77, "cents": 9}})
+            )
+        out[day] = records
+    return out
+
+
+def anthropic_truth(usage: dict[date, list[dict]]) -> dict:
+    out: dict = defaultdict(float)
+    for day, records in usage.items():
+        for r in records:
+            actor = r["actor"]
+            dev = PEOPLE[actor["email_address"]] if "email_address" in actor else f"api-key:{actor['api_key_name']}"
+            out[(day, SESSIONS, dev, None)] += r["core_metrics"]["num_sessions"]
+            for m in r["model_breakdown"]:
+                out[(day, COST, dev, None)] += m["estimated_cost"]["amount"] / 100
+                for kind, count in m["tokens"].items():
+                    out[(day, TOKENS, dev, kind)] += count
+    return dict(out)
 
 
 def openai_usage() -> list[dict]:
@@ -133,13 +168,14 @@ def cli(*args: str, env: dict | None = None) -> subprocess.CompletedProcess:
     )
 
 
-def write_config(path, cursor_url: str, openai_url: str) -> None:
+def write_config(path, anthropic_url: str, cursor_url: str, openai_url: str) -> None:
     quick = {"max_retries": 2, "max_backoff_seconds": 0.05, "timeout_seconds": 5}
     path.write_text(
         yaml.safe_dump(
             {
                 "identities": IDENTITIES,
-                "anthropic": {"admin_key_env": "AA_TEST_UNSET_ANTHROPIC_KEY", "api_url": "http://127.0.0.1:9"},
+                "anthropic": {"admin_key_env": "AA_TEST_ANTHROPIC_KEY", "api_url": anthropic_url, **quick},
+                "anthropic_enterprise": {"analytics_key_env": "AA_TEST_UNSET_ANALYTICS_KEY", "api_url": anthropic_url},
                 "cursor": {
                     "api_key_env": "AA_TEST_CURSOR_KEY",
                     "api_url": cursor_url,
@@ -159,6 +195,7 @@ def in_prometheus(prom: Prometheus, at_day: date, window: str = "86399s") -> dic
         (COST, "developer_id"),
         (REQUESTS, "developer_id"),
         (TOKENS, "developer_id"),
+        (SESSIONS, "developer_id"),
         (BILLED, "project_id"),
     ):
         query = f"sum by (source, {by}, type) (sum_over_time({name}[{window}]))"
@@ -171,22 +208,24 @@ def in_prometheus(prom: Prometheus, at_day: date, window: str = "86399s") -> dic
 @pytest.fixture(scope="module")
 def standins():
     with (
+        AnthropicStandIn(KEYS["AA_TEST_ANTHROPIC_KEY"], max_page=1) as anthropic,
         FakeCursor(KEYS["AA_TEST_CURSOR_KEY"], max_page_size=7) as cursor,
         FakeOpenAI(KEYS["AA_TEST_OPENAI_KEY"], max_buckets_per_page=5) as openai,
     ):
+        anthropic.usage = anthropic_usage()
         cursor.members = [{"id": i, "email": e, "name": e, "role": "member", "isRemoved": False}
                           for i, e in enumerate(PEOPLE)]  # fmt: skip
         cursor.events = cursor_events()
         openai.users = OPENAI_USERS
         openai.usage = openai_usage()
         openai.costs = openai_costs()
-        yield cursor, openai
+        yield anthropic, cursor, openai
 
 
 def test_history_before_the_live_days_exactly_once_and_a_rerun_adds_nothing(standins, tmp_path):
-    cursor, openai = standins
+    anthropic, cursor, openai = standins
     config = tmp_path / "exporter.yaml"
-    write_config(config, cursor.url, openai.url)
+    write_config(config, anthropic.url, cursor.url, openai.url)
     tsdb = tmp_path / "tsdb"
     prom = Prometheus(data_dir=tsdb, remote_write=True).start()
     try:
@@ -208,12 +247,14 @@ def test_history_before_the_live_days_exactly_once_and_a_rerun_adds_nothing(stan
             assert run.returncode == 1
             lines = run.stderr.splitlines()
             assert [line for line in lines if line.startswith("anthropic")] == [
-                "anthropic: no key: set AA_TEST_UNSET_ANTHROPIC_KEY (the config's key variable)"
+                "anthropic_enterprise: no key: set AA_TEST_UNSET_ANALYTICS_KEY (the config's key variable)"
             ]
-            assert lines[-1] == "error: 1 of 3 vendor sources not loaded: anthropic"
+            assert lines[-1] == "error: 1 of 4 vendor sources not loaded: anthropic_enterprise"
             assert not any(key in run.stdout + run.stderr for key in KEYS.values())
         report = json.loads(first.stdout)["sources"]
-        assert report["anthropic"] == {"status": "failed", "reason": "no_key", "days": 0, "series": 0, "samples": 0}
+        failed = {"status": "failed", "reason": "no_key", "days": 0, "series": 0, "samples": 0}
+        assert report["anthropic_enterprise"] == failed
+        assert (report["anthropic"]["first_day"], report["anthropic"]["last_day"]) == (str(FIRST), str(LAST))
         assert (report["cursor"]["first_day"], report["cursor"]["last_day"]) == (
             str(FIRST),
             str(LIVE_FROM - timedelta(days=1)),
@@ -234,6 +275,8 @@ def test_history_before_the_live_days_exactly_once_and_a_rerun_adds_nothing(stan
         expected = {("cursor", *k): v for k, v in truth.items() if k[0] >= FIRST}
         served = openai_truth(openai.usage, openai.costs)
         expected |= {("openai", *k): v for k, v in served.items() if FIRST <= k[0] <= LAST}
+        claude = anthropic_truth(anthropic.usage)
+        expected |= {("anthropic", *k): v for k, v in claude.items() if FIRST <= k[0] <= LAST}
         got = {}
         for day in days(SERVED_FROM, YESTERDAY):
             got |= in_prometheus(prom, day)
@@ -250,7 +293,8 @@ def test_history_before_the_live_days_exactly_once_and_a_rerun_adds_nothing(stan
         third = json.loads(cli(*args).stdout)
         assert third["samples"] == 0
         assert {name: r.get("live_from") for name, r in third["sources"].items()} == {
-            "anthropic": None,
+            "anthropic": str(FIRST),
+            "anthropic_enterprise": None,
             "cursor": str(FIRST),
             "openai": str(FIRST),
         }
@@ -259,19 +303,39 @@ def test_history_before_the_live_days_exactly_once_and_a_rerun_adds_nothing(stan
 
 
 def test_a_refused_key_is_one_line_and_the_other_sources_still_load(standins, tmp_path):
-    cursor, openai = standins
+    anthropic, cursor, openai = standins
     config = tmp_path / "exporter.yaml"
-    write_config(config, cursor.url, openai.url)
+    write_config(config, anthropic.url, cursor.url, openai.url)
     tsdb = tmp_path / "tsdb"
-    env = {**KEYS, "AA_TEST_OPENAI_KEY": "sk-admin-wrong-0000", "AA_TEST_UNSET_ANTHROPIC_KEY": ""}
+    wrong = {"AA_TEST_OPENAI_KEY": "sk-admin-wrong-0000", "AA_TEST_ANTHROPIC_KEY": "sk-ant-admin01-wrong-1111"}
     with Prometheus(data_dir=tmp_path / "empty") as prom:
         run = cli("backfill", "vendor", "--config", str(config), "--days", "3", "--prometheus-data", str(tsdb),
-                  "--prometheus-url", prom.url, env=env)  # fmt: skip
+                  "--prometheus-url", prom.url, env={**KEYS, **wrong})  # fmt: skip
     assert run.returncode == 1
     lines = run.stderr.splitlines()
     assert [line for line in lines if line.startswith("openai:")] == [
         "openai: users: unauthorized: HTTP 401 (check the key and its role)"
     ]
-    assert lines[-1] == "error: 2 of 3 vendor sources not loaded: anthropic, openai"
+    assert [line for line in lines if line.startswith("anthropic:")] == [
+        "anthropic: usage_report/claude_code: unauthorized: HTTP 401 (check the key and its role)"
+    ]
+    assert lines[-1] == "error: 3 of 4 vendor sources not loaded: anthropic, anthropic_enterprise, openai"
     assert f"cursor: {(LAST - TODAY).days + 4} days ({TODAY - timedelta(days=3)} to {LAST})" in run.stdout
-    assert not any(k in run.stdout + run.stderr for k in (*KEYS.values(), "sk-admin-wrong-0000"))
+    assert not any(k in run.stdout + run.stderr for k in (*KEYS.values(), *wrong.values()))
+
+
+def test_the_exporter_starts_each_source_after_the_newest_backfilled_day(standins, tmp_path):
+    """The other half of "never the same day twice": the exporter's first run asks Prometheus for
+    the newest day it holds of a source, here the backfill's, and starts the day after."""
+    anthropic, cursor, openai = standins
+    config = tmp_path / "exporter.yaml"
+    write_config(config, anthropic.url, cursor.url, openai.url)
+    tsdb = tmp_path / "tsdb"
+    args = ["backfill", "vendor", "--config", str(config), "--days", "3", "--prometheus-data", str(tsdb)]
+    with Prometheus(data_dir=tmp_path / "empty") as empty:
+        assert cli(*args, "--prometheus-url", empty.url).returncode == 1  # anthropic_enterprise has no key
+    assert cli(*args, "--prometheus-url", empty.url).stdout == ""  # asked for explicitly, it must answer
+    with Prometheus(data_dir=tsdb) as prom:
+        for source in ("anthropic", "cursor", "openai"):
+            assert newest_day_in_prometheus(prom.url, source) == LAST, source
+        assert newest_day_in_prometheus(prom.url, "anthropic_enterprise") is None
