@@ -9,7 +9,9 @@ a prompt size) get their first tier: aggregated counts cannot tell the size of e
 from dataclasses import dataclass
 from datetime import datetime
 from functools import lru_cache
+from pathlib import Path
 
+import yaml
 from genai_prices import Usage, calc_price
 
 PROBE_TOKENS = 1000  # small enough to stay in a model's first price tier
@@ -57,3 +59,52 @@ def unit_prices(provider_id: str, model: str, at: datetime | None = None) -> Uni
         cache_write=per_token(input_tokens=n, cache_write_tokens=n),
         output=per_token(output_tokens=n),
     )
+
+
+# --- agents whose telemetry has tokens but no cost ------------------------------------------------
+
+PRICED_TOKENS_FILE = Path(__file__).with_name("priced_tokens.yaml")
+KINDS = ("input", "cache_read", "cache_write", "output")
+
+
+@dataclass(frozen=True)
+class PricedAgent:
+    agent: str
+    provider: str  # genai-prices provider id
+    series: str  # the agent's token counter in Prometheus
+    type_label: str  # its label naming the token type
+    types: dict[str, tuple[str, ...]]  # token type -> price kinds ("-kind" subtracts)
+    models: tuple[str, ...]  # priced even before any telemetry names them
+
+
+@lru_cache(maxsize=1)
+def priced_agents() -> dict[str, PricedAgent]:
+    doc = yaml.safe_load(PRICED_TOKENS_FILE.read_text())
+    agents = {}
+    for agent, spec in doc.items():
+        types = {name: tuple(kinds) for name, kinds in spec["types"].items()}
+        for kinds in types.values():
+            unknown = {k.lstrip("-") for k in kinds} - set(KINDS)
+            if unknown:
+                raise ValueError(f"{PRICED_TOKENS_FILE.name}: {agent}: unknown price kinds {sorted(unknown)}")
+        agents[agent] = PricedAgent(
+            agent, spec["provider"], spec["series"], spec["type_label"], types, tuple(spec.get("models", ()))
+        )
+    return agents
+
+
+def token_type_prices(agent: str, model: str) -> dict[str, float] | None:
+    """USD per token of each of `agent`'s token types for `model`, or None when the table does
+    not know the model. Tokens of every type times these prices, added up, are the table's price."""
+    spec = priced_agents()[agent]
+    prices = unit_prices(spec.provider, model)
+    if prices is None:
+        return None
+    out = {}
+    for token_type, kinds in spec.types.items():
+        price = 0.0
+        for kind in kinds:
+            sign, name = (-1, kind[1:]) if kind.startswith("-") else (1, kind)
+            price += sign * getattr(prices, name)
+        out[token_type] = price
+    return out

@@ -1,9 +1,12 @@
-"""Gauges straight from the configuration: budgets, seat prices, paid seats, ROI assumptions."""
+"""Gauges straight from the configuration: budgets, seat prices, paid seats, ROI assumptions, and
+which source each agent's spend is taken from."""
 
 from collections.abc import Iterator
 
 from prometheus_client.core import GaugeMetricFamily
 from prometheus_client.registry import Collector
+
+from agent_analytics.spend import SPEND_SOURCE, SPEND_SOURCE_AGENTS
 
 from .config import ExporterConfig
 
@@ -33,3 +36,12 @@ class ConfigCollector(Collector):
             value = getattr(c.roi, key)
             if value is not None:
                 yield GaugeMetricFamily(f"agent_analytics_roi_{key}", help_text, value=value)
+        family = GaugeMetricFamily(
+            SPEND_SOURCE,
+            "1 for the source the spend of the agent is taken from (spend_source: auto = telemetry where the "
+            "developer sends it, the vendor API otherwise).",
+            labels=["agent", "source"],
+        )
+        for agent in SPEND_SOURCE_AGENTS:
+            family.add_metric([agent, c.spend_source.get(agent, "auto")], 1)
+        yield family

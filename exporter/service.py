@@ -29,6 +29,7 @@ from .copilot_poller import CopilotPoller
 from .git_metrics import GitCollector, ScanStats
 from .git_scan import RepoScanner, ScanCancelled
 from .identity import IdentityMap
+from .price_metrics import PriceCollector
 from .vendor_days import VendorDays
 from .vendor_poller import VendorPoller, VendorStatusCollector
 
@@ -114,6 +115,7 @@ class ExporterService:
         self.registry = CollectorRegistry()
         self.registry.register(GitCollector(self.store, self.stats))
         self.registry.register(ConfigCollector(config))
+        self.registry.register(PriceCollector(config.prometheus_url))
         if self.copilot:
             self.registry.register(self.copilot)
         if self.vendors:

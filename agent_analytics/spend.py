@@ -1,0 +1,248 @@
+"""The spend of every agent, as PromQL: the one place that says where each agent's money is
+read from, for the dashboards, `report` and the budget recording rules alike.
+
+Per agent, spend comes from telemetry, from a vendor's organisation API, or from either:
+
+* claude-code: telemetry cost (claude_code_cost_usage_USD_total) or the Anthropic reports
+* codex: telemetry tokens x the genai-prices price, or the OpenAI organisation costs
+* cursor: the Cursor Admin API only (Cursor sends no telemetry)
+* gemini-cli: telemetry tokens x the genai-prices price only
+
+One source per figure: where an agent has both, `spend_source` (exporter config, exposed as
+agent_analytics_spend_source{agent, source} = 1) picks per agent: `telemetry`, `vendor_api`, or
+`auto` (also when the gauge is missing): telemetry for a developer who sends it in the window,
+the vendor API for everyone else. The choice is made per developer before any grouping, so a
+total by team or model never holds a developer twice.
+
+Vendor figures are day samples (exporter.vendors.day_sample_time): a window's amount is
+sum_over_time over the window. Telemetry counters grow: agent_analytics.promql.growth().
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from agent_analytics.promql import growth
+from agent_analytics.token_prices import priced_agents
+
+SPEND_SOURCE = "agent_analytics_spend_source"
+SPEND_SOURCE_AGENTS = ("claude-code", "codex")  # agents with both telemetry and a vendor API
+VENDOR_COST = "agent_analytics_vendor_cost_usd"
+VENDOR_MONTH_TO_DATE = "agent_analytics_vendor_month_to_date_usd"
+TOKEN_PRICE = "agent_analytics_token_price_usd"
+CLAUDE_COST = "claude_code_cost_usage_USD_total"
+GIT_COMMITS = "agent_analytics_git_commits_total"
+
+AGENTS = ("claude-code", "codex", "cursor", "gemini-cli")  # agents with usage-based spend
+# the vendor sources of an agent, preferred first per developer: the Enterprise report's billed
+# amounts (revised for 30 days) over the Admin API's estimate, which also holds subscription use
+VENDOR_SOURCES = {
+    "claude-code": ("anthropic_enterprise", "anthropic"),
+    "codex": ("openai",),
+    "cursor": ("cursor",),
+}
+# the labels at which the source of a figure is chosen; every result is summed from these
+DEVELOPER = "team_id, developer_id, model"
+
+
+@dataclass(frozen=True)
+class Window:
+    """What a figure covers.
+
+    span: the window of telemetry growth and of vendor day samples ("$__range", "7d", "1h").
+    lookback: growth()'s lookback before the window (recording rules pass a day or more).
+    vendor_span / vendor_scale: the recording rules read vendor days at the pace of the last
+    reported day (span "1d", scaled to the rule window): a day's figures are written after it
+    ends, at its last second, where a short window evaluated later never sees them.
+    presence_span: the window in which a developer counts as sending telemetry (auto).
+    """
+
+    span: str
+    lookback: str | None = None
+    vendor_span: str | None = None
+    vendor_scale: str | None = None
+    presence_span: str | None = None
+
+    @property
+    def vendor(self) -> str:
+        return self.vendor_span or self.span
+
+    @property
+    def presence(self) -> str:
+        return self.presence_span or self.span
+
+
+def _selector(metric: str, *matchers: str) -> str:
+    labels = ", ".join(m for m in matchers if m)
+    return f"{metric}{{{labels}}}" if labels else metric
+
+
+def _mode(agent: str, source: str, span: str) -> str:
+    return f'max(last_over_time({SPEND_SOURCE}{{agent="{agent}", source="{source}"}}[{span}]))'
+
+
+# --- telemetry ----------------------------------------------------------------------------------
+
+
+def telemetry_series(agent: str) -> str | None:
+    """The counter whose presence says a developer sends the agent's telemetry."""
+    if agent == "claude-code":
+        return CLAUDE_COST
+    spec = priced_agents().get(agent)
+    return spec.series if spec else None
+
+
+def raw_telemetry_cost(agent: str, w: Window, filters: str = "") -> str | None:
+    """USD from the agent's telemetry over the window, by DEVELOPER, whatever spend_source says."""
+    if agent == "claude-code":
+        return f"sum by ({DEVELOPER}) ({growth(_selector(CLAUDE_COST, filters), w.span, w.lookback)})"
+    spec = priced_agents().get(agent)
+    if spec is None:
+        return None
+    tokens = growth(_selector(spec.series, filters), w.span, w.lookback)
+    if spec.type_label != "token_type":  # the price series names the type token_type
+        tokens = f'label_replace({tokens}, "token_type", "$1", "{spec.type_label}", "(.*)")'
+    price = f'max by (model, token_type) (last_over_time({TOKEN_PRICE}{{agent="{agent}"}}[{w.presence}]))'
+    return f"sum by ({DEVELOPER}) (\n  {tokens}\n  * on (model, token_type) group_left ()\n  {price}\n)"
+
+
+def telemetry_present(agent: str, w: Window, filters: str = "") -> str | None:
+    series = telemetry_series(agent)
+    if series is None:
+        return None
+    people = ", ".join(m for m in filters.split(", ") if not m.startswith("model")) if filters else ""
+    return f"group by (developer_id) (last_over_time({_selector(series, people)}[{w.presence}]))"
+
+
+def telemetry_cost(agent: str, w: Window, filters: str = "") -> str | None:
+    """The telemetry part of the agent's spend, by DEVELOPER: none when spend_source is vendor_api."""
+    cost = raw_telemetry_cost(agent, w, filters)
+    if cost is None or agent not in SPEND_SOURCE_AGENTS:
+        return cost
+    return f"(\n{cost}\nunless on () {_mode(agent, 'vendor_api', w.presence)}\n)"
+
+
+# --- vendor APIs --------------------------------------------------------------------------------
+
+
+def raw_vendor_cost(agent: str, w: Window, filters: str = "", series: str = VENDOR_COST) -> str | None:
+    """USD the agent's vendor APIs report for the window, by DEVELOPER (for the month-to-date
+    gauge, which has no model, by team and developer), one source per developer."""
+    sources = VENDOR_SOURCES.get(agent)
+    if not sources:
+        return None
+    by = DEVELOPER if series == VENDOR_COST else "team_id, developer_id"
+    parts = []
+    for source in sources:
+        sel = _selector(series, f'agent="{agent}"', f'source="{source}"', filters)
+        amount = f"sum_over_time({sel}[{w.vendor}])" if series == VENDOR_COST else f"last_over_time({sel}[{w.vendor}])"
+        if w.vendor_scale:
+            amount = f"{amount} * {w.vendor_scale}"
+        part = f"sum by ({by}) ({amount})"
+        # a developer the preferred source already holds is left out of the next
+        for earlier in sources[: sources.index(source)]:
+            held = _selector(series, f'agent="{agent}"', f'source="{earlier}"', filters)
+            part = f"({part} unless on (developer_id) last_over_time({held}[{w.vendor}]))"
+        parts.append(part)
+    return parts[0] if len(parts) == 1 else "(\n  " + "\n  or\n  ".join(parts) + "\n)"
+
+
+def vendor_cost(agent: str, w: Window, filters: str = "", series: str = VENDOR_COST) -> str | None:
+    """The vendor part of the agent's spend: none when spend_source is telemetry; in auto, only
+    developers who send no telemetry in the window."""
+    cost = raw_vendor_cost(agent, w, filters, series)
+    if cost is None or agent not in SPEND_SOURCE_AGENTS:
+        return cost
+    present = telemetry_present(agent, w, filters)
+    return (
+        f"(\n{cost}\nunless on () {_mode(agent, 'telemetry', w.presence)}\n"
+        f"unless on (developer_id) ({present} unless on () {_mode(agent, 'vendor_api', w.presence)})\n)"
+    )
+
+
+# --- totals -------------------------------------------------------------------------------------
+
+
+def _either(*parts: str | None) -> str:
+    """Parts that never hold the same series (the choice above makes them disjoint)."""
+    present = [p for p in parts if p]
+    return present[0] if len(present) == 1 else "(\n" + "\nor\n".join(present) + "\n)"
+
+
+def agent_spend(agent: str, w: Window, by: str = "", filters: str = "") -> str:
+    """USD of one agent over the window, one source per developer, summed by `by`."""
+    return f"sum by ({by}) ({_either(telemetry_cost(agent, w, filters), vendor_cost(agent, w, filters))})"
+
+
+def spend_by_agent(w: Window, by: str = "", filters: str = "", agents: tuple[str, ...] = AGENTS) -> str:
+    """USD per agent (label `agent`), summed by `by`."""
+    grouping = ", ".join(x for x in ("agent", by) if x)
+    parts = [f'label_replace({agent_spend(a, w, by, filters)}, "agent", "{a}", "", "")' for a in agents]
+    return f"sum by ({grouping}) (\n" + "\nor\n".join(parts) + "\n)"
+
+
+def total_spend(w: Window, by: str = "", filters: str = "", agents: tuple[str, ...] = AGENTS) -> str:
+    """Usage-based USD of every agent over the window, summed by `by`."""
+    return f"sum by ({by}) ({spend_by_agent(w, by, filters, agents)})"
+
+
+def telemetry_spend(w: Window, by: str = "", filters: str = "") -> str:
+    """The telemetry parts only (the budget rules accumulate these minute by minute)."""
+    parts = [f'label_replace({t}, "agent", "{a}", "", "")' for a in AGENTS if (t := telemetry_cost(a, w, filters))]
+    return f"sum by ({by}) (\n" + "\nor\n".join(parts) + "\n)"
+
+
+def vendor_spend(w: Window, by: str = "", filters: str = "", series: str = VENDOR_COST) -> str:
+    """The vendor parts only (for month to date, from the exporter's month-to-date gauge)."""
+    parts = [f'label_replace({v}, "agent", "{a}", "", "")' for a in AGENTS if (v := vendor_cost(a, w, filters, series))]
+    return f"sum by ({by}) (\n" + "\nor\n".join(parts) + "\n)"
+
+
+# --- reconciliation and rollout coverage --------------------------------------------------------
+
+
+def reconciliation(agent: str, w: Window, filters: str = "") -> dict[str, str]:
+    """Per developer, what telemetry and the vendor API each say the agent cost, and the
+    difference (telemetry - vendor, a missing side counted as 0), whatever spend_source picks."""
+    by = "team_id, developer_id"
+    t = f"sum by ({by}) ({raw_telemetry_cost(agent, w, filters)})"
+    v = f"sum by ({by}) ({raw_vendor_cost(agent, w, filters)})"
+    return {
+        "telemetry": t,
+        "vendor": v,
+        "difference": f"(({t}) or (({v}) * 0)) - (({v}) or (({t}) * 0))",
+    }
+
+
+def vendor_users(w: Window, filters: str = "") -> str:
+    """Developers a vendor API saw using an agent in the window (value 1), by agent, team, developer."""
+    return f"group by (agent, team_id, developer_id) (sum_over_time({_selector(VENDOR_COST, filters)}[{w.span}]))"
+
+
+def telemetry_senders(w: Window, filters: str = "") -> str:
+    """Developers who sent the agent's telemetry in the window, by agent and developer."""
+    parts = [f'label_replace({p}, "agent", "{a}", "", "")' for a in AGENTS if (p := telemetry_present(a, w, filters))]
+    return "(\n" + "\nor\n".join(parts) + "\n)"
+
+
+def hook_users(w: Window) -> str:
+    """Developers whose commits the git hook saw (only the hook sees an agent's session)."""
+    return f'group by (developer_id) (last_over_time({GIT_COMMITS}{{evidence="session"}}[{w.span}]))'
+
+
+def coverage(w: Window, filters: str = "") -> dict[str, str]:
+    """Vendor API users with whether they send telemetry and have the git hook (1/0)."""
+    users = vendor_users(w, filters)
+    return {
+        "telemetry": f"(({users}) and on (agent, developer_id) {telemetry_senders(w, filters)}) or (({users}) * 0)",
+        "git_hook": f"(({users}) and on (developer_id) {hook_users(w)}) or (({users}) * 0)",
+    }
+
+
+def not_reached(w: Window, filters: str = "") -> str:
+    """Vendor API users who send no telemetry of the agent or have no git hook (value 1)."""
+    users = vendor_users(w, filters)
+    return (
+        f"({users}) unless on (agent, developer_id) "
+        f"(({telemetry_senders(w, filters)}) and on (developer_id) {hook_users(w)})"
+    )

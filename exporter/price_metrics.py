@@ -1,0 +1,62 @@
+"""Per-token prices of the agents whose telemetry has tokens but no cost (Gemini CLI, Codex):
+agent_analytics_token_price_usd{agent, model, token_type}, from the genai-prices table, so that
+PromQL turns their token counters into money (agent_analytics/spend.py).
+
+The models priced are those agent_analytics/priced_tokens.yaml lists plus every model the agents'
+token series carry in Prometheus (`prometheus_url`), asked again every few minutes.
+"""
+
+import logging
+import time
+from collections.abc import Iterator
+
+import httpx
+from prometheus_client.core import GaugeMetricFamily
+from prometheus_client.registry import Collector
+
+from agent_analytics.token_prices import priced_agents, token_type_prices
+
+PRICE = "agent_analytics_token_price_usd"
+REFRESH_SECONDS = 300.0
+QUERY_TIMEOUT_SECONDS = 3.0
+
+log = logging.getLogger(__name__)
+
+
+class PriceCollector(Collector):
+    def __init__(self, prometheus_url: str | None):
+        self.prometheus_url = prometheus_url
+        self._seen: dict[str, set[str]] = {}
+        self._asked_at = float("-inf")
+
+    def _models_in_prometheus(self) -> dict[str, set[str]]:
+        if not self.prometheus_url or time.monotonic() - self._asked_at < REFRESH_SECONDS:
+            return self._seen
+        self._asked_at = time.monotonic()
+        seen = {}
+        try:
+            with httpx.Client(timeout=QUERY_TIMEOUT_SECONDS) as client:
+                for agent, spec in priced_agents().items():
+                    r = client.get(f"{self.prometheus_url}/api/v1/label/model/values", params={"match[]": spec.series})
+                    r.raise_for_status()
+                    seen[agent] = set(r.json()["data"])
+        except (httpx.HTTPError, ValueError, KeyError) as e:
+            log.warning("cannot ask Prometheus which models to price (%s); kept the last answer", type(e).__name__)
+            return self._seen
+        self._seen = seen
+        return seen
+
+    def collect(self) -> Iterator:
+        family = GaugeMetricFamily(
+            PRICE,
+            "USD per token of the agent's token type for the model (genai-prices table; tokens x price summed "
+            "over the types is the table's price).",
+            labels=["agent", "model", "token_type"],
+        )
+        seen = self._models_in_prometheus()
+        for agent, spec in sorted(priced_agents().items()):
+            for model in sorted(set(spec.models) | seen.get(agent, set())):
+                prices = token_type_prices(agent, model)
+                for token_type, price in sorted((prices or {}).items()):
+                    family.add_metric([agent, model, token_type], price)
+        yield family
