@@ -364,7 +364,7 @@ def generate(
                     _git_commit(h, rng, dev, t, "none", "none")
             demo_vendors.telemetry_hour(h, agents_rng, crew, t)
         _config_gauges(h, t, teams, people)
-        demo_vendors.vendor_status(h, t)
+        demo_vendors.exporter_gauges(h, t)
         report_day = t // 86400 * 86400 - COPILOT_LAG_DAYS * 86400
         _set_copilot(h, t, _copilot_report(seed, people, report_day, copilot), report_day)
         if progress:

@@ -23,7 +23,9 @@ import random
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
+from agent_analytics.exporter.price_metrics import PRICE
 from agent_analytics.exporter.vendors import (
+    BILLED,
     COMMITS,
     COST,
     EDIT_DECISIONS,
@@ -38,7 +40,8 @@ from agent_analytics.exporter.vendors import (
     figure,
 )
 from agent_analytics.model_names import normalise_model
-from agent_analytics.token_prices import unit_prices
+from agent_analytics.spend import SPEND_SOURCE, SPEND_SOURCE_AGENTS
+from agent_analytics.token_prices import token_type_prices, unit_prices
 
 from .demo_data import (
     COLLECTOR_JOB,
@@ -57,6 +60,8 @@ GEMINI_TOKENS = "gemini_cli_token_usage_total"  # type: input (cache included), 
 CODEX_TOKENS = "codex_turn_token_usage_sum"  # token_type: input (cached_input included), ..., total
 GEMINI_MODELS = (("gemini-2.5-pro", 0.7), ("gemini-2.5-flash", 0.3))
 CODEX_MODEL = "gpt-5-codex"
+CODEX_PROJECT = "proj_codex"
+PRICED_MODELS = {"gemini-cli": tuple(m for m, _ in GEMINI_MODELS), "codex": (CODEX_MODEL,)}
 # Vendor reports name models with their release date; normalise_model gives the telemetry's name.
 DATED = {
     "claude-sonnet-4-5": "claude-sonnet-4-5-20250929",
@@ -151,14 +156,21 @@ def telemetry_hour(h: DemoHistory, rng: random.Random, crew: Cast, t: int) -> No
                 h.add(CODEX_TOKENS, {**labels, "token_type": kind}, t, amount)
 
 
-def vendor_status(h: DemoHistory, t: int) -> None:
-    """What the exporter shows of each vendor source at `t`: up, polled, holding yesterday."""
+def exporter_gauges(h: DemoHistory, t: int) -> None:
+    """What the exporter shows at `t` for these agents: each vendor source up, polled and holding
+    yesterday; the token prices of the agents without a cost in their telemetry; whose spend counts."""
     for source in SOURCES:
         status = {"source": source, **EXPORTER_JOB}
         h.set("agent_analytics_vendor_up", status, t, 1)
         h.set("agent_analytics_vendor_last_success_timestamp_seconds", status, t, t - 600)
         h.set("agent_analytics_vendor_newest_day_timestamp_seconds", status, t, t // DAY * DAY - DAY)
         h.set("agent_analytics_vendor_days_pending", status, t, 0)
+    for agent, models in PRICED_MODELS.items():
+        for model in models:
+            for token_type, price in token_type_prices(agent, model).items():
+                h.set(PRICE, {"agent": agent, "model": model, "token_type": token_type, **EXPORTER_JOB}, t, price)
+    for agent in SPEND_SOURCE_AGENTS:
+        h.set(SPEND_SOURCE, {"agent": agent, "source": "auto", **EXPORTER_JOB}, t, 1)
 
 
 def _vendor(source: str, dev: Developer) -> dict[str, str]:
@@ -236,6 +248,8 @@ def _openai_day(rng: random.Random, dev: Developer) -> list[DayFigure]:
     tokens = {"input": prompt - cached, "cache_read": cached, "output": requests * rng.randint(200, 3_000)}
     cost = unit_prices("openai", CODEX_MODEL).cost(tokens["input"], tokens["output"], tokens["cache_read"])
     out = [figure(REQUESTS, requests, **who), figure(COST, round(cost, 6), **who)]
+    # the costs report's total of the Codex project, kept beside the per-developer cost
+    out.append(figure(BILLED, round(cost, 2), source="openai", agent=SOURCES["openai"], project_id=CODEX_PROJECT))
     return out + [figure(TOKENS, n, **who, type=kind) for kind, n in tokens.items()]
 
 

@@ -9,7 +9,9 @@ import pytest
 
 from agent_analytics.exporter.vendors import COST
 from agent_analytics.history.demo_data import ROI, generate
-from agent_analytics.history.demo_vendors import GEMINI_TOKENS
+from agent_analytics.history.demo_vendors import CODEX_TOKENS, GEMINI_TOKENS
+from agent_analytics.spend import Window, raw_telemetry_cost
+from agent_analytics.token_prices import token_type_prices
 from tests.support.net import free_port
 from tests.support.prometheus import Prometheus
 
@@ -171,6 +173,18 @@ def test_vendor_day_figures_add_up_in_every_window(prom, history):
                     expected[key] = expected.get(key, 0) + sum(v for t, v in values.items() if since <= t <= END)
         assert got == pytest.approx({k: v for k, v in expected.items() if v}), window
         assert {source for _, _, source in got} == {"anthropic", "cursor", "openai"}
+
+
+def test_gemini_cli_and_codex_tokens_are_priced_by_the_demos_price_series(prom, history):
+    start = END - 30 * DAY
+    for agent, series, kind in (("gemini-cli", GEMINI_TOKENS, "type"), ("codex", CODEX_TOKENS, "token_type")):
+        query = f"sum by (developer_id) ({raw_telemetry_cost(agent, Window('30d'))})"
+        got = {r["metric"]["developer_id"]: float(r["value"][1]) for r in prom.query(query, END)}
+        expected: dict = {}
+        counted = history.total(series, start, END, ("developer_id", "model", kind))
+        for (dev, model, token_type), tokens in counted.items():
+            expected[dev] = expected.get(dev, 0) + tokens * token_type_prices(agent, model)[token_type]
+        assert got == pytest.approx(expected) and expected, agent
 
 
 def test_tables_show_the_same_figures(prom):
