@@ -229,7 +229,7 @@ class ExporterConfig(ConfigModel):
     cursor: CursorConfig | None = None
     openai: OpenAIConfig | None = None
     # per agent: whose spend totals count (auto: telemetry where a developer sends it, else the vendor's API)
-    spend_source: Annotated[dict[str, SpendSource], BeforeValidator(_text_keys)] = Field(default_factory=dict)
+    spend_source: Annotated[dict[str, SpendSource], BeforeValidator(_seat_agents)] = Field(default_factory=dict)
     budgets: Annotated[dict[str, NonNegative], BeforeValidator(_text_keys)] = Field(default_factory=dict)
     seat_prices: SeatPrices = Field(default_factory=dict)
     seats: SeatCounts = Field(default_factory=dict)

@@ -157,6 +157,11 @@ class VendorPoller:
         with self._poll_lock:
             self._drop_source()
 
+    def status(self) -> tuple[int, float | None, dict[str, int]]:
+        """(up, last success, errors by reason), read together."""
+        with self._lock:
+            return self.up, self.last_success, dict(self.errors)
+
     def source_collector(self) -> Collector | None:
         return self._source.collector() if self._source is not None else None
 
@@ -188,10 +193,11 @@ class VendorStatusCollector(Collector):
             labels=["source", "reason"],
         )
         for p in self.pollers:
-            up.add_metric([p.name], p.up)
-            if p.last_success is not None:
-                success.add_metric([p.name], p.last_success)
-            for reason, n in sorted(dict(p.errors).items()):
+            is_up, last_success, by_reason = p.status()
+            up.add_metric([p.name], is_up)
+            if last_success is not None:
+                success.add_metric([p.name], last_success)
+            for reason, n in sorted(by_reason.items()):
                 errors.add_metric([p.name, reason], n)
         newest = GaugeMetricFamily(
             "agent_analytics_vendor_newest_day_timestamp_seconds",

@@ -68,16 +68,20 @@ def exporter(
             with _progress(not as_json, "scanning repositories"):
                 new = service.scan_now()
             copilot_ok = service.poll_now() if service.copilot else None
+            vendors_ok = service.poll_vendors() if service.vendors else None
             summary = {
                 "repos": len(service.scanners),
                 "new_commits": new,
                 "commits": service.health()["commits"],
                 "scan_errors": sum(service.stats.errors.values()),
                 "copilot_ok": copilot_ok,
+                "vendors_ok": vendors_ok,
                 "data_dir": str(service.data_dir),
             }
         finally:
             service.store.close()
+            if service.vendor_days is not None:
+                service.vendor_days.close()
         if as_json:
             typer.echo(json.dumps(summary))
         else:
@@ -85,8 +89,9 @@ def exporter(
                 f"{summary['repos']} repositories, {summary['commits']} commits known ({new} new),"
                 f" {summary['scan_errors']} scan errors"
                 + ("" if copilot_ok is None else f"; Copilot poll {'ok' if copilot_ok else 'FAILED (see the log)'}")
+                + ("" if vendors_ok is None else f"; vendor APIs {'ok' if vendors_ok else 'FAILED (see the log)'}")
             )
-        raise typer.Exit(1 if summary["scan_errors"] or copilot_ok is False else 0)
+        raise typer.Exit(1 if summary["scan_errors"] or copilot_ok is False or vendors_ok is False else 0)
 
     try:
         service.start()

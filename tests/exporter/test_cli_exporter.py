@@ -27,7 +27,8 @@ def test_once_prints_a_json_summary_and_keeps_the_store(tmp_path):
     first = run("--config", str(cfg), "--data-dir", str(tmp_path / "d"), "--once", "--json")
     assert first.returncode == 0, first.stderr
     assert json.loads(first.stdout) | {"data_dir": ""} == {
-        "repos": 1, "new_commits": 2, "commits": 2, "scan_errors": 0, "copilot_ok": None, "data_dir": ""
+        "repos": 1, "new_commits": 2, "commits": 2, "scan_errors": 0, "copilot_ok": None, "vendors_ok": None,
+        "data_dir": ""
     }  # fmt: skip
     again = run("--config", str(cfg), "--data-dir", str(tmp_path / "d"), "--once", "--json")
     assert json.loads(again.stdout)["new_commits"] == 0 and json.loads(again.stdout)["commits"] == 2

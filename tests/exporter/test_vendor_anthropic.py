@@ -11,6 +11,7 @@ import pytest
 from prometheus_client import CollectorRegistry, generate_latest
 
 from agent_analytics import remote_write
+from agent_analytics.errors import ConfigError
 from agent_analytics.exporter.config import parse_config
 from agent_analytics.exporter.identity import IdentityMap
 from agent_analytics.exporter.service import VENDOR_SOURCE_CONSTRUCTORS, ExporterService
@@ -512,3 +513,47 @@ def test_prometheus_windows_over_the_exporter_equal_the_stand_ins_ground_truth(s
             prom.scrape_settle()
             wait_until(lambda: scraped_mtd() == pytest.approx(per_dev), timeout=20, what="scraped month to date")
             assert prom.query('agent_analytics_vendor_up{source="anthropic"}')[0]["value"][1] == "1"
+
+
+# --- configuration -------------------------------------------------------------------------------
+
+
+def test_vendor_config_defaults_and_errors_name_the_key():
+    c = parse_config({"anthropic": {}, "anthropic_enterprise": {}, "cursor": {}, "openai": {"projects": "proj_abc"}})
+    assert {name: (v.key_env, v.api_url, v.refetch_days) for name, v in c.vendor_configs().items()} == {
+        "anthropic": ("ANTHROPIC_ADMIN_KEY", "https://api.anthropic.com", 3),
+        "anthropic_enterprise": ("ANTHROPIC_ANALYTICS_KEY", "https://api.anthropic.com", 31),
+        "cursor": ("CURSOR_ADMIN_KEY", "https://api.cursor.com", 3),
+        "openai": ("OPENAI_ADMIN_KEY", "https://api.openai.com", 3),
+    }
+    assert (c.openai.projects, c.openai.agent, c.cursor.requests_per_minute) == (["proj_abc"], "codex", 20.0)
+    assert (c.spend_source_of("claude-code"), parse_config({}).vendor_configs()) == ("auto", {})
+    assert parse_config({"spend_source": {"codex": "vendor_api"}}).spend_source_of("codex") == "vendor_api"
+    for raw, message in [
+        ({"spend_source": {"claude-code": "both"}}, "spend_source.claude-code: expected 'auto', 'telemetry' or"),
+        ({"spend_source": {"claud-code": "auto"}}, "spend_source.claud-code: unknown agent"),
+        ({"anthropic": {"admin_key_env": KEY}}, "anthropic.admin_key_env: give the NAME of the environment variable"),
+        ({"cursor": {"token_env": "X"}}, "cursor.token_env: unknown key; expected one of api_key_env, api_url,"),
+        ({"openai": {"api_url": "api.openai.com"}}, "openai.api_url: expected an http(s) URL"),
+    ]:
+        with pytest.raises(ConfigError) as e:
+            parse_config(raw)
+        assert message in str(e.value)
+        assert KEY not in str(e.value)
+
+
+def test_hashed_identities_give_the_same_pseudonym_as_the_commit_and_telemetry_side(standin, store, key_env):
+    standin.usage[DAY] = [usage_record(DAY, user("Erin@Example.com"), {SONNET: {"cents": 40}})]
+    config = parse_config(
+        {
+            "identities": {"hash_emails": True, "hash_salt": "pepper", "default_team_id": "core"},
+            "anthropic": {"admin_key_env": ENV, "api_url": standin.url, "history_days": 3},
+        }
+    )
+    assert make_poller(config, store).poll()
+    pseudonym = IdentityMap(config.identities).hash("erin@example.com")
+    assert len(pseudonym) == 16 and pseudonym != "erin@example.com"
+    assert committed_on(store, DAY) == {
+        (COST, labels(pseudonym, "core", model=normalise_model(SONNET))): 0.4,
+        (SESSIONS, labels(pseudonym, "core")): 1,
+    }

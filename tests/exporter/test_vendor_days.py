@@ -9,6 +9,7 @@ import time
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
+import httpx
 import pytest
 
 from agent_analytics import remote_write
@@ -208,7 +209,7 @@ def test_sigkill_between_staging_and_writing_loses_nothing_and_doubles_nothing(t
                 wait_until(lambda: value(scrape(base), "agent_analytics_vendor_days_pending", source="anthropic") == 6)
             finally:
                 proc.kill()
-                proc.wait()
+                logs = proc.communicate()[1]
             prom.start()
             # 2. A few more kills while it writes and while the stand-in revises days.
             for n in range(4):
@@ -216,7 +217,7 @@ def test_sigkill_between_staging_and_writing_loses_nothing_and_doubles_nothing(t
                 proc = start_exporter(config, tmp_path / "data", port)
                 time.sleep(0.15 + 0.2 * n)
                 proc.kill()
-                proc.wait()
+                logs += proc.communicate()[1]
             proc = start_exporter(config, tmp_path / "data", port)
             try:
                 wait_until(
@@ -229,9 +230,11 @@ def test_sigkill_between_staging_and_writing_loses_nothing_and_doubles_nothing(t
                 )
                 total = prom.query(f"sum(sum_over_time({COST}[30d]))")
                 assert float(total[0]["value"][1]) == pytest.approx(sum(truth.values()))
+                metrics_text = httpx.get(f"{base}/metrics", timeout=10).text
             finally:
                 proc.terminate()
-                proc.wait(timeout=15)
+                logs += proc.communicate(timeout=15)[1]
+            assert KEY not in logs and KEY not in metrics_text
         finally:
             prom.stop()
             shutil.rmtree(prom.workdir, ignore_errors=True)
