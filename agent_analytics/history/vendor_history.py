@@ -11,7 +11,7 @@ holds them, nothing; a longer `--days` then adds only the older days.
 from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta
 
-from agent_analytics.exporter.vendors import DAY_SERIES, DayFigure, VendorSource, day_sample_time
+from agent_analytics.exporter.vendors import DayFigure, VendorSource, day_sample_time, day_sample_time_queries
 from agent_analytics.facts import RETENTION
 
 from .openmetrics import Series
@@ -21,11 +21,8 @@ CHUNK_DAYS = 30  # days asked for per fetch (one step of the progress bar), with
 
 
 def earliest_sample_queries(source: str) -> list[str]:
-    """PromQL for the time of the earliest day sample Prometheus holds for `source`, one query per
-    series name (timestamp() drops the name, and two series of one source may differ only in it).
-    Day samples sit in the last seconds of their day, so a subquery stepping from midnight to
-    midnight sees every one of them within the lookback window."""
-    return [f'min(min_over_time(timestamp({name}{{source="{source}"}})[{RETENTION}:1d]))' for name in DAY_SERIES]
+    """PromQL whose smallest answer is the time of the earliest day sample of `source`."""
+    return day_sample_time_queries(source, "min", RETENTION)
 
 
 def day_of(t: float) -> date:
