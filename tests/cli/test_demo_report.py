@@ -9,8 +9,8 @@ import pytest
 
 from agent_analytics.exporter.vendors import COST
 from agent_analytics.history.demo_data import ROI, generate
-from agent_analytics.history.demo_vendors import CODEX_TOKENS, GEMINI_TOKENS
-from agent_analytics.spend import Window, raw_telemetry_cost
+from agent_analytics.history.demo_vendors import CODEX_TOKENS, GEMINI_TOKENS, cast
+from agent_analytics.spend import Window, agent_spend, not_reached, raw_telemetry_cost, reconciliation
 from agent_analytics.token_prices import token_type_prices
 from tests.support.net import free_port
 from tests.support.prometheus import Prometheus
@@ -185,6 +185,46 @@ def test_gemini_cli_and_codex_tokens_are_priced_by_the_demos_price_series(prom, 
         for (dev, model, token_type), tokens in counted.items():
             expected[dev] = expected.get(dev, 0) + tokens * token_type_prices(agent, model)[token_type]
         assert got == pytest.approx(expected) and expected, agent
+
+
+def vendor_cost(history, since, developer_id, source):
+    return sum(
+        v
+        for part in history.parts
+        for (name, labels), values in part.gauges.items()
+        if name == COST and {("developer_id", developer_id), ("source", source)} <= set(labels)
+        for t, v in values.items()
+        if since <= t <= END
+    )
+
+
+def test_reconciliation_has_a_row_rollout_coverage_has_people_and_totals_count_each_once(prom, history):
+    start, window = END - 30 * DAY, Window("30d")
+    crew = cast(SEED, history.parts[0].developers)
+    both, outsider = crew.reconciled, crew.claude_api_only
+    telemetry = history.total("claude_code_cost_usage_USD_total", start, END, ("developer_id",))
+    rows = {
+        side: {r["metric"]["developer_id"]: float(r["value"][1]) for r in prom.query(q, END)}
+        for side, q in reconciliation("claude-code", window).items()
+    }
+    admin_api = vendor_cost(history, start, both.developer_id, "anthropic")
+    assert rows["telemetry"][both.developer_id] == pytest.approx(telemetry[(both.developer_id,)])
+    assert rows["vendor"][both.developer_id] == pytest.approx(admin_api) and admin_api > 0
+    assert rows["difference"][both.developer_id] == pytest.approx(telemetry[(both.developer_id,)] - admin_api)
+    outsider_cost = vendor_cost(history, start, outsider.developer_id, "anthropic")
+    assert rows["vendor"][outsider.developer_id] == pytest.approx(outsider_cost)
+    assert outsider.developer_id not in rows["telemetry"]
+
+    reached = {(r["metric"]["agent"], r["metric"]["developer_id"]) for r in prom.query(not_reached(window), END)}
+    assert reached == {
+        ("claude-code", outsider.developer_id),
+        ("cursor", crew.api_key_user.developer_id),
+        ("codex", crew.api_key_user.developer_id),
+    } | {("cursor", d.developer_id) for d in crew.cursor}
+
+    # auto: telemetry where a developer sends it, the Admin API for the one who sends none
+    total = prom.query(agent_spend("claude-code", window), END)
+    assert float(total[0]["value"][1]) == pytest.approx(sum(telemetry.values()) + outsider_cost)
 
 
 def test_tables_show_the_same_figures(prom):
