@@ -58,7 +58,7 @@ class DemoHistory:
     counters: dict[tuple, dict[int, float]] = field(default_factory=dict)  # (name, labels) -> {t: amount}
     gauges: dict[tuple, dict[int, float]] = field(default_factory=dict)
     offsets: dict[tuple, float] = field(default_factory=dict)  # counter values a previous run ended with
-    open_day: dict = field(default_factory=dict)  # see DemoState.open_day
+    vendor_carry: dict = field(default_factory=dict)  # see DemoState.vendor_carry
 
     def add(self, name: str, labels: dict[str, str], t: int, amount: float) -> None:
         if amount:
@@ -85,7 +85,7 @@ class DemoHistory:
         for key, per_time in self.counters.items():
             totals[key] = totals.get(key, 0.0) + sum(per_time.values())
         totals_json = {_state_key(*k): v for k, v in sorted(totals.items())}
-        return DemoState(seed, len(self.developers), self.end, totals_json, self.open_day)
+        return DemoState(seed, len(self.developers), self.end, totals_json, self.vendor_carry)
 
     def total(
         self,
@@ -282,8 +282,8 @@ class DemoState:
     developers: int
     end: int
     totals: dict[str, float]  # series key (see _state_key) -> counter value at `end`
-    # vendor figures of the day in progress at `end` so far (see demo_vendors.vendor_days)
-    open_day: dict = field(default_factory=dict)
+    # what the vendor reports of the day and month in progress at `end` hold so far (demo_vendors.vendor_days)
+    vendor_carry: dict = field(default_factory=dict)
 
     def to_json(self) -> str:
         return json.dumps(asdict(self), sort_keys=True)
@@ -369,5 +369,5 @@ def generate(
         _set_copilot(h, t, _copilot_report(seed, people, report_day, copilot), report_day)
         if progress:
             progress(1)
-    h.open_day = demo_vendors.vendor_days(h, seed, crew, resume.open_day if resume else {})
+    h.vendor_carry = demo_vendors.vendor_days(h, seed, crew, resume.vendor_carry if resume else {})
     return h

@@ -87,6 +87,8 @@ VALUES = {
     "tool_name": {"Edit": "edit_tool", "Write": "write_tool"},
 }
 SOURCES = {"anthropic": "claude-code", "cursor": "cursor", "openai": "codex"}  # the demo's vendor sources
+MONTH_TO_DATE = "agent_analytics_vendor_month_to_date_usd"
+MONTH_TO_DATE_LABELS = ("source", "agent", "developer_id", "team_id")
 
 
 @dataclass(frozen=True)
@@ -275,25 +277,53 @@ def _vendor_day(seed: int, crew: Cast, day_start: int, telemetry: list[DayFigure
     return [f for f in add_up(figures) if f.value]
 
 
-def _carried(open_day: dict, day_start: int) -> list[DayFigure]:
-    if open_day.get("day") != day_start:
+def _carried(carry: dict, day_start: int) -> list[DayFigure]:
+    if carry.get("day") != day_start:
         return []
-    return [DayFigure(name, tuple(tuple(p) for p in labels), value) for name, labels, value in open_day["figures"]]
+    return [DayFigure(name, tuple(tuple(p) for p in labels), value) for name, labels, value in carry["figures"]]
 
 
-def vendor_days(h: DemoHistory, seed: int, crew: Cast, open_day: dict) -> dict:
-    """Write the vendor figures of every UTC day that ends within the history.
+def _month_start(t: int) -> int:
+    return int(datetime.fromtimestamp(t, UTC).replace(day=1, hour=0, minute=0, second=0).timestamp())
 
-    `open_day` holds the reconciled developer's telemetry of a day a previous run began (see
-    DemoState); returns the same for the day this run leaves unfinished."""
+
+def vendor_days(h: DemoHistory, seed: int, crew: Cast, carry: dict) -> dict:
+    """Write the vendor figures of every UTC day that ends within the history, and the exporter's
+    month-to-date cost per developer at every hour (the days of the month it holds by then).
+
+    `carry` is what a previous run left unfinished (see DemoState.vendor_carry): the reconciled
+    developer's telemetry of the day it ended in, and the month's costs so far. Returns the same
+    for the next run."""
+    month_costs: dict[int, dict[tuple, float]] = {}  # day start -> (source, agent, developer, team) -> USD
     for day_end in range((h.start // DAY + 1) * DAY, h.end + 1, DAY):
         day_start = day_end - DAY
         seen = _telemetry_as_admin_api(h, crew.reconciled, max(day_start, h.start), day_end)
-        for f in _vendor_day(seed, crew, day_start, add_up(seen + _carried(open_day, day_start))):
+        for f in _vendor_day(seed, crew, day_start, add_up(seen + _carried(carry, day_start))):
             h.set(f.name, dict(f.labels), day_sample_time(datetime.fromtimestamp(day_start, UTC).date()), f.value)
-    if h.end % DAY == 0:
-        return {}
-    day_start = h.end // DAY * DAY
-    seen = _telemetry_as_admin_api(h, crew.reconciled, max(day_start, h.start), h.end)
-    figures = add_up(seen + _carried(open_day, day_start))
-    return {"day": day_start, "figures": [[f.name, [list(p) for p in f.labels], f.value] for f in figures]}
+            if f.name == COST:
+                key = tuple(p for p in f.labels if p[0] in MONTH_TO_DATE_LABELS)
+                per_day = month_costs.setdefault(day_start, {})
+                per_day[key] = per_day.get(key, 0.0) + f.value
+    carried_month = carry.get("month")
+    carried = {tuple(tuple(p) for p in key): usd for key, usd in carry.get("month_costs", [])}
+
+    def month_to_date(t: int) -> dict[tuple, float]:
+        month = _month_start(t)
+        totals = dict(carried) if carried_month == month else {}
+        for day_start, costs in month_costs.items():
+            if day_start >= month and day_start + DAY <= t:
+                for key, usd in costs.items():
+                    totals[key] = totals.get(key, 0.0) + usd
+        return totals
+
+    for t in sorted({*range(h.start, h.end + 1, h.step), h.end}):
+        for key, usd in month_to_date(t).items():
+            h.set(MONTH_TO_DATE, {**dict(key), **EXPORTER_JOB}, t, usd)
+    so_far = [[list(map(list, key)), usd] for key, usd in month_to_date(h.end).items()]
+    out = {"month": _month_start(h.end), "month_costs": so_far}
+    if h.end % DAY:
+        day_start = h.end // DAY * DAY
+        seen = _telemetry_as_admin_api(h, crew.reconciled, max(day_start, h.start), h.end)
+        figures = add_up(seen + _carried(carry, day_start))
+        out |= {"day": day_start, "figures": [[f.name, [list(p) for p in f.labels], f.value] for f in figures]}
+    return out

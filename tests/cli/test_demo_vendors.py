@@ -145,3 +145,25 @@ def test_other_agents_telemetry_and_vendor_models_have_prices_and_one_name(runs)
     assert {labels["model"] for labels, _, _ in vendor_samples(runs, COST, source="anthropic")} == {
         normalise_model(m) for m in demo_vendors.DATED.values()
     }
+
+
+def test_month_to_date_holds_the_days_of_the_month_the_exporter_holds_by_then(runs):
+    mtd = vendor_samples(runs, demo_vendors.MONTH_TO_DATE)
+    costs = vendor_samples(runs, COST)
+    november = int(datetime(2026, 11, 1, tzinfo=UTC).timestamp())
+    checked = 0
+    for at in (END, runs[0].end + 3600, november - 12 * 3600, november):
+        month = int(datetime.fromtimestamp(at, UTC).replace(day=1, hour=0).timestamp())
+        expected: dict = {}
+        for labels, t, v in costs:
+            if month <= t < at:  # a day is held once it is over (its sample sits in its last second)
+                key = tuple(labels[k] for k in demo_vendors.MONTH_TO_DATE_LABELS)
+                expected[key] = expected.get(key, 0) + v
+        got = {tuple(labels[k] for k in demo_vendors.MONTH_TO_DATE_LABELS): v for labels, t, v in mtd if t == at}
+        assert got == pytest.approx(expected), at
+        checked += len(expected)
+    assert checked > 10
+    # the hour the first run ended in is written by both runs, with the same values
+    at_the_seam = [vendor_samples([h], demo_vendors.MONTH_TO_DATE) for h in runs]
+    first, second = ({(tuple(labels.items()), v) for labels, t, v in s if t == runs[0].end} for s in at_the_seam)
+    assert first == second and first
