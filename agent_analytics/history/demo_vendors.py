@@ -179,20 +179,29 @@ def _vendor(source: str, dev: Developer) -> dict[str, str]:
     return {"source": source, "agent": SOURCES[source], "developer_id": dev.developer_id, "team_id": dev.team_id}
 
 
-def _telemetry_as_admin_api(h: DemoHistory, dev: Developer, since: int, until: int) -> list[DayFigure]:
-    """The Admin API's figures of `dev`'s Claude Code telemetry in (since, until]."""
-    out = []
+def _telemetry_as_admin_api(h: DemoHistory, dev: Developer):
+    """A function of (since, until) giving the Admin API's figures of `dev`'s Claude Code
+    telemetry in (since, until]."""
+    mine = []
     for (name, labels), per_time in h.counters.items():
         labels = dict(labels)
         if name not in ADMIN_API_OF_TELEMETRY or labels.get("developer_id") != dev.developer_id:
             continue
-        amount = sum(v for t, v in per_time.items() if since < t <= until)
         series, kept = ADMIN_API_OF_TELEMETRY[name]
         extra = {LABEL_NAMES.get(k, k): VALUES.get(k, {}).get(labels[k], labels[k]) for k in kept}
         if "model" in extra:
             extra["model"] = normalise_model(DATED[extra["model"]])
-        out.append(figure(series, amount, **_vendor("anthropic", dev), **extra))
-    return out
+        mine.append((series, extra, per_time))
+
+    who = _vendor("anthropic", dev)
+
+    def between(since: int, until: int) -> list[DayFigure]:
+        return [
+            figure(series, sum(v for t, v in per_time.items() if since < t <= until), **who, **extra)
+            for series, extra, per_time in mine
+        ]
+
+    return between
 
 
 def _claude_session(rng: random.Random, dev: Developer) -> list[DayFigure]:
@@ -295,9 +304,10 @@ def vendor_days(h: DemoHistory, seed: int, crew: Cast, carry: dict) -> dict:
     developer's telemetry of the day it ended in, and the month's costs so far. Returns the same
     for the next run."""
     month_costs: dict[int, dict[tuple, float]] = {}  # day start -> (source, agent, developer, team) -> USD
+    telemetry = _telemetry_as_admin_api(h, crew.reconciled)
     for day_end in range((h.start // DAY + 1) * DAY, h.end + 1, DAY):
         day_start = day_end - DAY
-        seen = _telemetry_as_admin_api(h, crew.reconciled, max(day_start, h.start), day_end)
+        seen = telemetry(max(day_start, h.start), day_end)
         for f in _vendor_day(seed, crew, day_start, add_up(seen + _carried(carry, day_start))):
             h.set(f.name, dict(f.labels), day_sample_time(datetime.fromtimestamp(day_start, UTC).date()), f.value)
             if f.name == COST:
@@ -323,7 +333,7 @@ def vendor_days(h: DemoHistory, seed: int, crew: Cast, carry: dict) -> dict:
     out = {"month": _month_start(h.end), "month_costs": so_far}
     if h.end % DAY:
         day_start = h.end // DAY * DAY
-        seen = _telemetry_as_admin_api(h, crew.reconciled, max(day_start, h.start), h.end)
+        seen = telemetry(max(day_start, h.start), h.end)
         figures = add_up(seen + _carried(carry, day_start))
         out |= {"day": day_start, "figures": [[f.name, [list(p) for p in f.labels], f.value] for f in figures]}
     return out
