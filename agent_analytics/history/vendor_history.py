@@ -16,7 +16,6 @@ from agent_analytics.facts import RETENTION
 
 from .openmetrics import Series
 
-DAY = 86400
 CHUNK_DAYS = 30  # days asked for per fetch (one step of the progress bar), within every API's range limit
 
 

@@ -371,6 +371,7 @@ def backfill_vendor(
                 continue
             finally:
                 source.close()
+            # only a source read in full is written: the next run starts before its earliest day written
             loaded = day_series(fetched)
             result.update(days=len(fetched), series=len(loaded), samples=sum(len(s.samples) for s in loaded))
             series += loaded
