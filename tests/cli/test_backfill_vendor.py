@@ -263,6 +263,8 @@ def test_history_before_the_live_days_exactly_once_and_a_rerun_adds_nothing(stan
         assert (report["openai"]["first_day"], report["openai"]["last_day"]) == (str(FIRST), str(LAST))
         assert report["openai"]["live_from"] is None
         assert json.loads(again.stdout)["samples"] in (0, json.loads(first.stdout)["samples"])
+        written = b"".join(f.read_bytes() for f in tsdb.rglob("*") if f.is_file())
+        assert b"ann" in written and not any(key.encode() in written for key in KEYS.values())
         # Cursor was asked in spans the rate limit allows, OpenAI only for the configured days
         assert all(
             c.body["endDate"] - c.body["startDate"] < 30 * 86_400_000
