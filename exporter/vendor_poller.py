@@ -30,14 +30,19 @@ from .vendors import ShapeError, VendorSource
 
 log = logging.getLogger(__name__)
 
+# At a stack's start Prometheus may answer a little after the exporter; the first run waits this
+# long for it rather than a whole poll interval.
+PROMETHEUS_WAIT_SECONDS = 10.0
+
 SourceFactory = Callable[[str], VendorSource]  # key -> source
 
 
-def runs(days: list[date]) -> list[tuple[date, date]]:
-    """Consecutive days as (first, last) ranges, so a source is asked for ranges, not single days."""
+def runs(days: list[date], longest: int = 0) -> list[tuple[date, date]]:
+    """Consecutive days as (first, last) ranges of at most `longest` days (0: any length), so a
+    source is asked for ranges, not single days."""
     out: list[tuple[date, date]] = []
     for d in sorted(days):
-        if out and out[-1][1] + timedelta(days=1) == d:
+        if out and out[-1][1] + timedelta(days=1) == d and (not longest or (d - out[-1][0]).days < longest):
             out[-1] = (out[-1][0], d)
         else:
             out.append((d, d))
@@ -53,8 +58,10 @@ class VendorPoller:
         store: VendorDays,
         prometheus_url: str | None = None,
         today: Callable[[], date] = utc_today,
+        prometheus_wait_seconds: float = PROMETHEUS_WAIT_SECONDS,
     ):
         self.name = name
+        self.prometheus_wait_seconds = prometheus_wait_seconds
         self.config = config
         self.make_source = make_source
         self.store = store
@@ -89,15 +96,18 @@ class VendorPoller:
         today = self._today()
         if self.store.first_live_day(self.name) is None:
             try:
-                newest = newest_day_in_prometheus(self.prometheus_url, self.name) if self.prometheus_url else None
+                newest = self._newest_day_in_prometheus() if self.prometheus_url else None
             except PrometheusUnreachable as e:
                 log.warning("%s: %s; retried at the next poll", self.name, e)
                 return self._failed("prometheus")
             start = VendorDays.first_run_start(today, self.config.refetch_days, self.config.history_days, newest)
             self.store.start_live(self.name, start)
         days = self.store.days_to_fetch(self.name, today, self.config.refetch_days, self.config.history_days)
+        # A source that asks one day per request says so (days_per_fetch = 1): each day is then
+        # committed as it arrives and a failure on one day keeps the days before it.
+        per_fetch = getattr(source, "days_per_fetch", 0)
         try:
-            for first, last in runs(days):
+            for first, last in runs(days, per_fetch):
                 fetched = source.fetch_days(first, last)
                 for day in sorted(fetched):
                     if first <= day <= last:
@@ -113,14 +123,22 @@ class VendorPoller:
             self.last_success = time.time()
         return True
 
+    def _newest_day_in_prometheus(self) -> date | None:
+        deadline = time.monotonic() + self.prometheus_wait_seconds
+        while True:
+            try:
+                return newest_day_in_prometheus(self.prometheus_url, self.name)
+            except PrometheusUnreachable:
+                if time.monotonic() >= deadline:
+                    raise
+                time.sleep(min(1.0, self.prometheus_wait_seconds))
+
     def _current_source(self) -> VendorSource | None:
         env = self.config.key_env
         key = os.environ.get(env, "").strip()
         if not key:
             if not self._said_no_key:
-                log.warning(
-                    "%s: environment variable %s is empty or unset; not polling", self.name, self.config.key_env
-                )
+                log.warning("%s: environment variable %s is empty or unset; not polling", self.name, env)
                 self._said_no_key = True
             self._drop_source()
             return None

@@ -95,6 +95,9 @@ class VendorSource(Protocol):
         it cannot give yet is left out. Raises exporter.api_client.ApiError on failure, and
         ShapeError for a payload of unexpected shape."""
 
+    # optional: `days_per_fetch`, the days one call of fetch_days should cover at most (e.g. 1
+    # for an API that answers one day per request, so each day is committed as it arrives)
+
     def collector(self) -> Collector | None:
         """Gauges of the current state (e.g. Cursor's members and cycle spend), or None."""
 

@@ -91,6 +91,7 @@ def section(record: dict, key: str, what: str) -> dict:
 class AnthropicSource:
     name = "anthropic"
     agent = AGENT
+    days_per_fetch = 1  # the report answers one day per request
 
     def __init__(
         self,

@@ -47,8 +47,8 @@ def test_every_yaml_example_of_the_readme_passes_config_check(tmp_path):
 
 
 EXPORTER_KEYS = (
-    "auth_tokens, budgets, copilot, data_dir, hook_wait_seconds, identities, ingest_max_bytes, prometheus_url, repos,"
-    " roi, scan_interval_seconds, seat_prices, seats"
+    "anthropic, anthropic_enterprise, auth_tokens, budgets, copilot, cursor, data_dir, hook_wait_seconds, identities,"
+    " ingest_max_bytes, openai, prometheus_url, repos, roi, scan_interval_seconds, seat_prices, seats, spend_source"
 )
 COLLECTOR_KEYS = (
     "auth_tokens, cumulative_stream_ttl_seconds, data_dir, durability, events_file_count, events_file_max_bytes,"

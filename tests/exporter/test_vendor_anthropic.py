@@ -2,10 +2,15 @@
 speaks their wire formats over a real socket: exact figures per developer, model and day."""
 
 import functools
+import json
 import logging
+import os
 import random
+import subprocess
+import sys
 import time
 from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
 
 import pytest
 from prometheus_client import CollectorRegistry, generate_latest
@@ -336,6 +341,11 @@ def test_subscription_cost_comes_from_enterprise_analytics_only_and_its_revision
     admin, enterprise = make_poller(config, store), make_poller(config, store, "anthropic_enterprise")
     assert admin.poll() and enterprise.poll()
     assert committed_on(store, DAY) == pytest.approx(expected_day(subscription_cost=False))
+    m = parse_metrics(metrics([admin, enterprise], store))  # one family per name, a sample per source
+    assert {lbl["source"]: v for lbl, v in m["agent_analytics_vendor_up"]} == {
+        "anthropic": 1,
+        "anthropic_enterprise": 1,
+    }
     carol = labels("carol@example.com", "platform", source="anthropic_enterprise", model=normalise_model(HAIKU))
     alice = labels("alice", "web", source="anthropic_enterprise", model=normalise_model(SONNET))
     first = {d: v for (n, lbl, d), v in store.committed("anthropic_enterprise").items() if n == COST and lbl == carol}
@@ -557,3 +567,84 @@ def test_hashed_identities_give_the_same_pseudonym_as_the_commit_and_telemetry_s
         (COST, labels(pseudonym, "core", model=normalise_model(SONNET))): 0.4,
         (SESSIONS, labels(pseudonym, "core")): 1,
     }
+
+
+def test_a_first_run_that_cannot_ask_prometheus_fetches_nothing_and_tries_again(standin, store, key_env):
+    standin.usage[DAY] = a_day_of_five_records(DAY)
+    config = exporter_config(standin)
+    factory = functools.partial(VENDOR_SOURCE_CONSTRUCTORS["anthropic"], config, IdentityMap(config.identities))
+    nowhere = f"http://127.0.0.1:{free_port()}"
+    poller = VendorPoller("anthropic", config.anthropic, factory, store, nowhere, prometheus_wait_seconds=0.3)
+    assert not poller.poll()
+    m = parse_metrics(metrics([poller], store))
+    assert value(m, "agent_analytics_vendor_errors_total", source="anthropic", reason="prometheus") == 1
+    assert (store.first_live_day("anthropic"), standin.requests_to(USAGE_PATH)) == (None, [])
+    with Prometheus(remote_write=True) as prom:
+        poller.prometheus_url = prom.url
+        assert poller.poll()
+        assert day_total(prom, DAY) == pytest.approx(sum(v for (n, _), v in expected_day().items() if n == COST))
+
+
+def test_a_day_the_api_failed_on_is_fetched_later_even_outside_the_refetch_window(standin, tmp_path, key_env):
+    with Prometheus(remote_write=True) as prom:
+        for k in (6, 5):
+            standin.usage[D[k]] = [usage_record(D[k], user("bob@example.com"), {OPUS: {"cents": 100 * (7 - k)}})]
+        store = VendorDays(tmp_path / "data")
+        config = exporter_config(standin, history_days=6, refetch_days=2, max_retries=1)
+        poller = make_poller(config, store, prometheus_url=prom.url)
+        standin.fail(USAGE_PATH, Reply(500), Reply(500))  # D[6], both tries
+        assert not poller.poll()
+        assert store.days_held("anthropic") == set()
+        # D[6] answers (as the stand-in would), then D[5] fails both tries
+        standin.fail(USAGE_PATH, Reply(200, {"data": standin.usage[D[6]], "has_more": False}), Reply(500), Reply(500))
+        assert not poller.poll()
+        assert store.days_held("anthropic") == {D[6]}  # committed as it arrived
+        with standin.lock:
+            standin.requests.clear()
+        assert poller.poll()
+        asked = [r.query["starting_at"][0] for r in standin.requests_to(USAGE_PATH)]
+        assert asked == [d.isoformat() for d in (D[5], D[4], D[3], D[2], D[1]) if available(d)]
+        assert (day_total(prom, D[6]), day_total(prom, D[5]), day_total(prom, D[4])) == (1.0, 2.0, 0.0)
+        store.close()
+
+
+def test_exporter_once_polls_the_vendor_api_and_says_whether_it_worked(standin, tmp_path):
+    standin.usage[DAY] = a_day_of_five_records(DAY)
+    config = tmp_path / "exporter.yaml"
+    config.write_text(
+        json.dumps(
+            {"identities": IDENTITIES, "anthropic": {"admin_key_env": ENV, "api_url": standin.url, "history_days": 3}}
+        )
+    )
+    cli = [str(Path(sys.executable).with_name("agent-analytics")), "exporter", "--config", str(config)]
+    args = [*cli, "--data-dir", str(tmp_path / "data"), "--once", "--json"]
+
+    def once(key: str) -> subprocess.CompletedProcess:
+        env = {**os.environ, ENV: key}
+        return subprocess.run(args, env=env, capture_output=True, text=True, timeout=120)
+
+    good = once(KEY)
+    assert good.returncode == 0, good.stderr
+    assert json.loads(good.stdout)["vendors_ok"] is True
+    store = VendorDays(tmp_path / "data")
+    assert committed_on(store, DAY) == pytest.approx(expected_day())
+    store.close()
+    wrong = "sk-ant-admin01-not-the-right-one"
+    bad = once(wrong)
+    assert bad.returncode == 1 and json.loads(bad.stdout)["vendors_ok"] is False
+    assert "unauthorized" in bad.stderr
+    assert wrong not in bad.stderr + bad.stdout and KEY not in good.stderr + good.stdout
+
+
+def test_enterprise_days_count_as_complete_only_up_to_data_refreshed_at(standin, store, key_env):
+    standin.cost_rows = [cost_row(D[k], "alice@example.com", SONNET, "120.5") for k in range(1, 6)]
+    standin.data_refreshed_at = datetime.fromtimestamp(midnight(D[2]) + 5 * 3600, UTC)  # D[3] is the newest whole day
+    poller = make_poller(exporter_config(standin, enterprise=True), store, "anthropic_enterprise")
+    assert poller.poll()
+    assert store.days_held("anthropic_enterprise") == set(D[3:41])
+    alice = labels("alice", "web", source="anthropic_enterprise", model=normalise_model(SONNET))
+    assert {d for (n, lbl, d) in store.committed("anthropic_enterprise") if lbl == alice} == {D[3], D[4], D[5]}
+    standin.data_refreshed_at = None  # now
+    assert poller.poll()
+    costs = {d: v for (n, lbl, d), v in store.committed("anthropic_enterprise").items() if n == COST}
+    assert costs == pytest.approx({D[k]: 1.205 for k in range(1, 6)})

@@ -98,6 +98,8 @@ def test_grafana_needs_an_admin_password_and_none_is_in_the_repository():
         line.split("=", 1) for line in (ROOT / ".env.example").read_text().splitlines() if re.match(r"^[A-Z_]+=", line)
     )
     assert example["GRAFANA_ADMIN_PASSWORD"] == "" and example["GITHUB_TOKEN"] == ""
+    for key in ("ANTHROPIC_ADMIN_KEY", "ANTHROPIC_ANALYTICS_KEY", "CURSOR_ADMIN_KEY", "OPENAI_ADMIN_KEY"):
+        assert example[key] == "" and SERVICES["exporter"]["environment"][key] == f"${{{key}:-}}"
     assert ".env" in (ROOT / ".gitignore").read_text().split()
     for name in ("compose.yaml", "collector/otelcol.yaml", "collector/otelcol.auth.yaml"):
         text = (ROOT / name).read_text().lower()
