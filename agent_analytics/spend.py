@@ -20,6 +20,7 @@ sum_over_time over the window. Telemetry counters grow: agent_analytics.promql.g
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from agent_analytics.promql import growth
@@ -147,13 +148,15 @@ def raw_vendor_cost(agent: str, w: Window, filters: str = "", series: str = VEND
     return parts[0] if len(parts) == 1 else "(\n  " + "\n  or\n  ".join(parts) + "\n)"
 
 
-def vendor_cost(agent: str, w: Window, filters: str = "", series: str = VENDOR_COST) -> str | None:
+def vendor_cost(
+    agent: str, w: Window, filters: str = "", series: str = VENDOR_COST, present: str | None = None
+) -> str | None:
     """The vendor part of the agent's spend: none when spend_source is telemetry; in auto, only
-    developers who send no telemetry in the window."""
+    developers who send no telemetry in the window (or who are not in `present`, by developer_id)."""
     cost = raw_vendor_cost(agent, w, filters, series)
     if cost is None or agent not in SPEND_SOURCE_AGENTS:
         return cost
-    present = telemetry_present(agent, w, filters)
+    present = present or telemetry_present(agent, w, filters)
     return (
         f"(\n{cost}\nunless on () {_mode(agent, 'telemetry', w.presence)}\n"
         f"unless on (developer_id) ({present} unless on () {_mode(agent, 'vendor_api', w.presence)})\n)"
@@ -192,9 +195,16 @@ def telemetry_spend(w: Window, by: str = "", filters: str = "") -> str:
     return f"sum by ({by}) (\n" + "\nor\n".join(parts) + "\n)"
 
 
-def vendor_spend(w: Window, by: str = "", filters: str = "", series: str = VENDOR_COST) -> str:
-    """The vendor parts only (for month to date, from the exporter's month-to-date gauge)."""
-    parts = [f'label_replace({v}, "agent", "{a}", "", "")' for a in AGENTS if (v := vendor_cost(a, w, filters, series))]
+def vendor_spend(
+    w: Window, by: str = "", filters: str = "", series: str = VENDOR_COST, present: Callable[[str], str] | None = None
+) -> str:
+    """The vendor parts only (for month to date, from the exporter's month-to-date gauge);
+    `present(agent)` overrides who counts as sending the agent's telemetry."""
+    parts = []
+    for a in AGENTS:
+        v = vendor_cost(a, w, filters, series, present(a) if present else None)
+        if v:
+            parts.append(f'label_replace({v}, "agent", "{a}", "", "")')
     return f"sum by ({by}) (\n" + "\nor\n".join(parts) + "\n)"
 
 

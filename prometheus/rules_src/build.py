@@ -13,6 +13,7 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
+from agent_analytics import spend
 from agent_analytics.promql import growth
 
 OUT = Path(__file__).resolve().parent.parent / "rules" / "agent_analytics.rules.yml"
@@ -47,9 +48,29 @@ def safe_growth(metric: str, window: str) -> str:
     return growth(metric, window, lookback="2d" if seconds >= 86400 else "1d")
 
 
-def spend_rate(window: str) -> str:
+def rule_window(window: str) -> spend.Window:
+    """A rule window as agent_analytics.spend reads it: telemetry growth with a long lookback;
+    prices and the spend_source gauge as last scraped within the hour."""
     seconds = int(window[:-1]) * SECONDS[window[-1]]
-    return f"{grown(COST, window, 'team_id')} / {seconds}"
+    return spend.Window(window, lookback="2d" if seconds >= 86400 else "1d", presence_span="1h")
+
+
+TELEMETRY_SENT = "agent_developer:telemetry_sent:1d"
+VENDOR_PACE = "team:agent_vendor_spend_usd:pace1d"
+
+
+def sent(agent: str) -> str:
+    return f'group by (developer_id) ({TELEMETRY_SENT}{{agent="{agent}"}})'
+
+
+def spend_rate(window: str) -> str:
+    """Telemetry growth over the window plus the vendors' pace for as long, per second."""
+    seconds = int(window[:-1]) * SECONDS[window[-1]]
+    telemetry = spend.telemetry_spend(rule_window(window), "team_id")
+    return (
+        f'sum by (team_id) (\n  label_replace({telemetry}, "part", "telemetry", "", "")\n  or\n'
+        f'  label_replace({VENDOR_PACE} * {seconds}, "part", "vendor", "", "")\n)\n/ {seconds}'
+    )
 
 
 def rule(record: str, expr: str, comment: str = "") -> dict:
@@ -79,25 +100,62 @@ USAGE = [
     ),
 ]
 
-MONTH_TO_DATE = """\
-(
-  last_over_time(team:agent_spend_usd:month_to_date[32d])
-    and on () (last_over_time(agent_analytics:budget_month:month[32d]) == on () month())
-)
-+ on (team_id) (team:agent_spend_usd:rate5m * 60)
-or
-(team:agent_spend_usd:rate5m * 60)
-or
-(
-  last_over_time(team:agent_spend_usd:month_to_date[32d])
-    and on () (last_over_time(agent_analytics:budget_month:month[32d]) == on () month())
-)"""
 
+def month_to_date(record: str, rate: str, by: str) -> str:
+    """Accumulated since the first of the month (UTC): last minute's value while the month is
+    the same, plus one minute at the 5m rate."""
+    kept = (
+        f"last_over_time({record}[32d])\n"
+        f"    and on () (last_over_time(agent_analytics:budget_month:month[32d]) == on () month())"
+    )
+    return f"(\n  {kept}\n)\n+ on ({by}) ({rate} * 60)\nor\n({rate} * 60)\nor\n(\n  {kept}\n)"
+
+
+TELEMETRY_BY = "agent, team_id, developer_id"
+TELEMETRY_MTD = "agent_team_developer:agent_telemetry_spend_usd:month_to_date"
+TELEMETRY_RATE = "agent_team_developer:agent_telemetry_spend_usd:rate5m"
+# auto: the vendor month to date of a developer who sent the agent's telemetry this month (whose
+# accumulated series exists) is left out, the telemetry counted instead
+VENDOR_MTD = spend.vendor_spend(
+    spend.Window("1h"),
+    "team_id",
+    series=spend.VENDOR_MONTH_TO_DATE,
+    present=lambda agent: f'group by (developer_id) ({TELEMETRY_MTD}{{agent="{agent}"}})',
+)
+
+SPEND_RATE_COMMENT = """\
+Spend per second over the window, every agent (agent_analytics/spend.py): telemetry growth
+(Claude Code cost; Gemini CLI and Codex tokens x agent_analytics_token_price_usd), one source per
+agent and developer (spend_source), plus the vendor APIs' pace below for as long as the window."""
+VENDOR_PACE_COMMENT = """\
+Vendor API spend (Anthropic, Cursor, OpenAI) per second at the pace of the last reported day.
+A vendor reports a day after it ends, stamped at the day's last second: a short window evaluated
+later never holds it. So vendor figures count in every burn window at the last day's total over
+86400 s (the last 24 hours hold exactly one day's end; 0 until the vendor has reported
+yesterday): a vendor-only team's burn rate is yesterday's, which is what a daily report can tell."""
 BURN_WINDOWS = ("5m", "30m", "1h", "2h", "6h", "1d")
 BUDGET = [
     rule("team:agent_budget_usd:monthly", "sum by (team_id) (agent_analytics_budget_monthly_usd)"),
     rule("team:agent_budget_usd:per_second", "team:agent_budget_usd:monthly / scalar(days_in_month() * 86400)"),
-    *[rule(f"team:agent_spend_usd:rate{w}", spend_rate(w)) for w in BURN_WINDOWS],
+    rule(
+        TELEMETRY_SENT,
+        spend.telemetry_senders(spend.Window("1d")),
+        "developers who sent an agent's telemetry in the last day: for them spend_source auto takes\n"
+        "telemetry, for everyone else the vendor API",
+    ),
+    rule(
+        VENDOR_PACE,
+        f"{spend.vendor_spend(spend.Window('1d', presence_span='1h'), 'team_id', present=sent)}\n/ 86400",
+        VENDOR_PACE_COMMENT,
+    ),
+    *[
+        rule(
+            f"team:agent_spend_usd:rate{w}",
+            spend_rate(w),
+            "" if w != BURN_WINDOWS[0] else SPEND_RATE_COMMENT,
+        )
+        for w in BURN_WINDOWS
+    ],
     *[
         rule(
             f"team:agent_spend_burn_rate:ratio_rate{w}",
@@ -106,12 +164,32 @@ BUDGET = [
         for w in BURN_WINDOWS
     ],
     rule(
-        "team:agent_spend_usd:month_to_date",
-        MONTH_TO_DATE,
-        'Spend since the first of the month (UTC). PromQL has no "since a date" range, so this\n'
-        "accumulates: last month-to-date value (kept while the month is the same) plus one\n"
+        TELEMETRY_RATE,
+        f"{spend.telemetry_spend(rule_window('5m'), TELEMETRY_BY)}\n/ 300",
+        "spend per second from telemetry over the last 5 minutes, per agent and developer",
+    ),
+    rule(
+        TELEMETRY_MTD,
+        month_to_date(TELEMETRY_MTD, TELEMETRY_RATE, TELEMETRY_BY),
+        'Telemetry spend since the first of the month (UTC). PromQL has no "since a date" range, so\n'
+        "this accumulates: last month-to-date value (kept while the month is the same) plus one\n"
         "minute of spend at the 5m rate. It survives restarts of the collector (counter resets)\n"
         "and of Prometheus (last_over_time bridges gaps).",
+    ),
+    rule(
+        "team:agent_vendor_spend_usd:month_to_date",
+        VENDOR_MTD,
+        "Vendor API spend since the first of the month, as the exporter computes it from its day\n"
+        "store (agent_analytics_vendor_month_to_date_usd, scraped): the vendors report whole days\n"
+        "after they end, so accumulating a pace would count a day late and approximately.",
+    ),
+    rule(
+        "team:agent_spend_usd:month_to_date",
+        f"sum by (team_id) ({TELEMETRY_MTD})\n"
+        "+ on (team_id) team:agent_vendor_spend_usd:month_to_date\n"
+        f"or sum by (team_id) ({TELEMETRY_MTD})\n"
+        "or team:agent_vendor_spend_usd:month_to_date",
+        "all spend since the first of the month: telemetry and vendor APIs, one source per developer",
     ),
     rule(
         "agent_analytics:budget_month:month",

@@ -23,7 +23,7 @@ UNIT_TESTS = sorted((ROOT / "prometheus" / "tests").glob("*.yml"))
 def promtool(*args: str, cwd: Path = ROOT) -> subprocess.CompletedProcess:
     binary = shutil.which("promtool")
     assert binary, "promtool not found: sudo apt-get install prometheus"
-    return subprocess.run([binary, *args], capture_output=True, text=True, cwd=cwd, timeout=120)
+    return subprocess.run([binary, *args], capture_output=True, text=True, cwd=cwd, timeout=300)
 
 
 def test_committed_recording_rules_equal_the_generated_ones(tmp_path, monkeypatch, capsys):
