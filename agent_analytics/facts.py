@@ -24,3 +24,7 @@ RETENTION = f"{RETENTION_DAYS}d"
 JOB_PROMETHEUS = "prometheus"
 JOB_COLLECTOR = "collector"
 JOB_EXPORTER = "exporter"
+
+# How far back each vendor organisation API answers (`backfill vendor` without --days). Cursor
+# keeps a rolling window of usage events only.
+VENDOR_HISTORY_DAYS = {"anthropic": 90, "anthropic_enterprise": 90, "cursor": 30, "openai": 90}

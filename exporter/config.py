@@ -234,10 +234,6 @@ class ExporterConfig(ConfigModel):
     seat_prices: SeatPrices = Field(default_factory=dict)
     seats: SeatCounts = Field(default_factory=dict)
     roi: RoiConfig = Field(default_factory=RoiConfig)
-    # where the spend of an agent reported by telemetry and a vendor API comes from (missing: auto)
-    spend_source: dict[Literal["claude-code", "codex"], Literal["auto", "telemetry", "vendor_api"]] = Field(
-        default_factory=dict
-    )
     auth_tokens: Annotated[tuple[Text, ...], _list_of("expected a list of bearer tokens the git hook may send")] = ()
     scan_interval_seconds: Annotated[Number, Field(ge=0.1)] = 60.0
     ingest_max_bytes: Annotated[WholeNumber, Field(ge=1024)] = 1_048_576

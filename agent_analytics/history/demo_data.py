@@ -59,6 +59,7 @@ class DemoHistory:
     counters: dict[tuple, dict[int, float]] = field(default_factory=dict)  # (name, labels) -> {t: amount}
     gauges: dict[tuple, dict[int, float]] = field(default_factory=dict)
     offsets: dict[tuple, float] = field(default_factory=dict)  # counter values a previous run ended with
+    vendor_carry: dict = field(default_factory=dict)  # see DemoState.vendor_carry
 
     def add(self, name: str, labels: dict[str, str], t: int, amount: float) -> None:
         if amount:
@@ -84,7 +85,8 @@ class DemoHistory:
         totals = dict(self.offsets)
         for key, per_time in self.counters.items():
             totals[key] = totals.get(key, 0.0) + sum(per_time.values())
-        return DemoState(seed, len(self.developers), self.end, {_state_key(*k): v for k, v in sorted(totals.items())})
+        totals_json = {_state_key(*k): v for k, v in sorted(totals.items())}
+        return DemoState(seed, len(self.developers), self.end, totals_json, self.vendor_carry)
 
     def total(
         self,
@@ -116,12 +118,16 @@ class DemoHistory:
         ]
 
 
+def person_name(i: int) -> str:
+    """The name of the organisation's `i`-th person (names repeat with a number beyond the list)."""
+    return NAMES[i % len(NAMES)] + (str(i // len(NAMES) + 1) if i >= len(NAMES) else "")
+
+
 def _developers(count: int, rng: random.Random) -> list[Developer]:
     teams = TEAMS[: max(1, min(len(TEAMS), round(count / 4)))]
     people = []
     for i in range(count):
-        name = NAMES[i % len(NAMES)] + (str(i // len(NAMES) + 1) if i >= len(NAMES) else "")
-        email = f"{name}@{DOMAIN}"
+        email = f"{person_name(i)}@{DOMAIN}"
         people.append(
             Developer(
                 developer_id=email,
@@ -135,7 +141,7 @@ def _developers(count: int, rng: random.Random) -> list[Developer]:
     return people
 
 
-def _work_probability(t: int, dev: Developer) -> float:
+def work_probability(t: int, dev: Developer) -> float:
     moment = datetime.fromtimestamp(t - 1, UTC)  # the hour the bucket covers
     if moment.weekday() >= 5:
         return 0.04 * dev.intensity
@@ -278,6 +284,8 @@ class DemoState:
     developers: int
     end: int
     totals: dict[str, float]  # series key (see _state_key) -> counter value at `end`
+    # what the vendor reports of the day and month in progress at `end` hold so far (demo_vendors.vendor_days)
+    vendor_carry: dict = field(default_factory=dict)
 
     def to_json(self) -> str:
         return json.dumps(asdict(self), sort_keys=True)
@@ -322,6 +330,8 @@ def generate(
     With `resume`, the history continues a previous run from its end instead (counters go on
     from its totals; `days` is then ignored). `progress` is called with the steps done.
     """
+    from . import demo_vendors  # builds on this module's people and history
+
     if developers < 1 or days < 1:
         raise ValueError("developers and days must be at least 1")
     end = end if end is not None else int(datetime.now(UTC).timestamp())
@@ -336,6 +346,9 @@ def generate(
         for key, value in resume.totals.items():
             name, labels = json.loads(key)
             h.offsets[(name, tuple(tuple(pair) for pair in labels))] = value
+    # The other agents draw from their own stream: the Claude Code history stays the same without them.
+    crew = demo_vendors.cast(seed, people)
+    agents_rng = random.Random(f"{seed}:{start}:agents")
     copilot: dict[int, dict] = {}
     times = list(range(start, end + 1, step))
     if times[-1] != end:
@@ -343,17 +356,20 @@ def generate(
     for t in times:
         if t > start:
             for dev in people:
-                claude_commits = _claude_hour(h, rng, dev, t) if rng.random() < _work_probability(t, dev) else 0
+                claude_commits = _claude_hour(h, rng, dev, t) if rng.random() < work_probability(t, dev) else 0
                 for _ in range(claude_commits):
                     _git_commit(h, rng, dev, t, "claude-code", "session")
-                if rng.random() < _work_probability(t, dev) * 0.3:
+                if rng.random() < work_probability(t, dev) * 0.3:
                     agent, evidence = dev.other_agent, "trailer" if dev.other_agent != "none" else "none"
                     _git_commit(h, rng, dev, t, agent, evidence)
-                if rng.random() < _work_probability(t, dev) * 0.25:
+                if rng.random() < work_probability(t, dev) * 0.25:
                     _git_commit(h, rng, dev, t, "none", "none")
+            demo_vendors.telemetry_hour(h, agents_rng, crew, t)
         _config_gauges(h, t, teams, people)
+        demo_vendors.exporter_gauges(h, t)
         report_day = t // 86400 * 86400 - COPILOT_LAG_DAYS * 86400
         _set_copilot(h, t, _copilot_report(seed, people, report_day, copilot), report_day)
         if progress:
             progress(1)
+    h.vendor_carry = demo_vendors.vendor_days(h, seed, crew, resume.vendor_carry if resume else {})
     return h

@@ -10,7 +10,10 @@ import typer
 from agent_analytics.cli.moments import parse_time
 from agent_analytics.cli.options import PROMETHEUS_ALIAS
 from agent_analytics.errors import RuntimeFailure
-from agent_analytics.facts import RETENTION_DAYS  # what `up` keeps; older history would be deleted on arrival
+from agent_analytics.facts import (
+    RETENTION_DAYS,  # what `up` keeps; older history would be deleted on arrival
+    VENDOR_HISTORY_DAYS,
+)
 from agent_analytics.history.tsdb_blocks import (
     HEAD_AGE_SECONDS,
     BlockError,
@@ -28,7 +31,8 @@ FIRST_EXPORT_SPAN = 75  # Claude Code's default metric export interval (60 s) pl
 DEFAULT_PROMETHEUS = DEFAULT_PROMETHEUS_URL
 
 backfill_app = typer.Typer(
-    help="Load history from before telemetry was on (git history, Claude Code transcripts) into Prometheus.",
+    help="Load history from before telemetry was on (git history, Claude Code transcripts, vendor APIs)"
+    " into Prometheus.",
     no_args_is_help=True,
     rich_markup_mode=None,
 )
@@ -65,8 +69,15 @@ def _default_prometheus(data_dir: Path | None, prometheus_data: Path | None) -> 
     return DEFAULT_PROMETHEUS
 
 
-def _ask_prometheus(prometheus: str | None, question, fallback, default: str = DEFAULT_PROMETHEUS):
-    """`question(Prometheus)`, or `fallback` with a warning when the default Prometheus does not answer."""
+UNTIL_HINT = ("or pass --until DATE", "pass --until if live data already covers part of that time")
+
+
+def _ask_prometheus(
+    prometheus: str | None, question, fallback, default: str = DEFAULT_PROMETHEUS, hints: tuple[str, str] = UNTIL_HINT
+):
+    """`question(Prometheus)`, or `fallback` with a warning when the default Prometheus does not answer.
+
+    `hints`: what to do instead, when the Prometheus asked for explicitly fails, and when the default one does."""
     from agent_analytics.report.figures import Prometheus, PrometheusError
 
     url = prometheus or default
@@ -76,11 +87,11 @@ def _ask_prometheus(prometheus: str | None, question, fallback, default: str = D
         return question(Prometheus(url, timeout=60))
     except PrometheusError as e:
         if prometheus:  # asked for explicitly: it must answer
-            _fail(f"{e} (or pass --until DATE)")
+            _fail(f"{e} ({hints[0]})" if hints[0] else str(e))
         _unanswered.add(url)
         typer.echo(
             f"warning: no Prometheus at {url} to tell where live data begins; backfilling as far as the last"
-            f" {HEAD_AGE_SECONDS // 3600} hours (pass --until if live data already covers part of that time)",
+            f" {HEAD_AGE_SECONDS // 3600} hours ({hints[1]})",
             err=True,
         )
         return fallback
@@ -266,3 +277,117 @@ def backfill_claude_logs(
     if stats.unpriced_models:
         typer.echo(f"warning: no price for {', '.join(sorted(stats.unpriced_models))}: tokens kept, cost not", err=True)
     typer.echo(f"Wrote {samples} samples of {len(series)} series into {tsdb}")
+
+
+KEPT_HELP = ", ".join(f"{name} {days}" for name, days in VENDOR_HISTORY_DAYS.items())
+
+
+@backfill_app.command("vendor")
+def backfill_vendor(
+    config: Path = typer.Option(
+        None, help="Exporter config naming the vendor sources (anthropic, anthropic_enterprise, cursor, openai)."
+    ),
+    days: int = typer.Option(
+        None, min=1, show_default=False, help=f"How many days back to go (default: what each API keeps: {KEPT_HELP})."
+    ),
+    data_dir: Path = DATA_DIR,
+    prometheus_data: Path = PROMETHEUS_DATA,
+    prometheus: str = PROMETHEUS,
+    prometheus_alias: str = PROMETHEUS_ALIAS,
+    json_output: bool = typer.Option(False, "--json", help="Print what was loaded per source as JSON."),
+) -> None:
+    """Cost, tokens, requests and activity per developer and day from the vendors' organisation APIs.
+
+    The exporter's vendor series and labels, one sample per series and day at the day's last second.
+
+    Each source stops before the first day the exporter holds for it. Re-running writes identical samples: nothing
+    doubles.
+
+    A source whose key is missing or refused is reported in one line; the others still load, and the exit code is 1.
+    """
+    import json
+    import os
+
+    prometheus = prometheus or prometheus_alias
+    from agent_analytics.cli.progress import progress_bar
+    from agent_analytics.exporter.api_client import ApiError
+    from agent_analytics.exporter.config import load_config
+    from agent_analytics.exporter.identity import IdentityMap
+    from agent_analytics.exporter.service import VENDOR_SOURCE_CONSTRUCTORS
+    from agent_analytics.exporter.vendors import ShapeError
+    from agent_analytics.history.vendor_history import (
+        day_of,
+        day_series,
+        days_to_backfill,
+        earliest_sample_queries,
+        fetch,
+    )
+
+    if config is None:
+        _fail("pass --config with the exporter's YAML file that configures the vendor sources")
+    cfg = load_config(config, check_paths=False)  # a mistake in it: one line naming the file, exit 2
+    sources = cfg.vendor_configs()
+    if not sources:
+        _fail(f"{config} configures no vendor source: add one of {', '.join(VENDOR_SOURCE_CONSTRUCTORS)}")
+    tsdb = _tsdb(data_dir, prometheus_data)
+    identities = IdentityMap(cfg.identities)
+    now = int(time.time())
+    newest = newest_allowed(now)
+    today = day_of(now)
+    results: dict[str, dict] = {}
+    series = []
+    with progress_bar() as bar:
+        for name, source_config in sources.items():
+            result = results[name] = {"status": "ok", "days": 0, "series": 0, "samples": 0}
+            key = os.environ.get(source_config.key_env, "").strip()
+            if not key:
+                result.update(status="failed", reason="no_key")
+                typer.echo(f"{name}: no key: set {source_config.key_env} (the config's key variable)", err=True)
+                continue
+            found = _ask_prometheus(
+                prometheus,
+                lambda prom, name=name: [row for q in earliest_sample_queries(name) for row in prom.query(q, now)],
+                [],
+                _default_prometheus(data_dir, prometheus_data),
+                ("", "pass --prometheus-url if the exporter already holds days of this source"),
+            )
+            live_from = day_of(min(t for _, t in found)) if found else None
+            result["live_from"] = live_from.isoformat() if live_from else None
+            span = days_to_backfill(today, days or VENDOR_HISTORY_DAYS[name], newest, live_from)
+            if span is None:
+                continue
+            result.update(first_day=span[0].isoformat(), last_day=span[1].isoformat())
+            task = bar.add_task(f"Reading {name}", total=(span[1] - span[0]).days + 1)
+            source = VENDOR_SOURCE_CONSTRUCTORS[name](cfg, identities, key)
+            try:
+                fetched = fetch(source, *span, tick=lambda n, task=task: bar.advance(task, n))
+            except ApiError as e:  # its text names the endpoint and reason, never the key
+                result.update(status="failed", reason=e.reason)
+                typer.echo(f"{name}: {e}{' (check the key and its role)' if e.auth_failed else ''}", err=True)
+                continue
+            except ShapeError as e:
+                result.update(status="failed", reason="bad_payload")
+                typer.echo(f"{name}: answer of unexpected shape: {e}", err=True)
+                continue
+            finally:
+                source.close()
+            # only a source read in full is written: the next run starts before its earliest day written
+            loaded = day_series(fetched)
+            result.update(days=len(fetched), series=len(loaded), samples=sum(len(s.samples) for s in loaded))
+            series += loaded
+        load = bar.add_task("Writing Prometheus blocks", total=1)
+        samples = _write(series, tsdb)
+        bar.advance(load)
+    failed = [name for name, r in results.items() if r["status"] == "failed"]
+    if json_output:
+        typer.echo(json.dumps({"sources": results, "samples": samples, "tsdb": str(tsdb)}, indent=2))
+    else:
+        for name, r in results.items():
+            if r["status"] == "failed":
+                continue
+            live = f"; the exporter holds it from {r['live_from']}" if r.get("live_from") else ""
+            span = f"{r['first_day']} to {r['last_day']}" if "first_day" in r else "no day left to load"
+            typer.echo(f"{name}: {r['days']} days ({span}), {r['samples']} samples{live}")
+        typer.echo(f"Wrote {samples} samples of {len(series)} series into {tsdb}")
+    if failed:
+        _fail(f"{len(failed)} of {len(results)} vendor sources not loaded: {', '.join(failed)}")

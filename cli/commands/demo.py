@@ -51,7 +51,7 @@ def demo(
         typer.Option(help="A Prometheus TSDB folder (its --storage.tsdb.path) to write into instead of --data-dir."),
     ] = None,
 ) -> None:
-    """Write realistic multi-team history (Claude Code, git, Copilot, budgets) into Prometheus.
+    """Write realistic multi-team history (Claude Code, Gemini CLI, Codex, Cursor, git, Copilot, vendor APIs, budgets).
 
     Exactly the names and labels of live data: every dashboard and `report` show a month at once.
 

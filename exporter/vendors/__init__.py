@@ -73,6 +73,16 @@ def day_sample_time(day: date, writes_before: int = 0) -> int:
     return int(end.timestamp()) - 1 - writes_before
 
 
+def day_sample_time_queries(source: str, edge: str, lookback: str) -> list[str]:
+    """PromQL for the time of the earliest (`edge="min"`) or newest (`"max"`) day sample that
+    Prometheus holds for `source` within `lookback`: one query per series name, the edge being
+    the min or max of their answers. (timestamp() drops the name, and two series of one source,
+    e.g. a developer's cost and requests for one model, may differ only in it.) Day samples sit
+    in the last seconds of their day, so a subquery stepping from midnight to midnight sees each
+    of them within the lookback window."""
+    return [f'{edge}({edge}_over_time(timestamp({name}{{source="{source}"}})[{lookback}:1d]))' for name in DAY_SERIES]
+
+
 class VendorSource(Protocol):
     """What the vendor poller needs of each API."""
 

@@ -7,7 +7,11 @@ from datetime import UTC, datetime
 
 import pytest
 
+from agent_analytics.exporter.vendors import COST
 from agent_analytics.history.demo_data import ROI, generate
+from agent_analytics.history.demo_vendors import CODEX_TOKENS, GEMINI_TOKENS, cast
+from agent_analytics.spend import Window, agent_spend, not_reached, raw_telemetry_cost, reconciliation
+from agent_analytics.token_prices import token_type_prices
 from tests.support.net import free_port
 from tests.support.prometheus import Prometheus
 
@@ -93,7 +97,8 @@ def test_report_30d_equals_the_generated_month(prom, history):
 
     tokens = history.total("claude_code_token_usage_tokens_total", start, END, ("type",))
     assert data["tokens"]["claude-code"] == {k[0]: v for k, v in tokens.items()}
-    assert data["tokens"]["gemini-cli"] == {}
+    gemini = history.total(GEMINI_TOKENS, start, END, ("type",))
+    assert data["tokens"]["gemini-cli"] == {k[0]: v for k, v in gemini.items()} and gemini
     assert data["usage"]["sessions"] == history.total("claude_code_session_count_total", start, END)[()]
     active = history.total("claude_code_active_time_seconds_total", start, END, ("type",))
     assert data["usage"]["active_hours_by_type"] == pytest.approx({k[0]: v / 3600 for k, v in active.items()})
@@ -151,6 +156,75 @@ def test_month_to_date_budgets_and_a_shorter_window(prom, history):
     assert week["spend"]["metered_usd"] == pytest.approx(week_spend)
     assert 0 < week_spend < sum(history.total("claude_code_cost_usage_USD_total", history.start, END).values())
     assert week["roi"]["assumptions"]["hourly_rate_usd"] == {"value": 120.0, "source": "flag"}
+
+
+def test_vendor_day_figures_add_up_in_every_window(prom, history):
+    """Each day's vendor figure counts once, in the windows that hold the day's last second."""
+    month_start = int(datetime(2026, 11, 1, tzinfo=UTC).timestamp())
+    for window, since in (("7d", END - 7 * DAY), ("30d", END - 30 * DAY), (f"{END - month_start}s", month_start)):
+        query = f"sum by (source, developer_id, model) (sum_over_time({COST}[{window}]))"
+        by = ("developer_id", "model", "source")
+        got = {tuple(r["metric"][k] for k in by): float(r["value"][1]) for r in prom.query(query, END)}
+        expected: dict = {}
+        for part in history.parts:
+            for (name, labels), values in part.gauges.items():
+                if name == COST:
+                    key = tuple(dict(labels)[k] for k in by)
+                    expected[key] = expected.get(key, 0) + sum(v for t, v in values.items() if since <= t <= END)
+        assert got == pytest.approx({k: v for k, v in expected.items() if v}), window
+        assert {source for _, _, source in got} == {"anthropic", "cursor", "openai"}
+
+
+def test_gemini_cli_and_codex_tokens_are_priced_by_the_demos_price_series(prom, history):
+    start = END - 30 * DAY
+    for agent, series, kind in (("gemini-cli", GEMINI_TOKENS, "type"), ("codex", CODEX_TOKENS, "token_type")):
+        query = f"sum by (developer_id) ({raw_telemetry_cost(agent, Window('30d'))})"
+        got = {r["metric"]["developer_id"]: float(r["value"][1]) for r in prom.query(query, END)}
+        expected: dict = {}
+        counted = history.total(series, start, END, ("developer_id", "model", kind))
+        for (dev, model, token_type), tokens in counted.items():
+            expected[dev] = expected.get(dev, 0) + tokens * token_type_prices(agent, model)[token_type]
+        assert got == pytest.approx(expected) and expected, agent
+
+
+def vendor_cost(history, since, developer_id, source):
+    return sum(
+        v
+        for part in history.parts
+        for (name, labels), values in part.gauges.items()
+        if name == COST and {("developer_id", developer_id), ("source", source)} <= set(labels)
+        for t, v in values.items()
+        if since <= t <= END
+    )
+
+
+def test_reconciliation_has_a_row_rollout_coverage_has_people_and_totals_count_each_once(prom, history):
+    start, window = END - 30 * DAY, Window("30d")
+    crew = cast(SEED, history.parts[0].developers)
+    both, outsider = crew.reconciled, crew.claude_api_only
+    telemetry = history.total("claude_code_cost_usage_USD_total", start, END, ("developer_id",))
+    rows = {
+        side: {r["metric"]["developer_id"]: float(r["value"][1]) for r in prom.query(q, END)}
+        for side, q in reconciliation("claude-code", window).items()
+    }
+    admin_api = vendor_cost(history, start, both.developer_id, "anthropic")
+    assert rows["telemetry"][both.developer_id] == pytest.approx(telemetry[(both.developer_id,)])
+    assert rows["vendor"][both.developer_id] == pytest.approx(admin_api) and admin_api > 0
+    assert rows["difference"][both.developer_id] == pytest.approx(telemetry[(both.developer_id,)] - admin_api)
+    outsider_cost = vendor_cost(history, start, outsider.developer_id, "anthropic")
+    assert rows["vendor"][outsider.developer_id] == pytest.approx(outsider_cost)
+    assert outsider.developer_id not in rows["telemetry"]
+
+    reached = {(r["metric"]["agent"], r["metric"]["developer_id"]) for r in prom.query(not_reached(window), END)}
+    assert reached == {
+        ("claude-code", outsider.developer_id),
+        ("cursor", crew.api_key_user.developer_id),
+        ("codex", crew.api_key_user.developer_id),
+    } | {("cursor", d.developer_id) for d in crew.cursor}
+
+    # auto: telemetry where a developer sends it, the Admin API for the one who sends none
+    total = prom.query(agent_spend("claude-code", window), END)
+    assert float(total[0]["value"][1]) == pytest.approx(sum(telemetry.values()) + outsider_cost)
 
 
 def test_tables_show_the_same_figures(prom):
