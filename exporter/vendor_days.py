@@ -32,7 +32,7 @@ import httpx
 
 from agent_analytics import remote_write
 
-from .vendors import COST, DAY_SERIES, PREFIX, DayFigure, add_up, day_sample_time
+from .vendors import COST, DayFigure, add_up, day_sample_time, day_sample_time_queries
 
 FILE_NAME = "vendor_days.sqlite3"
 # A difference smaller than this is float noise from re-adding the same cents, not a revision.
@@ -66,21 +66,18 @@ class PrometheusUnreachable(Exception):
 
 
 def newest_day_in_prometheus(prometheus_url: str, source: str, timeout: float = 30.0) -> date | None:
-    """The newest day whose sample Prometheus holds for `source` (e.g. written by the backfill).
-
-    Day samples sit in the last seconds of their day, so a subquery stepping from midnight to
-    midnight sees each of them within the lookback window."""
-    names = "|".join(n.removeprefix(PREFIX) for n in DAY_SERIES)
-    query = f'max(max_over_time(timestamp({{__name__=~"{PREFIX}({names})",source="{source}"}})[400d:1d]))'
-    try:
-        r = httpx.get(f"{prometheus_url}/api/v1/query", params={"query": query}, timeout=timeout)
-        r.raise_for_status()
-        result = r.json()["data"]["result"]
-    except (httpx.HTTPError, ValueError, KeyError) as e:
-        raise PrometheusUnreachable(f"cannot ask Prometheus at {prometheus_url} which days it holds: {e}") from None
-    if not result:
-        return None
-    return datetime.fromtimestamp(float(result[0]["value"][1]), UTC).date()
+    """The newest day whose sample Prometheus holds for `source` (e.g. written by the backfill)."""
+    newest = None
+    for query in day_sample_time_queries(source, "max", "400d"):
+        try:
+            r = httpx.get(f"{prometheus_url}/api/v1/query", params={"query": query}, timeout=timeout)
+            r.raise_for_status()
+            result = r.json()["data"]["result"]
+        except (httpx.HTTPError, ValueError, KeyError) as e:
+            raise PrometheusUnreachable(f"cannot ask Prometheus at {prometheus_url} which days it holds: {e}") from None
+        if result:
+            newest = max(newest or 0.0, float(result[0]["value"][1]))
+    return None if newest is None else datetime.fromtimestamp(newest, UTC).date()
 
 
 class VendorDays:
