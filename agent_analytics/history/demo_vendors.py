@@ -41,7 +41,7 @@ from agent_analytics.exporter.vendors import (
 )
 from agent_analytics.model_names import normalise_model
 from agent_analytics.spend import SPEND_SOURCE, SPEND_SOURCE_AGENTS
-from agent_analytics.token_prices import token_type_prices, unit_prices
+from agent_analytics.token_prices import priced_agents, token_type_prices, unit_prices
 
 from .demo_data import (
     COLLECTOR_JOB,
@@ -168,9 +168,10 @@ def exporter_gauges(h: DemoHistory, t: int) -> None:
         h.set("agent_analytics_vendor_newest_day_timestamp_seconds", status, t, t // DAY * DAY - DAY)
         h.set("agent_analytics_vendor_days_pending", status, t, 0)
     for agent, models in PRICED_MODELS.items():
+        type_label = priced_agents()[agent].type_label
         for model in models:
             for token_type, price in token_type_prices(agent, model).items():
-                h.set(PRICE, {"agent": agent, "model": model, "token_type": token_type, **EXPORTER_JOB}, t, price)
+                h.set(PRICE, {"agent": agent, "model": model, type_label: token_type, **EXPORTER_JOB}, t, price)
     for agent in SPEND_SOURCE_AGENTS:
         h.set(SPEND_SOURCE, {"agent": agent, "source": "auto", **EXPORTER_JOB}, t, 1)
 

@@ -21,6 +21,7 @@ import yaml
 
 from agent_analytics.history.demo_data import generate
 from tests.conftest import ROOT
+from tests.support.demo_spend import spend_truth
 from tests.support.net import free_port
 
 pytestmark = pytest.mark.prometheus
@@ -127,7 +128,7 @@ def test_the_installed_wheel_runs_demo_up_and_report(tmp_path):
             run("report", "--prometheus", prometheus, "--range", "7d", "--at", str(END), "--json").stdout
         )
         history = generate(DEVELOPERS, DAYS, seed=SEED, end=END)
-        spent = history.total("claude_code_cost_usage_USD_total", END - 7 * 86400, END)[()]
+        spent = sum(spend_truth((history,), END - 7 * 86400, END).values())  # every agent
         assert report["spend"]["metered_usd"] == pytest.approx(spent)
         assert spent > 0
     finally:
