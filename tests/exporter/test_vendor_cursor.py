@@ -1,7 +1,6 @@
 """Cursor's Admin API as daily figures and team gauges, read from a stand-in over a real socket."""
 
 import logging
-import time
 from collections import defaultdict
 from datetime import UTC, date, datetime, timedelta
 from types import SimpleNamespace
@@ -281,18 +280,21 @@ def test_team_gauges_members_cycle_spend_and_limits():
 def test_the_pacer_keeps_each_window_within_the_quota(fake):
     fake.events = [event(ms(D1, h), "ann@acme.dev", "gpt-5", 1) for h in range(7)]  # three pages
     fake.fail(EVENTS, Reply(429, {"error": "Too many requests"}, {"Retry-After": "0"}))  # a retry waits its turn too
-    pacer = Pacer(limit=2, window_seconds=0.5)
+    # The pacer's clock moves only when it sleeps, so the pacing is exact whatever the machine's load.
+    now, pauses = [0.0], []
+
+    def sleep(seconds: float) -> None:
+        pauses.append((seconds, len(fake.requests)))  # how long, and how many requests went before
+        now[0] += seconds
+
+    pacer = Pacer(limit=2, window_seconds=0.5, clock=lambda: now[0], sleep=sleep)
     src = CursorSource(config(fake.url), IdentityMap(Identities.model_validate(IDENTITIES)), KEY, pacer=pacer)
-    started = time.monotonic()
     days = src.fetch_days(D1, D1)
-    elapsed = time.monotonic() - started
     src.close()
 
-    arrivals = [r.at for r in fake.requests]
-    assert len(arrivals) == 6  # members, spend, the 429, three pages of events
-    # requests 1-2 at once, 3-4 half a second later, 5-6 a second later
-    assert all(later - earlier >= 0.5 - 0.02 for earlier, later in zip(arrivals, arrivals[2:], strict=False))
-    assert 1.0 <= elapsed < 2.0
+    assert len(fake.requests) == 6  # members, spend, the 429, three pages of events
+    # two requests, half a second's pause, two more (the retry among them), a pause, the last two
+    assert [(pytest.approx(seconds), before) for seconds, before in pauses] == [(0.5, 2), (0.5, 4)]
     assert sum(f.value for f in days[D1] if f.name == REQUESTS) == 7
 
 
