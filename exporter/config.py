@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import functools
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, ClassVar, Literal
 
 from pydantic import BeforeValidator, Field, Strict, ValidationInfo, field_validator, model_validator
 
@@ -99,9 +99,11 @@ class VendorApiConfig(ConfigModel):
     max_backoff_seconds: NonNegative = 60.0
     timeout_seconds: Annotated[Number, Field(ge=0.1)] = 30.0
 
+    key_field: ClassVar[str]  # the field that names the key's environment variable
+
     @property
     def key_env(self) -> str:
-        raise NotImplementedError
+        return getattr(self, self.key_field)
 
 
 KeyEnv = Annotated[Text, BeforeValidator(_token_env)]
@@ -110,49 +112,37 @@ KeyEnv = Annotated[Text, BeforeValidator(_token_env)]
 class AnthropicConfig(VendorApiConfig):
     """Claude Code Analytics (Admin API)."""
 
+    key_field = "admin_key_env"
     admin_key_env: KeyEnv = "ANTHROPIC_ADMIN_KEY"
     api_url: HttpUrl = "https://api.anthropic.com"
-
-    @property
-    def key_env(self) -> str:
-        return self.admin_key_env
 
 
 class AnthropicEnterpriseConfig(VendorApiConfig):
     """Claude Enterprise Analytics (user_cost_report); its figures are revised for up to 30 days."""
 
+    key_field = "analytics_key_env"
     analytics_key_env: KeyEnv = "ANTHROPIC_ANALYTICS_KEY"
     api_url: HttpUrl = "https://api.anthropic.com"
     refetch_days: Annotated[WholeNumber, Field(ge=1)] = 31
-
-    @property
-    def key_env(self) -> str:
-        return self.analytics_key_env
 
 
 class CursorConfig(VendorApiConfig):
     """Cursor Admin API; it allows 20 requests a minute per team."""
 
+    key_field = "api_key_env"
     api_key_env: KeyEnv = "CURSOR_ADMIN_KEY"
     api_url: HttpUrl = "https://api.cursor.com"
     requests_per_minute: Annotated[Number, Field(gt=0)] = 20.0
-
-    @property
-    def key_env(self) -> str:
-        return self.api_key_env
 
 
 class OpenAIConfig(VendorApiConfig):
     """OpenAI organization usage and costs; only the listed projects count (none listed: all)."""
 
+    key_field = "admin_key_env"
     admin_key_env: KeyEnv = "OPENAI_ADMIN_KEY"
     api_url: HttpUrl = "https://api.openai.com"
     projects: TextList = Field(default_factory=list)
     agent: Text = "codex"
-
-    @property
-    def key_env(self) -> str:
-        return self.admin_key_env
 
 
 VENDOR_SOURCES = ("anthropic", "anthropic_enterprise", "cursor", "openai")  # config keys = `source` labels

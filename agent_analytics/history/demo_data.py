@@ -141,6 +141,20 @@ def _developers(count: int, rng: random.Random) -> list[Developer]:
     return people
 
 
+# Claude Code's tokens per API request, by telemetry token type: the range each draw picks from.
+CLAUDE_TOKENS_PER_REQUEST = {
+    "input": (40, 900),
+    "output": (250, 1_600),
+    "cacheRead": (8_000, 45_000),
+    "cacheCreation": (400, 4_000),
+}
+
+
+def draw_tokens(rng: random.Random, requests: int, per_request: dict[str, tuple[int, int]]) -> dict[str, int]:
+    """The tokens of `requests` requests by type, one draw per type from its per-request range, in order."""
+    return {kind: requests * rng.randint(low, high) for kind, (low, high) in per_request.items()}
+
+
 def work_probability(t: int, dev: Developer) -> float:
     moment = datetime.fromtimestamp(t - 1, UTC)  # the hour the bucket covers
     if moment.weekday() >= 5:
@@ -168,12 +182,7 @@ def _claude_hour(h: DemoHistory, rng: random.Random, dev: Developer, t: int) -> 
     used = {rng.choices(models, weights=[w for _, w in MODELS])[0] for _ in range(rng.choice((1, 1, 2)))}
     for model in sorted(used):
         requests = rng.randint(3, 30)
-        tokens = {
-            "input": requests * rng.randint(40, 900),
-            "output": requests * rng.randint(250, 1600),
-            "cacheRead": requests * rng.randint(8_000, 45_000),
-            "cacheCreation": requests * rng.randint(400, 4_000),
-        }
+        tokens = draw_tokens(rng, requests, CLAUDE_TOKENS_PER_REQUEST)
         cost = claude_cost_usd(
             model, tokens["input"], tokens["output"], tokens["cacheRead"], tokens["cacheCreation"], at=at
         )

@@ -44,12 +44,14 @@ from agent_analytics.spend import SPEND_SOURCE, SPEND_SOURCE_AGENTS
 from agent_analytics.token_prices import priced_agents, token_type_prices, unit_prices
 
 from .demo_data import (
+    CLAUDE_TOKENS_PER_REQUEST,
     COLLECTOR_JOB,
     DOMAIN,
     EXPORTER_JOB,
     MODELS,
     DemoHistory,
     Developer,
+    draw_tokens,
     person_name,
     work_probability,
 )
@@ -70,6 +72,12 @@ DATED = {
 }
 CURSOR_MODELS = (("claude-sonnet-4-5-20250929", "anthropic", 0.55), ("gpt-5", "openai", 0.3))
 CURSOR_MODELS += (("claude-haiku-4-5-20251001", "anthropic", 0.15),)
+CURSOR_TOKENS_PER_REQUEST = {
+    "input": (500, 6_000),
+    "output": (200, 2_000),
+    "cache_read": (5_000, 40_000),
+    "cache_creation": (0, 3_000),
+}
 
 # Claude Code telemetry -> the Admin API's figures of the same usage: series, label renames, value renames.
 ADMIN_API_OF_TELEMETRY = {
@@ -211,12 +219,8 @@ def _claude_session(rng: random.Random, dev: Developer) -> list[DayFigure]:
     out = [figure(SESSIONS, rng.randint(1, 4), **who)]
     for model in sorted({_pick(rng, MODELS) for _ in range(rng.randint(1, 2))}):
         requests = rng.randint(10, 120)
-        tokens = {
-            "input": requests * rng.randint(40, 900),
-            "output": requests * rng.randint(250, 1_600),
-            "cache_read": requests * rng.randint(8_000, 45_000),
-            "cache_creation": requests * rng.randint(400, 4_000),
-        }
+        drawn = draw_tokens(rng, requests, CLAUDE_TOKENS_PER_REQUEST)
+        tokens = {VALUES["type"].get(kind, kind): n for kind, n in drawn.items()}  # the Admin API's type names
         cost = claude_cost_usd(model, tokens["input"], tokens["output"], tokens["cache_read"], tokens["cache_creation"])
         name = normalise_model(DATED[model])
         out.append(figure(COST, round(cost, 6), **who, model=name))
@@ -237,12 +241,7 @@ def _cursor_day(rng: random.Random, dev: Developer) -> list[DayFigure]:
         if rng.random() > 0.6:
             continue
         requests = rng.randint(5, 80)
-        tokens = {
-            "input": requests * rng.randint(500, 6_000),
-            "output": requests * rng.randint(200, 2_000),
-            "cache_read": requests * rng.randint(5_000, 40_000),
-            "cache_creation": requests * rng.randint(0, 3_000),
-        }
+        tokens = draw_tokens(rng, requests, CURSOR_TOKENS_PER_REQUEST)
         price = unit_prices(provider, model)
         cost = price.cost(tokens["input"], tokens["output"], tokens["cache_read"], tokens["cache_creation"])
         name = normalise_model(model)

@@ -11,7 +11,13 @@ holds them, nothing; a longer `--days` then adds only the older days.
 from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta
 
-from agent_analytics.exporter.vendors import DayFigure, VendorSource, day_sample_time, day_sample_time_queries
+from agent_analytics.exporter.vendors import (
+    DayFigure,
+    VendorSource,
+    day_sample_time,
+    day_sample_time_queries,
+    day_spans,
+)
 from agent_analytics.facts import RETENTION
 
 from .openmetrics import Series
@@ -44,21 +50,12 @@ def days_to_backfill(today: date, days: int, newest_allowed: int, live_from: dat
     return (first, last) if first <= last else None
 
 
-def chunks(first: date, last: date) -> list[tuple[date, date]]:
-    spans = []
-    while first <= last:
-        end = min(last, first + timedelta(days=CHUNK_DAYS - 1))
-        spans.append((first, end))
-        first = end + timedelta(days=1)
-    return spans
-
-
 def fetch(
     source: VendorSource, first: date, last: date, tick: Callable[[int], None] = lambda days: None
 ) -> dict[date, list[DayFigure]]:
     """Every day from `first` to `last` that the API gives (ApiError / ShapeError as it raises them)."""
     out: dict[date, list[DayFigure]] = {}
-    for start, end in chunks(first, last):
+    for start, end in day_spans(first, last, CHUNK_DAYS):
         got = source.fetch_days(start, end)
         out.update({day: figures for day, figures in got.items() if start <= day <= end})
         tick((end - start).days + 1)

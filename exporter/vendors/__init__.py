@@ -65,6 +65,16 @@ def add_up(figures: Iterable[DayFigure]) -> list[DayFigure]:
     return [DayFigure(name, labels, value) for (name, labels), value in sorted(totals.items())]
 
 
+def day_spans(first: date, last: date, most_days: int) -> list[tuple[date, date]]:
+    """`first`..`last` (both included) cut into consecutive spans of at most `most_days` days."""
+    spans = []
+    while first <= last:
+        end = min(last, first + timedelta(days=most_days - 1))
+        spans.append((first, end))
+        first = end + timedelta(days=1)
+    return spans
+
+
 def day_sample_time(day: date, writes_before: int = 0) -> int:
     """Unix seconds of a day sample: the last second of UTC `day`, one second earlier for each
     earlier write of the same series and day (a revision writes the difference there), so a day

@@ -18,7 +18,7 @@ from agent_analytics.model_names import normalise_model
 
 from ..config import AnthropicEnterpriseConfig
 from ..identity import IdentityMap
-from . import COST, REQUESTS, DayFigure, ShapeError, add_up, figure
+from . import COST, REQUESTS, DayFigure, ShapeError, add_up, day_spans, figure
 from .anthropic import AGENT, actor_identity, client_for, day_end
 
 ENDPOINT = "analytics/user_cost_report"
@@ -69,11 +69,8 @@ class AnthropicEnterpriseSource:
 
     def fetch_days(self, first: date, last: date) -> dict[date, list[DayFigure]]:
         out: dict[date, list[DayFigure]] = {}
-        start = first
-        while start <= last:
-            end = min(last, start + timedelta(days=MAX_RANGE_DAYS - 1))
+        for start, end in day_spans(first, last, MAX_RANGE_DAYS):
             out.update(self._range(start, end))
-            start = end + timedelta(days=1)
         return out
 
     def _range(self, first: date, last: date) -> dict[date, list[DayFigure]]:

@@ -20,7 +20,7 @@ from agent_analytics.model_names import normalise_model
 
 from ..api_client import ApiClient, Retries
 from ..identity import IdentityMap
-from . import COST, REQUESTS, TOKENS, DayFigure, ShapeError, add_up, figure
+from . import COST, REQUESTS, TOKENS, DayFigure, ShapeError, add_up, day_spans, figure
 from .pacer import Pacer
 from .payload import day_start, items, number, text, utc_day
 
@@ -50,16 +50,6 @@ class TeamState:
 
 def _epoch_ms(moment: datetime) -> int:
     return int(moment.timestamp() * 1000)
-
-
-def request_ranges(first: date, last: date) -> list[tuple[date, date]]:
-    """`first`..`last` cut into spans of at most MAX_DAYS_PER_REQUEST days."""
-    spans = []
-    while first <= last:
-        end = min(last, first + timedelta(days=MAX_DAYS_PER_REQUEST - 1))
-        spans.append((first, end))
-        first = end + timedelta(days=1)
-    return spans
 
 
 class CursorSource:
@@ -92,7 +82,7 @@ class CursorSource:
         self.team = self.fetch_team()
         last = min(last, datetime.now(UTC).date() - timedelta(days=1))
         days: dict[date, list[DayFigure]] = {}
-        for start, end in request_ranges(first, last):
+        for start, end in day_spans(first, last, MAX_DAYS_PER_REQUEST):
             per_day: dict[date, list[DayFigure]] = {
                 start + timedelta(days=n): [] for n in range((end - start).days + 1)
             }

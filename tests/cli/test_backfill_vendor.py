@@ -267,8 +267,8 @@ def test_history_before_the_live_days_exactly_once_and_a_rerun_adds_nothing(stan
         assert b"ann" in written and not any(key.encode() in written for key in KEYS.values())
         # Cursor was asked in spans the rate limit allows, OpenAI only for the configured days
         assert all(
-            c.body["endDate"] - c.body["startDate"] < 30 * 86_400_000
-            for c in cursor.calls("/teams/filtered-usage-events")
+            c.json()["endDate"] - c.json()["startDate"] < 30 * 86_400_000
+            for c in cursor.requests_to("/teams/filtered-usage-events")
         )
 
         prom.stop()  # a restart loads the new blocks at once (a running Prometheus takes up to a minute)

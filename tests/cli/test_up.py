@@ -431,9 +431,9 @@ def test_backfill_asks_the_prometheus_of_the_up_on_its_data_dir(tmp_path):
 
 def test_a_loki_url_in_the_collector_section_is_used(tmp_path, claude_fixtures):
     """`collector: {loki_url: ...}` in the --config file (a Loki `up` does not run itself)."""
-    from tests.collector.fake_loki import FakeLoki
+    from tests.support.loki_standin import LokiStandin
 
-    loki = FakeLoki(free_port()).start()
+    loki = LokiStandin().start()
     try:
         config = tmp_path / "stack.yaml"
         config.write_text(f"collector:\n  loki_url: {loki.url}\n")

@@ -7,9 +7,9 @@ from collections import Counter
 import httpx
 import pytest
 
-from tests.collector.fake_loki import FakeLoki
 from tests.collector.payloads import load_payloads, scrape
-from tests.support.net import free_port, wait_until
+from tests.support.loki_standin import LokiStandin
+from tests.support.net import wait_until
 
 CONTENT = {"prompt", "response"}
 
@@ -26,7 +26,7 @@ def log_bodies(claude_fixtures) -> list[tuple[bytes, int]]:
 
 @pytest.fixture
 def loki():
-    fake = FakeLoki(free_port())
+    fake = LokiStandin()
     yield fake
     fake.stop()
 

@@ -18,10 +18,10 @@ from opentelemetry.sdk.metrics import MeterProvider
 from opentelemetry.sdk.metrics.export import PeriodicExportingMetricReader
 from opentelemetry.sdk.resources import Resource
 
-from tests.collector.fake_loki import FakeLoki
 from tests.collector.payloads import load_payloads, only, scrape, series_diff
 from tests.collector.sdk_workload import CUMULATIVE, DELTA
-from tests.support.net import free_port, wait_until
+from tests.support.loki_standin import LokiStandin
+from tests.support.net import wait_until
 from tests.support.otelcol import AUTH_CONFIG, CONFIG, LOADBALANCER_CONFIG, require
 from tests.support.prometheus import Prometheus
 
@@ -134,7 +134,7 @@ def by_event(records) -> dict:
 
 def test_events_reach_loki_with_the_same_attributes_in_both_forms(claude_fixtures, start_collector, start_otelcol):
     requests = log_requests(claude_fixtures)
-    lokis = {name: FakeLoki(free_port()).start() for name in ("embedded", "otelcol")}
+    lokis = {name: LokiStandin().start() for name in ("embedded", "otelcol")}
     try:
         forms = {
             "embedded": start_collector(loki_url=lokis["embedded"].url),
@@ -165,7 +165,7 @@ def test_events_reach_loki_with_the_same_attributes_in_both_forms(claude_fixture
 
 def test_otelcol_retries_while_loki_is_down_and_delivers_once(claude_fixtures, start_otelcol):
     requests = log_requests(claude_fixtures)
-    loki = FakeLoki(free_port())
+    loki = LokiStandin()
     collector = start_otelcol(loki_url=loki.url)
     post_logs(collector, requests)
     # the first attempt fails (nothing listens); the records wait in the exporter's queue

@@ -3,21 +3,19 @@
 import logging
 from collections import defaultdict
 from datetime import UTC, date, datetime, timedelta
-from types import SimpleNamespace
 
 import pytest
 from prometheus_client import CollectorRegistry, generate_latest
 
-from agent_analytics.exporter.api_client import ApiError
-from agent_analytics.exporter.config import Identities
-from agent_analytics.exporter.identity import IdentityMap
+from agent_analytics.exporter.config import CursorConfig
 from agent_analytics.exporter.vendors import COST, REQUESTS, TOKENS, ShapeError
 from agent_analytics.exporter.vendors.cursor import CursorSource
 from agent_analytics.exporter.vendors.pacer import Pacer
 from agent_analytics.model_names import normalise_model
 from tests.exporter.helpers import parse_metrics, value
+from tests.exporter.vendor_sources import assert_wrong_key_fails_quietly, identity_map, vendor_config
+from tests.support.vendor_standins import Reply
 from tests.support.vendor_standins.cursor import FakeCursor
-from tests.support.vendor_standins.json_api import Reply
 
 KEY = "key_cursor_admin_9f8e7d6c5b4a"
 TODAY = datetime.now(UTC).date()
@@ -62,22 +60,23 @@ def usage(given, output, cache_read, cache_write) -> dict:
     }
 
 
-def config(url: str, **overrides) -> SimpleNamespace:
-    values = {
-        "api_key_env": "AA_TEST_CURSOR_KEY",
-        "api_url": url,
-        "poll_interval_seconds": 1,
-        "refetch_days": 3,
-        "requests_per_minute": 10_000,
-        "max_retries": 3,
-        "max_backoff_seconds": 0.2,
-        "timeout_seconds": 5,
-    }
-    return SimpleNamespace(**{**values, **overrides})
+SETTINGS = {
+    "api_key_env": "AA_TEST_CURSOR_KEY",
+    "poll_interval_seconds": 1,
+    "refetch_days": 3,
+    "requests_per_minute": 10_000,
+    "max_retries": 3,
+    "max_backoff_seconds": 0.2,
+    "timeout_seconds": 5,
+}
+
+
+def config(url: str, **overrides):
+    return vendor_config(CursorConfig, url, SETTINGS, **overrides)
 
 
 def source(fake: FakeCursor, key: str = KEY, **overrides) -> CursorSource:
-    return CursorSource(config(fake.url, **overrides), IdentityMap(Identities.model_validate(IDENTITIES)), key)
+    return CursorSource(config(fake.url, **overrides), identity_map(IDENTITIES), key)
 
 
 def as_table(days) -> dict:
@@ -143,7 +142,7 @@ def test_events_become_day_figures_per_developer_and_model(fake):
     assert got[(D1, REQUESTS, "bob@acme.dev", "auto", None)] == 2
     assert not [k for k in got if k[1] == TOKENS and k[3] == "auto"]
     # seven events at three a page: three pages, in one request span
-    assert [c.body["page"] for c in fake.calls(EVENTS)] == [1, 2, 3]
+    assert [c.json()["page"] for c in fake.requests_to(EVENTS)] == [1, 2, 3]
     team_ids = {dict(f.labels)["developer_id"]: dict(f.labels)["team_id"] for fs in days.values() for f in fs}
     assert team_ids == {"ann": "web", "bob@acme.dev": "platform"}
 
@@ -157,7 +156,7 @@ def test_a_45_day_fetch_asks_in_spans_of_at_most_30_days(fake):
     days = src.fetch_days(first, last)
     src.close()
 
-    spans = [(c.body["startDate"], c.body["endDate"]) for c in fake.calls(EVENTS)]
+    spans = [(c.json()["startDate"], c.json()["endDate"]) for c in fake.requests_to(EVENTS)]
     split = first + timedelta(days=30)
     assert spans == [(ms(first), ms(split) - 1), (ms(split), ms(last + timedelta(days=1)) - 1)]
     assert len(days) == 45 and min(days) == first and max(days) == last
@@ -186,7 +185,7 @@ def test_429_waits_for_retry_after_and_the_key_is_never_shown(fake, caplog):
     text = generate_latest(registry).decode()
     src.close()
 
-    calls = fake.calls(EVENTS)
+    calls = fake.requests_to(EVENTS)
     assert len(calls) == 2
     assert 1.0 <= calls[1].at - calls[0].at < 3.0
     assert [f.value for f in days[D1] if f.name == COST] == [0.09]
@@ -195,15 +194,8 @@ def test_429_waits_for_retry_after_and_the_key_is_never_shown(fake, caplog):
 
 
 def test_a_wrong_key_is_an_auth_failure_without_the_key_in_it(fake, caplog):
-    caplog.set_level(logging.DEBUG)
     wrong = "key_cursor_admin_wrong_0000"
-    src = source(fake, key=wrong)
-    with pytest.raises(ApiError) as raised:
-        src.fetch_days(D1, D1)
-    src.close()
-    assert raised.value.auth_failed and raised.value.reason == "unauthorized"
-    for secret in (KEY, wrong):
-        assert secret not in str(raised.value) and secret not in caplog.text
+    assert_wrong_key_fails_quietly(source(fake, key=wrong), D1, (KEY, wrong), caplog)
     assert len(fake.requests) == 1  # a 401 is not retried
 
 
@@ -260,7 +252,7 @@ def test_team_gauges_members_cycle_spend_and_limits():
         src.fetch_days(D1, D1)
         metrics = parse_metrics(generate_latest(registry).decode())
         src.close()
-        assert [c.body["page"] for c in fake.calls("/teams/spend")] == [1, 2, 3]  # five entries, two a page
+        assert [c.json()["page"] for c in fake.requests_to("/teams/spend")] == [1, 2, 3]  # five entries, two a page
 
     g = "agent_analytics_cursor_"
     assert value(metrics, g + "members", state="active") == 3
@@ -288,7 +280,7 @@ def test_the_pacer_keeps_each_window_within_the_quota(fake):
         now[0] += seconds
 
     pacer = Pacer(limit=2, window_seconds=0.5, clock=lambda: now[0], sleep=sleep)
-    src = CursorSource(config(fake.url), IdentityMap(Identities.model_validate(IDENTITIES)), KEY, pacer=pacer)
+    src = CursorSource(config(fake.url), identity_map(IDENTITIES), KEY, pacer=pacer)
     days = src.fetch_days(D1, D1)
     src.close()
 
@@ -299,7 +291,7 @@ def test_the_pacer_keeps_each_window_within_the_quota(fake):
 
 
 def test_hashed_identities_and_one_model_name(fake):
-    identities = IdentityMap(Identities.model_validate({"hash_emails": True, "hash_salt": "pepper"}))
+    identities = identity_map({"hash_emails": True, "hash_salt": "pepper"})
     fake.members = [{"id": 1, "email": "dee@acme.dev", "name": "Dee", "role": "member", "isRemoved": False}]
     fake.spend = [{"userId": 1, "email": "dee@acme.dev", "spendCents": 250, "monthlyLimitDollars": None}]
     fake.events = [event(ms(D1, 5), "Dee@acme.dev", "claude-opus-4-1[1m]", 30, usage(1, 2, 3, 4))]

@@ -32,6 +32,7 @@ from agent_analytics.collector.service import CollectorService
 from agent_analytics.remote_write import push
 from tests.collector.agent_fixtures import CLAUDE_2_1_332, session_files
 from tests.stack.grafana_queries import substitute, targets
+from tests.stack.ground_truth import total, total_by
 from tests.support.loki_standin import LokiStandin
 from tests.support.net import wait_until
 from tests.support.prometheus import Prometheus
@@ -172,21 +173,6 @@ def rewritten(developer_lines: int | None, server: str | None, tool: str | None)
     return request.SerializeToString()
 
 
-def recorded(name: str, **attributes: str) -> float:
-    request = ExportMetricsServiceRequest.FromString((CLAUDE_2_1_332 / "session-tools.metrics.pb").read_bytes())
-    total = 0.0
-    for rm in request.resource_metrics:
-        for sm in rm.scope_metrics:
-            for metric in sm.metrics:
-                if metric.name != name:
-                    continue
-                for point in metric.sum.data_points:
-                    found = {a.key: a.value.string_value for a in point.attributes}
-                    if all(found.get(k) == v for k, v in attributes.items()):
-                        total += point.as_double if point.HasField("as_double") else float(point.as_int)
-    return total
-
-
 @pytest.fixture(scope="module")
 def stack(tmp_path_factory):
     work = tmp_path_factory.mktemp("usage-patterns")
@@ -258,7 +244,7 @@ def test_peak_hour_cells_equal_the_increments_made_in_each_weekday_and_hour(stac
 
 def test_mcp_spend_and_tokens_by_server_and_tool_equal_the_points_sent(stack):
     at = int(time.time())  # a whole second, as `report --at` takes it
-    cost, tokens = recorded("claude_code.cost.usage"), recorded("claude_code.token.usage")
+    cost, tokens = total(CLAUDE_2_1_332, "claude_code.cost.usage"), total(CLAUDE_2_1_332, "claude_code.token.usage")
     assert cost == pytest.approx(0.073) and tokens == 10000 + 750 + 40000 + 2000
     spend = run(stack, "MCP spend by server and tool", at, "1h")
     got = {(r["metric"]["mcp_server_name"], r["metric"]["mcp_tool_name"]): float(r["value"][1]) for r in spend}
@@ -277,7 +263,7 @@ def test_mcp_spend_and_tokens_by_server_and_tool_equal_the_points_sent(stack):
 
 def test_lines_per_session_overall_and_by_developer(stack):
     at = int(time.time())  # a whole second, as `report --at` takes it
-    lines = recorded("claude_code.lines_of_code.count", type="added")
+    lines = total_by(CLAUDE_2_1_332, "claude_code.lines_of_code.count", "type")["added"]
     assert lines == 11
     overall = run(stack, "Lines per session", at, "1h")
     assert float(overall[0]["value"][1]) == pytest.approx((lines + lines + 30) / 3)

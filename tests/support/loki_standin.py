@@ -1,6 +1,7 @@
 """A stand-in for Loki (which cannot run here), on a real loopback socket.
 
-It takes events as Loki's native OTLP endpoint does (`POST /otlp/v1/logs`, protobuf): the
+It takes events as Loki's native OTLP endpoint does (`POST /otlp/v1/logs`, protobuf, gzip when
+`Content-Encoding: gzip` says so, the OpenTelemetry Collector's default; 204 on success): the
 resource's `service.name` becomes the stream label `service_name`, every other resource and
 record attribute structured metadata with dots turned into underscores, the entry's time the
 record's time (observed time when that is 0). It answers `GET /loki/api/v1/query_range` in
@@ -10,19 +11,22 @@ the dashboards use: `sum by (labels) (count_over_time(SELECTOR FILTERS [RANGE]))
 and `!=` label filters, regular expressions anchored at both ends as Loki anchors them (anything
 else is answered 400, as a query it does not know). Start is inclusive and end exclusive, in
 nanoseconds, as Loki reads them.
+
+It also keeps each record as it arrived (`records`: resource, scope, body and attributes with
+their typed values), so a test of what a collector sends can check it before Loki's flattening.
 """
 
 from __future__ import annotations
 
+import gzip
 import json
 import re
-import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from urllib.parse import parse_qs, urlparse
 
 from opentelemetry.proto.collector.logs.v1.logs_service_pb2 import ExportLogsServiceRequest
 
-from .net import free_port
+from agent_analytics.collector.metric_state import plain_value
+
+from .http_standin import HttpStandIn, Reply, Request
 
 SELECTOR = re.compile(r'^\{(\w+)="([^"]*)"\}((?:\s*\|\s*\w+="[^"]*")*)\s*$')
 FILTER = re.compile(r'\|\s*(\w+)="([^"]*)"')
@@ -43,27 +47,39 @@ def _text(value) -> str:
     return json.dumps(str(value))
 
 
-class LokiStandin:
-    def __init__(self) -> None:
-        self.port = free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
+class LokiStandin(HttpStandIn):
+    def __init__(self, port: int | None = None) -> None:
+        super().__init__(port)
         self.entries: list[tuple[int, dict[str, str], dict[str, str], str]] = []  # ns, stream, metadata, line
+        self.records: list[dict] = []  # {"resource": {...}, "scope": str, "body": str, "attributes": {...}}
         self.queries: list[str] = []
-        self._lock = threading.Lock()
-        self._httpd: ThreadingHTTPServer | None = None
 
     def ingest(self, body: bytes) -> None:
         request = ExportLogsServiceRequest.FromString(body)
-        with self._lock:
+        with self.lock:
             for resource_logs in request.resource_logs:
-                resource = {a.key: _text(a.value) for a in resource_logs.resource.attributes}
+                attributes = resource_logs.resource.attributes
+                typed_resource = {a.key: plain_value(a.value) for a in attributes}
+                resource = {a.key: _text(a.value) for a in attributes}
                 stream = {"service_name": resource.pop("service.name", "unknown_service")}
                 for scope_logs in resource_logs.scope_logs:
                     for record in scope_logs.log_records:
+                        self.records.append(
+                            {
+                                "resource": typed_resource,
+                                "scope": scope_logs.scope.name,
+                                "body": record.body.string_value,
+                                "attributes": {a.key: plain_value(a.value) for a in record.attributes},
+                            }
+                        )
                         attributes = {**resource, **{a.key: _text(a.value) for a in record.attributes}}
                         metadata = {k.replace(".", "_"): v for k, v in attributes.items()}
                         ns = record.time_unix_nano or record.observed_time_unix_nano
                         self.entries.append((ns, stream, metadata, record.body.string_value))
+
+    def count(self) -> int:
+        with self.lock:
+            return len(self.records)
 
     def query_range(self, query: str, start: int, end: int, limit: int, forward: bool) -> list[dict] | None:
         match = SELECTOR.match(query)
@@ -71,7 +87,7 @@ class LokiStandin:
             return None
         wanted = {match.group(1): match.group(2)}
         filters = dict(FILTER.findall(match.group(3)))
-        with self._lock:
+        with self.lock:
             self.queries.append(query)
             found = [
                 e
@@ -108,7 +124,7 @@ class LokiStandin:
             return True
 
         groups: dict[tuple[str, ...], int] = {}
-        with self._lock:
+        with self.lock:
             for ns, stream, metadata, _ in self.entries:
                 labels = {**stream, **metadata}
                 if at_ns - span < ns <= at_ns and stream.get(stream_label) == stream_value and passes(labels):
@@ -119,65 +135,32 @@ class LokiStandin:
             for key, n in sorted(groups.items())
         ]
 
-    def start(self) -> LokiStandin:
-        server = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def log_message(self, *args) -> None:
-                pass
-
-            def _answer(self, status: int, body: dict | None) -> None:
-                data = json.dumps(body).encode() if body is not None else b""
-                self.send_response(status)
-                if body is not None:
-                    self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(data)))
-                self.end_headers()
-                self.wfile.write(data)
-
-            def do_POST(self) -> None:
-                body = self.rfile.read(int(self.headers.get("Content-Length", "0")))
-                if urlparse(self.path).path != "/otlp/v1/logs":
-                    return self._answer(404, {"message": "not found"})
-                server.ingest(body)
-                self._answer(204, None)
-
-            def do_GET(self) -> None:
-                url = urlparse(self.path)
-                if url.path == "/ready":
-                    return self._answer(200, {"status": "ready"})
-                if url.path == "/loki/api/v1/query":
-                    q = {k: v[0] for k, v in parse_qs(url.query).items()}
-                    vector = server.count_by(q.get("query", ""), int(q["time"]))
-                    if vector is None:
-                        return self._answer(400, {"message": "parse error"})
-                    return self._answer(200, {"status": "success", "data": {"resultType": "vector", "result": vector}})
-                if url.path != "/loki/api/v1/query_range":
-                    return self._answer(404, {"message": "not found"})
-                q = {k: v[0] for k, v in parse_qs(url.query).items()}
-                result = server.query_range(
-                    q.get("query", ""),
-                    int(q.get("start", "0")),
-                    int(q.get("end", str(2**63 - 1))),
-                    int(q.get("limit", "100")),
-                    q.get("direction", "backward") == "forward",
-                )
-                if result is None:
-                    return self._answer(400, {"message": "parse error"})
-                self._answer(200, {"status": "success", "data": {"resultType": "streams", "result": result}})
-
-        self._httpd = ThreadingHTTPServer(("127.0.0.1", self.port), Handler)
-        threading.Thread(target=self._httpd.serve_forever, name="loki-standin", daemon=True).start()
-        return self
-
-    def stop(self) -> None:
-        if self._httpd:
-            self._httpd.shutdown()
-            self._httpd.server_close()
-            self._httpd = None
-
-    def __enter__(self) -> LokiStandin:
-        return self.start()
-
-    def __exit__(self, *exc) -> None:
-        self.stop()
+    def respond(self, request: Request) -> Reply:
+        q = {k: v[0] for k, v in request.query.items()}
+        if request.method == "POST":
+            if request.path != "/otlp/v1/logs":
+                return Reply(404, {"message": "not found"})
+            if request.headers.get("content-type") != "application/x-protobuf":
+                return Reply(400, {"message": "unsupported content type"})
+            gzipped = request.headers.get("content-encoding") == "gzip"
+            self.ingest(gzip.decompress(request.body) if gzipped else request.body)
+            return Reply(204)
+        if request.path == "/ready":
+            return Reply(200, {"status": "ready"})
+        if request.path == "/loki/api/v1/query":
+            vector = self.count_by(q.get("query", ""), int(q["time"]))
+            if vector is None:
+                return Reply(400, {"message": "parse error"})
+            return Reply(200, {"status": "success", "data": {"resultType": "vector", "result": vector}})
+        if request.path != "/loki/api/v1/query_range":
+            return Reply(404, {"message": "not found"})
+        result = self.query_range(
+            q.get("query", ""),
+            int(q.get("start", "0")),
+            int(q.get("end", str(2**63 - 1))),
+            int(q.get("limit", "100")),
+            q.get("direction", "backward") == "forward",
+        )
+        if result is None:
+            return Reply(400, {"message": "parse error"})
+        return Reply(200, {"status": "success", "data": {"resultType": "streams", "result": result}})

@@ -8,12 +8,12 @@ both included, at most 30 days apart, else 400), newest first, in pages no large
 import base64
 import math
 
-from .json_api import JsonApi, Reply
+from . import Reply, StandIn
 
 THIRTY_DAYS_MS = 30 * 86_400_000
 
 
-class FakeCursor(JsonApi):
+class FakeCursor(StandIn):
     def __init__(self, key: str, max_page_size: int = 100):
         super().__init__()
         self.key = key
@@ -32,7 +32,7 @@ class FakeCursor(JsonApi):
         pages = max(1, math.ceil(len(rows) / size))
         return rows[(page - 1) * size : page * size], page, pages
 
-    def answer(self, method, path, query, body) -> Reply:
+    def answer(self, method, path, query, headers, body) -> Reply:
         if (method, path) == ("GET", "/teams/members"):
             return Reply(200, {"teamMembers": self.members})
         if (method, path) == ("POST", "/teams/spend"):

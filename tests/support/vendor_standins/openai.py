@@ -8,7 +8,7 @@ rest behind `next_page`. Users are paged by `limit` and `after`. Costs are in do
 
 from datetime import UTC, date, datetime, timedelta
 
-from .json_api import JsonApi, Reply
+from . import Reply, StandIn
 
 USAGE_KEYS = ("user_id", "model", "project_id", "api_key_id", "batch")
 USAGE_COUNTS = ("input_tokens", "output_tokens", "input_cached_tokens", "num_model_requests")
@@ -23,7 +23,7 @@ def unix_of(day: date) -> int:
     return int(datetime.combine(day, datetime.min.time(), UTC).timestamp())
 
 
-class FakeOpenAI(JsonApi):
+class FakeOpenAI(StandIn):
     def __init__(self, key: str, max_buckets_per_page: int = 31, max_users_per_page: int = 100):
         super().__init__()
         self.key = key
@@ -36,7 +36,7 @@ class FakeOpenAI(JsonApi):
     def authorised(self, headers: dict[str, str]) -> bool:
         return headers.get("authorization") == f"Bearer {self.key}"
 
-    def answer(self, method, path, query, body) -> Reply:
+    def answer(self, method, path, query, headers, body) -> Reply:
         if method != "GET":
             return Reply(405, {"error": {"message": "method not allowed"}})
         if path == "/v1/organization/users":
