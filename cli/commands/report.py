@@ -142,27 +142,74 @@ def _render(data: dict, console) -> None:
             ],
         )
     )
+    _render_roi(data, console)
+
+
+def _words(label: str) -> str:
+    """A raw label value as words (active_this_cycle -> active this cycle)."""
+    return label.replace("_", " ")
+
+
+def _render_roi(data: dict, console) -> None:
     roi = data["roi"]
-    a = roi["assumptions"]
+    out = data["output_per_dollar"]
     console.print(
         _table(
-            "ROI estimate",
+            "Output per dollar (usage spend)",
             ["", "value"],
             [
-                ["Accepted lines (Claude Code)", _num(roi["accepted_lines"])],
-                ["Assisted commits", _num(roi["assisted_commits"])],
-                ["Hours saved", _num(roi["hours_saved"], 1)],
-                ["Value of the time saved", _usd(roi["value_usd"])],
-                ["AI spend", _usd(roi["spend_usd"])],
-                ["Return per dollar", _num(roi["return_per_dollar"], 2)],
+                ["Cost per commit (every commit)", _usd(out["cost_per_commit_usd"])],
+                ["Cost per assisted commit", _usd(out["cost_per_assisted_commit_usd"])],
+                ["Pull requests (Claude Code)", _num(out["pull_requests"])],
+                ["Cost per pull request", _usd(out["cost_per_pull_request_usd"])],
+                ["Lines added (Claude Code)", _num(out["lines_added"])],
+                ["Lines added per dollar", _num(out["lines_added_per_usd"], 1)],
+                ["Accepted edit decisions (Claude Code)", _num(out["accepted_edit_decisions"])],
             ],
         )
     )
+    tiers = roi["adoption"]["tiers"]
+    console.print(
+        _table(
+            "Adoption (active days per week in the window)",
+            ["tier", "developers"],
+            [[tier, _num(n)] for tier, n in tiers.items()]
+            + [["developer-days with an agent", _num(roi["adoption"]["developer_days"])]],
+        )
+    )
+    rows = [
+        [f"{model.replace('_', '-')}, {preset}", _num(e["hours_saved"], 1), _usd(e["value_usd"]), _pct(e["net_return"])]
+        for model, by_preset in roi["estimates"].items()
+        for preset, e in by_preset.items()
+    ]
+    own = roi["own_assumption"]
+    rows.append(
+        [
+            "your minutes per assisted commit",
+            _num(own["hours_saved"], 1),
+            _usd(own["value_usd"]),
+            _pct(own["net_return"]),
+        ]
+    )
+    console.print(
+        _table(
+            "ROI estimates (net return = (value - spend) / spend)",
+            ["estimate", "hours saved", "value", "net return"],
+            rows,
+        )
+    )
+    console.print(f"AI spend (usage and seats) in the window: {_usd(roi['spend_usd'])}.")
+    a = roi["assumptions"]
     console.print(
         "Assumptions: "
-        + "; ".join(f"{name.replace('_', ' ')} = {item['value']:g} ({item['source']})" for name, item in a.items())
-        + ". Change them with --hourly-rate, --minutes-per-line, --minutes-per-commit or the exporter's roi config."
+        + "; ".join(f"{_words(name)} = {item['value']:g} ({item['source']})" for name, item in a.items())
+        + ". Change them with --hourly-rate, --minutes-per-commit or the exporter's roi config."
     )
+    console.print("Evidence behind the presets:")
+    for item in roi["evidence"]:
+        console.print(f"  {item['preset']}: {item['why']}.")
+        for study in item["studies"]:
+            console.print(f"    {study['name']} ({study['year']}): {study['measured']}. {study['url']}")
 
 
 def report(
@@ -181,7 +228,6 @@ def report(
     at: str = typer.Option(None, help="End of the window (unix seconds or ISO time; default: now)."),
     as_json: bool = typer.Option(False, "--json", help="Print the figures as JSON instead of tables."),
     hourly_rate: float = typer.Option(None, min=0, help="ROI: loaded cost of an engineering hour in USD."),
-    minutes_per_line: float = typer.Option(None, min=0, help="ROI: minutes saved per accepted line."),
     minutes_per_commit: float = typer.Option(None, min=0, help="ROI: minutes saved per assisted commit."),
 ) -> None:
     """Spend of every agent, tokens, sessions, assisted commits, Copilot, budgets and ROI from Prometheus.
@@ -200,7 +246,6 @@ def report(
     end = parse_time(at) if at is not None else math.ceil(time.time())
     overrides = {
         "hourly_rate_usd": hourly_rate,
-        "minutes_saved_per_accepted_line": minutes_per_line,
         "minutes_saved_per_assisted_commit": minutes_per_commit,
     }
     url = prometheus or prometheus_alias or prometheus_url_for(data_dir)
