@@ -128,12 +128,15 @@ def test_report_30d_equals_the_generated_month(prom, history):
     assert util == pytest.approx(data["copilot"]["seats"]["active_this_cycle"] / data["copilot"]["seats"]["total"])
 
     lines = history.total("claude_code_lines_of_code_count_total", start, END, ("type",))[("added",)]
+    assert data["output_per_dollar"]["lines_added"] == lines
     roi = data["roi"]
-    assert {k: v["value"] for k, v in roi["assumptions"].items()} == ROI
+    used = {k: ROI[k] for k in ("hourly_rate_usd", "minutes_saved_per_assisted_commit")}
+    assert {k: v["value"] for k, v in roi["assumptions"].items()} == used
     assert {v["source"] for v in roi["assumptions"].values()} == {"exporter"}
-    hours = (lines * ROI["minutes_saved_per_accepted_line"] + assisted * ROI["minutes_saved_per_assisted_commit"]) / 60
-    assert roi["hours_saved"] == pytest.approx(hours)
-    assert roi["value_usd"] == pytest.approx(hours * ROI["hourly_rate_usd"])
+    # the operator's estimate credits assisted commits only: the lines are in them
+    hours = assisted * ROI["minutes_saved_per_assisted_commit"] / 60
+    assert roi["own_assumption"]["hours_saved"] == pytest.approx(hours)
+    assert roi["own_assumption"]["value_usd"] == pytest.approx(hours * ROI["hourly_rate_usd"])
 
 
 def test_month_to_date_budgets_and_a_shorter_window(prom, history):
@@ -249,7 +252,8 @@ def test_report_on_an_empty_prometheus_says_no_data(tmp_path):
         text = cli("report", "--prometheus", empty.url, "--range", "7d").stdout
     assert data["spend"]["total_usd"] == 0 and data["spend"]["by_model"] == []
     assert data["commits"]["assisted_share"] is None and data["copilot"]["acceptance_rate"] is None
-    assert data["roi"]["return_per_dollar"] is None
+    assert data["roi"]["own_assumption"]["net_return"] is None
+    assert data["roi"]["adoption"]["tiers"] == {"none": 0, "light": 0, "moderate": 0, "heavy": 0}
     assert {v["source"] for v in data["roi"]["assumptions"].values()} == {"default"}
     assert "no data" in text
 
