@@ -237,7 +237,7 @@ def build_report(prom: Prometheus, win: Window, roi_overrides: dict[str, float |
             "pull_requests": pull_requests,
             "cost_per_pull_request_usd": _ratio(spend_metered, pull_requests),
             "lines_added": lines_added,
-            "lines_added_per_usd": _ratio(lines_added, spend_metered),
+            "lines_added_per_dollar": _ratio(lines_added, spend_metered),
             "accepted_edit_decisions": decisions.get("accept"),
         },
         "measures": build_measures(prom, win.end, win.seconds),

@@ -39,6 +39,7 @@ def _table(title: str, columns: list[str], rows: list[list[str]]):
 
 def _render(data: dict, console) -> None:
     w = data["window"]
+    console.print(data["summary"], markup=False)
     console.print(f"[bold]Agent Analytics[/bold], {data['range']}: {w['start']} to {w['end']} ({data['prometheus']})")
     s = data["spend"]
     console.print(
@@ -65,7 +66,9 @@ def _render(data: dict, console) -> None:
     )
     console.print(
         _table(
-            "Spend by agent", ["agent", "kind", "USD"], [[r["agent"], r["kind"], _usd(r["usd"])] for r in s["by_agent"]]
+            "Spend by agent",
+            ["agent", "kind", "USD"],
+            [[r["agent"], "usage" if r["kind"] == "metered" else r["kind"], _usd(r["usd"])] for r in s["by_agent"]],
         )
     )
     console.print(
@@ -92,14 +95,19 @@ def _render(data: dict, console) -> None:
         )
     )
     tokens = [
-        [agent, kind, _num(v)] for agent, by_type in data["tokens"].items() for kind, v in sorted(by_type.items())
+        [agent, _words(kind), _num(v)]
+        for agent, by_type in data["tokens"].items()
+        for kind, v in sorted(by_type.items())
     ]
     console.print(_table("Tokens", ["agent", "type", "tokens"], tokens))
     u = data["usage"]
-    usage = [["Sessions", _num(u["sessions"])], ["Active developers", _num(u["active_developers"])]]
-    usage += [[f"Active hours ({k})", _num(v, 1)] for k, v in sorted(u["active_hours_by_type"].items())]
-    usage += [[f"Lines {k}", _num(v)] for k, v in sorted(u["lines_by_type"].items())]
-    console.print(_table("Claude Code usage", ["", "value"], usage))
+    usage = [
+        ["Active developers (spend or activity, every agent)", _num(u["active_developers"])],
+        ["Claude Code sessions", _num(u["sessions"])],
+    ]
+    usage += [[f"Active hours ({_words(k)})", _num(v, 1)] for k, v in sorted(u["active_hours_by_type"].items())]
+    usage += [[f"Lines {_words(k)}", _num(v)] for k, v in sorted(u["lines_by_type"].items())]
+    console.print(_table("Usage", ["", "value"], usage))
     c = data["commits"]
     commits = [[f"Commits ({agent})", _num(v)] for agent, v in sorted(c["by_agent"].items(), key=lambda kv: -kv[1])]
     commits += [
@@ -115,7 +123,7 @@ def _render(data: dict, console) -> None:
         ["Code generations per report day", _num(cp["daily_code_generation_activities"], 1)],
         ["Code acceptances per report day", _num(cp["daily_code_acceptance_activities"], 1)],
         ["Acceptance rate", _pct(cp["acceptance_rate"])],
-        *[[f"Seats ({k})", _num(v)] for k, v in sorted(cp["seats"].items())],
+        *[[f"Seats ({_words(k)})", _num(v)] for k, v in sorted(cp["seats"].items())],
         ["Seat utilisation (active this cycle)", _pct(cp["seat_utilisation"])],
     ]
     console.print(_table("GitHub Copilot", ["", "value"], copilot))
@@ -163,7 +171,7 @@ def _render_roi(data: dict, console) -> None:
                 ["Pull requests (Claude Code)", _num(out["pull_requests"])],
                 ["Cost per pull request", _usd(out["cost_per_pull_request_usd"])],
                 ["Lines added (Claude Code)", _num(out["lines_added"])],
-                ["Lines added per dollar", _num(out["lines_added_per_usd"], 1)],
+                ["Lines added per dollar", _num(out["lines_added_per_dollar"], 1)],
                 ["Accepted edit decisions (Claude Code)", _num(out["accepted_edit_decisions"])],
             ],
         )
@@ -173,12 +181,17 @@ def _render_roi(data: dict, console) -> None:
         _table(
             "Adoption (active days per week in the window)",
             ["tier", "developers"],
-            [[tier, _num(n)] for tier, n in tiers.items()]
+            [[_words(tier), _num(n)] for tier, n in tiers.items()]
             + [["developer-days with an agent", _num(roi["adoption"]["developer_days"])]],
         )
     )
     rows = [
-        [f"{model.replace('_', '-')}, {preset}", _num(e["hours_saved"], 1), _usd(e["value_usd"]), _pct(e["net_return"])]
+        [
+            f"{_words(model).replace(' ', '-')}, {preset}",
+            _num(e["hours_saved"], 1),
+            _usd(e["value_usd"]),
+            _pct(e["net_return"]),
+        ]
         for model, by_preset in roi["estimates"].items()
         for preset, e in by_preset.items()
     ]
@@ -240,6 +253,7 @@ def report(
     from rich.console import Console
 
     from agent_analytics.report.figures import Prometheus, PrometheusError, build_report, window
+    from agent_analytics.report.presentation import presented
 
     if range_ not in ("7d", "30d", "mtd"):
         raise typer.BadParameter("use 7d, 30d or mtd", param_hint="--range")
@@ -250,7 +264,7 @@ def report(
     }
     url = prometheus or prometheus_alias or prometheus_url_for(data_dir)
     try:
-        data = build_report(Prometheus(url), window(range_, end), overrides)
+        data = presented(build_report(Prometheus(url), window(range_, end), overrides))
     except PrometheusError as e:
         raise RuntimeFailure(str(e)) from None
     if as_json:
