@@ -153,6 +153,12 @@ def _render(data: dict, console) -> None:
     _render_roi(data, console)
 
 
+ASSUMPTION_WORDS = {
+    "hourly_rate_usd": "hourly rate (USD)",
+    "minutes_saved_per_assisted_commit": "minutes saved per assisted commit",
+}
+
+
 def _words(label: str) -> str:
     """A raw label value as words (active_this_cycle -> active this cycle)."""
     return label.replace("_", " ")
@@ -215,14 +221,16 @@ def _render_roi(data: dict, console) -> None:
     a = roi["assumptions"]
     console.print(
         "Assumptions: "
-        + "; ".join(f"{_words(name)} = {item['value']:g} ({item['source']})" for name, item in a.items())
+        + "; ".join(f"{ASSUMPTION_WORDS[name]} = {item['value']:g} ({item['source']})" for name, item in a.items())
         + ". Change them with --hourly-rate, --minutes-per-commit or the exporter's roi config."
     )
-    console.print("Evidence behind the presets:")
+    console.print("Presets and their evidence:")
+    cited: dict[str, dict] = {}
     for item in roi["evidence"]:
         console.print(f"  {item['preset']}: {item['why']}.")
-        for study in item["studies"]:
-            console.print(f"    {study['name']} ({study['year']}): {study['measured']}. {study['url']}")
+        cited |= {study["key"]: study for study in item["studies"]}
+    for study in cited.values():
+        console.print(f"  - {study['name']} ({study['year']}): {study['measured']}. {study['url']}")
 
 
 def report(

@@ -236,7 +236,7 @@ def test_tables_show_the_same_figures(prom):
     top = data["spend"]["by_developer"][0]
     assert top["developer_id"] in text and f"${top['usd']:,.2f}" in text
     assert f"${data['spend']['total_usd']:,.2f}" in text
-    assert "Assumptions: hourly rate usd = 95 (exporter)" in text
+    assert "Assumptions: hourly rate (USD) = 95 (exporter)" in text
 
 
 def test_unreachable_prometheus_is_one_line_and_fails():
