@@ -239,6 +239,9 @@ def build_report(prom: Prometheus, win: Window, roi_overrides: dict[str, float |
             "lines_added": lines_added,
             "lines_added_per_dollar": _ratio(lines_added, spend_metered),
             "accepted_edit_decisions": decisions.get("accept"),
+            "sessions": _scalar(r["sessions"]),
+            "sessions_with_a_commit": _scalar(r["committing_sessions"]),
+            "share_of_sessions_with_a_commit": _ratio(_scalar(r["committing_sessions"]), _scalar(r["sessions"])),
         },
         "measures": build_measures(prom, win.end, win.seconds),
     }

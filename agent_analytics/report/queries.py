@@ -85,6 +85,7 @@ QUERIES: dict[str, tuple[str, tuple[str, ...]]] = {
         f"sum by (developer_id) ({growth('agent_analytics_git_commits_total', RANGE)})",
         ("developer_id",),
     ),
+    "committing_sessions": (f"sum({growth('agent_analytics_committing_sessions_total', RANGE)})", ()),
     "pull_requests": (f"sum({growth('claude_code_pull_request_count_total', RANGE)})", ()),
     "edit_decisions_by_decision": (
         f"sum by (decision) ({growth('claude_code_code_edit_tool_decision_total', RANGE)})",

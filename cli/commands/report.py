@@ -179,6 +179,8 @@ def _render_roi(data: dict, console) -> None:
                 ["Lines added (Claude Code)", _num(out["lines_added"])],
                 ["Lines added per dollar", _num(out["lines_added_per_dollar"], 1)],
                 ["Accepted edit decisions (Claude Code)", _num(out["accepted_edit_decisions"])],
+                ["Sessions that made a commit (git hook)", _num(out["sessions_with_a_commit"])],
+                ["Share of Claude Code sessions that made a commit", _pct(out["share_of_sessions_with_a_commit"])],
             ],
         )
     )

@@ -8,7 +8,18 @@ from agent_analytics import roi
 from agent_analytics import spend as spending
 
 from .builder import Row, stat, text
-from .queries import ACTIVE_TIME, CC_PULL_REQUESTS, COMMITS, GIT, LINES, PEOPLE, PEOPLE_MODEL, selector, window
+from .queries import (
+    ACTIVE_TIME,
+    CC_PULL_REQUESTS,
+    COMMITS,
+    GIT,
+    LINES,
+    PEOPLE,
+    PEOPLE_MODEL,
+    SESSIONS,
+    selector,
+    window,
+)
 
 RANGE_S = "$__range_s"
 ACTIVE_DAYS = roi.active_days_promql(selector(ACTIVE_TIME, PEOPLE), selector(spending.VENDOR_COST, PEOPLE), "$__range")
@@ -16,6 +27,7 @@ ASSISTED_COMMITS = window(COMMITS, f'{GIT}, agent!="none"')
 ALL_COMMITS = window(COMMITS, GIT)
 LINES_ADDED = window(LINES, f'{PEOPLE_MODEL}, type="added"')
 PULL_REQUESTS = window(CC_PULL_REQUESTS, PEOPLE)
+COMMITTING_SESSIONS = window("agent_analytics_committing_sessions_total", GIT)
 TIER_WORDS = {"light": "Light users", "moderate": "Moderate users", "heavy": "Heavy users"}
 
 
@@ -124,6 +136,15 @@ def rows(usage_spend: str, total_spend: str) -> list[Row]:
             description="Pull requests Claude Code reports it created; whether they merged is not known.",
         ),
     ]
+    output.append(
+        stat(
+            "Share of sessions that made a commit",
+            f"{COMMITTING_SESSIONS} / {window(SESSIONS, PEOPLE)}",
+            "percentunit",
+            width=6,
+            description="Agent sessions whose commits the git hook saw, over Claude Code sessions begun.",
+        )
+    )
     evidence = text("Evidence behind the presets", roi.citations_markdown(), width=24, height=9)
     return [
         Row("Adoption tiers", adoption),

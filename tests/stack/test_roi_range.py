@@ -39,6 +39,10 @@ VENDOR_DAYS = {
     "light.f": [4, 5, 6],  # Cursor only: 3 days
 }
 VENDOR_DAY_USD = 10.0
+SESSIONS = "claude_code_session_count_total"
+COMMITTING = "agent_analytics_committing_sessions_total"
+SESSIONS_BY = {"moderate.c": 6, "heavy.d": 10}  # Claude Code sessions begun
+COMMITTING_BY = {"moderate.c": 2, "heavy.d": 1}  # of them, sessions whose commits the hook saw
 COMMITS_BY = {("none.a", "none"): 5, ("moderate.c", "claude-code"): 3, ("heavy.d", "claude-code"): 2}
 
 # ground truth: tiers by active days per week (light under 2, moderate under 4, heavy from 4)
@@ -89,6 +93,11 @@ def series() -> list:
     for (dev, agent), n in COMMITS_BY.items():
         labels = {"__name__": COMMITS, "developer_id": dev, "team_id": "t", "agent": agent, "evidence": "trailer"}
         out.append((labels, counter({day(10) + timedelta(hours=15, minutes=5): float(n)})))
+    for name, counts in ((SESSIONS, SESSIONS_BY), (COMMITTING, COMMITTING_BY)):
+        for dev, n in counts.items():
+            labels = {"__name__": name, "developer_id": dev, "team_id": "t"}
+            labels |= {"agent": "claude-code"} if name == COMMITTING else {}
+            out.append((labels, counter({day(12) + timedelta(hours=11, minutes=5): float(n)})))
     return out
 
 
@@ -160,6 +169,9 @@ def test_own_assumption_and_output_per_dollar(prom, report):
     assert out["cost_per_commit_usd"] == pytest.approx(SPEND / every, rel=1e-12)
     assert panel(prom, "Cost per commit") == pytest.approx(SPEND / every, rel=1e-12)
     assert out["cost_per_assisted_commit_usd"] == pytest.approx(SPEND / assisted, rel=1e-12)
+    assert (out["sessions"], out["sessions_with_a_commit"]) == (16, 3)
+    assert out["share_of_sessions_with_a_commit"] == pytest.approx(3 / 16, rel=1e-12)
+    assert panel(prom, "Share of sessions that made a commit") == pytest.approx(3 / 16, rel=1e-12)
 
 
 def test_report_names_the_source_of_each_preset(prom, report):
