@@ -102,7 +102,22 @@ def test_report_30d_equals_the_generated_month(prom, history):
     assert data["usage"]["sessions"] == history.total("claude_code_session_count_total", start, END)[()]
     active = history.total("claude_code_active_time_seconds_total", start, END, ("type",))
     assert data["usage"]["active_hours_by_type"] == pytest.approx({k[0]: v / 3600 for k, v in active.items()})
-    assert data["usage"]["active_developers"] == DEVELOPERS
+    # everyone with spend or activity: the developers' telemetry of every agent and the people
+    # known only to vendor APIs
+    people = {
+        k[0]
+        for series in ("claude_code_active_time_seconds_total", cost, GEMINI_TOKENS, CODEX_TOKENS)
+        for k, v in history.total(series, start, END, ("developer_id",)).items()
+        if v
+    }
+    people |= {
+        dict(labels)["developer_id"]
+        for part in history.parts
+        for (name, labels), values in part.gauges.items()
+        if name == COST and any(v for t, v in values.items() if start <= t <= END)
+    }
+    assert data["usage"]["active_developers"] == len(people) > DEVELOPERS
+    assert data["usage"]["developers_with_claude_code_active_time"] == DEVELOPERS
 
     commits = {k[0]: v for k, v in history.total("agent_analytics_git_commits_total", start, END, ("agent",)).items()}
     assert data["commits"]["by_agent"] == commits
@@ -256,6 +271,9 @@ def test_report_on_an_empty_prometheus_says_no_data(tmp_path):
     assert data["roi"]["adoption"]["tiers"] == {"none": 0, "light": 0, "moderate": 0, "heavy": 0}
     assert {v["source"] for v in data["roi"]["assumptions"].values()} == {"default"}
     assert "no data" in text
+    # an empty window says what to do, first
+    assert data["summary"].startswith("No agent data in this window. Run `agent-analytics demo`")
+    assert text.startswith("No agent data in this window.") and "agent-analytics init" in text
 
 
 def test_a_prometheus_data_path_that_is_a_file_is_one_line(tmp_path):

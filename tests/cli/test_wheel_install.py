@@ -128,7 +128,7 @@ def test_the_installed_wheel_runs_demo_up_and_report(tmp_path):
         )
         history = generate(DEVELOPERS, DAYS, seed=SEED, end=END)
         spent = history.total("claude_code_cost_usage_USD_total", END - 7 * 86400, END)[()]
-        assert report["spend"]["metered_usd"] == pytest.approx(spent)
+        assert report["spend"]["metered_usd"] == pytest.approx(spent, abs=0.005)  # in cents
         assert spent > 0
     finally:
         up.send_signal(signal.SIGINT)

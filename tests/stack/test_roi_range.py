@@ -174,6 +174,18 @@ def test_own_assumption_and_output_per_dollar(prom, report):
     assert panel(prom, "Share of sessions that made a commit") == pytest.approx(3 / 16, rel=1e-12)
 
 
+def test_summary_line_and_rounding(report):
+    expected = HOURS["expected"] * HOURLY_RATE
+    low, high = -1, (HOURS["optimistic"] * HOURLY_RATE - SPEND) / SPEND
+    assert report["summary"] == (
+        "$110.00 AI spend in 30d (usage $110.00, seats $0.00); 5 active developers; 5 of 10 commits assisted; "
+        f"net return {(expected - SPEND) / SPEND:.0%} expected ({low:.0%} to {high:.0%} over the presets, time-based)."
+    )
+    # counts are integers in --json
+    assert all(type(n) is int for n in report["roi"]["adoption"]["tiers"].values())
+    assert type(report["commits"]["total"]) is int and type(report["roi"]["adoption"]["developer_days"]) is int
+
+
 def test_report_names_the_source_of_each_preset(prom, report):
     evidence = {item["preset"]: {s["key"] for s in item["studies"]} for item in report["roi"]["evidence"]}
     assert evidence == {"conservative": {"metr"}, "expected": {"dx", "field"}, "optimistic": {"peng", "dx", "field"}}
