@@ -99,6 +99,24 @@ PRESETS = {
 }
 
 
+# the operator's own preset: roi config keys (and `report` flags), each falling back to `expected`
+OWN_PRESET = "yours"
+OWN_KEYS = {f"hours_saved_per_week_{t}": t for t in ("light", "moderate", "heavy")} | {"output_uplift": None}
+
+
+def own_preset(values: dict[str, float | None]) -> Preset | None:
+    """The operator's preset from OWN_KEYS values, or None when none is given."""
+    if all(values.get(k) is None for k in OWN_KEYS):
+        return None
+    base = PRESETS["expected"]
+    hours = {
+        t: h if (h := values.get(f"hours_saved_per_week_{t}")) is not None else base.hours_per_week[t]
+        for t in base.hours_per_week
+    }
+    uplift = values.get("output_uplift")
+    return Preset(hours, base.output_uplift if uplift is None else uplift, (), "your own numbers (roi config or flags)")
+
+
 def tier(active_days: float, window_seconds: float) -> str:
     """The adoption tier of a developer with `active_days` in a window of `window_seconds`."""
     if active_days <= 0:
@@ -141,27 +159,35 @@ def estimates(
     window_seconds: float,
     hourly_rate_usd: float,
     spend_usd: float,
+    own: Preset | None = None,
 ) -> dict[str, dict[str, dict]]:
-    """model -> preset -> hours saved, their value and the net return on `spend_usd`."""
+    """model -> preset -> hours saved, their value and the net return on `spend_usd`; the
+    operator's preset, if any, as OWN_PRESET after the published ones."""
+    presets = PRESETS | ({OWN_PRESET: own} if own else {})
     return {
         "time_based": {
             name: estimate(time_based_hours(tier_counts, window_seconds, p), hourly_rate_usd, spend_usd)
-            for name, p in PRESETS.items()
+            for name, p in presets.items()
         },
         "output_based": {
             name: estimate(output_based_hours(developer_days, p), hourly_rate_usd, spend_usd)
-            for name, p in PRESETS.items()
+            for name, p in presets.items()
         },
     }
 
 
 def value_range(by_preset: dict[str, dict]) -> dict[str, float | None]:
-    """The lowest and highest of each figure over the presets."""
+    """The lowest and highest of each figure over the published presets."""
     out: dict[str, float | None] = {}
-    for key in ("hours_saved", "value_usd", "net_return"):
-        values = [e[key] for e in by_preset.values() if e[key] is not None]
-        out[f"{key}_low"] = min(values) if values else None
-        out[f"{key}_high"] = max(values) if values else None
+    # money keys end in _usd (what `report --json` rounds to cents)
+    for key, name in (
+        ("hours_saved", "hours_saved_{}"),
+        ("value_usd", "value_{}_usd"),
+        ("net_return", "net_return_{}"),
+    ):
+        values = [e[key] for preset, e in by_preset.items() if preset in PRESETS and e[key] is not None]
+        out[name.format("low")] = min(values) if values else None
+        out[name.format("high")] = max(values) if values else None
     return out
 
 

@@ -157,7 +157,12 @@ def build_report(prom: Prometheus, win: Window, roi_overrides: dict[str, float |
     known = {d: active_days.get(d, 0.0) for d in active_people | committers}
     tier_counts = roi.tiers(known, win.seconds)
     developer_days = sum(active_days.values())
-    estimates = roi.estimates(tier_counts, developer_days, win.seconds, rate, ai_spend)
+    own_numbers = {}
+    for key in roi.OWN_KEYS:
+        flag = (roi_overrides or {}).get(key)
+        own_numbers[key] = flag if flag is not None else _scalar(r[f"roi_{key}"])
+    own_preset = roi.own_preset(own_numbers)
+    estimates = roi.estimates(tier_counts, developer_days, win.seconds, rate, ai_spend, own_preset)
     own_hours = (assisted or 0.0) * assumptions["minutes_saved_per_assisted_commit"]["value"] / 60
     pull_requests = _scalar(r["pull_requests"])
     decisions = _by(r["edit_decisions_by_decision"], "decision")
@@ -226,7 +231,7 @@ def build_report(prom: Prometheus, win: Window, roi_overrides: dict[str, float |
             },
             "presets": {
                 name: {"hours_per_week": p.hours_per_week, "output_uplift": p.output_uplift}
-                for name, p in roi.PRESETS.items()
+                for name, p in (roi.PRESETS | ({roi.OWN_PRESET: own_preset} if own_preset else {})).items()
             },
             "evidence": roi.citations(),
         },

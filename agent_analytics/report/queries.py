@@ -72,6 +72,7 @@ QUERIES: dict[str, tuple[str, tuple[str, ...]]] = {
         "max(last_over_time(agent_analytics_roi_minutes_saved_per_assisted_commit[$range]))",
         (),
     ),
+    **{f"roi_{key}": (f"max(last_over_time(agent_analytics_roi_{key}[$range]))", ()) for key in roi.OWN_KEYS},
     # adoption and output per dollar (agent_analytics/roi.py)
     "active_days_by_developer": (
         roi.active_days_promql("claude_code_active_time_seconds_total", spend.VENDOR_COST, RANGE),

@@ -252,6 +252,18 @@ def report(
     as_json: bool = typer.Option(False, "--json", help="Print the figures as JSON instead of tables."),
     hourly_rate: float = typer.Option(None, min=0, help="ROI: loaded cost of an engineering hour in USD."),
     minutes_per_commit: float = typer.Option(None, min=0, help="ROI: minutes saved per assisted commit."),
+    hours_light: float = typer.Option(
+        None, "--hours-per-week-light", min=0, help="ROI, your preset: hours saved per light user per week."
+    ),
+    hours_moderate: float = typer.Option(
+        None, "--hours-per-week-moderate", min=0, help="ROI, your preset: hours saved per moderate user per week."
+    ),
+    hours_heavy: float = typer.Option(
+        None, "--hours-per-week-heavy", min=0, help="ROI, your preset: hours saved per heavy user per week."
+    ),
+    output_uplift: float = typer.Option(
+        None, min=0, help="ROI, your preset: extra output per developer-day with an agent (0.1 = 10%)."
+    ),
 ) -> None:
     """Spend of every agent, tokens, sessions, assisted commits, Copilot, budgets and ROI from Prometheus.
 
@@ -271,6 +283,10 @@ def report(
     overrides = {
         "hourly_rate_usd": hourly_rate,
         "minutes_saved_per_assisted_commit": minutes_per_commit,
+        "hours_saved_per_week_light": hours_light,
+        "hours_saved_per_week_moderate": hours_moderate,
+        "hours_saved_per_week_heavy": hours_heavy,
+        "output_uplift": output_uplift,
     }
     url = prometheus or prometheus_alias or prometheus_url_for(data_dir)
     try:

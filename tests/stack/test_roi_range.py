@@ -174,6 +174,31 @@ def test_own_assumption_and_output_per_dollar(prom, report):
     assert panel(prom, "Share of sessions that made a commit") == pytest.approx(3 / 16, rel=1e-12)
 
 
+def test_your_own_numbers_make_a_preset_beside_the_published_ones(prom, report):
+    assert "yours" not in report["roi"]["estimates"]["time_based"]  # none given
+    done = subprocess.run(
+        [sys.executable, "-m", "agent_analytics.cli", "report", "--prometheus", prom.url, "--range", "30d"]
+        + ["--at", str(int(END.timestamp())), "--json", "--hours-per-week-heavy", "2", "--output-uplift", "0.1"]
+        + ["--hourly-rate", "100"],
+        capture_output=True,
+        text=True,
+    )
+    assert done.returncode == 0, done.stderr
+    roi = json.loads(done.stdout)["roi"]
+    # light and moderate keep the expected preset's hours
+    hours = (0.78 * 2 + 3.9 * 1 + 2 * 2) * WEEKS
+    assert roi["estimates"]["time_based"]["yours"]["hours_saved"] == pytest.approx(hours, rel=1e-12)
+    assert roi["estimates"]["time_based"]["yours"]["value_usd"] == round(hours * 100, 2)
+    output = DEVELOPER_DAYS * 8 * 0.1 / 1.1
+    assert roi["estimates"]["output_based"]["yours"]["hours_saved"] == pytest.approx(output, rel=1e-12)
+    # the range stays that of the published presets, at the operator's hourly rate
+    assert roi["range"]["time_based"]["value_high_usd"] == round(HOURS["optimistic"] * 100, 2)
+    assert roi["presets"]["yours"] == {
+        "hours_per_week": {"light": 0.78, "moderate": 3.9, "heavy": 2},
+        "output_uplift": 0.1,
+    }
+
+
 def test_summary_line_and_rounding(report):
     expected = HOURS["expected"] * HOURLY_RATE
     low, high = -1, (HOURS["optimistic"] * HOURLY_RATE - SPEND) / SPEND
