@@ -6,6 +6,7 @@ ground truth this test computes from what it wrote."""
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from datetime import UTC, datetime, timedelta
@@ -219,6 +220,7 @@ def test_report_names_the_source_of_each_preset(prom, report):
         + ["--at", str(int(END.timestamp()))],
         capture_output=True,
         text=True,
+        env={**os.environ, "COLUMNS": "200"},  # names on one line each
     ).stdout
     for name in ("METR", "DX", "Peng et al.", "Cui et al."):
         assert name in text
