@@ -6,10 +6,10 @@ Each is defined here once and imported; the generated dashboards and rules carry
 DAY_SECONDS = 86400
 
 # ROI assumptions used when neither a flag nor the exporter's roi config gives one (`report`),
-# and the defaults of the ROI dashboard's variables.
+# and the defaults of the ROI dashboard's variables. The presets of agent_analytics/roi.py price
+# their hours at the hourly rate; minutes per assisted commit is the operator's own estimate.
 ROI_DEFAULTS = {
     "hourly_rate_usd": 75.0,
-    "minutes_saved_per_accepted_line": 0.5,
     "minutes_saved_per_assisted_commit": 15.0,
 }
 

@@ -154,6 +154,11 @@ class RoiConfig(ConfigModel):
     hourly_rate_usd: NonNegative | None = None
     minutes_saved_per_accepted_line: NonNegative | None = None
     minutes_saved_per_assisted_commit: NonNegative | None = None
+    # your own preset (agent_analytics/roi.py); a missing one takes the expected preset's value
+    hours_saved_per_week_light: NonNegative | None = None
+    hours_saved_per_week_moderate: NonNegative | None = None
+    hours_saved_per_week_heavy: NonNegative | None = None
+    output_uplift: NonNegative | None = None
 
 
 def _text_keys(value: Any) -> Any:

@@ -14,6 +14,11 @@ ROI_HELP = {
     "hourly_rate_usd": "Loaded cost of one engineering hour in USD (roi.hourly_rate_usd).",
     "minutes_saved_per_accepted_line": "Minutes saved per accepted AI-suggested line (roi assumption).",
     "minutes_saved_per_assisted_commit": "Minutes saved per AI-assisted commit (roi assumption).",
+    **{
+        f"hours_saved_per_week_{tier}": f"Hours saved per {tier} user per week (your roi preset)."
+        for tier in ("light", "moderate", "heavy")
+    },
+    "output_uplift": "Extra output per developer-day with an agent, 0.1 = 10% (your roi preset).",
 }
 
 

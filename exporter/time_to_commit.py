@@ -25,6 +25,9 @@ from .session_starts import LokiUnavailable, SessionStarts
 log = logging.getLogger(__name__)
 
 METRIC = "agent_analytics_session_time_to_commit_seconds"
+# sessions that made at least one commit, counted from the hook's session ids (Loki not needed);
+# its growth over a window is the sessions whose first commit came in it
+COMMITTING_SESSIONS = "agent_analytics_committing_sessions"
 LABELS = ("developer_id", "team_id", "agent")
 BUCKETS = (60.0, 300.0, 900.0, 1800.0, 3600.0, 7200.0, 14400.0, 28800.0, 86400.0, math.inf)
 GIVE_UP_AFTER_SECONDS = 86400  # a commit whose session Loki still does not know by then stays unmeasured
@@ -81,7 +84,9 @@ class TimeToCommit(Collector):
         with self._lock:
             done = dict(self._done)
         groups: dict[tuple[str, ...], list[float]] = {}
-        for repo, sha, _, _, labels in self.store.session_commits():
+        sessions: dict[tuple[str, ...], set[str]] = {}
+        for repo, sha, session, _, labels in self.store.session_commits():
+            sessions.setdefault(tuple(labels[k] for k in LABELS), set()).add(session)
             seconds = done.get((repo, sha))
             if seconds is not None:
                 groups.setdefault(tuple(labels[k] for k in LABELS), []).append(seconds)
@@ -92,6 +97,12 @@ class TimeToCommit(Collector):
             buckets = [(_le(b), sum(v <= b for v in values)) for b in BUCKETS]
             family.add_metric(list(key), buckets, sum_value=sum(values))
         yield family
+        committing = CounterMetricFamily(
+            COMMITTING_SESSIONS, "Agent sessions that made at least one commit (git hook).", labels=list(LABELS)
+        )
+        for key, ids in sorted(sessions.items()):
+            committing.add_metric(list(key), len(ids))
+        yield committing
         yield CounterMetricFamily(
             "agent_analytics_session_lookup_errors",
             "Session start lookups in Loki that failed (retried at the next round).",

@@ -7,6 +7,7 @@ always show the same numbers.
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
+from agent_analytics import roi
 from agent_analytics.facts import ROI_DEFAULTS, SEAT_MONTH_SECONDS
 from agent_analytics.prom_query import Prometheus, PrometheusError  # noqa: F401
 from agent_analytics.spend import SPEND_SOURCE_AGENTS
@@ -144,13 +145,27 @@ def build_report(prom: Prometheus, win: Window, roi_overrides: dict[str, float |
             (flag, "flag") if flag is not None else (gauge, "exporter") if gauge is not None else (default, "default")
         )
         assumptions[key] = {"value": value, "source": source}
+    rate = assumptions["hourly_rate_usd"]["value"]
     lines = _by(r["lines_by_type"], "type")
-    accepted_lines = lines.get("added", 0.0)
-    hours_saved = (
-        accepted_lines * assumptions["minutes_saved_per_accepted_line"]["value"]
-        + (assisted or 0.0) * assumptions["minutes_saved_per_assisted_commit"]["value"]
-    ) / 60
-    value_usd = hours_saved * assumptions["hourly_rate_usd"]["value"]
+    lines_added = lines.get("added", 0.0)
+    active_days = {d: v for d, v in _by(r["active_days_by_developer"], "developer_id").items() if v}
+    spenders = {row["developer_id"] for row in _rows(r["spend_by_developer"], ("developer_id",), "usd") if row["usd"]}
+    committers = {d for d, v in _by(r["commits_by_developer"], "developer_id").items() if v}
+    active_time = {d for d, v in _by(r["active_seconds_by_developer"], "developer_id").items() if v}
+    # everyone with spend or agent activity; `none` also holds committers without either
+    active_people = spenders | set(active_days) | active_time
+    known = {d: active_days.get(d, 0.0) for d in active_people | committers}
+    tier_counts = roi.tiers(known, win.seconds)
+    developer_days = sum(active_days.values())
+    own_numbers = {}
+    for key in roi.OWN_KEYS:
+        flag = (roi_overrides or {}).get(key)
+        own_numbers[key] = flag if flag is not None else _scalar(r[f"roi_{key}"])
+    own_preset = roi.own_preset(own_numbers)
+    estimates = roi.estimates(tier_counts, developer_days, win.seconds, rate, ai_spend, own_preset)
+    own_hours = (assisted or 0.0) * assumptions["minutes_saved_per_assisted_commit"]["value"] / 60
+    pull_requests = _scalar(r["pull_requests"])
+    decisions = _by(r["edit_decisions_by_decision"], "decision")
 
     return {
         "prometheus": prom.url,
@@ -178,7 +193,8 @@ def build_report(prom: Prometheus, win: Window, roi_overrides: dict[str, float |
         },
         "usage": {
             "sessions": _scalar(r["sessions"]),
-            "active_developers": _scalar(r["active_developers"]),
+            "active_developers": len(active_people),
+            "developers_with_claude_code_active_time": _scalar(r["active_developers"]),
             "active_hours_by_type": {k: v / 3600 for k, v in _by(r["active_seconds_by_type"], "type").items()},
             "lines_by_type": lines,
         },
@@ -200,12 +216,37 @@ def build_report(prom: Prometheus, win: Window, roi_overrides: dict[str, float |
         "budgets": budget_rows,
         "roi": {
             "assumptions": assumptions,
-            "accepted_lines": accepted_lines,
-            "assisted_commits": assisted or 0.0,
-            "hours_saved": hours_saved,
-            "value_usd": value_usd,
+            "adoption": {
+                "tiers": tier_counts,
+                "developer_days": developer_days,
+                "tier_min_days_per_week": roi.TIER_MIN_DAYS_PER_WEEK,
+            },
             "spend_usd": ai_spend,
-            "return_per_dollar": _ratio(value_usd, ai_spend),
+            "estimates": estimates,
+            "range": {model: roi.value_range(by_preset) for model, by_preset in estimates.items()},
+            "own_assumption": {
+                "assisted_commits": assisted or 0.0,
+                **roi.estimate(own_hours, rate, ai_spend),
+                "value_per_dollar": _ratio(own_hours * rate, ai_spend),
+            },
+            "presets": {
+                name: {"hours_per_week": p.hours_per_week, "output_uplift": p.output_uplift}
+                for name, p in (roi.PRESETS | ({roi.OWN_PRESET: own_preset} if own_preset else {})).items()
+            },
+            "evidence": roi.citations(),
+        },
+        "output_per_dollar": {
+            "usage_spend_usd": spend_metered,
+            "cost_per_commit_usd": _ratio(spend_metered, total_commits),
+            "cost_per_assisted_commit_usd": _ratio(spend_metered, assisted),
+            "pull_requests": pull_requests,
+            "cost_per_pull_request_usd": _ratio(spend_metered, pull_requests),
+            "lines_added": lines_added,
+            "lines_added_per_dollar": _ratio(lines_added, spend_metered),
+            "accepted_edit_decisions": decisions.get("accept"),
+            "sessions": _scalar(r["sessions"]),
+            "sessions_with_a_commit": _scalar(r["committing_sessions"]),
+            "share_of_sessions_with_a_commit": _ratio(_scalar(r["committing_sessions"]), _scalar(r["sessions"])),
         },
         "measures": build_measures(prom, win.end, win.seconds),
     }

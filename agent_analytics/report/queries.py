@@ -14,7 +14,7 @@ agent and developer), over the same windows as the dashboards.
 
 from string import Template
 
-from agent_analytics import spend
+from agent_analytics import roi, spend
 from agent_analytics.promql import growth
 
 RANGE, MTD = "$range", "$mtd"  # Template placeholders, filled in by render()
@@ -68,13 +68,29 @@ QUERIES: dict[str, tuple[str, tuple[str, ...]]] = {
     "budget_by_team": ("max by (team_id) (last_over_time(agent_analytics_budget_monthly_usd[$mtd]))", ("team_id",)),
     "spend_mtd_by_team": (spend.total_spend(IN_MONTH, "team_id"), ("team_id",)),
     "roi_hourly_rate_usd": ("max(last_over_time(agent_analytics_roi_hourly_rate_usd[$range]))", ()),
-    "roi_minutes_saved_per_accepted_line": (
-        "max(last_over_time(agent_analytics_roi_minutes_saved_per_accepted_line[$range]))",
-        (),
-    ),
     "roi_minutes_saved_per_assisted_commit": (
         "max(last_over_time(agent_analytics_roi_minutes_saved_per_assisted_commit[$range]))",
         (),
+    ),
+    **{f"roi_{key}": (f"max(last_over_time(agent_analytics_roi_{key}[$range]))", ()) for key in roi.OWN_KEYS},
+    # adoption and output per dollar (agent_analytics/roi.py)
+    "active_days_by_developer": (
+        roi.active_days_promql("claude_code_active_time_seconds_total", spend.VENDOR_COST, RANGE),
+        ("developer_id",),
+    ),
+    "active_seconds_by_developer": (
+        f"sum by (developer_id) ({growth('claude_code_active_time_seconds_total', RANGE)})",
+        ("developer_id",),
+    ),
+    "commits_by_developer": (
+        f"sum by (developer_id) ({growth('agent_analytics_git_commits_total', RANGE)})",
+        ("developer_id",),
+    ),
+    "committing_sessions": (f"sum({growth('agent_analytics_committing_sessions_total', RANGE)})", ()),
+    "pull_requests": (f"sum({growth('claude_code_pull_request_count_total', RANGE)})", ()),
+    "edit_decisions_by_decision": (
+        f"sum by (decision) ({growth('claude_code_code_edit_tool_decision_total', RANGE)})",
+        ("decision",),
     ),
 }
 

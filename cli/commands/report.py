@@ -39,6 +39,7 @@ def _table(title: str, columns: list[str], rows: list[list[str]]):
 
 def _render(data: dict, console) -> None:
     w = data["window"]
+    console.print(data["summary"], markup=False)
     console.print(f"[bold]Agent Analytics[/bold], {data['range']}: {w['start']} to {w['end']} ({data['prometheus']})")
     s = data["spend"]
     console.print(
@@ -65,7 +66,9 @@ def _render(data: dict, console) -> None:
     )
     console.print(
         _table(
-            "Spend by agent", ["agent", "kind", "USD"], [[r["agent"], r["kind"], _usd(r["usd"])] for r in s["by_agent"]]
+            "Spend by agent",
+            ["agent", "kind", "USD"],
+            [[r["agent"], "usage" if r["kind"] == "metered" else r["kind"], _usd(r["usd"])] for r in s["by_agent"]],
         )
     )
     console.print(
@@ -92,14 +95,19 @@ def _render(data: dict, console) -> None:
         )
     )
     tokens = [
-        [agent, kind, _num(v)] for agent, by_type in data["tokens"].items() for kind, v in sorted(by_type.items())
+        [agent, _words(kind), _num(v)]
+        for agent, by_type in data["tokens"].items()
+        for kind, v in sorted(by_type.items())
     ]
     console.print(_table("Tokens", ["agent", "type", "tokens"], tokens))
     u = data["usage"]
-    usage = [["Sessions", _num(u["sessions"])], ["Active developers", _num(u["active_developers"])]]
-    usage += [[f"Active hours ({k})", _num(v, 1)] for k, v in sorted(u["active_hours_by_type"].items())]
-    usage += [[f"Lines {k}", _num(v)] for k, v in sorted(u["lines_by_type"].items())]
-    console.print(_table("Claude Code usage", ["", "value"], usage))
+    usage = [
+        ["Active developers (spend or activity, every agent)", _num(u["active_developers"])],
+        ["Claude Code sessions", _num(u["sessions"])],
+    ]
+    usage += [[f"Active hours ({_words(k)})", _num(v, 1)] for k, v in sorted(u["active_hours_by_type"].items())]
+    usage += [[f"Lines {_words(k)}", _num(v)] for k, v in sorted(u["lines_by_type"].items())]
+    console.print(_table("Usage", ["", "value"], usage))
     c = data["commits"]
     commits = [[f"Commits ({agent})", _num(v)] for agent, v in sorted(c["by_agent"].items(), key=lambda kv: -kv[1])]
     commits += [
@@ -115,7 +123,7 @@ def _render(data: dict, console) -> None:
         ["Code generations per report day", _num(cp["daily_code_generation_activities"], 1)],
         ["Code acceptances per report day", _num(cp["daily_code_acceptance_activities"], 1)],
         ["Acceptance rate", _pct(cp["acceptance_rate"])],
-        *[[f"Seats ({k})", _num(v)] for k, v in sorted(cp["seats"].items())],
+        *[[f"Seats ({_words(k)})", _num(v)] for k, v in sorted(cp["seats"].items())],
         ["Seat utilisation (active this cycle)", _pct(cp["seat_utilisation"])],
     ]
     console.print(_table("GitHub Copilot", ["", "value"], copilot))
@@ -142,27 +150,89 @@ def _render(data: dict, console) -> None:
             ],
         )
     )
+    _render_roi(data, console)
+
+
+ASSUMPTION_WORDS = {
+    "hourly_rate_usd": "hourly rate (USD)",
+    "minutes_saved_per_assisted_commit": "minutes saved per assisted commit",
+}
+
+
+def _words(label: str) -> str:
+    """A raw label value as words (active_this_cycle -> active this cycle)."""
+    return label.replace("_", " ")
+
+
+def _render_roi(data: dict, console) -> None:
     roi = data["roi"]
-    a = roi["assumptions"]
+    out = data["output_per_dollar"]
     console.print(
         _table(
-            "ROI estimate",
+            "Output per dollar (usage spend)",
             ["", "value"],
             [
-                ["Accepted lines (Claude Code)", _num(roi["accepted_lines"])],
-                ["Assisted commits", _num(roi["assisted_commits"])],
-                ["Hours saved", _num(roi["hours_saved"], 1)],
-                ["Value of the time saved", _usd(roi["value_usd"])],
-                ["AI spend", _usd(roi["spend_usd"])],
-                ["Return per dollar", _num(roi["return_per_dollar"], 2)],
+                ["Cost per commit (every commit)", _usd(out["cost_per_commit_usd"])],
+                ["Cost per assisted commit", _usd(out["cost_per_assisted_commit_usd"])],
+                ["Pull requests (Claude Code)", _num(out["pull_requests"])],
+                ["Cost per pull request", _usd(out["cost_per_pull_request_usd"])],
+                ["Lines added (Claude Code)", _num(out["lines_added"])],
+                ["Lines added per dollar", _num(out["lines_added_per_dollar"], 1)],
+                ["Accepted edit decisions (Claude Code)", _num(out["accepted_edit_decisions"])],
+                ["Sessions that made a commit (git hook)", _num(out["sessions_with_a_commit"])],
+                ["Share of Claude Code sessions that made a commit", _pct(out["share_of_sessions_with_a_commit"])],
             ],
         )
     )
+    tiers = roi["adoption"]["tiers"]
+    console.print(
+        _table(
+            "Adoption (active days per week in the window)",
+            ["tier", "developers"],
+            [[_words(tier), _num(n)] for tier, n in tiers.items()]
+            + [["developer-days with an agent", _num(roi["adoption"]["developer_days"])]],
+        )
+    )
+    rows = [
+        [
+            f"{_words(model).replace(' ', '-')}, {preset}",
+            _num(e["hours_saved"], 1),
+            _usd(e["value_usd"]),
+            _pct(e["net_return"]),
+        ]
+        for model, by_preset in roi["estimates"].items()
+        for preset, e in by_preset.items()
+    ]
+    own = roi["own_assumption"]
+    rows.append(
+        [
+            "your minutes per assisted commit",
+            _num(own["hours_saved"], 1),
+            _usd(own["value_usd"]),
+            _pct(own["net_return"]),
+        ]
+    )
+    console.print(
+        _table(
+            "ROI estimates (net return = (value - spend) / spend)",
+            ["estimate", "hours saved", "value", "net return"],
+            rows,
+        )
+    )
+    console.print(f"AI spend (usage and seats) in the window: {_usd(roi['spend_usd'])}.")
+    a = roi["assumptions"]
     console.print(
         "Assumptions: "
-        + "; ".join(f"{name.replace('_', ' ')} = {item['value']:g} ({item['source']})" for name, item in a.items())
-        + ". Change them with --hourly-rate, --minutes-per-line, --minutes-per-commit or the exporter's roi config."
+        + "; ".join(f"{ASSUMPTION_WORDS[name]} = {item['value']:g} ({item['source']})" for name, item in a.items())
+        + ". Change them with --hourly-rate, --minutes-per-commit or the exporter's roi config."
     )
+    console.print("Presets and their evidence:")
+    cited: dict[str, dict] = {}
+    for item in roi["evidence"]:
+        console.print(f"  {item['preset']}: {item['why']}.")
+        cited |= {study["key"]: study for study in item["studies"]}
+    for study in cited.values():
+        console.print(f"  - {study['name']} ({study['year']}): {study['measured']}. {study['url']}")
 
 
 def report(
@@ -181,8 +251,19 @@ def report(
     at: str = typer.Option(None, help="End of the window (unix seconds or ISO time; default: now)."),
     as_json: bool = typer.Option(False, "--json", help="Print the figures as JSON instead of tables."),
     hourly_rate: float = typer.Option(None, min=0, help="ROI: loaded cost of an engineering hour in USD."),
-    minutes_per_line: float = typer.Option(None, min=0, help="ROI: minutes saved per accepted line."),
     minutes_per_commit: float = typer.Option(None, min=0, help="ROI: minutes saved per assisted commit."),
+    hours_light: float = typer.Option(
+        None, "--hours-per-week-light", min=0, help="ROI, your preset: hours saved per light user per week."
+    ),
+    hours_moderate: float = typer.Option(
+        None, "--hours-per-week-moderate", min=0, help="ROI, your preset: hours saved per moderate user per week."
+    ),
+    hours_heavy: float = typer.Option(
+        None, "--hours-per-week-heavy", min=0, help="ROI, your preset: hours saved per heavy user per week."
+    ),
+    output_uplift: float = typer.Option(
+        None, min=0, help="ROI, your preset: extra output per developer-day with an agent (0.1 = 10%)."
+    ),
 ) -> None:
     """Spend of every agent, tokens, sessions, assisted commits, Copilot, budgets and ROI from Prometheus.
 
@@ -194,18 +275,22 @@ def report(
     from rich.console import Console
 
     from agent_analytics.report.figures import Prometheus, PrometheusError, build_report, window
+    from agent_analytics.report.presentation import presented
 
     if range_ not in ("7d", "30d", "mtd"):
         raise typer.BadParameter("use 7d, 30d or mtd", param_hint="--range")
     end = parse_time(at) if at is not None else math.ceil(time.time())
     overrides = {
         "hourly_rate_usd": hourly_rate,
-        "minutes_saved_per_accepted_line": minutes_per_line,
         "minutes_saved_per_assisted_commit": minutes_per_commit,
+        "hours_saved_per_week_light": hours_light,
+        "hours_saved_per_week_moderate": hours_moderate,
+        "hours_saved_per_week_heavy": hours_heavy,
+        "output_uplift": output_uplift,
     }
     url = prometheus or prometheus_alias or prometheus_url_for(data_dir)
     try:
-        data = build_report(Prometheus(url), window(range_, end), overrides)
+        data = presented(build_report(Prometheus(url), window(range_, end), overrides))
     except PrometheusError as e:
         raise RuntimeFailure(str(e)) from None
     if as_json:

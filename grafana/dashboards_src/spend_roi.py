@@ -1,11 +1,11 @@
 """1. AI spend & ROI: for whoever pays. Spend (usage and seats), per team and developer,
-month-end forecast against budget, cost per output, estimated time saved and ROI."""
+month-end forecast against budget, cost per output, and ROI as a range (grafana/dashboards_src/roi.py)."""
 
 from agent_analytics import spend as spending
 from agent_analytics.facts import ROI_DEFAULTS, SEAT_MONTH_SECONDS
 
-from . import agents
-from .builder import Row, bars, dashboard, prom, stat, table, text, textbox_variable, timeseries
+from . import agents, roi
+from .builder import Row, bars, dashboard, prom, stat, table, textbox_variable, timeseries
 from .common import standard_variables
 from .queries import CC_PULL_REQUESTS, COMMITS, COST, GIT, LINES, PEOPLE, PEOPLE_MODEL, TEAM, latest, window
 
@@ -42,11 +42,7 @@ SEATS_BY_AGENT_IN_RANGE = (
 )
 ASSISTED_COMMITS = window(COMMITS, f'{GIT}, agent!="none"')
 LINES_ADDED = window(LINES, f'{PEOPLE_MODEL}, type="added"')
-HOURS_SAVED = (
-    f"((({LINES_ADDED}) or vector(0)) * $minutes_per_line"
-    f" + (({ASSISTED_COMMITS}) or vector(0)) * $minutes_per_commit) / 60"
-)
-VALUE_SAVED = f"{HOURS_SAVED} * $hourly_rate_usd"
+TOTAL = f"({SPEND} or vector(0)) + {SEATS_IN_RANGE}"
 
 
 def _default(assumption: str) -> str:
@@ -73,7 +69,7 @@ def build() -> dict:
             ),
             stat(
                 "Total for the range",
-                f"({SPEND} or vector(0)) + {SEATS_IN_RANGE}",
+                TOTAL,
                 "currencyUSD",
                 decimals=2,
                 description="Usage plus seat licences pro-rated to the length of the time range.",
@@ -149,55 +145,20 @@ def build() -> dict:
             stat("Assisted commits", ASSISTED_COMMITS, width=6),
         ],
     )
-    roi = Row(
-        "Return on investment (assumptions are the dashboard variables above)",
+    configured = Row(
+        "Configured ROI assumptions (the exporter's roi settings; the variables at the top apply)",
         [
-            stat(
-                "Estimated hours saved",
-                HOURS_SAVED,
-                "h",
-                decimals=1,
-                width=6,
-                description="Lines added x minutes per line + assisted commits x minutes per commit.",
-            ),
-            stat(
-                "Value of time saved",
-                VALUE_SAVED,
-                "currencyUSD",
-                width=6,
-                description="Hours saved x loaded hourly rate.",
-            ),
-            stat(
-                "ROI",
-                f"({VALUE_SAVED}) / (({SPEND} or vector(0)) + {SEATS_IN_RANGE})",
-                "percentunit",
-                width=6,
-                description="Value of time saved / (usage + pro-rated seats).",
-            ),
-            text(
-                "Assumptions",
-                "Hourly rate **$hourly_rate_usd USD**, **$minutes_per_line** min per accepted line, "
-                "**$minutes_per_commit** min per assisted commit. Change them in the variables at the top; the "
-                "exporter's `roi:` settings are shown beside.",
-                width=6,
-            ),
             stat(
                 "Configured hourly rate",
                 f"max({latest('agent_analytics_roi_hourly_rate_usd')})",
                 "currencyUSD",
-                width=8,
-            ),
-            stat(
-                "Configured min per line",
-                f"max({latest('agent_analytics_roi_minutes_saved_per_accepted_line')})",
-                "m",
-                width=8,
+                width=12,
             ),
             stat(
                 "Configured min per commit",
                 f"max({latest('agent_analytics_roi_minutes_saved_per_assisted_commit')})",
                 "m",
-                width=8,
+                width=12,
             ),
         ],
     )
@@ -262,12 +223,6 @@ def build() -> dict:
             "hourly_rate_usd", "Hourly rate (USD)", _default("hourly_rate_usd"), "Loaded cost of one engineering hour."
         ),
         textbox_variable(
-            "minutes_per_line",
-            "Minutes saved per line",
-            _default("minutes_saved_per_accepted_line"),
-            "Minutes saved per line an agent added.",
-        ),
-        textbox_variable(
             "minutes_per_commit",
             "Minutes saved per assisted commit",
             _default("minutes_saved_per_assisted_commit"),
@@ -278,7 +233,7 @@ def build() -> dict:
         "aa-spend-roi",
         "AI spend & ROI",
         "What AI coding assistants cost, per team and developer, and what they return.",
-        [spend, reconcile, coverage, efficiency, roi, seats, agents.row()],
+        [spend, reconcile, coverage, efficiency, *roi.rows(SPEND, TOTAL), configured, seats, agents.row()],
         variables,
         tags=("spend", "roi"),
     )

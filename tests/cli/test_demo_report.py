@@ -107,7 +107,22 @@ def test_report_30d_equals_the_generated_month(prom, history):
     assert data["usage"]["sessions"] == history.total("claude_code_session_count_total", start, END)[()]
     active = history.total("claude_code_active_time_seconds_total", start, END, ("type",))
     assert data["usage"]["active_hours_by_type"] == pytest.approx({k[0]: v / 3600 for k, v in active.items()})
-    assert data["usage"]["active_developers"] == DEVELOPERS
+    # everyone with spend or activity: the developers' telemetry of every agent and the people
+    # known only to vendor APIs
+    people = {
+        k[0]
+        for series in ("claude_code_active_time_seconds_total", cost, GEMINI_TOKENS, CODEX_TOKENS)
+        for k, v in history.total(series, start, END, ("developer_id",)).items()
+        if v
+    }
+    people |= {
+        dict(labels)["developer_id"]
+        for part in history.parts
+        for (name, labels), values in part.gauges.items()
+        if name == COST and any(v for t, v in values.items() if start <= t <= END)
+    }
+    assert data["usage"]["active_developers"] == len(people) > DEVELOPERS
+    assert data["usage"]["developers_with_claude_code_active_time"] == DEVELOPERS
 
     commits = {k[0]: v for k, v in history.total("agent_analytics_git_commits_total", start, END, ("agent",)).items()}
     assert data["commits"]["by_agent"] == commits
@@ -133,12 +148,15 @@ def test_report_30d_equals_the_generated_month(prom, history):
     assert util == pytest.approx(data["copilot"]["seats"]["active_this_cycle"] / data["copilot"]["seats"]["total"])
 
     lines = history.total("claude_code_lines_of_code_count_total", start, END, ("type",))[("added",)]
+    assert data["output_per_dollar"]["lines_added"] == lines
     roi = data["roi"]
-    assert {k: v["value"] for k, v in roi["assumptions"].items()} == ROI
+    used = {k: ROI[k] for k in ("hourly_rate_usd", "minutes_saved_per_assisted_commit")}
+    assert {k: v["value"] for k, v in roi["assumptions"].items()} == used
     assert {v["source"] for v in roi["assumptions"].values()} == {"exporter"}
-    hours = (lines * ROI["minutes_saved_per_accepted_line"] + assisted * ROI["minutes_saved_per_assisted_commit"]) / 60
-    assert roi["hours_saved"] == pytest.approx(hours)
-    assert roi["value_usd"] == pytest.approx(hours * ROI["hourly_rate_usd"])
+    # the operator's estimate credits assisted commits only: the lines are in them
+    hours = assisted * ROI["minutes_saved_per_assisted_commit"] / 60
+    assert roi["own_assumption"]["hours_saved"] == pytest.approx(hours)
+    assert roi["own_assumption"]["value_usd"] == pytest.approx(hours * ROI["hourly_rate_usd"])
 
 
 def test_month_to_date_budgets_and_a_shorter_window(prom, history):
@@ -238,7 +256,7 @@ def test_tables_show_the_same_figures(prom):
     top = data["spend"]["by_developer"][0]
     assert top["developer_id"] in text and f"${top['usd']:,.2f}" in text
     assert f"${data['spend']['total_usd']:,.2f}" in text
-    assert "Assumptions: hourly rate usd = 95 (exporter)" in text
+    assert "Assumptions: hourly rate (USD) = 95 (exporter)" in text
 
 
 def test_unreachable_prometheus_is_one_line_and_fails():
@@ -254,9 +272,13 @@ def test_report_on_an_empty_prometheus_says_no_data(tmp_path):
         text = cli("report", "--prometheus", empty.url, "--range", "7d").stdout
     assert data["spend"]["total_usd"] == 0 and data["spend"]["by_model"] == []
     assert data["commits"]["assisted_share"] is None and data["copilot"]["acceptance_rate"] is None
-    assert data["roi"]["return_per_dollar"] is None
+    assert data["roi"]["own_assumption"]["net_return"] is None
+    assert data["roi"]["adoption"]["tiers"] == {"none": 0, "light": 0, "moderate": 0, "heavy": 0}
     assert {v["source"] for v in data["roi"]["assumptions"].values()} == {"default"}
     assert "no data" in text
+    # an empty window says what to do, first
+    assert data["summary"].startswith("No agent data in this window. Run `agent-analytics demo`")
+    assert text.startswith("No agent data in this window.") and "agent-analytics init" in text
 
 
 def test_a_prometheus_data_path_that_is_a_file_is_one_line(tmp_path):

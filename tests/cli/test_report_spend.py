@@ -37,18 +37,22 @@ def report(prom: Prometheus, range_: str) -> dict:
     return json.loads(done.stdout)
 
 
+def cents(value):
+    """Ground truth as `report --json` gives money: rounded to cents."""
+    return {k: round(v, 2) for k, v in value.items()} if isinstance(value, dict) else round(value, 2)
+
+
 @pytest.mark.parametrize("range_", ["7d", "30d", "mtd"])
 def test_spend_by_agent_and_developer_equal_the_ground_truth(prom, range_):
     data = report(prom, range_)
     truth = h.expected(range_)
     s = data["spend"]
-    assert {r["agent"]: r["usd"] for r in s["by_agent"] if r["kind"] == "metered"} == pytest.approx(
-        truth["by_agent"], rel=1e-12
-    )
+    # --json gives money in cents
+    assert {r["agent"]: r["usd"] for r in s["by_agent"] if r["kind"] == "metered"} == cents(truth["by_agent"])
     developers = {r["developer_id"]: r["usd"] for r in s["by_developer"] if r["usd"]}
-    assert developers == pytest.approx(truth["by_developer"], rel=1e-12)
-    assert s["metered_usd"] == pytest.approx(truth["total"], rel=1e-12)
-    assert sum(r["usd"] for r in s["by_team"]) == pytest.approx(truth["total"], rel=1e-12)
+    assert developers == cents(truth["by_developer"])
+    assert s["metered_usd"] == cents(truth["total"])
+    assert sum(r["usd"] for r in s["by_team"]) == pytest.approx(truth["total"], abs=0.005 * len(s["by_team"]))
 
 
 def test_budgets_count_every_agent_month_to_date_once(prom):
@@ -60,7 +64,7 @@ def test_budgets_count_every_agent_month_to_date_once(prom):
     assert spent["platform"] == pytest.approx(5.0 + 5.5)
     for range_ in ("7d", "30d", "mtd"):  # month to date whatever the report's window
         budgets = {b["team_id"]: b for b in report(prom, range_)["budgets"]}
-        assert {t: b["spend_mtd_usd"] for t, b in budgets.items()} == pytest.approx(spent, rel=1e-12)
+        assert {t: b["spend_mtd_usd"] for t, b in budgets.items()} == cents(spent)
         assert budgets["platform"]["status"] == "warning" and budgets["search"]["status"] == "ok"
 
 
@@ -72,7 +76,7 @@ def test_reconciliation_and_rollout_coverage(prom):
     assert rows["bob"]["telemetry_usd"] is None and rows["bob"]["difference_usd"] == pytest.approx(-13.5)
     codex = {r["developer_id"]: r for r in data["spend"]["reconciliation"]["codex"]}
     assert codex["dan"]["vendor_usd"] == pytest.approx(0.75) and codex["fay"]["vendor_usd"] is None
-    assert codex["fay"]["telemetry_usd"] == pytest.approx(h.codex_usd(), rel=1e-12)
+    assert codex["fay"]["telemetry_usd"] == cents(h.codex_usd())
     assert data["tokens"]["codex"] == h.FAY_CODEX  # Nov 5, in the 30 days
     assert data["tokens"]["gemini-cli"] == h.ERIN_GEMINI
     coverage = {(r["agent"], r["developer_id"]): (r["telemetry"], r["git_hook"]) for r in data["rollout_coverage"]}

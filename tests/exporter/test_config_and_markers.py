@@ -139,7 +139,12 @@ def test_budgets_seats_prices_and_roi_become_gauges(tmp_path):
             "budgets": {"platform": 2500, "web": 800.5},
             "seat_prices": {"copilot": 19, "claude-code": 100},
             "seats": {"claude-code": 12, "cursor": 3},
-            "roi": {"hourly_rate_usd": 95, "minutes_saved_per_accepted_line": 0.5},
+            "roi": {
+                "hourly_rate_usd": 95,
+                "minutes_saved_per_accepted_line": 0.5,
+                "hours_saved_per_week_heavy": 6,
+                "output_uplift": 0.1,
+            },
         }
     )
     with ExporterService(cfg, port=0, data_dir=tmp_path) as svc:
@@ -153,3 +158,6 @@ def test_budgets_seats_prices_and_roi_become_gauges(tmp_path):
     assert value(m, "agent_analytics_roi_hourly_rate_usd") == 95
     assert value(m, "agent_analytics_roi_minutes_saved_per_accepted_line") == 0.5
     assert "agent_analytics_roi_minutes_saved_per_assisted_commit" not in m  # not configured: no series
+    assert value(m, "agent_analytics_roi_hours_saved_per_week_heavy") == 6
+    assert value(m, "agent_analytics_roi_output_uplift") == 0.1
+    assert "agent_analytics_roi_hours_saved_per_week_light" not in m

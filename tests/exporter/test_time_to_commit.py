@@ -118,6 +118,7 @@ def test_time_from_the_sessions_first_prompt_to_its_commit(home, tmp_path):
             metrics = f"{url}/metrics"
             labels = {"developer_id": DEVELOPER, "team_id": TEAM, "agent": "claude-code"}
             assert series_value(metrics, f"{METRIC}_count", **labels) == 1
+            assert series_value(metrics, "agent_analytics_committing_sessions_total", **labels) == 1
             assert series_value(metrics, f"{METRIC}_sum", **labels) == pytest.approx(truth, abs=1e-6)
             for bound in BUCKETS:
                 le = "+Inf" if math.isinf(bound) else repr(bound)

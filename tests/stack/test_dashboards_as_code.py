@@ -49,10 +49,11 @@ def test_dashboard_shape(name):
 def test_roi_assumptions_are_dashboard_variables():
     board = load_dashboards()["ai-spend-roi.json"]
     variables = {v["name"]: v for v in board["templating"]["list"]}
-    for name in ("hourly_rate_usd", "minutes_per_line", "minutes_per_commit"):
+    for name in ("hourly_rate_usd", "minutes_per_commit"):
         assert variables[name]["type"] == "textbox" and float(variables[name]["query"]) > 0
+    assert "minutes_per_line" not in variables  # lines are not credited beside the commits that hold them
     exprs = " ".join(t["expr"] for p in board["panels"] for t in p.get("targets", []))
-    assert "$hourly_rate_usd" in exprs and "$minutes_per_line" in exprs and "$minutes_per_commit" in exprs
+    assert "$hourly_rate_usd" in exprs and "$minutes_per_commit" in exprs
 
 
 def test_gemini_cli_tokens_are_beside_claude_codes():

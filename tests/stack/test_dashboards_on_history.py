@@ -143,12 +143,10 @@ def test_report_and_the_roi_dashboard_give_the_same_figures(prom, at):
     variables = {v["name"]: v["query"] for v in board["templating"]["list"] if v["type"] == "textbox"}
     assumptions = {
         "hourly_rate_usd": variables["hourly_rate_usd"],
-        "minutes_saved_per_accepted_line": variables["minutes_per_line"],
         "minutes_saved_per_assisted_commit": variables["minutes_per_commit"],
     }
     assert {k: float(v) for k, v in assumptions.items()} == ROI_DEFAULTS  # what `report` uses with no roi config
     flags = ["--hourly-rate", assumptions["hourly_rate_usd"]]
-    flags += ["--minutes-per-line", assumptions["minutes_saved_per_accepted_line"]]
     flags += ["--minutes-per-commit", assumptions["minutes_saved_per_assisted_commit"]]
     done = subprocess.run(
         [sys.executable, "-m", "agent_analytics.cli", "report", "--prometheus", prom.url, "--range", "30d"]
@@ -163,14 +161,37 @@ def test_report_and_the_roi_dashboard_give_the_same_figures(prom, at):
         (result,) = panel(prom, "AI spend & ROI", title, at)
         return float(result["value"][1])
 
-    assert value("Usage-based spend") == pytest.approx(report["spend"]["metered_usd"], rel=1e-12)
-    assert value("Total for the range") == pytest.approx(report["spend"]["total_usd"], rel=1e-12)
+    # report --json gives money in cents; its total is the sum of the parts it shows
+    assert round(value("Usage-based spend"), 2) == report["spend"]["metered_usd"]
+    assert value("Total for the range") == pytest.approx(report["spend"]["total_usd"], abs=0.01)
     assert report["spend"]["total_usd"] > report["spend"]["metered_usd"] > 0  # seats are in it
     assert value("Assisted commits") == report["commits"]["assisted"] > 0
     # the dashboard's figure is usage spend per commit (its description says so); report's includes seats
-    metered_per_commit = report["spend"]["metered_usd"] / report["commits"]["assisted"]
-    assert value("Cost per assisted commit") == pytest.approx(metered_per_commit, rel=1e-12)
-    assert value("Estimated hours saved") == pytest.approx(report["roi"]["hours_saved"], rel=1e-12)
-    assert value("Value of time saved") == pytest.approx(report["roi"]["value_usd"], rel=1e-12)
-    assert report["roi"]["value_usd"] > 0
-    assert value("ROI") == pytest.approx(report["roi"]["return_per_dollar"], rel=1e-12)
+    assert round(value("Cost per assisted commit"), 2) == report["output_per_dollar"]["cost_per_assisted_commit_usd"]
+    own = report["roi"]["own_assumption"]
+    assert value("Hours saved, your minutes per assisted commit") == pytest.approx(own["hours_saved"], rel=1e-12)
+    assert round(value("Value of time saved, your minutes per assisted commit"), 2) == own["value_usd"]
+    assert own["value_usd"] > 0
+    assert value("Net return, your minutes per assisted commit") == pytest.approx(own["net_return"], rel=1e-12)
+    assert value("Value per dollar, your minutes per assisted commit") == pytest.approx(
+        own["value_per_dollar"], rel=1e-12
+    )
+    # the presets and the adoption tiers, on the demo's organisation
+    tiers = report["roi"]["adoption"]["tiers"]
+    assert (
+        value("Light users") + value("Moderate users") + value("Heavy users")
+        == tiers["light"] + tiers["moderate"] + tiers["heavy"]
+        > 0
+    )
+    assert value("Heavy users") == tiers["heavy"]
+    assert value("Developer-days with an agent") == report["roi"]["adoption"]["developer_days"]
+    words = {"time_based": "time-based", "output_based": "output-based"}
+    for model, by_preset in report["roi"]["estimates"].items():
+        for preset, estimate in by_preset.items():
+            hours = value(f"Hours saved, {words[model]} ({preset})")
+            assert hours == pytest.approx(estimate["hours_saved"], rel=1e-12, abs=1e-12)
+            assert value(f"Net return, {words[model]} ({preset})") == pytest.approx(estimate["net_return"], rel=1e-12)
+    out = report["output_per_dollar"]
+    assert round(value("Cost per commit"), 2) == out["cost_per_commit_usd"]
+    assert round(value("Cost per pull request"), 2) == out["cost_per_pull_request_usd"]
+    assert value("Lines added per dollar") == pytest.approx(out["lines_added_per_dollar"], rel=1e-12)

@@ -1,0 +1,252 @@
+"""The ROI model: published evidence as data, and pure functions from an organisation's figures
+to a range of estimates. `report` and the AI spend & ROI dashboard both read this module (the
+dashboard through the PromQL built here, `report` through the same figures in Python).
+
+Two models, each under three presets:
+
+* time-based: hours saved per active developer per week, by adoption tier (a developer's
+  active days per week in the window);
+* output-based: extra output per developer-day with the agent (pull requests per week in
+  field experiments), turned into the working hours that output would otherwise take.
+
+Lines and commits are not credited at all in the presets: lines sit inside commits, and neither
+measures time. The operator's own assumption (minutes saved per assisted commit) is kept as a
+third, separately named estimate; the operator's hourly rate prices every estimate.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+WEEK_SECONDS = 7 * 86400
+WORKDAY_HOURS = 8.0  # the working time a developer-day with the agent stands for (output-based)
+TIERS = ("none", "light", "moderate", "heavy")
+# a developer's tier by active days per week in the window: at least this many
+TIER_MIN_DAYS_PER_WEEK = {"light": 0.0, "moderate": 2.0, "heavy": 4.0}  # heavy: daily users of a work week
+
+
+@dataclass(frozen=True)
+class Study:
+    name: str
+    year: int
+    measured: str
+    url: str
+
+
+STUDIES = {
+    "metr": Study(
+        "METR, Measuring the Impact of Early-2025 AI on Experienced Open-Source Developer Productivity",
+        2025,
+        "randomised trial, 16 experienced developers on their own repositories: 19% slower with AI "
+        "(while they believed they were 20% faster)",
+        "https://arxiv.org/abs/2507.09089",
+    ),
+    "dx": Study(
+        "DX, AI-assisted engineering research (developer surveys with system telemetry)",
+        2025,
+        "self-reported time savings: 3.9 hours saved per developer per week on average, 4.72 for daily users",
+        "https://getdx.com/blog/ai-measurement-hub",
+    ),
+    "peng": Study(
+        "Peng et al., The Impact of AI on Developer Productivity: Evidence from GitHub Copilot",
+        2023,
+        "controlled experiment, one greenfield task (an HTTP server in JavaScript): 55.8% faster",
+        "https://arxiv.org/abs/2302.06590",
+    ),
+    "field": Study(
+        "Cui et al., The Effects of Generative AI on High-Skilled Work: Evidence from Three Field "
+        "Experiments with Software Developers (Microsoft, Accenture)",
+        2024,
+        "field experiments, 4,867 developers: +8% to +22% pull requests per week (+26% tasks pooled)",
+        "https://papers.ssrn.com/sol3/papers.cfm?abstract_id=4945566",
+    ),
+}
+
+
+@dataclass(frozen=True)
+class Preset:
+    """hours_per_week: hours saved per developer per week, by tier (none saves nothing);
+    output_uplift: extra output per developer-day with the agent (0.08 = 8% more)."""
+
+    hours_per_week: dict[str, float]
+    output_uplift: float
+    sources: tuple[str, ...]
+    why: str
+
+
+PRESETS = {
+    "conservative": Preset(
+        {"light": 0.0, "moderate": 0.0, "heavy": 0.0},
+        0.0,
+        ("metr",),
+        "experienced developers on their own code were slower with AI: assume no time saved",
+    ),
+    "expected": Preset(
+        # light: the average for one day in a five-day week
+        {"light": round(3.9 / 5, 2), "moderate": 3.9, "heavy": 4.72},
+        0.08,
+        ("dx", "field"),
+        "DX's average (3.9 h) and daily users (4.72 h); the field experiments' lower bound (+8%)",
+    ),
+    "optimistic": Preset(
+        # each tier one step up the DX figures; heavy: DX's daily users x Peng's 1.558 (55.8% faster)
+        {"light": 3.9, "moderate": 4.72, "heavy": round(4.72 * 1.558, 2)},
+        0.22,
+        ("peng", "dx", "field"),
+        "Peng's 55.8% faster on a greenfield task on top of DX's daily users; the field "
+        "experiments' upper bound (+22%)",
+    ),
+}
+
+
+# the operator's own preset: roi config keys (and `report` flags), each falling back to `expected`
+OWN_PRESET = "yours"
+OWN_KEYS = {f"hours_saved_per_week_{t}": t for t in ("light", "moderate", "heavy")} | {"output_uplift": None}
+
+
+def own_preset(values: dict[str, float | None]) -> Preset | None:
+    """The operator's preset from OWN_KEYS values, or None when none is given."""
+    if all(values.get(k) is None for k in OWN_KEYS):
+        return None
+    base = PRESETS["expected"]
+    hours = {
+        t: h if (h := values.get(f"hours_saved_per_week_{t}")) is not None else base.hours_per_week[t]
+        for t in base.hours_per_week
+    }
+    uplift = values.get("output_uplift")
+    return Preset(hours, base.output_uplift if uplift is None else uplift, (), "your own numbers (roi config or flags)")
+
+
+def tier(active_days: float, window_seconds: float) -> str:
+    """The adoption tier of a developer with `active_days` in a window of `window_seconds`."""
+    if active_days <= 0:
+        return "none"
+    per_week = active_days * WEEK_SECONDS / window_seconds
+    return max((t for t, least in TIER_MIN_DAYS_PER_WEEK.items() if per_week >= least), key=TIERS.index)
+
+
+def tiers(active_days_by_developer: dict[str, float], window_seconds: float) -> dict[str, int]:
+    counts = dict.fromkeys(TIERS, 0)
+    for days in active_days_by_developer.values():
+        counts[tier(days, window_seconds)] += 1
+    return counts
+
+
+def time_based_hours(tier_counts: dict[str, int], window_seconds: float, preset: Preset) -> float:
+    weeks = window_seconds / WEEK_SECONDS
+    return sum(tier_counts.get(t, 0) * h for t, h in preset.hours_per_week.items()) * weeks
+
+
+def output_based_hours(developer_days: float, preset: Preset) -> float:
+    """The working hours the extra output would take: of the output of a developer-day with the
+    agent, uplift / (1 + uplift) is extra."""
+    return developer_days * WORKDAY_HOURS * preset.output_uplift / (1 + preset.output_uplift)
+
+
+def net_return(value_usd: float, spend_usd: float) -> float | None:
+    """(value - spend) / spend: 0 breaks even, 1 returns the spend twice over."""
+    return (value_usd - spend_usd) / spend_usd if spend_usd else None
+
+
+def estimate(hours: float, hourly_rate_usd: float, spend_usd: float) -> dict:
+    value = hours * hourly_rate_usd
+    return {"hours_saved": hours, "value_usd": value, "net_return": net_return(value, spend_usd)}
+
+
+def estimates(
+    tier_counts: dict[str, int],
+    developer_days: float,
+    window_seconds: float,
+    hourly_rate_usd: float,
+    spend_usd: float,
+    own: Preset | None = None,
+) -> dict[str, dict[str, dict]]:
+    """model -> preset -> hours saved, their value and the net return on `spend_usd`; the
+    operator's preset, if any, as OWN_PRESET after the published ones."""
+    presets = PRESETS | ({OWN_PRESET: own} if own else {})
+    return {
+        "time_based": {
+            name: estimate(time_based_hours(tier_counts, window_seconds, p), hourly_rate_usd, spend_usd)
+            for name, p in presets.items()
+        },
+        "output_based": {
+            name: estimate(output_based_hours(developer_days, p), hourly_rate_usd, spend_usd)
+            for name, p in presets.items()
+        },
+    }
+
+
+def value_range(by_preset: dict[str, dict]) -> dict[str, float | None]:
+    """The lowest and highest of each figure over the published presets."""
+    out: dict[str, float | None] = {}
+    # money keys end in _usd (what `report --json` rounds to cents)
+    for key, name in (
+        ("hours_saved", "hours_saved_{}"),
+        ("value_usd", "value_{}_usd"),
+        ("net_return", "net_return_{}"),
+    ):
+        values = [e[key] for preset, e in by_preset.items() if preset in PRESETS and e[key] is not None]
+        out[name.format("low")] = min(values) if values else None
+        out[name.format("high")] = max(values) if values else None
+    return out
+
+
+def citations() -> list[dict]:
+    """Each preset's studies (name, year, what was measured, link)."""
+    return [
+        {"preset": name, "why": p.why, "studies": [vars(STUDIES[s]) | {"key": s} for s in p.sources]}
+        for name, p in PRESETS.items()
+    ]
+
+
+def citations_markdown() -> str:
+    lines = ["**Presets and their evidence**", ""]
+    for name, p in PRESETS.items():
+        hours = ", ".join(f"{t} {h:g} h" for t, h in p.hours_per_week.items())
+        lines.append(f"* **{name}**: {hours} per developer per week; output +{p.output_uplift:.0%}. {p.why}.")
+    lines.append("")
+    for s in STUDIES.values():
+        lines.append(f"* [{s.name} ({s.year})]({s.url}): {s.measured}.")
+    lines.append("")
+    lines.append(
+        "Tiers by active days per week in the range: light under "
+        f"{TIER_MIN_DAYS_PER_WEEK['moderate']:g}, moderate under {TIER_MIN_DAYS_PER_WEEK['heavy']:g}, "
+        f"heavy from {TIER_MIN_DAYS_PER_WEEK['heavy']:g}. Output-based: developer-days with an agent x "
+        f"{WORKDAY_HOURS:g} h x uplift / (1 + uplift). Net return = (value - spend) / spend."
+    )
+    return "\n".join(lines)
+
+
+# --- PromQL (the dashboard; `report` runs the same active-days query) ---------------------------
+
+
+def active_days_promql(active: str, vendor_cost: str, span: str) -> str:
+    """Per developer, the whole UTC days in `span` on which the developer was active with an agent:
+    telemetry active time grew, or a vendor API reported spend (day samples). `active` and
+    `vendor_cost` are selectors (with the dashboard's filters, if any)."""
+    day = (
+        f"(group by (developer_id) (increase({active}[1d]) > 0)"
+        f" or group by (developer_id) (sum_over_time({vendor_cost}[1d]) > 0))"
+    )
+    return f"sum by (developer_id) (count_over_time({day}[{span}:1d]))"
+
+
+def tier_count_promql(active_days: str, range_seconds: str, name: str) -> str:
+    """How many developers are in tier `name` (not `none`, which needs the developers known)."""
+    per_week = f"({active_days}) * {WEEK_SECONDS} / {range_seconds}"
+    least = TIER_MIN_DAYS_PER_WEEK[name]
+    higher = [TIER_MIN_DAYS_PER_WEEK[t] for t in TIERS[TIERS.index(name) + 1 :]]
+    cond = f"{per_week} > 0" if least == 0 else f"{per_week} >= {least:g}"
+    if higher:
+        cond = f"({cond}) < {higher[0]:g}"
+    return f"(count({cond}) or vector(0))"
+
+
+def time_based_hours_promql(active_days: str, range_seconds: str, preset: Preset) -> str:
+    parts = [f"{tier_count_promql(active_days, range_seconds, t)} * {h:g}" for t, h in preset.hours_per_week.items()]
+    return f"({' + '.join(parts)}) * {range_seconds} / {WEEK_SECONDS}"
+
+
+def output_based_hours_promql(active_days: str, preset: Preset) -> str:
+    factor = WORKDAY_HOURS * preset.output_uplift / (1 + preset.output_uplift)
+    return f"(sum({active_days}) or vector(0)) * {factor!r}"
