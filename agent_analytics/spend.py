@@ -23,6 +23,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from agent_analytics import monitoring
 from agent_analytics.promql import growth
 from agent_analytics.token_prices import priced_agents
 
@@ -31,8 +32,8 @@ SPEND_SOURCE_AGENTS = ("claude-code", "codex")  # agents with both telemetry and
 VENDOR_COST = "agent_analytics_vendor_cost_usd"
 VENDOR_MONTH_TO_DATE = "agent_analytics_vendor_month_to_date_usd"
 TOKEN_PRICE = "agent_analytics_token_price_usd"
-CLAUDE_COST = "claude_code_cost_usage_USD_total"
-GIT_COMMITS = "agent_analytics_git_commits_total"
+CLAUDE_COST = monitoring.CLAUDE_COST
+GIT_COMMITS = monitoring.GIT_COMMITS
 
 AGENTS = ("claude-code", "codex", "cursor", "gemini-cli")  # agents with usage-based spend
 # the vendor sources of an agent, preferred first per developer: the Enterprise report's billed

@@ -14,12 +14,12 @@ agent and developer), over the same windows as the dashboards.
 
 from string import Template
 
-from agent_analytics import roi, spend
+from agent_analytics import monitoring, roi, spend
 from agent_analytics.promql import growth
 
 RANGE, MTD = "$range", "$mtd"  # Template placeholders, filled in by render()
 IN_RANGE, IN_MONTH = spend.Window(RANGE), spend.Window(MTD)
-COST = "claude_code_cost_usage_USD_total"
+COST = monitoring.CLAUDE_COST
 GEMINI_TOKENS = '{__name__=~"gemini_cli_token_usage.*_total"}'
 
 QUERIES: dict[str, tuple[str, tuple[str, ...]]] = {
@@ -37,7 +37,7 @@ QUERIES: dict[str, tuple[str, tuple[str, ...]]] = {
         f"coverage_{flag}": (f"({expr}) and on (agent, developer_id) ({spend.not_reached(IN_RANGE)})", ("agent",))
         for flag, expr in spend.coverage(IN_RANGE).items()
     },
-    "tokens_by_type": (f"sum by (type) ({growth('claude_code_token_usage_tokens_total', RANGE)})", ("type",)),
+    "tokens_by_type": (f"sum by (type) ({growth(monitoring.CLAUDE_TOKENS, RANGE)})", ("type",)),
     "gemini_tokens_by_type": (f"sum by (type) ({growth(GEMINI_TOKENS, RANGE)})", ("type",)),
     "codex_tokens_by_type": (
         f"sum by (token_type) ({growth('codex_turn_token_usage_sum', RANGE)})",
@@ -50,7 +50,7 @@ QUERIES: dict[str, tuple[str, tuple[str, ...]]] = {
         (),
     ),
     "lines_by_type": (f"sum by (type) ({growth('claude_code_lines_of_code_count_total', RANGE)})", ("type",)),
-    "commits_by_agent": (f"sum by (agent) ({growth('agent_analytics_git_commits_total', RANGE)})", ("agent",)),
+    "commits_by_agent": (f"sum by (agent) ({growth(monitoring.GIT_COMMITS, RANGE)})", ("agent",)),
     "copilot_generations_daily": (
         "sum(avg_over_time(agent_analytics_copilot_code_generation_activities[$range]))",
         (),

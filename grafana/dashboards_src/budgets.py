@@ -1,11 +1,14 @@
 """5. Budgets: burn rates, budget left per team and the budget alerts that fire."""
 
+from agent_analytics import monitoring as m
+
 from .builder import Row, alert_list, bars, dashboard, prom, table, timeseries
 from .common import standard_variables
 from .queries import TEAM
 
-TELEMETRY_MTD = f"agent_team_developer:agent_telemetry_spend_usd:month_to_date{{{TEAM}}}"
-VENDOR_MTD = f"agent_team:vendor_spend_usd:month_to_date{{{TEAM}}}"
+TELEMETRY_MTD = f"{m.TELEMETRY_MTD}{{{TEAM}}}"
+VENDOR_MTD = f"{m.VENDOR_MTD}{{{TEAM}}}"
+DAY_BURN = m.SLOW_BURNS[0]  # the day-long burn condition of AgentSpendSlowBurn
 
 
 def _part(series: str, part: str) -> str:
@@ -23,10 +26,10 @@ def build() -> dict:
             table(
                 "Budgets",
                 [
-                    prom(f"team:agent_budget_usd:monthly{{{TEAM}}}"),
-                    prom(f"team:agent_spend_usd:month_to_date{{{TEAM}}}"),
-                    prom(f"team:agent_budget_usd:remaining{{{TEAM}}}"),
-                    prom(f"team:agent_spend_usd:forecast_month_end{{{TEAM}}}"),
+                    prom(f"{m.BUDGET}{{{TEAM}}}"),
+                    prom(f"{m.MONTH_TO_DATE}{{{TEAM}}}"),
+                    prom(f"{m.BUDGET_REMAINING}{{{TEAM}}}"),
+                    prom(f"{m.FORECAST_MONTH_END}{{{TEAM}}}"),
                 ],
                 "currencyUSD",
                 width=16,
@@ -48,8 +51,7 @@ def build() -> dict:
                 "Budget used",
                 [
                     prom(
-                        f"team:agent_spend_usd:month_to_date{{{TEAM}}}"
-                        f" / on (team_id) team:agent_budget_usd:monthly{{{TEAM}}}",
+                        f"{m.MONTH_TO_DATE}{{{TEAM}}} / on (team_id) {m.BUDGET}{{{TEAM}}}",
                         "{{team_id}}",
                     )
                 ],
@@ -65,19 +67,19 @@ def build() -> dict:
         [
             timeseries(
                 "Burn rate, 1 hour window",
-                [prom(f"team:agent_spend_burn_rate:ratio_rate1h{{{TEAM}}}", "{{team_id}}")],
-                thresholds=[(None, "green"), (14.4, "red")],
+                [prom(f"{m.burn_rate(m.FAST_BURN.long)}{{{TEAM}}}", "{{team_id}}")],
+                thresholds=[(None, "green"), (m.FAST_BURN.factor, "red")],
             ),
             timeseries(
                 "Burn rate, 1 day window",
-                [prom(f"team:agent_spend_burn_rate:ratio_rate1d{{{TEAM}}}", "{{team_id}}")],
-                thresholds=[(None, "green"), (3, "red")],
+                [prom(f"{m.burn_rate(DAY_BURN.long)}{{{TEAM}}}", "{{team_id}}")],
+                thresholds=[(None, "green"), (DAY_BURN.factor, "red")],
             ),
             timeseries(
                 "Month to date vs budget",
                 [
-                    prom(f"team:agent_spend_usd:month_to_date{{{TEAM}}}", "spent {{team_id}}"),
-                    prom(f"team:agent_budget_usd:monthly{{{TEAM}}}", "budget {{team_id}}"),
+                    prom(f"{m.MONTH_TO_DATE}{{{TEAM}}}", "spent {{team_id}}"),
+                    prom(f"{m.BUDGET}{{{TEAM}}}", "budget {{team_id}}"),
                 ],
                 "currencyUSD",
                 width=24,

@@ -1,11 +1,13 @@
 """3. Productivity: what comes out in git, by agent and evidence, per team and developer."""
 
+from agent_analytics import monitoring as m
+
 from .builder import Row, bars, dashboard, prom, stat, table, timeseries
 from .common import standard_variables
 from .queries import COMMITS, GIT, GIT_LINES_ADDED, GIT_LINES_DELETED, PEOPLE, SESSIONS, window
 
 ASSISTED = f'{GIT}, agent!="none"'
-DAILY_COMMITS = 'sum by (agent) (team_agent_evidence:git_commits:increase1d{team_id=~"$team", agent=~"$agent"})'
+DAILY_COMMITS = f'sum by (agent) ({m.COMMITS_1D}{{team_id=~"$team", agent=~"$agent"}})'
 
 
 def build() -> dict:
@@ -43,7 +45,7 @@ def build() -> dict:
         [
             table(
                 "Assisted share per team (all history)",
-                [prom('team:git_assisted_commits:ratio{team_id=~"$team"}')],
+                [prom(f'{m.ASSISTED_COMMITS_RATIO}{{team_id=~"$team"}}')],
                 "percentunit",
             ),
             table(

@@ -4,10 +4,11 @@ and the recording rules read counters)."""
 
 from __future__ import annotations
 
+from agent_analytics import monitoring
 from agent_analytics.promql import growth
 
-COST = "claude_code_cost_usage_USD_total"
-TOKENS = "claude_code_token_usage_tokens_total"
+COST = monitoring.CLAUDE_COST
+TOKENS = monitoring.CLAUDE_TOKENS
 SESSIONS = "claude_code_session_count_total"
 ACTIVE_TIME = "claude_code_active_time_seconds_total"
 LINES = "claude_code_lines_of_code_count_total"
@@ -23,7 +24,7 @@ CODEX_REQUESTS = "codex_api_request_total"
 COPILOT_INPUT = "gen_ai_client_inference_usage_input_tokens_total"  # cache reads included
 COPILOT_OUTPUT = "gen_ai_client_inference_usage_output_tokens_total"  # reasoning included
 COPILOT_REQUESTS = "gen_ai_client_inference_duration_seconds_count"
-COMMITS = "agent_analytics_git_commits_total"
+COMMITS = monitoring.GIT_COMMITS
 GIT_LINES_ADDED = "agent_analytics_git_lines_added_total"
 GIT_LINES_DELETED = "agent_analytics_git_lines_deleted_total"
 

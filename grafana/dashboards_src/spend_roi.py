@@ -1,6 +1,7 @@
 """1. AI spend & ROI: for whoever pays. Spend (usage and seats), per team and developer,
 month-end forecast against budget, cost per output, and ROI as a range (grafana/dashboards_src/roi.py)."""
 
+from agent_analytics import monitoring as m
 from agent_analytics import spend as spending
 from agent_analytics.facts import ROI_DEFAULTS, SEAT_MONTH_SECONDS
 
@@ -76,24 +77,23 @@ def build() -> dict:
             ),
             stat(
                 "Month to date / budget",
-                f"sum(team:agent_spend_usd:month_to_date{{{TEAM}}} and on (team_id) team:agent_budget_usd:monthly)"
-                f" / sum(team:agent_budget_usd:monthly{{{TEAM}}})",
+                f"sum({m.MONTH_TO_DATE}{{{TEAM}}} and on (team_id) {m.BUDGET}) / sum({m.BUDGET}{{{TEAM}}})",
                 "percentunit",
                 description="Spend this month (UTC) of the teams that have a budget, over their budgets.",
                 thresholds=[(None, "green"), (0.8, "orange"), (1, "red")],
             ),
             stat(
                 "Month-end forecast",
-                f"sum(team:agent_spend_usd:forecast_month_end{{{TEAM}}})",
+                f"sum({m.FORECAST_MONTH_END}{{{TEAM}}})",
                 "currencyUSD",
                 description="Month to date plus the last 24 hours' pace until the end of the month.",
             ),
-            stat("Monthly budget", f"sum(team:agent_budget_usd:monthly{{{TEAM}}})", "currencyUSD"),
+            stat("Monthly budget", f"sum({m.BUDGET}{{{TEAM}}})", "currencyUSD"),
             timeseries(
                 "Spend per hour by team",
                 [
                     prom(
-                        f"sum by (team_id) (team_developer_model:claude_code_cost_usd:increase1h{{{PEOPLE_MODEL}}})",
+                        f"sum by (team_id) ({m.COST_1H}{{{PEOPLE_MODEL}}})",
                         "{{team_id}}",
                     )
                 ],
@@ -178,7 +178,7 @@ def build() -> dict:
             ),
             stat(
                 "Claude Code developers active (24h) / seats paid",
-                f"sum(team:claude_code_active_developers:count1d{{{TEAM}}}) / sum({CLAUDE_SEATS_PAID})",
+                f"sum({m.ACTIVE_DEVELOPERS_1D}{{{TEAM}}}) / sum({CLAUDE_SEATS_PAID})",
                 "percentunit",
                 width=6,
             ),

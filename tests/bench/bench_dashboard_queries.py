@@ -14,6 +14,9 @@ developers x 90 days, loaded into a real Prometheus with promtool backfill.
    or a range over the dashboard's default time range at a 1 h step); median and max per panel.
    Baseline, measured in the same run on the same Prometheus: `vector(1)` (the HTTP and engine
    floor) and `count(claude_code_cost_usage_USD_total)` (touching every cost series once).
+4. Each dashboard's targets fired together, as Grafana sends a dashboard's queries when it
+   opens (one connection per target): the time until the last answer, median and max of
+   --repeat loads.
 Prints a table and a JSON line.
 """
 
@@ -28,6 +31,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import httpx
@@ -43,6 +47,7 @@ HOUR = 3600
 TEAMS = 25
 MODELS = ("claude-sonnet-4-5", "claude-opus-4-5")
 CLIENT = httpx.Client(timeout=300)  # one keep-alive connection, as Grafana keeps one
+PARALLEL = httpx.Client(timeout=300, limits=httpx.Limits(max_connections=200))  # dashboard loads
 RANGE_BY_DASHBOARD_FROM = {"now-30d": "30d", "now-7d": "7d"}
 
 
@@ -212,7 +217,15 @@ def hourly_rules(folder: Path) -> list[Path]:
     return out
 
 
-def timed(prometheus: Prometheus, target: Target, expr: str, end: int, range_seconds: int, step: int) -> float:
+def timed(
+    prometheus: Prometheus,
+    target: Target,
+    expr: str,
+    end: int,
+    range_seconds: int,
+    step: int,
+    client: httpx.Client = CLIENT,
+) -> float:
     params = {"query": expr}
     if target.instant:
         url, params["time"] = "/api/v1/query", str(end)
@@ -220,11 +233,21 @@ def timed(prometheus: Prometheus, target: Target, expr: str, end: int, range_sec
         url = "/api/v1/query_range"
         params.update(start=str(end - range_seconds), end=str(end), step=str(step))
     started = time.perf_counter()
-    body = CLIENT.get(prometheus.url + url, params=params).json()
+    body = client.get(prometheus.url + url, params=params).json()
     elapsed = time.perf_counter() - started
     if body.get("status") != "success":
         raise SystemExit(f"{target}: {body.get('error')}")
     return elapsed
+
+
+def dashboard_load(prometheus: Prometheus, queries: list[tuple], end: int) -> float:
+    """Seconds until the last of a dashboard's targets answers, all sent at once."""
+    started = time.perf_counter()
+    with ThreadPoolExecutor(max_workers=len(queries)) as pool:
+        futures = [pool.submit(timed, prometheus, t, e, end, rs, st, PARALLEL) for t, e, rs, st in queries]
+        for f in futures:
+            f.result()
+    return time.perf_counter() - started
 
 
 def main() -> None:
@@ -266,7 +289,7 @@ def main() -> None:
             shutil.move(str(block), data_dir / block.name)
         rules_seconds = time.perf_counter() - started
 
-        results = []
+        results, loads = [], []
         with Prometheus(data_dir=data_dir, extra_args=flags) as prometheus:
             series = float(prometheus.query('count({__name__=~".+"})', at=end)[0]["value"][1])
             baseline = {}
@@ -281,6 +304,7 @@ def main() -> None:
                 range_ = RANGE_BY_DASHBOARD_FROM[board["time"]["from"]]
                 range_seconds = int(range_[:-1]) * 86400
                 defaults = {v["name"]: v["query"] for v in board["templating"]["list"] if v["type"] == "textbox"}
+                queries = []
                 for panel in board["panels"]:
                     step = {"1d": 86400}.get(panel.get("interval", ""), HOUR)
                     for t in panel.get("targets", []):
@@ -296,6 +320,7 @@ def main() -> None:
                             defaults,
                         )
                         expr = substitute(target, range_=range_, interval="1h", rate_interval="2h")
+                        queries.append((target, expr, range_seconds, step))
                         times = [timed(prometheus, target, expr, end, range_seconds, step) for _ in range(args.repeat)]
                         results.append(
                             {
@@ -306,6 +331,16 @@ def main() -> None:
                                 "max_ms": max(times) * 1000,
                             }
                         )
+                if queries:
+                    times = [dashboard_load(prometheus, queries, end) for _ in range(args.repeat)]
+                    loads.append(
+                        {
+                            "dashboard": board["title"],
+                            "targets": len(queries),
+                            "median_ms": statistics.median(times) * 1000,
+                            "max_ms": max(times) * 1000,
+                        }
+                    )
     finally:
         shutil.rmtree(work, ignore_errors=True)
 
@@ -320,6 +355,11 @@ def main() -> None:
             f"{r['dashboard'][:18]:<18} {r['panel'][:44]:<44} {r['kind']:<7} median {r['median_ms']:8.1f} ms"
             f"   max {r['max_ms']:8.1f} ms"
         )
+    for d in loads:
+        print(
+            f"dashboard load {d['dashboard'][:30]:<30} {d['targets']:>3} targets at once"
+            f"   median {d['median_ms']:8.1f} ms   max {d['max_ms']:8.1f} ms"
+        )
     medians = [r["median_ms"] for r in results]
     summary = {
         "developers": args.developers,
@@ -331,6 +371,9 @@ def main() -> None:
         "slowest_median_ms": max(medians),
         "slowest_max_ms": max(r["max_ms"] for r in results),
         "baseline": baseline,
+        "dashboard_loads": loads,
+        "targets_over_300ms": sum(m > 300 for m in medians),
+        "rules_backfill_seconds": rules_seconds,
     }
     print(json.dumps(summary))
 

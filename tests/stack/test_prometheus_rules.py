@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 import yaml
 
+from agent_analytics import monitoring
 from agent_analytics.promql import growth
 from prometheus.rules_src import build
 from tests.stack.grafana_queries import RULES
@@ -26,12 +27,59 @@ def promtool(*args: str, cwd: Path = ROOT) -> subprocess.CompletedProcess:
     return subprocess.run([binary, *args], capture_output=True, text=True, cwd=cwd, timeout=300)
 
 
-def test_committed_recording_rules_equal_the_generated_ones(tmp_path, monkeypatch, capsys):
-    assert build.OUT.read_text() == build.render(), "run python prometheus/rules_src/build.py"
-    monkeypatch.setattr(build, "OUT", tmp_path / build.OUT.name)
+def test_committed_recording_and_alert_rules_equal_the_generated_ones(tmp_path, monkeypatch, capsys):
+    for path, text in build.outputs().items():
+        assert path.read_text() == text, f"{path.name}: run python prometheus/rules_src/build.py"
+    for name in ("OUT", "ALERTS_OUT"):
+        monkeypatch.setattr(build, name, tmp_path / getattr(build, name).name)
     assert build.main([]) == 0 and build.main(["--check"]) == 0
-    build.OUT.write_text("groups: []\n")
-    assert build.main(["--check"]) == 1 and build.OUT.name in capsys.readouterr().out
+    for path in (build.OUT, build.ALERTS_OUT):
+        original = path.read_text()
+        path.write_text("groups: []\n")
+        assert build.main(["--check"]) == 1 and path.name in capsys.readouterr().out
+        path.write_text(original)
+    assert build.main(["--check"]) == 0
+
+
+def alert_rules(text: str) -> list[dict]:
+    return [r for g in yaml.safe_load(text)["groups"] for r in g["rules"] if "alert" in r]
+
+
+def test_every_alert_links_its_runbook_under_the_configured_absolute_base(tmp_path, monkeypatch):
+    committed = alert_rules(build.ALERTS_OUT.read_text())
+    assert len(committed) == 10
+    for rule in committed:
+        url = rule["annotations"]["runbook_url"]
+        assert url == f"{monitoring.RUNBOOK_BASE_URL}#runbook-{rule['alert'].lower()}"
+        assert url.startswith("https://")
+    # another base: every link moves to it, nothing else in the rules changes
+    monkeypatch.setattr(build, "ALERTS_OUT", tmp_path / build.ALERTS_OUT.name)
+    monkeypatch.setattr(build, "OUT", tmp_path / build.OUT.name)
+    assert build.main(["--runbook-base-url", "https://wiki.example.org/ops/agent-analytics"]) == 0
+    moved = alert_rules(build.ALERTS_OUT.read_text())
+    assert [r["annotations"]["runbook_url"] for r in moved] == [
+        f"https://wiki.example.org/ops/agent-analytics#runbook-{r['alert'].lower()}" for r in committed
+    ]
+    for rule in moved:
+        rule["annotations"].pop("runbook_url")
+    for rule in committed:
+        rule["annotations"].pop("runbook_url")
+    assert moved == committed
+    assert build.main(["--check"]) == 1  # the committed default differs from that base
+
+
+def test_alerts_read_windows_factors_and_jobs_from_the_monitoring_module():
+    exprs = {r["alert"]: r["expr"] for r in alert_rules(build.ALERTS_OUT.read_text())}
+    fast = monitoring.FAST_BURN
+    assert f"{monitoring.burn_rate(fast.long)} > {fast.factor:g}" in exprs["AgentSpendFastBurn"]
+    assert f"{monitoring.burn_rate(fast.short)} > {fast.factor:g}" in exprs["AgentSpendFastBurn"]
+    for c in monitoring.SLOW_BURNS:
+        assert f"{monitoring.burn_rate(c.long)} > {c.factor:g}" in exprs["AgentSpendSlowBurn"]
+        assert f"{monitoring.burn_rate(c.short)} > {c.factor:g}" in exprs["AgentSpendSlowBurn"]
+    records = {r["record"] for g in yaml.safe_load(build.OUT.read_text())["groups"] for r in g["rules"]}
+    assert {monitoring.burn_rate(w) for w in monitoring.BURN_WINDOWS} <= records
+    assert f'up{{job="{monitoring.JOB_EXPORTER}"}}' in exprs["AgentAnalyticsExporterDown"]
+    assert f'up{{job="{monitoring.JOB_COLLECTOR}"}}' in exprs["AgentAnalyticsCollectorDown"]
 
 
 def test_counter_windows_of_the_rules_are_growth():
