@@ -4,11 +4,11 @@ genai-prices table, so that PromQL turns their token counters into money with a 
 (agent_analytics/spend.py): Gemini CLI names the type `type`, Codex `token_type`.
 
 The models priced are those agent_analytics/priced_tokens.yaml lists plus every model the agents'
-token series carry in Prometheus (`prometheus_url`), asked again every few minutes.
+token series carry in Prometheus (`prometheus_url`), asked again every few minutes in the
+background, so a scrape never waits on Prometheus.
 """
 
 import logging
-import time
 from collections.abc import Iterator
 
 import httpx
@@ -28,12 +28,12 @@ class PriceCollector(Collector):
     def __init__(self, prometheus_url: str | None):
         self.prometheus_url = prometheus_url
         self._seen: dict[str, set[str]] = {}
-        self._asked_at = float("-inf")
 
-    def _models_in_prometheus(self) -> dict[str, set[str]]:
-        if not self.prometheus_url or time.monotonic() - self._asked_at < REFRESH_SECONDS:
-            return self._seen
-        self._asked_at = time.monotonic()
+    def refresh(self) -> None:
+        """Ask Prometheus which models the agents' token series carry; the last answer stays on a
+        failure. Run by the exporter's background loop every REFRESH_SECONDS, never in a scrape."""
+        if not self.prometheus_url:
+            return
         seen = {}
         try:
             with httpx.Client(timeout=QUERY_TIMEOUT_SECONDS) as client:
@@ -43,9 +43,8 @@ class PriceCollector(Collector):
                     seen[agent] = set(r.json()["data"])
         except (httpx.HTTPError, ValueError, KeyError) as e:
             log.warning("cannot ask Prometheus which models to price (%s); kept the last answer", type(e).__name__)
-            return self._seen
+            return
         self._seen = seen
-        return seen
 
     def collect(self) -> Iterator:
         family = GaugeMetricFamily(
@@ -53,7 +52,7 @@ class PriceCollector(Collector):
             "USD per token of the agent's token type for the model (genai-prices table; tokens x price summed "
             "over the types is the table's price).",
         )
-        seen = self._models_in_prometheus()
+        seen = self._seen
         for agent, spec in sorted(priced_agents().items()):
             for model in sorted(set(spec.models) | seen.get(agent, set())):
                 prices = token_type_prices(agent, model)

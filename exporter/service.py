@@ -29,7 +29,7 @@ from .copilot_poller import CopilotPoller
 from .git_metrics import GitCollector, ScanStats
 from .git_scan import RepoScanner, ScanCancelled
 from .identity import IdentityMap
-from .price_metrics import PriceCollector
+from .price_metrics import REFRESH_SECONDS, PriceCollector
 from .time_to_commit import TimeToCommit
 from .vendor_days import VendorDays
 from .vendor_poller import VendorPoller, VendorStatusCollector
@@ -118,7 +118,8 @@ class ExporterService:
         self.registry.register(ConfigCollector(config))
         self.time_to_commit = TimeToCommit(self.data_dir, self.store, config.loki_url)
         self.registry.register(self.time_to_commit)
-        self.registry.register(PriceCollector(config.prometheus_url))
+        self.prices = PriceCollector(config.prometheus_url)
+        self.registry.register(self.prices)
         if self.copilot:
             self.registry.register(self.copilot)
         if self.vendors:
@@ -203,6 +204,8 @@ class ExporterService:
         if self._poll_enabled:
             for vendor in self.vendors:
                 self._spawn(f"exporter-{vendor.name}", vendor.config.poll_interval_seconds, vendor.poll)
+        if self.config.prometheus_url:  # which models to price: learnt from Prometheus, off the scrape path
+            self._spawn("exporter-prices", REFRESH_SECONDS, self.prices.refresh)
         log.info("agent-analytics exporter %s listening on %s:%s", __version__, self.host, self.port)
         return self
 

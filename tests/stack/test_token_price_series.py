@@ -114,7 +114,9 @@ def test_without_prometheus_the_listed_models_are_priced_and_the_scrape_goes_on(
     from agent_analytics.exporter.price_metrics import PriceCollector
     from agent_analytics.token_prices import token_type_prices
 
-    (family,) = PriceCollector(f"http://127.0.0.1:{free_port()}").collect()
+    prices = PriceCollector(f"http://127.0.0.1:{free_port()}")
+    prices.refresh()
+    (family,) = prices.collect()
     got = {(s.labels["agent"], s.labels["model"]) for s in family.samples}
     listed = {(agent, model) for agent, spec in priced_agents().items() for model in spec.models}
     assert got == {(a, m) for a, m in listed if token_type_prices(a, m) is not None}
