@@ -14,6 +14,9 @@ class Prometheus:
         self.url = url.rstrip("/")
         self.client = httpx.Client(timeout=timeout)
 
+    def close(self) -> None:
+        self.client.close()
+
     def query(self, promql: str, at: int) -> list[tuple[dict[str, str], float]]:
         body = self._get(promql, at)
         rows = [(row["metric"], float(row["value"][1])) for row in body["data"]["result"]]

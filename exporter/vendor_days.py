@@ -24,13 +24,13 @@ from __future__ import annotations
 import json
 import sqlite3
 import threading
+import time
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
-import httpx
-
 from agent_analytics import remote_write
+from agent_analytics.prom_query import Prometheus, PrometheusError
 
 from .vendors import COST, DayFigure, add_up, day_sample_time, day_sample_time_queries
 
@@ -67,17 +67,15 @@ class PrometheusUnreachable(Exception):
 
 def newest_day_in_prometheus(prometheus_url: str, source: str, timeout: float = 30.0) -> date | None:
     """The newest day whose sample Prometheus holds for `source` (e.g. written by the backfill)."""
-    newest = None
-    for query in day_sample_time_queries(source, "max", "400d"):
-        try:
-            r = httpx.get(f"{prometheus_url}/api/v1/query", params={"query": query}, timeout=timeout)
-            r.raise_for_status()
-            result = r.json()["data"]["result"]
-        except (httpx.HTTPError, ValueError, KeyError) as e:
-            raise PrometheusUnreachable(f"cannot ask Prometheus at {prometheus_url} which days it holds: {e}") from None
-        if result:
-            newest = max(newest or 0.0, float(result[0]["value"][1]))
-    return None if newest is None else datetime.fromtimestamp(newest, UTC).date()
+    prom = Prometheus(prometheus_url, timeout=timeout)
+    now = int(time.time())
+    try:
+        found = [value for q in day_sample_time_queries(source, "max", "400d") for _, value in prom.query(q, now)]
+    except PrometheusError as e:
+        raise PrometheusUnreachable(f"cannot ask Prometheus which days it holds: {e}") from None
+    finally:
+        prom.close()
+    return datetime.fromtimestamp(max(found), UTC).date() if found else None
 
 
 class VendorDays:
