@@ -60,12 +60,6 @@ class CopilotClient:
         self._api.close()
         self._download.close()
 
-    def _send(self, client: ApiClient, url: str, endpoint: str) -> httpx.Response:
-        return client.send("GET", url, endpoint)
-
-    def _json(self, response: httpx.Response, endpoint: str) -> dict:
-        return json_object(response, endpoint)
-
     # --- reports --------------------------------------------------------------------------------
 
     def report(self, scope: Scope, name: str, day: date | None = None) -> Report | None:
@@ -74,10 +68,10 @@ class CopilotClient:
             path = f"{scope.path}/copilot/metrics/reports/{name}/latest"
         else:
             path = f"{scope.path}/copilot/metrics/reports/{name}?day={day.isoformat()}"
-        response = self._send(self._api, path, name)
+        response = self._api.send("GET", path, name)
         if response.status_code == 204:
             return None
-        envelope = self._json(response, name)
+        envelope = json_object(response, name)
         links = envelope.get("download_links")
         if not isinstance(links, list):
             raise CopilotError(name, "bad_payload", "no download_links in the envelope")
@@ -86,7 +80,7 @@ class CopilotClient:
             url = link if isinstance(link, str) else (link or {}).get("url")
             if not url:
                 raise CopilotError(name, "bad_payload", "a download link without url")
-            records.extend(self._ndjson(self._send(self._download, url, "download")))
+            records.extend(self._ndjson(self._download.send("GET", url, "download")))
         report_day = envelope.get("report_day") or envelope.get("report_end_day")
         return Report(day=str(report_day) if report_day else (day.isoformat() if day else None), records=records)
 
@@ -110,7 +104,7 @@ class CopilotClient:
     # --- seats ----------------------------------------------------------------------------------
 
     def billing(self, scope: Scope) -> dict:
-        return self._json(self._send(self._api, f"{scope.path}/copilot/billing", "billing"), "billing")
+        return self._api.json("GET", f"{scope.path}/copilot/billing", "billing")
 
     def seats(self, scope: Scope) -> list[dict]:
         """All seat assignments, following the Link headers page by page."""
@@ -118,8 +112,8 @@ class CopilotClient:
         seats: list[dict] = []
         pages = 0
         while url and pages < 10_000:
-            response = self._send(self._api, url, "seats")
-            body = self._json(response, "seats")
+            response = self._api.send("GET", url, "seats")
+            body = json_object(response, "seats")
             page = body.get("seats")
             if not isinstance(page, list):
                 raise CopilotError("seats", "bad_payload", "no seats list")
