@@ -201,18 +201,7 @@ def test_sigkill_at_random_moments_loses_nothing_acknowledged_and_counts_nothing
             )
             for n in range(2)
         ]
-        for t in threads:
-            t.start()
-        try:
-            for _ in range(KILLS):
-                time.sleep(rng.uniform(0.1, 0.5))
-                collector.kill()
-                collector.start()
-            time.sleep(0.5)
-        finally:
-            stop.set()
-            for t in threads:
-                t.join(timeout=30)
+        collector.kill_under_load(threads, stop, KILLS, rng, pause=(0.1, 0.5), settle=0.5)
         # the cumulative clients' last totals, acknowledged with the collector up
         # (resending a cumulative total is harmless; a kept-alive connection of the killed process
         # may fail the first try)

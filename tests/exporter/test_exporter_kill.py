@@ -98,18 +98,7 @@ def test_sigkill_during_a_burst_of_hook_commits_counts_every_acknowledged_commit
     stop = threading.Event()
     sent: list = []
     senders = [threading.Thread(target=burst, args=(exporter, k, stop, sent)) for k in range(4)]
-    for t in senders:
-        t.start()
-    try:
-        for _ in range(KILLS):
-            time.sleep(rng.uniform(0.1, 0.6))
-            exporter.kill()
-            exporter.start()
-        time.sleep(0.3)
-    finally:
-        stop.set()
-        for t in senders:
-            t.join(timeout=30)
+    exporter.kill_under_load(senders, stop, KILLS, rng, pause=(0.1, 0.6), settle=0.3)
     try:
         seen = per_author(exporter.base)
         outcomes = {"acknowledged": 0, "refused": 0, "cut": 0, "cut, not counted": 0}

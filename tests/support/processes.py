@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import random
 import subprocess
+import threading
+import time
 
 
 class ServiceProcess:
@@ -26,6 +29,30 @@ class ServiceProcess:
         self.proc.terminate()
         assert self.proc.wait(timeout=30) == 0, self.proc.stderr.read()
         self._close()
+
+    def kill_under_load(
+        self,
+        senders: list[threading.Thread],
+        stop: threading.Event,
+        kills: int,
+        rng: random.Random,
+        pause: tuple[float, float],
+        settle: float,
+    ) -> None:
+        """Start `senders`, then SIGKILL and restart the process `kills` times, `pause` seconds
+        apart (uniform, from `rng`); `settle` seconds after the last start, stop the senders."""
+        for t in senders:
+            t.start()
+        try:
+            for _ in range(kills):
+                time.sleep(rng.uniform(*pause))
+                self.kill()
+                self.start()
+            time.sleep(settle)
+        finally:
+            stop.set()
+            for t in senders:
+                t.join(timeout=30)
 
     def _close(self) -> None:
         self.proc.stdout.close()
