@@ -23,7 +23,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from agent_analytics import monitoring
+from agent_analytics import hourly, monitoring
 from agent_analytics.promql import growth
 from agent_analytics.token_prices import priced_agents
 
@@ -86,14 +86,22 @@ def telemetry_series(agent: str) -> str | None:
     return spec.series if spec else None
 
 
+def _grown(metric: str, w: Window, filters: str) -> str:
+    """Counter growth per series over the window: the hourly pre-aggregates (by their kept labels)
+    for dashboards and `report`; the raw counters for the rules, which pass a lookback."""
+    if w.lookback is None and hourly.covers(metric, filters):
+        return hourly.window(metric, w.span, filters)
+    return growth(_selector(metric, filters), w.span, w.lookback)
+
+
 def raw_telemetry_cost(agent: str, w: Window, filters: str = "") -> str | None:
     """USD from the agent's telemetry over the window, by DEVELOPER, whatever spend_source says."""
     if agent == "claude-code":
-        return f"sum by ({DEVELOPER}) ({growth(_selector(CLAUDE_COST, filters), w.span, w.lookback)})"
+        return f"sum by ({DEVELOPER}) ({_grown(CLAUDE_COST, w, filters)})"
     spec = priced_agents().get(agent)
     if spec is None:
         return None
-    tokens = growth(_selector(spec.series, filters), w.span, w.lookback)
+    tokens = _grown(spec.series, w, filters)
     # the price series names the token type with the agent's own label
     on = f"model, {spec.type_label}"
     price = f'max by ({on}) (last_over_time({TOKEN_PRICE}{{agent="{agent}"}}[{w.presence}]))'
@@ -104,6 +112,8 @@ def telemetry_present(agent: str, w: Window, filters: str = "") -> str | None:
     series = telemetry_series(agent)
     if series is None:
         return None
+    if w.lookback is None and hourly.covers(series, filters):  # who had growth in the window
+        return f"group by (developer_id) ({hourly.window(series, w.presence, filters)})"
     return f"group by (developer_id) (last_over_time({_selector(series, filters)}[{w.presence}]))"
 
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 from string import Template
 
 from agent_analytics.exporter.time_to_commit import METRIC as TIME_TO_COMMIT
+from agent_analytics.hourly import grown
 from agent_analytics.promql import WEEKDAYS, by_hour_and_weekday, growth
 
 from .queries import COST
@@ -19,7 +20,8 @@ from .queries import COST
 RANGE = "$range"
 TOKENS = "claude_code_token_usage_tokens_total"
 ACTIVE = "claude_code_active_time_seconds_total"
-LINES_ADDED = 'claude_code_lines_of_code_count_total{type="added"}'
+LINES = "claude_code_lines_of_code_count_total"
+ADDED = 'type="added"'
 SESSIONS = "claude_code_session_count_total"
 MCP = 'mcp_server_name!=""'
 TOP_HOURS = 5
@@ -36,10 +38,10 @@ MEASURES: dict[str, tuple[str, tuple[str, ...]]] = {
         f"sum by (mcp_server_name, mcp_tool_name) ({growth(f'{TOKENS}{{{MCP}}}', RANGE)})",
         ("mcp_server_name", "mcp_tool_name"),
     ),
-    "lines_added": (f"sum({growth(LINES_ADDED, RANGE)})", ()),
-    "sessions": (f"sum({growth(SESSIONS, RANGE)})", ()),
-    "lines_added_by_developer": (f"sum by (developer_id) ({growth(LINES_ADDED, RANGE)})", ("developer_id",)),
-    "sessions_by_developer": (f"sum by (developer_id) ({growth(SESSIONS, RANGE)})", ("developer_id",)),
+    "lines_added": (grown(LINES, RANGE, ADDED), ()),
+    "sessions": (grown(SESSIONS, RANGE), ()),
+    "lines_added_by_developer": (grown(LINES, RANGE, ADDED, by="developer_id"), ("developer_id",)),
+    "sessions_by_developer": (grown(SESSIONS, RANGE, by="developer_id"), ("developer_id",)),
     "commits_timed": (f"sum({growth(f'{TIME_TO_COMMIT}_count', RANGE)})", ()),
     "time_to_commit_sum": (f"sum({growth(f'{TIME_TO_COMMIT}_sum', RANGE)})", ()),
     "time_to_commit_median": (

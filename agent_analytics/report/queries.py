@@ -3,8 +3,8 @@
 `$range` is the report's window (7d, 30d, or the seconds since the month began) and `$mtd`
 the window since the first of the month; both end at the report's evaluation time.
 
-Counters are read with `agent_analytics.promql.growth()`, as the dashboards and recording rules
-read them.
+Counters are read with `agent_analytics.hourly.grown()` (the hourly pre-aggregates where they
+hold the labels a query needs), as the dashboards read them.
 
 Configuration gauges go through last_over_time() so history loaded by demo/backfill is found too.
 
@@ -15,7 +15,7 @@ agent and developer), over the same windows as the dashboards.
 from string import Template
 
 from agent_analytics import monitoring, roi, spend
-from agent_analytics.promql import growth
+from agent_analytics.hourly import grown
 
 RANGE, MTD = "$range", "$mtd"  # Template placeholders, filled in by render()
 IN_RANGE, IN_MONTH = spend.Window(RANGE), spend.Window(MTD)
@@ -37,20 +37,20 @@ QUERIES: dict[str, tuple[str, tuple[str, ...]]] = {
         f"coverage_{flag}": (f"({expr}) and on (agent, developer_id) ({spend.not_reached(IN_RANGE)})", ("agent",))
         for flag, expr in spend.coverage(IN_RANGE).items()
     },
-    "tokens_by_type": (f"sum by (type) ({growth(monitoring.CLAUDE_TOKENS, RANGE)})", ("type",)),
-    "gemini_tokens_by_type": (f"sum by (type) ({growth(GEMINI_TOKENS, RANGE)})", ("type",)),
+    "tokens_by_type": (grown(monitoring.CLAUDE_TOKENS, RANGE, by="type"), ("type",)),
+    "gemini_tokens_by_type": (grown(GEMINI_TOKENS, RANGE, by="type"), ("type",)),
     "codex_tokens_by_type": (
-        f"sum by (token_type) ({growth('codex_turn_token_usage_sum', RANGE)})",
+        grown('codex_turn_token_usage_sum', RANGE, by="token_type"),
         ("token_type",),
     ),
-    "sessions": (f"sum({growth('claude_code_session_count_total', RANGE)})", ()),
-    "active_seconds_by_type": (f"sum by (type) ({growth('claude_code_active_time_seconds_total', RANGE)})", ("type",)),
+    "sessions": (grown('claude_code_session_count_total', RANGE), ()),
+    "active_seconds_by_type": (grown('claude_code_active_time_seconds_total', RANGE, by="type"), ("type",)),
     "active_developers": (
-        f"count(sum by (developer_id) ({growth('claude_code_active_time_seconds_total', RANGE)}) > 0)",
+        f"count({grown('claude_code_active_time_seconds_total', RANGE, by='developer_id')} > 0)",
         (),
     ),
-    "lines_by_type": (f"sum by (type) ({growth('claude_code_lines_of_code_count_total', RANGE)})", ("type",)),
-    "commits_by_agent": (f"sum by (agent) ({growth(monitoring.GIT_COMMITS, RANGE)})", ("agent",)),
+    "lines_by_type": (grown('claude_code_lines_of_code_count_total', RANGE, by="type"), ("type",)),
+    "commits_by_agent": (grown(monitoring.GIT_COMMITS, RANGE, by="agent"), ("agent",)),
     "copilot_generations_daily": (
         "sum(avg_over_time(agent_analytics_copilot_code_generation_activities[$range]))",
         (),
@@ -79,17 +79,17 @@ QUERIES: dict[str, tuple[str, tuple[str, ...]]] = {
         ("developer_id",),
     ),
     "active_seconds_by_developer": (
-        f"sum by (developer_id) ({growth('claude_code_active_time_seconds_total', RANGE)})",
+        grown('claude_code_active_time_seconds_total', RANGE, by="developer_id"),
         ("developer_id",),
     ),
     "commits_by_developer": (
-        f"sum by (developer_id) ({growth('agent_analytics_git_commits_total', RANGE)})",
+        grown('agent_analytics_git_commits_total', RANGE, by="developer_id"),
         ("developer_id",),
     ),
-    "committing_sessions": (f"sum({growth('agent_analytics_committing_sessions_total', RANGE)})", ()),
-    "pull_requests": (f"sum({growth('claude_code_pull_request_count_total', RANGE)})", ()),
+    "committing_sessions": (grown('agent_analytics_committing_sessions_total', RANGE), ()),
+    "pull_requests": (grown('claude_code_pull_request_count_total', RANGE), ()),
     "edit_decisions_by_decision": (
-        f"sum by (decision) ({growth('claude_code_code_edit_tool_decision_total', RANGE)})",
+        grown('claude_code_code_edit_tool_decision_total', RANGE, by="decision"),
         ("decision",),
     ),
 }

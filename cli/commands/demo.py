@@ -64,14 +64,17 @@ def demo(
     """
     from agent_analytics.cli.progress import progress_bar
     from agent_analytics.history.demo_data import DemoState, generate  # heavy (price table): loaded only when used
-    from agent_analytics.history.tsdb_blocks import BlockError, check_tsdb_dir, newest_allowed, write_blocks
+    from agent_analytics.history.hourly_backfill import write_history
+    from agent_analytics.hourly import kept_labels
+    from agent_analytics.history.tsdb_blocks import BlockError, check_tsdb_dir, newest_allowed
 
     tsdb = resolve_tsdb(data_dir, prometheus_data)
     try:
         check_tsdb_dir(tsdb)
     except BlockError as e:
         _fail(str(e))
-    end_at = min(parse_time(end) if end is not None else int(time.time()), newest_allowed())
+    # on a whole hour: the hourly pre-aggregates cover whole hours
+    end_at = min(parse_time(end) if end is not None else int(time.time()), newest_allowed()) // 3600 * 3600
     state_file = tsdb / STATE_FILE
     resume = None
     if state_file.exists():
@@ -95,12 +98,12 @@ def demo(
             developers, days, seed=seed, end=end_at, progress=lambda n: bar.advance(task, n), resume=resume
         )
         series = history.series()
-        load = bar.add_task("Writing Prometheus blocks", total=1)
+        load = bar.add_task("Writing Prometheus blocks and hourly series", total=len(kept_labels()))
         try:
-            samples, blocks = write_blocks(series, tsdb)
+            written = write_history(series, tsdb, continues=resume.end if resume else None, tick=lambda: bar.advance(load))
         except BlockError as e:
             _fail(str(e))
-        bar.advance(load)
+        samples, blocks = written.samples, written.blocks
     # Written after the blocks: the next run continues these counters instead of starting a second history.
     scratch = state_file.with_suffix(".tmp")
     scratch.write_text(history.state(seed).to_json())
@@ -108,7 +111,8 @@ def demo(
     teams = len({d.team_id for d in history.developers})
     how = "continued" if resume else "wrote"
     typer.echo(
-        f"{how.capitalize()} demo history: {samples} samples of {len(series)} series ({developers} developers in"
+        f"{how.capitalize()} demo history: {samples} samples of {len(series)} series and {written.hourly_samples}"
+        f" hourly pre-aggregated samples ({developers} developers in"
         f" {teams} teams, {_when(history.start)} to {_when(history.end)} UTC) as {len(blocks)} block(s) into {tsdb}"
     )
     typer.echo(

@@ -1,10 +1,11 @@
 """PromQL and LogQL building blocks shared by the dashboards: series names, the dashboard
-filters, and counter growth over the time range (agent_analytics.promql.growth, as `report`
-and the recording rules read counters)."""
+filters, and counter growth over the time range (agent_analytics.hourly.grown, as `report`
+reads counters)."""
 
 from __future__ import annotations
 
 from agent_analytics import monitoring
+from agent_analytics.hourly import grown
 from agent_analytics.promql import growth
 
 COST = monitoring.CLAUDE_COST
@@ -44,9 +45,11 @@ def selector(metric: str, labels: str = "") -> str:
 
 
 def window(metric: str, labels: str = "", by: str | None = None, span: str = "$__range") -> str:
-    """Growth of a counter over `span`, summed (by `by`); see growth()."""
-    grouping = f" by ({by})" if by else ""
-    return f"sum{grouping} ({growth(selector(metric, labels), span)})"
+    """Growth of a counter over `span`, summed (by `by`): agent_analytics.hourly.grown()."""
+    if metric.startswith("{"):  # a {__name__=~...} selector: raw growth
+        grouping = f" by ({by})" if by else ""
+        return f"sum{grouping} ({growth(selector(metric, labels), span)})"
+    return grown(metric, span, labels, by)
 
 
 def latest(metric: str, labels: str = "", span: str = "$__range") -> str:

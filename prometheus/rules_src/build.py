@@ -22,6 +22,7 @@ if __package__ in (None, ""):  # run as a script: make `prometheus.rules_src` im
     sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
     __package__ = "prometheus.rules_src"
 
+from agent_analytics import hourly  # noqa: E402
 from agent_analytics import monitoring as m  # noqa: E402
 from agent_analytics import spend  # noqa: E402
 from agent_analytics.promql import growth  # noqa: E402
@@ -215,11 +216,21 @@ BUDGET = [
     ),
 ]
 
+HOURLY_COMMENT = """\
+Hourly pre-aggregates (agent_analytics/hourly.py): each counter of hourly_series.yaml summed by
+the labels it keeps, once an hour for the hour before and every interval for the hour in
+progress. Panels and `report` sum these instead of reading every raw sample of a window."""
+
+
+def hourly_group(interval: str) -> list[dict]:
+    return [rule(record, expr, comment) for record, expr, comment in hourly.rules(interval)]
+
+
 GROUPS = [
-    ("agent_analytics_usage", m.RULE_INTERVAL, "", USAGE),
+    ("agent_analytics_hourly", HOURLY_COMMENT, None),
+    ("agent_analytics_usage", "", USAGE),
     (
         "agent_analytics_budget",
-        m.RULE_INTERVAL,
         "Budget burn, SRE style: the monthly budget of a team spread evenly over the month is a\n"
         "burn rate of 1; 14.4 sustained for an hour spends 2% of the month's budget.",
         BUDGET,
@@ -231,9 +242,11 @@ def _comment(text: str, indent: str) -> str:
     return "".join(f"{indent}# {line}\n" for line in text.splitlines()) if text else ""
 
 
-def render() -> str:
+def render(interval: str = m.RULE_INTERVAL) -> str:
+    """The recording rules; every group evaluated each `interval` (tests pass a second)."""
     out = [HEADER, "groups:\n"]
-    for name, interval, comment, rules in GROUPS:
+    for name, comment, group_rules in GROUPS:
+        rules = hourly_group(interval) if group_rules is None else group_rules
         out.append(_comment(comment, "  "))
         out.append(f"  - name: {name}\n    interval: {interval}\n    rules:\n")
         for r in rules:

@@ -17,6 +17,9 @@ from agent_analytics.collector.config import load_config as load_collector_confi
 from agent_analytics.collector.service import CollectorService
 from agent_analytics.exporter.config import parse_config
 from agent_analytics.exporter.service import ExporterService
+from agent_analytics.hourly import grown
+from agent_analytics.monitoring import CLAUDE_COST, GIT_COMMITS
+from prometheus.rules_src import build
 from tests.exporter.helpers import GitRepo
 from tests.stack import ground_truth
 from tests.stack.grafana_queries import RULES
@@ -50,14 +53,19 @@ class LiveStack:
 
 
 def _fast_rules(folder: Path) -> list[Path]:
-    """Copies of the rule files evaluated every second, so a test sees them within seconds."""
+    """The rule files evaluated every second, so a test sees them within seconds: the recording
+    rules rendered for that interval (the hourly group's interval windows are one interval),
+    the alerts copied with their groups' interval changed."""
     out = []
     for path in RULES:
-        data = yaml.safe_load(path.read_text())
-        for group in data["groups"]:
-            group["interval"] = "1s"
         copy = folder / path.name
-        copy.write_text(yaml.safe_dump(data))
+        if path == build.OUT:
+            copy.write_text(build.render("1s"))
+        else:
+            data = yaml.safe_load(path.read_text())
+            for group in data["groups"]:
+                group["interval"] = "1s"
+            copy.write_text(yaml.safe_dump(data))
         out.append(copy)
     return out
 
@@ -113,6 +121,10 @@ def live_stack(claude_fixtures: Path) -> Iterator[LiveStack]:
             "sum(claude_code_cost_usage_USD_total)", ground_truth.total(claude_fixtures, "claude_code.cost.usage")
         )
         prometheus.wait_for("sum(agent_analytics_git_commits_total)", len(COMMITS))
+        # the hourly pre-aggregates the panels read have taken it in
+        cost = ground_truth.total(claude_fixtures, "claude_code.cost.usage")
+        prometheus.wait_for(grown(CLAUDE_COST, "1h"), cost)
+        prometheus.wait_for(grown(GIT_COMMITS, "1h"), len(COMMITS))
         # the recording rules have run over the scraped data
         for recorded in ("team_developer_model:claude_code_cost_usd:increase1h", "team:agent_budget_usd:remaining"):
             wait_until(lambda q=recorded: prometheus.query(q), timeout=30, what=f"rule {recorded} evaluated")

@@ -1,0 +1,139 @@
+"""Hourly pre-aggregated counters: what lets a panel over a quarter read one sample per
+developer and hour instead of every raw sample, for the dashboards and `report` alike.
+
+Two recorded series per counter of hourly_series.yaml, summed by the labels it keeps:
+
+* `<name>:increase1h`: the growth in each clock hour (13:00-14:00), evaluated at the hour's end
+  (a subquery aligned to whole hours) and written by the rule evaluation that follows it
+  (14:00:20). Read with growth() and a day of lookback, so a gap in the samples or a counter
+  reset inside the hour counts as the rule windows count it. Only hours with growth are written.
+* `<name>:increase_interval`: the growth in each rule interval (aligned the same way), labelled
+  with the hour it falls in (label `hour`), for the hour in progress.
+
+A window's growth is the sum of the hourly samples stamped inside it plus the interval samples
+of the hour in progress (the hour of the newest evaluation, HOUR_NOW). So a window begins at
+the top of the hour it starts in and ends at the newest rule evaluation.
+
+History (`demo`, `backfill`) has no rule evaluations: agent_analytics.history.hourly_backfill
+evaluates hour_growth() over it at every whole hour and stamps it there.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import cache
+from pathlib import Path
+
+import yaml
+
+from agent_analytics import monitoring
+from agent_analytics.promql import growth
+
+TABLE = Path(__file__).with_name("hourly_series.yaml")
+HOUR_NOW = "agent_analytics:rules_hour:hour"  # the hour (0-23, UTC) of the newest evaluation
+HOUR_LOOKBACK = "1d"  # an hour's growth is read against the value up to a day before
+TAIL_LOOKBACK = "1h"  # an interval's growth against the value up to an hour before
+TAIL_SPAN = "1h"  # the interval samples a window reads: the hour in progress at most
+
+
+@cache
+def kept_labels() -> dict[str, tuple[str, ...]]:
+    return {metric: tuple(labels) for metric, labels in yaml.safe_load(TABLE.read_text()).items()}
+
+
+def _base(metric: str) -> str:
+    return "agent_analytics:" + metric.removeprefix("agent_analytics_").removesuffix("_total")
+
+
+def hourly_series(metric: str) -> str:
+    return _base(metric) + ":increase1h"
+
+
+def interval_series(metric: str) -> str:
+    return _base(metric) + ":increase_interval"
+
+
+def _summed(metric: str, span: str, lookback: str) -> str:
+    by = ", ".join(kept_labels()[metric])
+    return f"sum by ({by}) (\n  {growth(metric, span, lookback)}\n) > 0"
+
+
+def hour_growth(metric: str) -> str:
+    """The growth in the hour that ends at evaluation time, per kept label set (0s left out)."""
+    return _summed(metric, "1h", HOUR_LOOKBACK)
+
+
+def hour_rule(metric: str, interval: str) -> str:
+    """Evaluated every `interval`, written once an hour: the subquery holds an evaluation at a
+    whole hour only in the first interval after it (and costs nothing in the others)."""
+    return f"last_over_time((\n  {hour_growth(metric)}\n)[{interval}:1h])"
+
+
+def interval_rule(metric: str, interval: str) -> str:
+    """The growth over the last whole interval, labelled with the hour whose growth it is part of."""
+    step = _summed(metric, interval, TAIL_LOOKBACK)
+    hour = f'count_values("hour", hour(vector(time() - {monitoring.seconds(interval)})))'
+    return f"last_over_time((\n  ({step})\n  * on () group_left (hour) {hour}\n)[{interval}:{interval}])"
+
+
+def rules(interval: str = monitoring.RULE_INTERVAL) -> list[tuple[str, str, str]]:
+    """(record, expr, comment) of the hourly group."""
+    out = [(HOUR_NOW, "hour()", "the hour of this evaluation: which interval samples are the hour in progress")]
+    for metric in kept_labels():
+        out.append((hourly_series(metric), hour_rule(metric, interval), ""))
+        out.append((interval_series(metric), interval_rule(metric, interval), ""))
+    return out
+
+
+def backfill_rules() -> list[tuple[str, str]]:
+    """(record, expr) evaluated at every whole hour of history (hour_rule's inner evaluation)."""
+    return [(hourly_series(m), hour_growth(m)) for m in kept_labels()]
+
+
+# --- reading a window ---------------------------------------------------------------------------
+
+_MATCHER = re.compile(r"([A-Za-z_][A-Za-z0-9_]*)\s*(?:=~|!~|!=|=)")
+
+
+def labels_used(text: str) -> set[str]:
+    """The label names a matcher list ("team_id=~\\"$team\\", type=\\"x\\"") or grouping names."""
+    if "=" not in text:
+        return {x.strip() for x in text.split(",") if x.strip()}
+    return set(_MATCHER.findall(text))
+
+
+def covers(metric: str, filters: str = "", by: str = "") -> bool:
+    """Whether the hourly series of `metric` hold what a window read with these filters needs."""
+    kept = kept_labels().get(metric)
+    return kept is not None and labels_used(filters) | labels_used(by) <= set(kept)
+
+
+def _selector(name: str, filters: str) -> str:
+    return f"{name}{{{filters}}}" if filters else name
+
+
+def window(metric: str, span: str, filters: str = "") -> str:
+    """The growth of `metric` over `span` per kept label set, from the hourly series (see above);
+    callers check covers() first."""
+    hours = f"sum_over_time({_selector(hourly_series(metric), filters)}[{span}])"
+    now = f'count_values("hour", last_over_time({HOUR_NOW}[{TAIL_SPAN}]))'
+    tail = f"sum_over_time({_selector(interval_series(metric), filters)}[{TAIL_SPAN}]) and on (hour) {now}"
+    by = ", ".join(kept_labels()[metric])
+    return f"sum by ({by}) (\n  {hours}\n  or\n  ({tail})\n)"
+
+
+def present(metric: str, span: str, filters: str = "") -> str:
+    """Every kept label set of `metric` with growth in `span` (value 1)."""
+    by = ", ".join(kept_labels()[metric])
+    return f"group by ({by}) ({window(metric, span, filters)})"
+
+
+def grown(metric: str, span: str, filters: str = "", by: str | None = None) -> str:
+    """The growth of `metric` over `span` summed (by `by`): from the hourly series where they
+    hold the labels needed, else from the raw counter with growth()."""
+    if covers(metric, filters, by or ""):
+        inner = window(metric, span, filters)
+    else:
+        inner = growth(f"{metric}{{{filters}}}" if filters else metric, span)
+    grouping = f" by ({by})" if by else ""
+    return f"sum{grouping} ({inner})"
