@@ -6,7 +6,7 @@ Two recorded series per counter of hourly_series.yaml, summed by the labels it k
 * `<name>:increase1h`: the growth in each clock hour (13:00-14:00), evaluated at the hour's end
   (a subquery aligned to whole hours) and written by the rule evaluation that follows it
   (14:00:20). Read with growth() and a day of lookback, so a gap in the samples or a counter
-  reset inside the hour counts as the rule windows count it. Only hours with growth are written.
+  reset inside the hour counts as the rule windows count it (0 while a series is idle, up to a day).
 * `<name>:increase_interval`: the growth in each rule interval (aligned the same way), labelled
   with the hour it falls in (label `hour`), for the hour in progress.
 
@@ -55,11 +55,11 @@ def interval_series(metric: str) -> str:
 
 def _summed(metric: str, span: str, lookback: str) -> str:
     by = ", ".join(kept_labels()[metric])
-    return f"sum by ({by}) (\n  {growth(metric, span, lookback)}\n) > 0"
+    return f"sum by ({by}) (\n  {growth(metric, span, lookback)}\n)"
 
 
 def hour_growth(metric: str) -> str:
-    """The growth in the hour that ends at evaluation time, per kept label set (0s left out)."""
+    """The growth in the hour that ends at evaluation time, per kept label set."""
     return _summed(metric, "1h", HOUR_LOOKBACK)
 
 
@@ -120,12 +120,6 @@ def window(metric: str, span: str, filters: str = "") -> str:
     tail = f"sum_over_time({_selector(interval_series(metric), filters)}[{TAIL_SPAN}]) and on (hour) {now}"
     by = ", ".join(kept_labels()[metric])
     return f"sum by ({by}) (\n  {hours}\n  or\n  ({tail})\n)"
-
-
-def present(metric: str, span: str, filters: str = "") -> str:
-    """Every kept label set of `metric` with growth in `span` (value 1)."""
-    by = ", ".join(kept_labels()[metric])
-    return f"group by ({by}) ({window(metric, span, filters)})"
 
 
 def grown(metric: str, span: str, filters: str = "", by: str | None = None) -> str:

@@ -29,7 +29,7 @@ from agent_analytics import hourly
 from agent_analytics.prom_query import Prometheus
 
 from .openmetrics import Series
-from .tsdb_blocks import INSTALL_HINT, BlockError, check_tsdb_dir, write_blocks
+from .tsdb_blocks import INSTALL_HINT, BlockError, check_tsdb_dir, newest_allowed, write_blocks
 
 HOUR = 3600
 CHUNK_HOURS = 24 * 7  # hours evaluated per query: bounds the samples one query holds
@@ -63,7 +63,9 @@ class ScratchPrometheus:
     def __init__(self, tsdb: Path):
         binary = shutil.which("prometheus")
         if binary is None:
-            raise BlockError(f"prometheus not found on PATH (it evaluates the hourly series of history): {INSTALL_HINT}")
+            raise BlockError(
+                f"prometheus not found on PATH (it evaluates the hourly series of history): {INSTALL_HINT}"
+            )
         config = tsdb.parent / "prometheus.yml"
         config.write_text("global: {}\n")
         self.url = f"http://127.0.0.1:{_free_port()}"
@@ -131,11 +133,18 @@ def write_history(
     check_tsdb_dir(tsdb)
     if not series:
         return Written(0, [], 0, 0.0)
+    if not any(s.name in hourly.kept_labels() for s in series):  # vendor days, gauges: nothing to add
+        samples, blocks = write_blocks(series, tsdb)
+        return Written(samples, blocks, 0, 0.0)
     times = [t for s in series for t, _ in s.samples]
     first_hour = -(-min(times) // HOUR) * HOUR
     if continues is not None:
         first_hour = max(first_hour, continues // HOUR * HOUR + HOUR)
-    last_hour = max(times) // HOUR * HOUR  # hours after the last whole one stay out: see `demo --end`
+    # the hour holding the last sample, unless it ends in the hours a block may not reach (the
+    # history commands end on a whole hour there)
+    last_hour = -(-max(times) // HOUR) * HOUR
+    if last_hour > newest_allowed():
+        last_hour -= HOUR
     with tempfile.TemporaryDirectory(prefix=".hourly-", dir=tsdb) as scratch:
         scratch_tsdb = Path(scratch) / "tsdb"
         samples, blocks = write_blocks(series, scratch_tsdb)

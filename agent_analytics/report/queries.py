@@ -40,16 +40,16 @@ QUERIES: dict[str, tuple[str, tuple[str, ...]]] = {
     "tokens_by_type": (grown(monitoring.CLAUDE_TOKENS, RANGE, by="type"), ("type",)),
     "gemini_tokens_by_type": (grown(GEMINI_TOKENS, RANGE, by="type"), ("type",)),
     "codex_tokens_by_type": (
-        grown('codex_turn_token_usage_sum', RANGE, by="token_type"),
+        grown("codex_turn_token_usage_sum", RANGE, by="token_type"),
         ("token_type",),
     ),
-    "sessions": (grown('claude_code_session_count_total', RANGE), ()),
-    "active_seconds_by_type": (grown('claude_code_active_time_seconds_total', RANGE, by="type"), ("type",)),
+    "sessions": (grown("claude_code_session_count_total", RANGE), ()),
+    "active_seconds_by_type": (grown("claude_code_active_time_seconds_total", RANGE, by="type"), ("type",)),
     "active_developers": (
         f"count({grown('claude_code_active_time_seconds_total', RANGE, by='developer_id')} > 0)",
         (),
     ),
-    "lines_by_type": (grown('claude_code_lines_of_code_count_total', RANGE, by="type"), ("type",)),
+    "lines_by_type": (grown("claude_code_lines_of_code_count_total", RANGE, by="type"), ("type",)),
     "commits_by_agent": (grown(monitoring.GIT_COMMITS, RANGE, by="agent"), ("agent",)),
     "copilot_generations_daily": (
         "sum(avg_over_time(agent_analytics_copilot_code_generation_activities[$range]))",
@@ -79,17 +79,17 @@ QUERIES: dict[str, tuple[str, tuple[str, ...]]] = {
         ("developer_id",),
     ),
     "active_seconds_by_developer": (
-        grown('claude_code_active_time_seconds_total', RANGE, by="developer_id"),
+        grown("claude_code_active_time_seconds_total", RANGE, by="developer_id"),
         ("developer_id",),
     ),
     "commits_by_developer": (
-        grown('agent_analytics_git_commits_total', RANGE, by="developer_id"),
+        grown("agent_analytics_git_commits_total", RANGE, by="developer_id"),
         ("developer_id",),
     ),
-    "committing_sessions": (grown('agent_analytics_committing_sessions_total', RANGE), ()),
-    "pull_requests": (grown('claude_code_pull_request_count_total', RANGE), ()),
+    "committing_sessions": (grown("agent_analytics_committing_sessions_total", RANGE), ()),
+    "pull_requests": (grown("claude_code_pull_request_count_total", RANGE), ()),
     "edit_decisions_by_decision": (
-        grown('claude_code_code_edit_tool_decision_total', RANGE, by="decision"),
+        grown("claude_code_code_edit_tool_decision_total", RANGE, by="decision"),
         ("decision",),
     ),
 }

@@ -14,18 +14,19 @@ from agent_analytics.facts import (
     RETENTION_DAYS,  # what `up` keeps; older history would be deleted on arrival
     VENDOR_HISTORY_DAYS,
 )
+from agent_analytics.history.hourly_backfill import write_history
 from agent_analytics.history.tsdb_blocks import (
     HEAD_AGE_SECONDS,
     BlockError,
     check_tsdb_dir,
     newest_allowed,
-    write_blocks,
 )
 from agent_analytics.stack.paths import DEFAULT_PROMETHEUS_URL, resolve_tsdb, stack_dir, stack_prometheus_url
 
 # The readers (gitpython, the price table, httpx, rich) load only when a backfill runs: every
 # other command of the CLI starts without them.
 DAY = 86400
+HOUR = 3600
 DEFAULT_ROOT = Path("~/.claude/projects")
 FIRST_EXPORT_SPAN = 75  # Claude Code's default metric export interval (60 s) plus a scrape interval (15 s)
 DEFAULT_PROMETHEUS = DEFAULT_PROMETHEUS_URL
@@ -113,10 +114,9 @@ def _tsdb(data_dir: Path | None, prometheus_data: Path | None) -> Path:
 
 def _write(series, tsdb: Path) -> int:
     try:
-        samples, _ = write_blocks(series, tsdb)
+        return write_history(series, tsdb).samples
     except BlockError as e:
         _fail(str(e))
-    return samples
 
 
 LIVE_START = "agent_analytics_git_live_start_timestamp_seconds"
@@ -178,7 +178,7 @@ def backfill_git(
     seen: set[tuple[str, str]] = set()
     series = []
     lines = []
-    newest = newest_allowed()
+    newest = newest_allowed() // HOUR * HOUR  # a whole hour: the hourly pre-aggregates end there
     with progress_bar() as bar:
         for repo, name in repos:
             task = bar.add_task(f"Reading {name}", total=None)
@@ -258,7 +258,8 @@ def backfill_claude_logs(
             # The first live value holds the usage of Claude Code's first export interval: leave it to live.
             cutoff, why = first - FIRST_EXPORT_SPAN, "your first live sample, less one export interval"
     if cutoff > newest_allowed():
-        cutoff, why = newest_allowed(), f"{HEAD_AGE_SECONDS // 3600} hours ago: Prometheus' head block owns the rest"
+        cutoff = newest_allowed() // HOUR * HOUR  # a whole hour: the hourly pre-aggregates end there
+        why = f"the whole hour {HEAD_AGE_SECONDS // 3600} or more hours ago: Prometheus' head block owns the rest"
     since = now - days * DAY
     files = transcript_files(root)
     stats = ReadStats()

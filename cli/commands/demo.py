@@ -65,8 +65,8 @@ def demo(
     from agent_analytics.cli.progress import progress_bar
     from agent_analytics.history.demo_data import DemoState, generate  # heavy (price table): loaded only when used
     from agent_analytics.history.hourly_backfill import write_history
-    from agent_analytics.hourly import kept_labels
     from agent_analytics.history.tsdb_blocks import BlockError, check_tsdb_dir, newest_allowed
+    from agent_analytics.hourly import kept_labels
 
     tsdb = resolve_tsdb(data_dir, prometheus_data)
     try:
@@ -100,7 +100,9 @@ def demo(
         series = history.series()
         load = bar.add_task("Writing Prometheus blocks and hourly series", total=len(kept_labels()))
         try:
-            written = write_history(series, tsdb, continues=resume.end if resume else None, tick=lambda: bar.advance(load))
+            written = write_history(
+                series, tsdb, continues=resume.end if resume else None, tick=lambda: bar.advance(load)
+            )
         except BlockError as e:
             _fail(str(e))
         samples, blocks = written.samples, written.blocks

@@ -22,9 +22,11 @@ if __package__ in (None, ""):  # run as a script: make `prometheus.rules_src` im
     sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
     __package__ = "prometheus.rules_src"
 
-from agent_analytics import hourly  # noqa: E402
+from agent_analytics import (
+    hourly,  # noqa: E402
+    spend,  # noqa: E402
+)
 from agent_analytics import monitoring as m  # noqa: E402
-from agent_analytics import spend  # noqa: E402
 from agent_analytics.promql import growth  # noqa: E402
 from prometheus.rules_src import alerts  # noqa: E402
 

@@ -2,18 +2,22 @@
 context suffix, through either collector form, and a vendor report's dated name (through
 agent_analytics.model_names) give one row in Spend by model, in a real Prometheus."""
 
+import tempfile
 import time
 from datetime import date
+from pathlib import Path
 
 import pytest
 
 from agent_analytics.exporter.vendors import day_sample_time
+from agent_analytics.hourly import grown
 from agent_analytics.model_names import normalise_model
 from agent_analytics.remote_write import push
 from agent_analytics.spend import VENDOR_COST, Window, total_spend
 from tests.collector.payloads import scrape_until
 from tests.collector.test_collector_label_policy import counter_request, post
 from tests.support.prometheus import Prometheus
+from tests.support.rules import fast_rule_files
 
 pytestmark = pytest.mark.prometheus
 
@@ -35,9 +39,13 @@ def test_dated_and_undated_names_give_one_row(start_form):
     expected = {(COST, frozenset({"model": "claude-sonnet-4-5", "user_id": d}.items())): usd for d, _, usd in SENT}
     assert scrape_until(collector, COST, expected) == expected, start_form.form
 
-    with Prometheus({"collector": [f"127.0.0.1:{collector.metrics_port}"]}, remote_write=True) as prom:
+    rules = fast_rule_files(Path(tempfile.mkdtemp(prefix="aa-rules-")))
+    with Prometheus(
+        {"collector": [f"127.0.0.1:{collector.metrics_port}"]}, rule_files=rules, remote_write=True
+    ) as prom:
         prom.wait_targets_up()
         prom.wait_for(f"sum({COST})", sum(usd for *_, usd in SENT), tol=1e-12)
+        prom.wait_for(grown(COST, "1h"), sum(usd for *_, usd in SENT), tol=1e-12)  # the hourly rules took it in
         yesterday = time.gmtime(time.time() - 86400)
         day = date(yesterday.tm_year, yesterday.tm_mon, yesterday.tm_mday)
         labels = {"__name__": VENDOR_COST, "source": "anthropic", "agent": "claude-code", "developer_id": "dan"}

@@ -11,7 +11,6 @@ from pathlib import Path
 
 import httpx
 import pytest
-import yaml
 
 from agent_analytics.collector.config import load_config as load_collector_config
 from agent_analytics.collector.service import CollectorService
@@ -19,12 +18,11 @@ from agent_analytics.exporter.config import parse_config
 from agent_analytics.exporter.service import ExporterService
 from agent_analytics.hourly import grown
 from agent_analytics.monitoring import CLAUDE_COST, GIT_COMMITS
-from prometheus.rules_src import build
 from tests.exporter.helpers import GitRepo
 from tests.stack import ground_truth
-from tests.stack.grafana_queries import RULES
 from tests.support.net import wait_until
 from tests.support.prometheus import Prometheus
+from tests.support.rules import fast_rule_files
 
 DEVELOPER = "dev.one@example.com"  # sent as x-developer-id: the recordings carry no developer.id
 TEAM = "platform"  # team.id of the recordings
@@ -50,24 +48,6 @@ class LiveStack:
     collector: CollectorService
     exporter: ExporterService
     fixtures: Path
-
-
-def _fast_rules(folder: Path) -> list[Path]:
-    """The rule files evaluated every second, so a test sees them within seconds: the recording
-    rules rendered for that interval (the hourly group's interval windows are one interval),
-    the alerts copied with their groups' interval changed."""
-    out = []
-    for path in RULES:
-        copy = folder / path.name
-        if path == build.OUT:
-            copy.write_text(build.render("1s"))
-        else:
-            data = yaml.safe_load(path.read_text())
-            for group in data["groups"]:
-                group["interval"] = "1s"
-            copy.write_text(yaml.safe_dump(data))
-        out.append(copy)
-    return out
 
 
 @pytest.fixture(scope="session")
@@ -113,7 +93,7 @@ def live_stack(claude_fixtures: Path) -> Iterator[LiveStack]:
             "collector": [collector.endpoints["metrics"].split("//")[1].split("/")[0]],
             "exporter": [f"127.0.0.1:{exporter.port}"],
         },
-        rule_files=_fast_rules(work),
+        rule_files=fast_rule_files(work),
     ).start()
     try:
         prometheus.wait_targets_up()

@@ -9,9 +9,9 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 
 from agent_analytics.exporter.vendors import day_sample_time
-from agent_analytics.remote_write import push
 from agent_analytics.spend import SPEND_SOURCE, TOKEN_PRICE, VENDOR_COST
 from agent_analytics.token_prices import priced_agents, token_type_prices
+from tests.support.hourly_history import push_history
 
 END = int(datetime(2026, 11, 20, 12, 0, tzinfo=UTC).timestamp())  # the reports' evaluation time
 FIRST = END - 60 * 86400
@@ -68,7 +68,7 @@ class History:
     def write(
         self, prometheus_url: str, spend_source: dict[str, str] | None = None, budgets: dict[str, float] | None = None
     ) -> None:
-        push(prometheus_url, self.series(spend_source, budgets))
+        push_history(prometheus_url, self.series(spend_source, budgets))
 
 
 def person(developer: str, team: str) -> dict:

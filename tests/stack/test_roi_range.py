@@ -13,8 +13,8 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from agent_analytics.remote_write import push
 from tests.stack.grafana_queries import load_dashboards, substitute, targets
+from tests.support.hourly_history import push_history
 from tests.support.prometheus import Prometheus
 
 pytestmark = pytest.mark.prometheus
@@ -106,7 +106,7 @@ def series() -> list:
 def prom():
     with Prometheus(remote_write=True) as p:
         written = series()
-        assert push(p.url, written) == sum(len(s) for _, s in written)
+        assert push_history(p.url, written) == sum(len(s) for _, s in written)
         yield p
 
 

@@ -13,9 +13,9 @@ from genai_prices import Usage, calc_price
 from agent_analytics import spend
 from agent_analytics.exporter.config import parse_config
 from agent_analytics.exporter.service import ExporterService
-from agent_analytics.remote_write import push
 from agent_analytics.token_prices import priced_agents
 from tests.exporter.helpers import scrape, value
+from tests.support.hourly_history import push_history
 from tests.support.net import free_port, wait_until
 from tests.support.prometheus import Prometheus
 
@@ -52,7 +52,7 @@ def stack(tmp_path_factory):
     prom = Prometheus(targets={"exporter": [f"127.0.0.1:{port}"]}, remote_write=True).start()
     svc = None
     try:
-        now = int(time.time())
+        hour = int(time.time()) // 3600 * 3600  # the hour ended: its hourly series are written below
         series = []
         for agent, models in (("gemini-cli", GEMINI), ("codex", CODEX)):
             spec = priced_agents()[agent]
@@ -60,8 +60,8 @@ def stack(tmp_path_factory):
                 for token_type, n in tokens.items():
                     labels = {"__name__": spec.series, "model": model, spec.type_label: token_type}
                     labels |= {"developer_id": "erin", "team_id": "search"}
-                    series.append((labels, [((now - 600) * 1000, 0.0), ((now - 60) * 1000, float(n))]))
-        push(prom.url, series)
+                    series.append((labels, [((hour - 600) * 1000, 0.0), ((hour - 60) * 1000, float(n))]))
+        push_history(prom.url, series)
         config = parse_config({"prometheus_url": prom.url, "spend_source": {"claude-code": "vendor_api"}})
         data = tmp_path_factory.mktemp("exporter")
         svc = ExporterService(config, port=port, data_dir=data, scan=False, poll=False).start()

@@ -17,9 +17,11 @@ truth on known data in a real Prometheus:
 from __future__ import annotations
 
 import json
+import tempfile
 import time
 from collections import defaultdict
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import httpx
 import pytest
@@ -29,13 +31,15 @@ from opentelemetry.proto.common.v1.common_pb2 import KeyValue
 
 from agent_analytics.collector.config import load_config as load_collector_config
 from agent_analytics.collector.service import CollectorService
-from agent_analytics.remote_write import push
+from agent_analytics.hourly import grown
 from tests.collector.agent_fixtures import CLAUDE_2_1_332, session_files
 from tests.stack.grafana_queries import substitute, targets
 from tests.stack.ground_truth import total, total_by
+from tests.support.hourly_history import push_history
 from tests.support.loki_standin import LokiStandin
 from tests.support.net import wait_until
 from tests.support.prometheus import Prometheus
+from tests.support.rules import fast_rule_files
 from tests.support.workstation import cli
 
 pytestmark = pytest.mark.prometheus
@@ -189,15 +193,17 @@ def stack(tmp_path_factory):
         )
         assert r.status_code == 200, r.text
     metrics_target = collector.endpoints["metrics"].split("//")[1].split("/")[0]
-    prometheus = Prometheus(targets={"collector": [metrics_target]}, remote_write=True).start()
+    rules = fast_rule_files(Path(tempfile.mkdtemp(prefix="aa-rules-")))
+    prometheus = Prometheus(targets={"collector": [metrics_target]}, rule_files=rules, remote_write=True).start()
     try:
         last = END + timedelta(hours=2)
         series = [(labels, samples(inc, FIRST_SAMPLE, last)) for labels, inc in HEAT_SERIES]
         series.append((BORN, samples(BORN_INCREMENTS, BORN_AT, last)))
-        assert push(prometheus.url, series) == sum(len(s) for _, s in series)
+        assert push_history(prometheus.url, series) == sum(len(s) for _, s in series)
         prometheus.wait_targets_up()
         prometheus.wait_for('count(claude_code_cost_usage_USD_total{mcp_server_name!=""})', 2)
         prometheus.wait_for("sum(claude_code_session_count_total)", 3)
+        prometheus.wait_for(grown("claude_code_session_count_total", "1h"), 3)  # the hourly rules took them in
         time.sleep(1.1)  # the first scrape lies before the whole second the tests evaluate at
         yield prometheus
     finally:
