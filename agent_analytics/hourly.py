@@ -65,8 +65,10 @@ def hour_growth(metric: str) -> str:
 
 def hour_rule(metric: str, interval: str) -> str:
     """Evaluated every `interval`, written once an hour: the subquery holds an evaluation at a
-    whole hour only in the first interval after it (and costs nothing in the others)."""
-    return f"last_over_time((\n  {hour_growth(metric)}\n)[{interval}:1h])"
+    whole hour only in the interval after it (and costs nothing in the others); the condition
+    keeps it to the first evaluation of the hour where a range includes its start (Prometheus 2)."""
+    first = f"hour(vector(time() - {monitoring.seconds(interval)})) != hour()"
+    return f"last_over_time((\n  {hour_growth(metric)}\n)[{interval}:1h])\nand on () ({first})"
 
 
 def interval_rule(metric: str, interval: str) -> str:
