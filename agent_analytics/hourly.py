@@ -15,7 +15,7 @@ of the hour in progress (the hour of the newest evaluation, HOUR_NOW). So a wind
 the top of the hour it starts in and ends at the newest rule evaluation.
 
 History (`demo`, `backfill`) has no rule evaluations: agent_analytics.history.hourly_backfill
-evaluates hour_growth() over it at every whole hour and stamps it there.
+evaluates hour_growth() over it at every whole hour (stamped a millisecond before it).
 """
 
 from __future__ import annotations

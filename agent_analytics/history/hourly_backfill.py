@@ -33,6 +33,10 @@ from .tsdb_blocks import INSTALL_HINT, BlockError, check_tsdb_dir, newest_allowe
 
 HOUR = 3600
 CHUNK_HOURS = 24 * 7  # hours evaluated per query: bounds the samples one query holds
+# An hour of history is stamped a millisecond before it ends: a window that begins on the hour
+# (`report --at` a whole hour) leaves it out, as growth() leaves out a raw sample there, where
+# Prometheus 2 includes a sample at a range's very start.
+STAMP_BEFORE_END = 0.001
 # the scratch Prometheus keeps whatever it is given and never merges blocks
 SCRATCH_FLAGS = (
     "--storage.tsdb.retention.time=100y",
@@ -107,7 +111,7 @@ class ScratchPrometheus:
 
 
 def hourly_series(prom: Prometheus, first_hour: int, last_hour: int, tick: Callable[[], None]) -> list[Series]:
-    """Every hourly rule evaluated at each whole hour in [first_hour, last_hour]."""
+    """Every hourly rule evaluated at each whole hour in [first_hour, last_hour] (see STAMP_BEFORE_END)."""
     out: list[Series] = []
     for record, expr in hourly.backfill_rules():
         by_labels: dict[tuple, Series] = {}
@@ -117,7 +121,7 @@ def hourly_series(prom: Prometheus, first_hour: int, last_hour: int, tick: Calla
             for labels, points in prom.samples(f"({expr})[{hours * HOUR - 1}s:1h]", at=end):
                 key = tuple(sorted(labels.items()))
                 series = by_labels.setdefault(key, Series(record, dict(key), kind="gauge"))
-                series.samples[:0] = [(int(t), v) for t, v in points]
+                series.samples[:0] = [(round(t - STAMP_BEFORE_END, 3), v) for t, v in points]
         out.extend(by_labels.values())
         tick()
     return out

@@ -14,7 +14,7 @@ class Series:
     name: str  # the sample name as Prometheus stores it, e.g. claude_code_cost_usage_USD_total
     labels: dict[str, str]
     kind: str = "counter"  # counter | gauge
-    samples: list[tuple[int, float]] = field(default_factory=list)  # (unix seconds, value), time-ordered
+    samples: list[tuple[float, float]] = field(default_factory=list)  # (unix seconds, value), time-ordered
 
     @property
     def family(self) -> str:

@@ -3,8 +3,9 @@
     .venv/bin/python tests/bench/bench_backfill.py     # 12 developers x 30 days, 20,000 commits, 50,000 messages
     .venv/bin/python tests/bench/bench_backfill.py --commits 2000 --messages 5000 --runs 1   # quicker
 
-1. demo: generating the history and writing it as blocks, beside promtool alone building blocks
-   from the same OpenMetrics file (the floor: what the TSDB tool costs by itself).
+1. demo: generating the history and writing it as blocks with its hourly pre-aggregates, beside
+   the same without the pre-aggregates (what they add) and promtool alone building blocks from
+   the same OpenMetrics file (the floor: what the TSDB tool costs by itself).
 2. backfill git: `agent-analytics backfill git` on a generated repository, beside
    `git log --all --numstat` read to the end (git alone).
 3. backfill claude-logs: reading, deduplicating and pricing a transcript folder, beside
@@ -31,6 +32,7 @@ from bench_git_scan import generate_repo, time_git_log  # noqa: E402
 from agent_analytics.history.backfill_series import daily_series  # noqa: E402
 from agent_analytics.history.claude_transcripts import ReadStats, read_messages, transcript_files, usage_increments  # noqa: E402
 from agent_analytics.history.demo_data import generate  # noqa: E402
+from agent_analytics.history.hourly_backfill import write_history  # noqa: E402
 from agent_analytics.history.openmetrics import write_openmetrics  # noqa: E402
 from agent_analytics.history.tsdb_blocks import newest_allowed, promtool_binary, write_blocks  # noqa: E402
 
@@ -49,7 +51,7 @@ def best(runs: int, *steps):
 
 
 def bench_demo(developers: int, days: int, runs: int, scratch: Path) -> dict:
-    end = newest_allowed()
+    end = newest_allowed() // 3600 * 3600  # as `demo` ends
     history = generate(developers, days, seed=1, end=end)
     series = history.series()
     source = scratch / "demo.om"
@@ -58,8 +60,14 @@ def bench_demo(developers: int, days: int, runs: int, scratch: Path) -> dict:
     span_hours = days * 24 + 2
     counter = iter(range(10**6))
 
+    hourly_samples = []
+
     def ours():
         out = scratch / f"ours-{next(counter)}"
+        hourly_samples.append(write_history(generate(developers, days, seed=1, end=end).series(), out).hourly_samples)
+
+    def without_hourly():
+        out = scratch / f"blocks-{next(counter)}"
         write_blocks(generate(developers, days, seed=1, end=end).series(), out)
 
     def promtool_alone():
@@ -67,11 +75,13 @@ def bench_demo(developers: int, days: int, runs: int, scratch: Path) -> dict:
         cmd = [promtool_binary(), "tsdb", "create-blocks-from", "openmetrics", "--quiet"]
         subprocess.run([*cmd, f"--max-block-duration={span_hours}h", str(source), str(out)], check=True)
 
-    t_ours, t_floor = best(runs, ours, promtool_alone)
+    t_ours, t_blocks, t_floor = best(runs, ours, without_hourly, promtool_alone)
     return {
         "samples": samples,
         "series": len(series),
+        "hourly_samples": hourly_samples[0],
         "demo_s": round(t_ours, 3),
+        "demo_without_hourly_s": round(t_blocks, 3),
         "promtool_alone_s": round(t_floor, 3),
     }
 

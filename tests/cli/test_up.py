@@ -17,6 +17,7 @@ import httpx
 import pytest
 import yaml
 
+from agent_analytics.hourly import grown
 from tests.support.net import free_port, wait_until
 
 pytestmark = pytest.mark.prometheus
@@ -201,6 +202,11 @@ def test_up_serves_everything_and_stops_cleanly_on_ctrl_c(tmp_path, claude_fixtu
             lambda: prom_value(prometheus, "sum(agent_analytics_git_commits_total)") == 3,
             timeout=30,
             what="the repository's 3 commits in Prometheus",
+        )
+        wait_until(  # report reads the hourly pre-aggregates, recorded at each rule evaluation (every minute)
+            lambda: prom_value(prometheus, grown("claude_code_cost_usage_USD_total", "1h")) == pytest.approx(expected),
+            timeout=90,
+            what="the payload's cost in the hourly series",
         )
 
         # report reads it back: the payload's cost and tokens, exactly, although the series is brand new

@@ -23,5 +23,5 @@ def push_history(url: str, series: list[tuple[dict, list[tuple[int, float]]]]) -
         hours = hourly_series(client, first, last, lambda: None)
     finally:
         client.close()
-    push(url, [({"__name__": s.name, **s.labels}, [(t * 1000, v) for t, v in s.samples]) for s in hours])
+    push(url, [({"__name__": s.name, **s.labels}, [(round(t * 1000), v) for t, v in s.samples]) for s in hours])
     return written
