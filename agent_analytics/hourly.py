@@ -6,7 +6,8 @@ Two recorded series per counter of hourly_series.yaml, summed by the labels it k
 * `<name>:increase1h`: the growth in each clock hour (13:00-14:00), evaluated at the hour's end
   (a subquery aligned to whole hours) and written by the rule evaluation that follows it
   (14:00:20). Read with growth() and a day of lookback, so a gap in the samples or a counter
-  reset inside the hour counts as the rule windows count it (0 while a series is idle, up to a day).
+  reset inside the hour counts as the rule windows count it. An idle series (0) is written
+  once a day, at midnight.
 * `<name>:increase_interval`: the growth in each rule interval (aligned the same way), labelled
   with the hour it falls in (label `hour`), for the hour in progress.
 
@@ -59,8 +60,11 @@ def _summed(metric: str, span: str, lookback: str) -> str:
 
 
 def hour_growth(metric: str) -> str:
-    """The growth in the hour that ends at evaluation time, per kept label set."""
-    return _summed(metric, "1h", HOUR_LOOKBACK)
+    """The growth in the hour that ends at evaluation time, per kept label set: where it is 0,
+    only in the hour that ends at midnight (UTC), so that an idle series costs a panel one sample
+    a day instead of 24 and still shows as a 0 row over any window of a day or more."""
+    grown = _summed(metric, "1h", HOUR_LOOKBACK)
+    return f"(\n{grown}\n) > 0\nor\n(\n{grown}\n) and on () (hour() == 0)"
 
 
 def hour_rule(metric: str, interval: str) -> str:
