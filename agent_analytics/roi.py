@@ -18,6 +18,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from agent_analytics import hourly
+
 WEEK_SECONDS = 7 * 86400
 WORKDAY_HOURS = 8.0  # the working time a developer-day with the agent stands for (output-based)
 TIERS = ("none", "light", "moderate", "heavy")
@@ -220,13 +222,16 @@ def citations_markdown() -> str:
 # --- PromQL (the dashboard; `report` runs the same active-days query) ---------------------------
 
 
-def active_days_promql(active: str, vendor_cost: str, span: str) -> str:
+def active_days_promql(active: str, vendor_cost: str, span: str, filters: str = "") -> str:
     """Per developer, the whole UTC days in `span` on which the developer was active with an agent:
-    telemetry active time grew, or a vendor API reported spend (day samples). `active` and
-    `vendor_cost` are selectors (with the dashboard's filters, if any)."""
+    telemetry active time grew (the hourly series of the counter `active`,
+    agent_analytics.hourly), or a vendor API reported spend (day samples). `filters` are the
+    dashboard's label matchers, if any."""
+    hours = hourly.hourly_series(active)
+    sel = (lambda m: f"{m}{{{filters}}}") if filters else (lambda m: m)
     day = (
-        f"(group by (developer_id) (increase({active}[1d]) > 0)"
-        f" or group by (developer_id) (sum_over_time({vendor_cost}[1d]) > 0))"
+        f"(group by (developer_id) (sum_over_time({sel(hours)}[1d]) > 0)"
+        f" or group by (developer_id) (sum_over_time({sel(vendor_cost)}[1d]) > 0))"
     )
     return f"sum by (developer_id) (count_over_time({day}[{span}:1d]))"
 

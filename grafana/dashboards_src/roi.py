@@ -17,12 +17,11 @@ from .queries import (
     PEOPLE,
     PEOPLE_MODEL,
     SESSIONS,
-    selector,
     window,
 )
 
 RANGE_S = "$__range_s"
-ACTIVE_DAYS = roi.active_days_promql(selector(ACTIVE_TIME, PEOPLE), selector(spending.VENDOR_COST, PEOPLE), "$__range")
+ACTIVE_DAYS = roi.active_days_promql(ACTIVE_TIME, spending.VENDOR_COST, "$__range", PEOPLE)
 ASSISTED_COMMITS = window(COMMITS, f'{GIT}, agent!="none"')
 ALL_COMMITS = window(COMMITS, GIT)
 LINES_ADDED = window(LINES, f'{PEOPLE_MODEL}, type="added"')
