@@ -17,6 +17,8 @@ developers x 90 days, loaded into a real Prometheus with promtool backfill.
    or a range over the dashboard's default time range at a 1 h step); median and max per panel.
    Baseline, measured in the same run on the same Prometheus: `vector(1)` (the HTTP and engine
    floor) and `count(claude_code_cost_usage_USD_total)` (touching every cost series once).
+   Before measuring, Prometheus merges the loaded blocks (as it does by itself within minutes of
+   a backfill); the bench waits for that.
 4. Each dashboard's targets fired together, as Grafana sends a dashboard's queries when it
    opens (one connection per target): the time until the last answer, median and max of
    --repeat loads.
@@ -251,6 +253,29 @@ def hourly_backfill(prometheus: Prometheus, first: int, end: int, out_dir: Path,
     return samples
 
 
+def blocks_loaded(prometheus: Prometheus) -> int:
+    text = CLIENT.get(prometheus.url + "/metrics").text
+    return int(
+        float(next(line.split()[1] for line in text.splitlines() if line.startswith("prometheus_tsdb_blocks_loaded ")))
+    )
+
+
+def wait_compacted(prometheus: Prometheus, quiet: int = 90, limit: int = 1800) -> int:
+    """Wait until Prometheus has merged the loaded blocks, as it does within minutes of a
+    backfill (one block per family and developer chunk otherwise): no change for `quiet` seconds
+    after the first compaction. Returns the blocks left."""
+    first, last, since = blocks_loaded(prometheus), None, time.monotonic()
+    deadline = time.monotonic() + limit
+    while time.monotonic() < deadline:
+        now = blocks_loaded(prometheus)
+        if now != last:
+            last, since = now, time.monotonic()
+        elif now < first and time.monotonic() - since >= quiet:
+            break
+        time.sleep(5)
+    return last
+
+
 def timed(
     prometheus: Prometheus,
     target: Target,
@@ -329,6 +354,9 @@ def main() -> None:
 
         results, loads = [], []
         with Prometheus(data_dir=data_dir, extra_args=flags) as prometheus:
+            started = time.perf_counter()
+            blocks = wait_compacted(prometheus)
+            compact_seconds = time.perf_counter() - started
             series = float(prometheus.query('count({__name__=~".+"})', at=end)[0]["value"][1])
             baseline = {}
             for name, expr in (
@@ -386,6 +414,7 @@ def main() -> None:
         f"{args.developers} developers x {args.days} days: {history.samples:,} samples, {series:,.0f} series;"
         f" backfill {load_seconds:.0f}s, rules backfill ({args.rule_days} days) {rules_seconds:.0f}s"
     )
+    print(f"compaction after loading: {blocks} blocks left, {compact_seconds:.0f}s")
     print(
         f"hourly pre-aggregates of the whole history: {hourly_samples:,} samples"
         f" ({hourly_samples / history.samples:.1%} of the history's), {hourly_seconds:.0f}s"
