@@ -5,9 +5,9 @@ Two recorded series per counter of hourly_series.yaml, summed by the labels it k
 
 * `<name>:increase1h`: the growth in each clock hour (13:00-14:00), evaluated at the hour's end
   (a subquery aligned to whole hours) and written by the rule evaluation that follows it
-  (14:00:20). Read with growth() and a day of lookback, so a gap in the samples or a counter
-  reset inside the hour counts as the rule windows count it. An idle series (0) is written
-  once a day, at midnight.
+  (14:00:20), or by the first within HOUR_CATCH_UP of it after a restart. Read with growth()
+  and a day of lookback, so a gap in the samples or a counter reset inside the hour counts as
+  the rule windows count it. An idle series (0) is written once a day, at midnight.
 * `<name>:increase_interval`: the growth in each rule interval (aligned the same way), labelled
   with the hour it falls in (label `hour`), for the hour in progress.
 
@@ -35,6 +35,7 @@ HOUR_NOW = "agent_analytics:rules_hour:hour"  # the hour (0-23, UTC) of the newe
 HOUR_LOOKBACK = "1d"  # an hour's growth is read against the value up to a day before
 TAIL_LOOKBACK = "1h"  # an interval's growth against the value up to an hour before
 TAIL_SPAN = "1h"  # the interval samples a window reads: the hour in progress at most
+HOUR_CATCH_UP = "10m"  # how long after an hour its growth can still be written (a restart)
 
 
 @cache
@@ -67,12 +68,16 @@ def hour_growth(metric: str) -> str:
     return f"(\n{grown}\n) > 0\nor\n(\n{grown}\n) and on () (hour() == 0)"
 
 
-def hour_rule(metric: str, interval: str) -> str:
-    """Evaluated every `interval`, written once an hour: the subquery holds an evaluation at a
-    whole hour only in the interval after it (and costs nothing in the others); the condition
-    keeps it to the first evaluation of the hour where a range includes its start (Prometheus 2)."""
-    first = f"hour(vector(time() - {monitoring.seconds(interval)})) != hour()"
-    return f"last_over_time((\n  {hour_growth(metric)}\n)[{interval}:1h])\nand on () ({first})"
+def hour_rule(metric: str) -> str:
+    """Evaluated every rule interval, written once an hour: the subquery holds the evaluation at the
+    hour's start only during the HOUR_CATCH_UP after it (and costs nothing in the rest of the
+    hour); each series is written by the first evaluation in that time that finds it unwritten,
+    so a Prometheus restarted across the hour still writes it."""
+    record = hourly_series(metric)
+    return (
+        f"last_over_time((\n  {hour_growth(metric)}\n)[{HOUR_CATCH_UP}:1h])\n"
+        f"unless last_over_time({record}[{HOUR_CATCH_UP}])"
+    )
 
 
 def interval_rule(metric: str, interval: str) -> str:
@@ -86,7 +91,7 @@ def rules(interval: str = monitoring.RULE_INTERVAL) -> list[tuple[str, str, str]
     """(record, expr, comment) of the hourly group."""
     out = [(HOUR_NOW, "hour()", "the hour of this evaluation: which interval samples are the hour in progress")]
     for metric in kept_labels():
-        out.append((hourly_series(metric), hour_rule(metric, interval), ""))
+        out.append((hourly_series(metric), hour_rule(metric), ""))
         out.append((interval_series(metric), interval_rule(metric, interval), ""))
     return out
 

@@ -9,7 +9,6 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-import httpx
 import pytest
 
 from agent_analytics.collector.config import load_config as load_collector_config
@@ -77,16 +76,7 @@ def live_stack(claude_fixtures: Path) -> Iterator[LiveStack]:
         load_collector_config(None, grpc_port=0, http_port=0, metrics_port=0, data_dir=work / "collector")
     )
     collector.start()
-    base = collector.endpoints["otlp_http"]
-    for signal in ("metrics", "logs"):
-        for name, body, content_type in ground_truth.bodies(claude_fixtures, signal):
-            r = httpx.post(
-                f"{base}/v1/{signal}",
-                content=body,
-                headers={"content-type": content_type, "x-developer-id": DEVELOPER},
-                timeout=10,
-            )
-            assert r.status_code == 200, f"{name}: {r.status_code} {r.text}"
+    ground_truth.post(claude_fixtures, collector.endpoints["otlp_http"], DEVELOPER)
 
     prometheus = Prometheus(
         targets={

@@ -72,3 +72,18 @@ def event_records(folder: Path) -> list[tuple[dict, dict]]:
                 for record in sl.log_records:
                     out.append((resource, {a.key: _value(a) for a in record.attributes}))
     return out
+
+
+def post(folder: Path, base_url: str, developer: str, signals: tuple[str, ...] = ("metrics", "logs")) -> None:
+    """Send the recordings of `signals` to an OTLP/HTTP endpoint as the named developer."""
+    import httpx
+
+    for signal in signals:
+        for name, body, content_type in bodies(folder, signal):
+            r = httpx.post(
+                f"{base_url}/v1/{signal}",
+                content=body,
+                headers={"content-type": content_type, "x-developer-id": developer},
+                timeout=10,
+            )
+            assert r.status_code == 200, f"{name}: {r.status_code} {r.text}"

@@ -14,7 +14,7 @@ import pytest
 from agent_analytics.facts import ROI_DEFAULTS
 from agent_analytics.history.demo_data import generate
 from tests.stack.grafana_queries import load_dashboards, substitute, targets
-from tests.support.demo_spend import spend_truth, summed
+from tests.support.demo_spend import spend_truth, summed, write_demo
 from tests.support.prometheus import Prometheus
 
 pytestmark = pytest.mark.prometheus
@@ -36,13 +36,7 @@ def history():
 @pytest.fixture(scope="module")
 def prom(tmp_path_factory):
     tsdb = tmp_path_factory.mktemp("tsdb")
-    args = ["demo", "--developers", str(DEVELOPERS), "--days", str(DAYS), "--seed", str(SEED), "--end", str(END)]
-    done = subprocess.run(
-        [sys.executable, "-m", "agent_analytics.cli", *args, "--prometheus-data", str(tsdb)],
-        capture_output=True,
-        text=True,
-    )
-    assert done.returncode == 0, done.stderr
+    write_demo(tsdb, DEVELOPERS, DAYS, SEED, END)
     with Prometheus(data_dir=tsdb, extra_args=["--storage.tsdb.retention.time=400d"]) as p:
         yield p
 

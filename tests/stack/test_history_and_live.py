@@ -6,12 +6,9 @@ scrapes the embedded collector, fed the recorded Claude Code payloads. The panel
 from __future__ import annotations
 
 import math
-import subprocess
-import sys
 import time
 from pathlib import Path
 
-import httpx
 import pytest
 
 from agent_analytics.collector.config import load_config as load_collector_config
@@ -22,7 +19,7 @@ from agent_analytics.hourly import grown
 from tests.stack import ground_truth
 from tests.stack.conftest import DEVELOPER
 from tests.stack.grafana_queries import targets
-from tests.support.demo_spend import spend_truth
+from tests.support.demo_spend import spend_truth, write_demo
 from tests.support.prometheus import Prometheus
 from tests.support.rules import fast_rule_files
 
@@ -37,27 +34,14 @@ TOKENS = "claude_code_token_usage_tokens_total"
 def stack(claude_fixtures: Path, tmp_path_factory):
     end = newest_allowed() // 3600 * 3600  # where `demo` ends by default: a whole hour, 4 hours back or more
     tsdb = tmp_path_factory.mktemp("tsdb")
-    args = ["demo", "--developers", str(DEVELOPERS), "--days", str(DAYS), "--seed", str(SEED), "--end", str(end)]
-    done = subprocess.run(
-        [sys.executable, "-m", "agent_analytics.cli", *args, "--prometheus-data", str(tsdb)],
-        capture_output=True,
-        text=True,
-    )
-    assert done.returncode == 0, done.stderr
+    write_demo(tsdb, DEVELOPERS, DAYS, SEED, end)
     collector = CollectorService(
         load_collector_config(
             None, grpc_port=0, http_port=0, metrics_port=0, data_dir=tmp_path_factory.mktemp("collector")
         )
     )
     collector.start()
-    for name, body, content_type in ground_truth.bodies(claude_fixtures, "metrics"):
-        r = httpx.post(
-            f"{collector.endpoints['otlp_http']}/v1/metrics",
-            content=body,
-            headers={"content-type": content_type, "x-developer-id": DEVELOPER},
-            timeout=10,
-        )
-        assert r.status_code == 200, f"{name}: {r.status_code}"
+    ground_truth.post(claude_fixtures, collector.endpoints["otlp_http"], DEVELOPER, ("metrics",))
     prometheus = Prometheus(
         targets={"collector": [collector.endpoints["metrics"].split("//")[1].split("/")[0]]},
         rule_files=fast_rule_files(tmp_path_factory.mktemp("rules")),

@@ -2,6 +2,10 @@
 with spend_source `auto`: telemetry for a developer who sends it in the window, the vendor's
 day figures for everyone else; Gemini CLI and Codex tokens at the table's price per token type."""
 
+import subprocess
+import sys
+from pathlib import Path
+
 from agent_analytics.exporter.vendors import COST as VENDOR_COST
 from agent_analytics.history.demo_vendors import CODEX_TOKENS, GEMINI_TOKENS
 from agent_analytics.token_prices import token_type_prices
@@ -55,3 +59,14 @@ def summed(truth: dict, *fields: str) -> dict[tuple, float]:
         k = tuple(key[index[f]] for f in fields)
         out[k] = out.get(k, 0.0) + usd
     return out
+
+
+def write_demo(tsdb: Path, developers: int, days: int, seed: int, end: int) -> None:
+    """`agent-analytics demo` into a TSDB folder, as a user runs it."""
+    args = ["demo", "--developers", str(developers), "--days", str(days), "--seed", str(seed), "--end", str(end)]
+    done = subprocess.run(
+        [sys.executable, "-m", "agent_analytics.cli", *args, "--prometheus-data", str(tsdb)],
+        capture_output=True,
+        text=True,
+    )
+    assert done.returncode == 0, done.stderr
