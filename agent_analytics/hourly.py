@@ -28,6 +28,7 @@ from pathlib import Path
 import yaml
 
 from agent_analytics import monitoring
+from agent_analytics.facts import JOB_EXPORTER
 from agent_analytics.promql import growth
 
 TABLE = Path(__file__).with_name("hourly_series.yaml")
@@ -39,8 +40,18 @@ HOUR_CATCH_UP = "10m"  # how long after an hour its growth can still be written 
 
 
 @cache
+def _table() -> dict:
+    return yaml.safe_load(TABLE.read_text())
+
+
+@cache
 def kept_labels() -> dict[str, tuple[str, ...]]:
-    return {metric: tuple(labels) for metric, labels in yaml.safe_load(TABLE.read_text()).items()}
+    return {metric: tuple(labels) for metric, labels in _table()["counters"].items()}
+
+
+def _scraped(metric: str) -> str:
+    """The series the hourly rules read: all, or the exporter's scraped ones (scraped_only)."""
+    return f'{metric}{{job="{JOB_EXPORTER}"}}' if metric in _table()["scraped_only"] else metric
 
 
 def _base(metric: str) -> str:
@@ -57,7 +68,7 @@ def interval_series(metric: str) -> str:
 
 def _summed(metric: str, span: str, lookback: str) -> str:
     by = ", ".join(kept_labels()[metric])
-    return f"sum by ({by}) (\n  {growth(metric, span, lookback)}\n)"
+    return f"sum by ({by}) (\n  {growth(_scraped(metric), span, lookback)}\n)"
 
 
 def hour_growth(metric: str) -> str:
@@ -130,7 +141,11 @@ def window(metric: str, span: str, filters: str = "") -> str:
     now = f'count_values("hour", last_over_time({HOUR_NOW}[{TAIL_SPAN}]))'
     tail = f"sum_over_time({_selector(interval_series(metric), filters)}[{TAIL_SPAN}]) and on (hour) {now}"
     by = ", ".join(kept_labels()[metric])
-    return f"sum by ({by}) (\n  {hours}\n  or\n  ({tail})\n)"
+    parts = [hours, f"({tail})"]
+    if metric in _table()["scraped_only"]:  # and the unscraped series, raw
+        unscraped = ", ".join(x for x in (filters, f'job!="{JOB_EXPORTER}"') if x)
+        parts.append(f'label_replace({growth(f"{metric}{{{unscraped}}}", span)}, "part", "raw", "", "")')
+    return f"sum by ({by}) (\n  " + "\n  or\n  ".join(parts) + "\n)"
 
 
 def grown(metric: str, span: str, filters: str = "", by: str | None = None) -> str:
