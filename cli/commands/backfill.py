@@ -2,7 +2,7 @@
 
 import math
 import time
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 import typer
@@ -337,6 +337,19 @@ def backfill_vendor(
     today = day_of(now)
     results: dict[str, dict] = {}
     series = []
+
+    def live_day(name: str) -> date | None:
+        found = _ask_prometheus(
+            prometheus,
+            lambda prom: [row for q in earliest_sample_queries(name) for row in prom.query(q, now)],
+            [],
+            _default_prometheus(data_dir, prometheus_data),
+            ("", "pass --prometheus-url if the exporter already holds days of this source"),
+        )
+        return day_of(min(t for _, t in found)) if found else None
+
+    live = {name: live_day(name) for name in sources}
+    held_from = min((d for d in live.values() if d), default=None)
     with progress_bar() as bar:
         for name, source_config in sources.items():
             result = results[name] = {"status": "ok", "days": 0, "series": 0, "samples": 0}
@@ -345,16 +358,11 @@ def backfill_vendor(
                 result.update(status="failed", reason="no_key")
                 typer.echo(f"{name}: no key: set {source_config.key_env} (the config's key variable)", err=True)
                 continue
-            found = _ask_prometheus(
-                prometheus,
-                lambda prom, name=name: [row for q in earliest_sample_queries(name) for row in prom.query(q, now)],
-                [],
-                _default_prometheus(data_dir, prometheus_data),
-                ("", "pass --prometheus-url if the exporter already holds days of this source"),
-            )
-            live_from = day_of(min(t for _, t in found)) if found else None
+            live_from = live[name]
             result["live_from"] = live_from.isoformat() if live_from else None
-            span = days_to_backfill(today, days or VENDOR_HISTORY_DAYS[name], newest, live_from)
+            # every source's blocks end before the first day any source holds live: at its next
+            # start Prometheus drops remote-written samples older than a block's end
+            span = days_to_backfill(today, days or VENDOR_HISTORY_DAYS[name], newest, held_from)
             if span is None:
                 continue
             result.update(first_day=span[0].isoformat(), last_day=span[1].isoformat())
