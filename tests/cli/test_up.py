@@ -205,7 +205,7 @@ def test_up_serves_everything_and_stops_cleanly_on_ctrl_c(tmp_path, claude_fixtu
         )
         wait_until(  # report reads the hourly pre-aggregates, recorded at each rule evaluation (every minute)
             lambda: prom_value(prometheus, grown("claude_code_cost_usage_USD_total", "1h")) == pytest.approx(expected),
-            timeout=90,
+            timeout=150,
             what="the payload's cost in the hourly series",
         )
 
