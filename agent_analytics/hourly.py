@@ -49,6 +49,13 @@ def kept_labels() -> dict[str, tuple[str, ...]]:
     return {metric: tuple(labels) for metric, labels in _table()["counters"].items()}
 
 
+def bucketed(metric: str, labels: dict[str, str]) -> bool:
+    """Whether the hourly rules read this series (see scraped_only in hourly_series.yaml)."""
+    if metric not in kept_labels():
+        return False
+    return metric not in _table()["scraped_only"] or labels.get("job") == JOB_EXPORTER
+
+
 def _scraped(metric: str) -> str:
     """The series the hourly rules read: all, or the exporter's scraped ones (scraped_only)."""
     return f'{metric}{{job="{JOB_EXPORTER}"}}' if metric in _table()["scraped_only"] else metric

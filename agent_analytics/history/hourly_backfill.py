@@ -137,7 +137,7 @@ def write_history(
     check_tsdb_dir(tsdb)
     if not series:
         return Written(0, [], 0, 0.0)
-    if not any(s.name in hourly.kept_labels() for s in series):  # vendor days, gauges: nothing to add
+    if not any(hourly.bucketed(s.name, s.labels) for s in series):  # vendor days, git blocks: nothing to add
         samples, blocks = write_blocks(series, tsdb)
         return Written(samples, blocks, 0, 0.0)
     times = [t for s in series for t, _ in s.samples]
