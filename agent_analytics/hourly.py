@@ -155,12 +155,16 @@ def window(metric: str, span: str, filters: str = "") -> str:
     return f"sum by ({by}) (\n  " + "\n  or\n  ".join(parts) + "\n)"
 
 
+def per_series(metric: str, span: str, filters: str = "", by: str = "", lookback: str | None = None) -> str:
+    """The growth of `metric` over `span`: per kept label set from the hourly series where they
+    hold the labels needed (filters and `by`), else per raw series with growth(). A `lookback`
+    (the budget rules pass one) always reads the raw counters."""
+    if lookback is None and covers(metric, filters, by):
+        return window(metric, span, filters)
+    return growth(_selector(metric, filters), span, lookback)
+
+
 def grown(metric: str, span: str, filters: str = "", by: str | None = None) -> str:
-    """The growth of `metric` over `span` summed (by `by`): from the hourly series where they
-    hold the labels needed, else from the raw counter with growth()."""
-    if covers(metric, filters, by or ""):
-        inner = window(metric, span, filters)
-    else:
-        inner = growth(f"{metric}{{{filters}}}" if filters else metric, span)
+    """The growth of `metric` over `span` summed (by `by`), see per_series()."""
     grouping = f" by ({by})" if by else ""
-    return f"sum{grouping} ({inner})"
+    return f"sum{grouping} ({per_series(metric, span, filters, by or '')})"

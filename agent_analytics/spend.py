@@ -24,7 +24,6 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from agent_analytics import hourly, monitoring
-from agent_analytics.promql import growth
 from agent_analytics.token_prices import priced_agents
 
 SPEND_SOURCE = "agent_analytics_spend_source"
@@ -86,22 +85,14 @@ def telemetry_series(agent: str) -> str | None:
     return spec.series if spec else None
 
 
-def _grown(metric: str, w: Window, filters: str) -> str:
-    """Counter growth per series over the window: the hourly pre-aggregates (by their kept labels)
-    for dashboards and `report`; the raw counters for the rules, which pass a lookback."""
-    if w.lookback is None and hourly.covers(metric, filters):
-        return hourly.window(metric, w.span, filters)
-    return growth(_selector(metric, filters), w.span, w.lookback)
-
-
 def raw_telemetry_cost(agent: str, w: Window, filters: str = "") -> str | None:
     """USD from the agent's telemetry over the window, by DEVELOPER, whatever spend_source says."""
     if agent == "claude-code":
-        return f"sum by ({DEVELOPER}) ({_grown(CLAUDE_COST, w, filters)})"
+        return f"sum by ({DEVELOPER}) ({hourly.per_series(CLAUDE_COST, w.span, filters, lookback=w.lookback)})"
     spec = priced_agents().get(agent)
     if spec is None:
         return None
-    tokens = _grown(spec.series, w, filters)
+    tokens = hourly.per_series(spec.series, w.span, filters, lookback=w.lookback)
     # the price series names the token type with the agent's own label
     on = f"model, {spec.type_label}"
     price = f'max by ({on}) (last_over_time({TOKEN_PRICE}{{agent="{agent}"}}[{w.presence}]))'
