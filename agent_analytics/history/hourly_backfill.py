@@ -23,9 +23,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-import httpx
-
 from agent_analytics import hourly
+from agent_analytics.child_ready import last_line, wait_ready
 from agent_analytics.prom_query import Prometheus
 
 from .openmetrics import Series
@@ -88,18 +87,9 @@ class ScratchPrometheus:
             )
 
     def wait_ready(self, timeout: float = 60) -> None:
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if self.proc.poll() is not None:
-                break
-            try:
-                if httpx.get(f"{self.url}/-/ready", timeout=2).status_code == 200:
-                    return
-            except httpx.HTTPError:
-                pass
-            time.sleep(0.2)
-        tail = self.log.read_text(errors="replace").strip().splitlines()[-1:] or ["no output"]
-        raise BlockError(f"a scratch Prometheus for the hourly series did not start: {tail[0]}")
+        if wait_ready(self.proc, f"{self.url}/-/ready", timeout) is not None:
+            why = last_line(self.log) or "no output"
+            raise BlockError(f"a scratch Prometheus for the hourly series did not start: {why}")
 
     def stop(self) -> None:
         self.proc.terminate()

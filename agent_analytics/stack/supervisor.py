@@ -14,15 +14,14 @@ import signal
 import socket
 import subprocess
 import sys
-import time
 from dataclasses import dataclass
 from pathlib import Path
 
-import httpx
 import yaml
 
 from agent_analytics import past_counters
 from agent_analytics.assets import asset_dir
+from agent_analytics.child_ready import last_line, wait_ready
 from agent_analytics.collector.config import load_config as load_collector_config
 from agent_analytics.collector.service import CollectorService
 from agent_analytics.errors import ConfigError, RuntimeFailure
@@ -98,14 +97,6 @@ def _die_with_parent() -> None:
     """In the child, before exec: SIGTERM when `up` goes away, even if it is killed."""
     if _PRCTL is not None:
         _PRCTL(PR_SET_PDEATHSIG, signal.SIGTERM)
-
-
-def _last_line(path: Path) -> str:
-    try:
-        lines = [line for line in path.read_text(errors="replace").splitlines() if line.strip()]
-    except OSError:
-        return ""
-    return lines[-1][:300] if lines else ""
 
 
 class LocalStack:
@@ -281,17 +272,13 @@ check_for_updates = false
         return child
 
     def _wait_ready(self, child: Child) -> None:
-        deadline = time.monotonic() + READY_TIMEOUT
-        while time.monotonic() < deadline:
-            if child.proc.poll() is not None:
-                raise StackError(f"{child.name} exited ({_last_line(child.log) or 'no output'}); log: {child.log}")
-            try:
-                if httpx.get(child.ready_url, timeout=2).status_code == 200:
-                    return
-            except httpx.HTTPError:
-                pass
-            time.sleep(0.2)
-        raise StackError(f"{child.name} was not ready after {READY_TIMEOUT:.0f}s ({child.ready_url}); log: {child.log}")
+        why = wait_ready(child.proc, child.ready_url, READY_TIMEOUT)
+        if why == "exited":
+            raise StackError(f"{child.name} exited ({last_line(child.log) or 'no output'}); log: {child.log}")
+        if why == "timeout":
+            raise StackError(
+                f"{child.name} was not ready after {READY_TIMEOUT:.0f}s ({child.ready_url}); log: {child.log}"
+            )
 
     def start(self) -> None:
         self._lock = lock.take(self.data_dir)

@@ -1,0 +1,34 @@
+"""Waiting for a started server (Prometheus, Grafana, Loki) to answer its readiness URL, for
+`up` and for the scratch Prometheus that evaluates the hourly series of history."""
+
+from __future__ import annotations
+
+import subprocess
+import time
+from pathlib import Path
+
+import httpx
+
+
+def wait_ready(proc: subprocess.Popen, url: str, timeout: float) -> str | None:
+    """None once `url` answers 200; else why not: "exited" (the process ended) or "timeout"."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            return "exited"
+        try:
+            if httpx.get(url, timeout=2).status_code == 200:
+                return None
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.2)
+    return "timeout"
+
+
+def last_line(path: Path) -> str:
+    """The last non-blank line of a log (at most 300 characters), or ""."""
+    try:
+        lines = [line for line in path.read_text(errors="replace").splitlines() if line.strip()]
+    except OSError:
+        return ""
+    return lines[-1][:300] if lines else ""
