@@ -29,7 +29,7 @@ import yaml
 
 from agent_analytics import monitoring
 from agent_analytics.facts import JOB_EXPORTER
-from agent_analytics.promql import growth
+from agent_analytics.promql import grid_by_hour_and_weekday, growth
 
 TABLE = Path(__file__).with_name("hourly_series.yaml")
 HOUR_NOW = "agent_analytics:rules_hour:hour"  # the hour (0-23, UTC) of the newest evaluation
@@ -37,6 +37,10 @@ HOUR_LOOKBACK = "1d"  # an hour's growth is read against the value up to a day b
 TAIL_LOOKBACK = "1h"  # an interval's growth against the value up to an hour before
 TAIL_SPAN = "1h"  # the interval samples a window reads: the hour in progress at most
 HOUR_CATCH_UP = "10m"  # how long after an hour its growth can still be written (a restart)
+# The sample of the hour that ends at T lies in [T - 1 ms, T + HOUR_CATCH_UP + a rule interval]
+# (history's a millisecond before T, the rules' at their first evaluation after T): a range read
+# at T with this negative offset holds the samples of the hours that end inside it, and only those.
+HOUR_END_OFFSET = "-30m"
 
 
 @cache
@@ -168,3 +172,25 @@ def grown(metric: str, span: str, filters: str = "", by: str | None = None) -> s
     """The growth of `metric` over `span` summed (by `by`), see per_series()."""
     grouping = f" by ({by})" if by else ""
     return f"sum{grouping} ({per_series(metric, span, filters, by or '')})"
+
+
+def by_step(metric: str, step: str, filters: str = "", by: str = "") -> str | None:
+    """The growth of `metric` in the whole hours of the `step` that ends at each evaluation time,
+    summed by `by`: for range queries and subqueries whose steps are whole hours (their evaluation
+    times are multiples of the step). None where the hourly series do not hold it (see covers();
+    the git counters' unscraped part is raw)."""
+    if not covers(metric, filters, by) or metric in _table()["scraped_only"]:
+        return None
+    grouping = f" by ({by})" if by else ""
+    series = _selector(hourly_series(metric), filters)
+    return f"sum{grouping} (sum_over_time({series}[{step}] offset {HOUR_END_OFFSET}))"
+
+
+def by_hour_and_weekday(metric: str, span: str, filters: str = "") -> str:
+    """The growth of `metric` in each whole UTC hour of `span`, added up by the hour of the day
+    (label `hour`) and the weekday (label `weekday`): promql.grid_by_hour_and_weekday over the
+    hourly series, or over raw growth() where they do not hold the filters."""
+    hour_total = by_step(metric, "1h", filters)
+    if hour_total is None:
+        hour_total = f"sum({growth(_selector(metric, filters), '1h', HOUR_LOOKBACK)})"
+    return grid_by_hour_and_weekday(hour_total, span)

@@ -24,19 +24,16 @@ def growth(selector: str, window: str, lookback: str | None = None) -> str:
 
 
 WEEKDAYS = ("Sunday", "Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday")  # day_of_week() 0..6
-HOUR_LOOKBACK = "1d"  # an hour's growth is read against the value up to a day before, as the hourly rules do
 
 
-def by_hour_and_weekday(selector: str, span: str) -> str:
-    """The growth of the counters matching `selector` in each whole UTC hour of `span`, added up
-    by the hour of the day (label `hour`, 0-23) and the weekday (label `weekday`, 0 = Sunday)
-    that hour fell in.
+def grid_by_hour_and_weekday(hour_total: str, span: str) -> str:
+    """`hour_total` (a single series: the growth in the hour that ends at evaluation time) of each
+    whole UTC hour of `span`, added up by the hour of the day (label `hour`, 0-23) and the weekday
+    (label `weekday`, 0 = Sunday) that hour fell in.
 
-    A 1-hour subquery step evaluates growth() of the hour that ends at each full hour (the
-    lookback of a day keeps a developer idle for a few hours from looking like a new series); the
-    hour and weekday are those of the second before that end, made labels with count_values()
-    and attached to the hour's total. The hour in progress at the end of `span` is not counted."""
-    hour_total = f"sum({growth(selector, '1h', HOUR_LOOKBACK)})"
+    A 1-hour subquery step evaluates `hour_total` at each full hour; the hour and weekday are those
+    of the second before, made labels with count_values() and attached to the hour's total. The
+    hour in progress at the end of `span` is not counted."""
     ended = "vector(time() - 1)"
     cell = (
         f'({hour_total} * on() group_left(hour) count_values("hour", hour({ended})))'

@@ -146,8 +146,9 @@ def output_based_hours(developer_days: float, preset: Preset) -> float:
 
 
 def net_return(value_usd: float, spend_usd: float) -> float | None:
-    """(value - spend) / spend: 0 breaks even, 1 returns the spend twice over."""
-    return (value_usd - spend_usd) / spend_usd if spend_usd else None
+    """(value - spend) / spend, as value / spend - 1 (the dashboard's form, which reads the spend
+    once): 0 breaks even, 1 returns the spend twice over."""
+    return value_usd / spend_usd - 1 if spend_usd else None
 
 
 def estimate(hours: float, hourly_rate_usd: float, spend_usd: float) -> dict:
@@ -247,11 +248,32 @@ def tier_count_promql(active_days: str, range_seconds: str, name: str) -> str:
     return f"(count({cond}) or vector(0))"
 
 
-def time_based_hours_promql(active_days: str, range_seconds: str, preset: Preset) -> str:
-    parts = [f"{tier_count_promql(active_days, range_seconds, t)} * {h:g}" for t, h in preset.hours_per_week.items()]
-    return f"({' + '.join(parts)}) * {range_seconds} / {WEEK_SECONDS}"
+def _by_preset(value_of) -> str:
+    """A constant vector with one series per published preset (label `preset`), and, where
+    `value_of(preset)` gives a dict, one per preset and tier (label `tier`)."""
+    parts = []
+    for name, preset in PRESETS.items():
+        values = value_of(preset)
+        for tier_name, v in values.items() if isinstance(values, dict) else ((None, values),):
+            part = f'label_replace(vector({v!r}), "preset", "{name}", "", "")'
+            if tier_name:
+                part = f'label_replace({part}, "tier", "{tier_name}", "", "")'
+            parts.append(part)
+    return "(" + " or ".join(parts) + ")"
 
 
-def output_based_hours_promql(active_days: str, preset: Preset) -> str:
-    factor = WORKDAY_HOURS * preset.output_uplift / (1 + preset.output_uplift)
-    return f"(sum({active_days}) or vector(0)) * {factor!r}"
+def time_based_hours_promql(active_days: str, range_seconds: str) -> str:
+    """Hours saved of every preset (label `preset`): the tier counts, read once, times each
+    preset's hours per developer per week, times the weeks of the range."""
+    counts = " or ".join(
+        f'label_replace({tier_count_promql(active_days, range_seconds, t)}, "tier", "{t}", "", "")' for t in TIERS[1:]
+    )
+    hours = _by_preset(lambda p: p.hours_per_week)
+    return f"sum by (preset) ({hours} * on (tier) group_left () ({counts})) * {range_seconds} / {WEEK_SECONDS}"
+
+
+def output_based_hours_promql(active_days: str) -> str:
+    """Hours saved of every preset (label `preset`): developer-days x WORKDAY_HOURS x the share of
+    their output the uplift stands for."""
+    factors = _by_preset(lambda p: WORKDAY_HOURS * p.output_uplift / (1 + p.output_uplift))
+    return f"(sum({active_days}) or vector(0)) * on () group_right () {factors}"

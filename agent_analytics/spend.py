@@ -164,8 +164,24 @@ def _either(*parts: str | None) -> str:
     return present[0] if len(present) == 1 else "(\n" + "\nor\n".join(present) + "\n)"
 
 
+def _cost_is_presence(agent: str, w: Window, filters: str) -> bool:
+    """Whether the telemetry cost holds a series for exactly the developers who count as sending
+    telemetry in the window: Claude Code's cost counter read over the presence window itself."""
+    return (
+        agent == "claude-code"
+        and w.presence_span is None
+        and w.lookback is None
+        and hourly.covers(CLAUDE_COST, filters)
+    )
+
+
 def agent_spend(agent: str, w: Window, by: str = "", filters: str = "") -> str:
     """USD of one agent over the window, one source per developer, summed by `by`."""
+    if _cost_is_presence(agent, w, filters):
+        # the same choice as vendor_cost()'s in one reading of the counter: `or on (developer_id)`
+        # keeps the telemetry of those who send it and the vendor figures of everyone else
+        vendor = f"(\n{raw_vendor_cost(agent, w, filters)}\nunless on () {_mode(agent, 'telemetry', w.presence)}\n)"
+        return f"sum by ({by}) (\n{telemetry_cost(agent, w, filters)}\nor on (developer_id)\n{vendor}\n)"
     return f"sum by ({by}) ({_either(telemetry_cost(agent, w, filters), vendor_cost(agent, w, filters))})"
 
 
@@ -229,8 +245,8 @@ def telemetry_senders(w: Window, filters: str = "") -> str:
 
 def hook_users(w: Window, filters: str = "") -> str:
     """Developers whose commits the git hook saw (only the hook sees an agent's session)."""
-    commits = _selector(GIT_COMMITS, 'evidence="session"', filters)
-    return f"group by (developer_id) (last_over_time({commits}[{w.span}]))"
+    matchers = ", ".join(m for m in ('evidence="session"', filters) if m)
+    return f"group by (developer_id) ({hourly.per_series(GIT_COMMITS, w.span, matchers, lookback=w.lookback)})"
 
 
 def coverage(w: Window, filters: str = "", git_filters: str = "") -> dict[str, str]:

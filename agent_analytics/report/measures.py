@@ -12,8 +12,8 @@ from __future__ import annotations
 from string import Template
 
 from agent_analytics.exporter.time_to_commit import METRIC as TIME_TO_COMMIT
-from agent_analytics.hourly import grown
-from agent_analytics.promql import WEEKDAYS, by_hour_and_weekday, growth
+from agent_analytics.hourly import by_hour_and_weekday, grown
+from agent_analytics.promql import WEEKDAYS, growth
 
 from .queries import COST
 

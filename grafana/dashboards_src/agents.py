@@ -13,6 +13,7 @@ from .queries import (
     GEMINI_TOKEN_USAGE,
     PEOPLE,
     PEOPLE_MODEL,
+    STEP,
     TOKENS,
     events,
     per_interval,
@@ -58,7 +59,7 @@ def row() -> Row:
         "Agents side by side",
         [
             bars("Tokens by agent (range)", token_targets(window), width=6),
-            timeseries("Tokens by agent", token_targets(per_interval), stack=True, width=6),
+            timeseries("Tokens by agent", token_targets(per_interval), stack=True, width=6, interval=STEP),
             bars("Model requests by agent (range)", [prom(e, a) for a, e in REQUESTS_BY_AGENT.items()], width=4),
             bars(
                 "Claude Code API requests (range)",

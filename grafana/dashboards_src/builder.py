@@ -124,9 +124,10 @@ def _panel(
     return panel
 
 
-def stat(title: str, expr: str, unit: str = "short", **kw: Any) -> Panel:
+def stat(title: str, expr: str, unit: str = "short", legend: str = "", **kw: Any) -> Panel:
+    """One value per series of `expr` (named by `legend` where there are several)."""
     panel = stat_builders.Panel().reduce_options(_last_value()).color_mode(common.BigValueColorMode.VALUE)
-    return _panel(panel, title, [prom(expr, instant=True)], unit, width=kw.pop("width", 4), height=4, **kw)
+    return _panel(panel, title, [prom(expr, legend, instant=True)], unit, width=kw.pop("width", 4), height=4, **kw)
 
 
 def timeseries(title: str, targets: list[Target], unit: str = "short", stack: bool = False, **kw: Any) -> Panel:

@@ -17,6 +17,7 @@ from .queries import (
     PEOPLE,
     PEOPLE_MODEL,
     SESSIONS,
+    STEP,
     TOKENS,
     events,
     per_interval,
@@ -119,7 +120,12 @@ def build() -> dict:
     tokens = Row(
         "Tokens",
         [
-            timeseries("Tokens by type", [prom(per_interval(TOKENS, PEOPLE_MODEL, by="type"), "{{type}}")], stack=True),
+            timeseries(
+                "Tokens by type",
+                [prom(per_interval(TOKENS, PEOPLE_MODEL, by="type"), "{{type}}")],
+                stack=True,
+                interval=STEP,
+            ),
             bars("Tokens by type (range)", [prom(window(TOKENS, PEOPLE_MODEL, by="type"), "{{type}}")], width=6),
             bars("Tokens by model (range)", [prom(window(TOKENS, PEOPLE_MODEL, by="model"), "{{model}}")], width=6),
             timeseries(
@@ -129,6 +135,7 @@ def build() -> dict:
                     prom(per_interval(GEMINI_TOKENS, PEOPLE_MODEL, by="model"), "Gemini CLI {{model}}"),
                 ],
                 stack=True,
+                interval=STEP,
             ),
             stat(
                 "Cache hit ratio",
@@ -149,8 +156,13 @@ def build() -> dict:
             stat("Lines removed", window(LINES, f'{PEOPLE_MODEL}, type="removed"')),
             stat("Commits", window(CC_COMMITS, PEOPLE)),
             stat("Pull requests", window(CC_PULL_REQUESTS, PEOPLE)),
-            timeseries("Active time by type", [prom(per_interval(ACTIVE_TIME, PEOPLE, by="type"), "{{type}}")], "s"),
-            timeseries("Sessions over time", [prom(per_interval(SESSIONS, PEOPLE), "sessions")]),
+            timeseries(
+                "Active time by type",
+                [prom(per_interval(ACTIVE_TIME, PEOPLE, by="type"), "{{type}}")],
+                "s",
+                interval=STEP,
+            ),
+            timeseries("Sessions over time", [prom(per_interval(SESSIONS, PEOPLE), "sessions")], interval=STEP),
             stat(
                 "Edit accept rate",
                 f"{ACCEPTED} / {DECIDED}",

@@ -5,7 +5,7 @@ reads counters)."""
 from __future__ import annotations
 
 from agent_analytics import monitoring
-from agent_analytics.hourly import grown
+from agent_analytics.hourly import by_step, grown
 from agent_analytics.promql import growth
 
 COST = monitoring.CLAUDE_COST
@@ -61,10 +61,19 @@ def latest(metric: str, labels: str = "", span: str = "$__range") -> str:
     return f"last_over_time({selector(metric, labels)}[{span}])"
 
 
+# The minimum interval of time series panels that read per_interval(): their steps are whole
+# hours, as the hourly series are (Grafana aligns a range query's steps to multiples of the step).
+STEP = "1h"
+
+
 def per_interval(metric: str, labels: str = "", by: str | None = None) -> str:
-    """Increase per graph step (time series panels). Not growth(): its whole-value branch would
-    count a series' entire total at every step whose previous window holds no sample (windows as
-    short as the step, hourly demo samples), and a graph shows a shape, not a total."""
+    """Increase per graph step (time series panels with interval=STEP): the hourly series of the
+    hours in each step (agent_analytics.hourly.by_step), else increase() of the raw counters. Not
+    growth(): its whole-value branch would count a series' entire total at every step whose
+    previous window holds no sample (windows as short as the step, hourly demo samples), and a
+    graph shows a shape, not a total."""
+    if not metric.startswith("{") and (hourly_step := by_step(metric, "$__interval", labels, by or "")):
+        return hourly_step
     grouping = f" by ({by})" if by else ""
     return f"sum{grouping} (increase({selector(metric, labels)}[$__rate_interval]))"
 

@@ -36,17 +36,21 @@ def own_hours() -> str:
     return f"(({ASSISTED_COMMITS}) or vector(0)) * $minutes_per_commit / 60"
 
 
-def preset_hours(model: str, preset: roi.Preset) -> str:
+def preset_hours(model: str) -> str:
+    """Hours saved under every published preset (label `preset`)."""
     if model == "time_based":
-        return roi.time_based_hours_promql(ACTIVE_DAYS, RANGE_S, preset)
-    return roi.output_based_hours_promql(ACTIVE_DAYS, preset)
+        return roi.time_based_hours_promql(ACTIVE_DAYS, RANGE_S)
+    return roi.output_based_hours_promql(ACTIVE_DAYS)
 
 
 def net_return(hours: str, total_spend: str) -> str:
-    return f"(({hours}) * $hourly_rate_usd - ({total_spend})) / ({total_spend})"
+    """(value - spend) / spend as agent_analytics.roi.net_return computes it, reading the spend once;
+    per series of `hours` (one per preset, or one)."""
+    return f"({hours}) * $hourly_rate_usd / on () group_left () ({total_spend}) - 1"
 
 
 MODEL_WORDS = {"time_based": "time-based", "output_based": "output-based"}
+PRESET_LEGEND = "{{preset}}"
 
 
 def rows(usage_spend: str, total_spend: str) -> list[Row]:
@@ -70,19 +74,31 @@ def rows(usage_spend: str, total_spend: str) -> list[Row]:
         )
     )
     estimates = []
+    presets = " / ".join(roi.PRESETS)
     for model in ("time_based", "output_based"):
-        for name, preset in roi.PRESETS.items():
-            hours = preset_hours(model, preset)
-            estimates.append(stat(f"Hours saved, {MODEL_WORDS[model]} ({name})", hours, "h", decimals=1, width=4))
-            estimates.append(
-                stat(
-                    f"Net return, {MODEL_WORDS[model]} ({name})",
-                    net_return(hours, total_spend),
-                    "percentunit",
-                    width=4,
-                    description="(value of the hours saved - spend) / spend; spend is usage plus pro-rated seats.",
-                )
+        hours = preset_hours(model)
+        estimates.append(
+            stat(
+                f"Hours saved, {MODEL_WORDS[model]}",
+                hours,
+                "h",
+                legend=PRESET_LEGEND,
+                decimals=1,
+                width=6,
+                description=f"Per preset ({presets}), from the evidence below.",
             )
+        )
+        estimates.append(
+            stat(
+                f"Net return, {MODEL_WORDS[model]}",
+                net_return(hours, total_spend),
+                "percentunit",
+                legend=PRESET_LEGEND,
+                width=6,
+                description=f"Per preset ({presets}): (value of the hours saved - spend) / spend; spend is usage"
+                " plus pro-rated seats.",
+            )
+        )
     own = [
         stat(
             "Hours saved, your minutes per assisted commit",

@@ -6,9 +6,9 @@ session's first prompt to the commits made in it. `report` runs the same express
 from __future__ import annotations
 
 from agent_analytics.exporter.time_to_commit import METRIC as TIME_TO_COMMIT
-from agent_analytics.promql import by_hour_and_weekday as hour_grid
+from agent_analytics.hourly import by_hour_and_weekday as hour_grid
 
-from .queries import ACTIVE_TIME, COST, GIT, LINES, PEOPLE, PEOPLE_MODEL, SESSIONS, TOKENS, events, selector, window
+from .queries import ACTIVE_TIME, COST, GIT, LINES, PEOPLE, PEOPLE_MODEL, SESSIONS, TOKENS, events, window
 
 # Claude Code's tool events name every MCP tool `mcp_tool` (2.1.2 and later; the server and tool
 # are only inside tool_parameters, content the collector removes), earlier releases
@@ -18,7 +18,7 @@ MCP_POINTS = 'mcp_server_name!=""'  # cost and token points of requests made for
 
 
 def by_hour_and_weekday(metric: str, labels: str) -> str:
-    return hour_grid(selector(metric, labels), "$__range")
+    return hour_grid(metric, "$__range", labels)
 
 
 ACTIVE_BY_HOUR = by_hour_and_weekday(ACTIVE_TIME, PEOPLE)

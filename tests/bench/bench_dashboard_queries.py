@@ -6,7 +6,9 @@ developers x 90 days, loaded into a real Prometheus with promtool backfill.
 
 1. History: per developer about 25 counters (Claude Code cost/tokens/sessions/time/lines/edit
    decisions, git commits/lines by agent), one sample per hour, written as OpenMetrics and turned
-   into blocks by `promtool tsdb create-blocks-from openmetrics`.
+   into blocks by `promtool tsdb create-blocks-from openmetrics`. The git counters carry the
+   exporter's job label, as scraped by a Prometheus that ran through those days (`backfill git`
+   blocks carry none and are read raw).
 2. The hourly pre-aggregates the panels sum (agent_analytics/hourly.py) are written for the
    whole history as `demo` and `backfill` write them (agent_analytics.history.hourly_backfill:
    each hourly rule evaluated at every whole hour); the time and samples this adds are printed.
@@ -45,6 +47,7 @@ import yaml
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
+from agent_analytics.facts import JOB_EXPORTER  # noqa: E402
 from agent_analytics.history.hourly_backfill import hourly_series  # noqa: E402
 from agent_analytics.history.openmetrics import write_openmetrics  # noqa: E402
 from agent_analytics.prom_query import Prometheus as PromClient  # noqa: E402
@@ -58,6 +61,7 @@ CLIENT = httpx.Client(timeout=300)  # one keep-alive connection, as Grafana keep
 PARALLEL = httpx.Client(timeout=300, limits=httpx.Limits(max_connections=200))  # dashboard loads
 RANGE_BY_DASHBOARD_FROM = {"now-30d": "30d", "now-7d": "7d"}
 HOURLY_GROUP = "agent_analytics_hourly"  # written by hourly_backfill() instead
+FLAGS = ["--storage.tsdb.retention.time=400d", "--query.lookback-delta=1h", "--query.max-samples=200000000"]
 
 
 def labels_text(labels: dict[str, str]) -> str:
@@ -138,7 +142,13 @@ class History:
         def git(metric, rate):
             def write(out, dev):
                 for agent, evidence in (("claude-code", "session"), ("none", "none")):
-                    labels = {"repo": "github.com/acme/api", **self._who(dev), "agent": agent, "evidence": evidence}
+                    labels = {
+                        "job": JOB_EXPORTER,  # as Prometheus scrapes them from the exporter
+                        "repo": "github.com/acme/api",
+                        **self._who(dev),
+                        "agent": agent,
+                        "evidence": evidence,
+                    }
                     self._series(out, metric, labels, dev["active"], rate)
 
             return write
@@ -309,6 +319,79 @@ def dashboard_load(prometheus: Prometheus, queries: list[tuple], end: int) -> fl
     return time.perf_counter() - started
 
 
+def load(args, work: Path) -> dict:
+    """Generate the history and load it, with its hourly pre-aggregates and recorded series, into
+    work/data; returns what was loaded (kept in work/bench.json for --data)."""
+    data_dir, scratch = work / "data", work / "scratch"
+    data_dir.mkdir(parents=True)
+    scratch.mkdir()
+    end = int(time.time()) // HOUR * HOUR - HOUR
+    started = time.perf_counter()
+    history = History(args.developers, args.days, end)
+    backfill(history, data_dir, scratch, args.chunk)
+    load_seconds = time.perf_counter() - started
+
+    with Prometheus(data_dir=data_dir, extra_args=FLAGS) as prometheus:
+        started = time.perf_counter()
+        hourly_samples = hourly_backfill(prometheus, history.start + HOUR, end, work / "hourly", scratch)
+        hourly_seconds = time.perf_counter() - started
+        started = time.perf_counter()
+        promtool(
+            "tsdb",
+            "create-blocks-from",
+            "rules",
+            "--quiet",
+            f"--url={prometheus.url}",
+            f"--start={end - args.rule_days * 86400}",
+            f"--end={end}",
+            "--eval-interval=1h",
+            f"--output-dir={work / 'rules'}",
+            *map(str, hourly_rules(scratch)),
+        )
+        rules_seconds = time.perf_counter() - started
+    for folder in ("rules", "hourly"):
+        for block in (work / folder).iterdir():
+            shutil.move(str(block), data_dir / block.name)
+    shutil.rmtree(scratch)
+    with Prometheus(data_dir=data_dir, extra_args=FLAGS) as prometheus:
+        started = time.perf_counter()
+        blocks = wait_compacted(prometheus)
+        compact_seconds = time.perf_counter() - started
+    meta = {
+        "developers": args.developers,
+        "days": args.days,
+        "end": end,
+        "samples": history.samples,
+        "history_seconds": load_seconds,
+        "hourly_samples": hourly_samples,
+        "hourly_seconds": hourly_seconds,
+        "rules_backfill_seconds": rules_seconds,
+        "rule_days": args.rule_days,
+        "blocks": blocks,
+        "compact_seconds": compact_seconds,
+    }
+    (work / "bench.json").write_text(json.dumps(meta))
+    return meta
+
+
+def board_queries(board: dict) -> list[tuple]:
+    """(target, expr, range seconds, step) of each PromQL target, as Grafana sends it."""
+    range_ = RANGE_BY_DASHBOARD_FROM[board["time"]["from"]]
+    range_seconds = int(range_[:-1]) * 86400
+    defaults = {v["name"]: v["query"] for v in board["templating"]["list"] if v["type"] == "textbox"}
+    queries = []
+    for panel in board["panels"]:
+        step = {"1d": 86400}.get(panel.get("interval", ""), HOUR)
+        for t in panel.get("targets", []):
+            if t["datasource"]["type"] != "prometheus":
+                continue
+            instant = t.get("instant", False)
+            target = Target(board["title"], panel["title"], panel["type"], "prometheus", t["expr"], instant, defaults)
+            expr = substitute(target, range_=range_, interval="1h", rate_interval="2h")
+            queries.append((target, expr, range_seconds, step))
+    return queries
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--developers", type=int, default=500)
@@ -316,47 +399,28 @@ def main() -> None:
     parser.add_argument("--rule-days", type=int, default=7, help="days of recorded series to backfill")
     parser.add_argument("--repeat", type=int, default=5)
     parser.add_argument("--chunk", type=int, default=100, help="developers per OpenMetrics file")
+    parser.add_argument(
+        "--data",
+        type=Path,
+        help="keep the loaded Prometheus data in this folder, and measure again on it when it holds a"
+        " history of the same --developers and --days (instead of loading one)",
+    )
+    parser.add_argument("--dashboard", help="measure only the dashboards whose title contains this")
     args = parser.parse_args()
 
-    end = int(time.time()) // HOUR * HOUR - HOUR
-    work = Path(tempfile.mkdtemp(prefix="aa-bench-dash-"))
-    data_dir, scratch = work / "data", work / "scratch"
-    data_dir.mkdir()
-    scratch.mkdir()
-    flags = ["--storage.tsdb.retention.time=400d", "--query.lookback-delta=1h", "--query.max-samples=200000000"]
+    work = args.data or Path(tempfile.mkdtemp(prefix="aa-bench-dash-"))
     try:
-        started = time.perf_counter()
-        history = History(args.developers, args.days, end)
-        backfill(history, data_dir, scratch, args.chunk)
-        load_seconds = time.perf_counter() - started
-
-        with Prometheus(data_dir=data_dir, extra_args=flags) as prometheus:
-            started = time.perf_counter()
-            hourly_samples = hourly_backfill(prometheus, history.start + HOUR, end, work / "hourly", scratch)
-            hourly_seconds = time.perf_counter() - started
-            started = time.perf_counter()
-            promtool(
-                "tsdb",
-                "create-blocks-from",
-                "rules",
-                "--quiet",
-                f"--url={prometheus.url}",
-                f"--start={end - args.rule_days * 86400}",
-                f"--end={end}",
-                "--eval-interval=1h",
-                f"--output-dir={work / 'rules'}",
-                *map(str, hourly_rules(scratch)),
-            )
-            rules_seconds = time.perf_counter() - started
-        for folder in ("rules", "hourly"):
-            for block in (work / folder).iterdir():
-                shutil.move(str(block), data_dir / block.name)
-
+        saved = work / "bench.json"
+        meta = json.loads(saved.read_text()) if saved.exists() else None
+        if meta and (meta["developers"], meta["days"]) != (args.developers, args.days):
+            raise SystemExit(f"{work} holds {meta['developers']} developers x {meta['days']} days; use another --data")
+        if meta is None:
+            if work.exists() and any(work.iterdir()):
+                raise SystemExit(f"{work} is not empty and holds no finished load; remove it or use another --data")
+            meta = load(args, work)
+        end = meta["end"]
         results, loads = [], []
-        with Prometheus(data_dir=data_dir, extra_args=flags) as prometheus:
-            started = time.perf_counter()
-            blocks = wait_compacted(prometheus)
-            compact_seconds = time.perf_counter() - started
+        with Prometheus(data_dir=work / "data", extra_args=FLAGS) as prometheus:
             series = float(prometheus.query('count({__name__=~".+"})', at=end)[0]["value"][1])
             baseline = {}
             for name, expr in (
@@ -367,36 +431,20 @@ def main() -> None:
                 times = [timed(prometheus, probe, expr, end, 0, HOUR) for _ in range(args.repeat)]
                 baseline[name] = {"median_ms": statistics.median(times) * 1000, "max_ms": max(times) * 1000}
             for board in load_dashboards().values():
-                range_ = RANGE_BY_DASHBOARD_FROM[board["time"]["from"]]
-                range_seconds = int(range_[:-1]) * 86400
-                defaults = {v["name"]: v["query"] for v in board["templating"]["list"] if v["type"] == "textbox"}
-                queries = []
-                for panel in board["panels"]:
-                    step = {"1d": 86400}.get(panel.get("interval", ""), HOUR)
-                    for t in panel.get("targets", []):
-                        if t["datasource"]["type"] != "prometheus":
-                            continue
-                        target = Target(
-                            board["title"],
-                            panel["title"],
-                            panel["type"],
-                            "prometheus",
-                            t["expr"],
-                            t.get("instant", False),
-                            defaults,
-                        )
-                        expr = substitute(target, range_=range_, interval="1h", rate_interval="2h")
-                        queries.append((target, expr, range_seconds, step))
-                        times = [timed(prometheus, target, expr, end, range_seconds, step) for _ in range(args.repeat)]
-                        results.append(
-                            {
-                                "dashboard": board["title"],
-                                "panel": panel["title"],
-                                "kind": "instant" if target.instant else "range",
-                                "median_ms": statistics.median(times) * 1000,
-                                "max_ms": max(times) * 1000,
-                            }
-                        )
+                if args.dashboard and args.dashboard not in board["title"]:
+                    continue
+                queries = board_queries(board)
+                for target, expr, range_seconds, step in queries:
+                    times = [timed(prometheus, target, expr, end, range_seconds, step) for _ in range(args.repeat)]
+                    results.append(
+                        {
+                            "dashboard": board["title"],
+                            "panel": target.panel,
+                            "kind": "instant" if target.instant else "range",
+                            "median_ms": statistics.median(times) * 1000,
+                            "max_ms": max(times) * 1000,
+                        }
+                    )
                 if queries:
                     times = [dashboard_load(prometheus, queries, end) for _ in range(args.repeat)]
                     loads.append(
@@ -408,16 +456,18 @@ def main() -> None:
                         }
                     )
     finally:
-        shutil.rmtree(work, ignore_errors=True)
+        if args.data is None:
+            shutil.rmtree(work, ignore_errors=True)
 
     print(
-        f"{args.developers} developers x {args.days} days: {history.samples:,} samples, {series:,.0f} series;"
-        f" backfill {load_seconds:.0f}s, rules backfill ({args.rule_days} days) {rules_seconds:.0f}s"
+        f"{args.developers} developers x {args.days} days: {meta['samples']:,} samples, {series:,.0f} series;"
+        f" backfill {meta['history_seconds']:.0f}s,"
+        f" rules backfill ({meta['rule_days']} days) {meta['rules_backfill_seconds']:.0f}s"
     )
-    print(f"compaction after loading: {blocks} blocks left, {compact_seconds:.0f}s")
+    print(f"compaction after loading: {meta['blocks']} blocks left, {meta['compact_seconds']:.0f}s")
     print(
-        f"hourly pre-aggregates of the whole history: {hourly_samples:,} samples"
-        f" ({hourly_samples / history.samples:.1%} of the history's), {hourly_seconds:.0f}s"
+        f"hourly pre-aggregates of the whole history: {meta['hourly_samples']:,} samples"
+        f" ({meta['hourly_samples'] / meta['samples']:.1%} of the history's), {meta['hourly_seconds']:.0f}s"
     )
     for name, b in baseline.items():
         print(f"baseline {name:<44} median {b['median_ms']:8.1f} ms   max {b['max_ms']:8.1f} ms")
@@ -433,9 +483,7 @@ def main() -> None:
         )
     medians = [r["median_ms"] for r in results]
     summary = {
-        "developers": args.developers,
-        "days": args.days,
-        "samples": history.samples,
+        **meta,
         "series": series,
         "targets": len(results),
         "median_of_medians_ms": statistics.median(medians),
@@ -444,10 +492,6 @@ def main() -> None:
         "baseline": baseline,
         "dashboard_loads": loads,
         "targets_over_300ms": sum(m > 300 for m in medians),
-        "rules_backfill_seconds": rules_seconds,
-        "hourly_samples": hourly_samples,
-        "hourly_seconds": hourly_seconds,
-        "history_seconds": load_seconds,
     }
     print(json.dumps(summary))
 

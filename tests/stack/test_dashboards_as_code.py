@@ -60,7 +60,7 @@ def test_gemini_cli_tokens_are_beside_claude_codes():
     board = load_dashboards()["claude-code-usage.json"]
     panel = next(p for p in board["panels"] if p["title"] == "Claude Code and Gemini CLI tokens by model")
     exprs = [t["expr"] for t in panel["targets"]]
-    assert "claude_code_token_usage_tokens_total" in exprs[0] and "gemini_cli_token_usage" in exprs[1]
+    assert "claude_code_token_usage_tokens" in exprs[0] and "gemini_cli_token_usage" in exprs[1]
 
 
 # raw series and the dashboard variables their labels answer to (recording rules are per team)

@@ -181,11 +181,29 @@ def test_report_and_the_roi_dashboard_give_the_same_figures(prom, at):
     assert value("Developer-days with an agent") == report["roi"]["adoption"]["developer_days"]
     words = {"time_based": "time-based", "output_based": "output-based"}
     for model, by_preset in report["roi"]["estimates"].items():
+        hours = by(panel(prom, "AI spend & ROI", f"Hours saved, {words[model]}", at), "preset")
+        net = by(panel(prom, "AI spend & ROI", f"Net return, {words[model]}", at), "preset")
+        assert set(hours) == set(net) == set(by_preset)
         for preset, estimate in by_preset.items():
-            hours = value(f"Hours saved, {words[model]} ({preset})")
-            assert hours == pytest.approx(estimate["hours_saved"], rel=1e-12, abs=1e-12)
-            assert value(f"Net return, {words[model]} ({preset})") == pytest.approx(estimate["net_return"], rel=1e-12)
+            assert hours[preset] == pytest.approx(estimate["hours_saved"], rel=1e-12, abs=1e-12)
+            assert net[preset] == pytest.approx(estimate["net_return"], rel=1e-12)
     out = report["output_per_dollar"]
     assert round(value("Cost per commit"), 2) == out["cost_per_commit_usd"]
     assert round(value("Cost per pull request"), 2) == out["cost_per_pull_request_usd"]
     assert value("Lines added per dollar") == pytest.approx(out["lines_added_per_dollar"], rel=1e-12)
+
+
+def test_a_graph_shows_each_hour_of_the_history(prom, history):
+    """A time series panel at its 1-hour minimum step, as Grafana sends it: each point is the
+    growth in the hour that ends at it (the hourly series), equal to the history's."""
+    (target,) = [t for t in targets("prometheus") if t.dashboard == "Claude Code usage" and t.panel == "Tokens by type"]
+    start, stop = END - 2 * DAY, END + 2 * 3600  # to two hours after the history ends
+    body = prom.query_range(substitute(target, range_="7d", interval="1h"), start, stop, 3600)
+    got = {(s["metric"]["type"], int(t)): float(v) for s in body for t, v in s["values"] if float(v)}
+    want = {
+        (kind, t): v
+        for t in range(start, stop + 1, 3600)
+        for (kind,), v in history.total(TOKENS, t - 3600, t, ("type",)).items()
+        if v
+    }
+    assert len(want) > 100 and got == want

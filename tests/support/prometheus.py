@@ -104,6 +104,13 @@ class Prometheus:
             raise AssertionError(f"query failed: {promql}: {body.get('error')}")
         return body["data"]["result"]
 
+    def query_range(self, promql: str, start: float, end: float, step: float) -> list[dict]:
+        params = {"query": promql, "start": str(start), "end": str(end), "step": str(step)}
+        body = httpx.get(f"{self.url}/api/v1/query_range", params=params, timeout=30).json()
+        if body.get("status") != "success":
+            raise AssertionError(f"range query failed: {promql}: {body.get('error')}")
+        return body["data"]["result"]
+
     def scalar(self, promql: str) -> float | None:
         """The single value of an instant query, or None when it returns nothing."""
         result = self.query(promql)
