@@ -225,13 +225,14 @@ def citations_markdown() -> str:
 
 def active_days_promql(active: str, vendor_cost: str, span: str, filters: str = "") -> str:
     """Per developer, the whole UTC days in `span` on which the developer was active with an agent:
-    telemetry active time grew (the hourly series of the counter `active`,
-    agent_analytics.hourly), or a vendor API reported spend (day samples). `filters` are the
-    dashboard's label matchers, if any."""
+    telemetry active time grew in one of the day's hours (the hourly series of the counter
+    `active`, read as hourly.by_step reads them, so the day's last hour counts on that day though
+    the rules write it after midnight), or a vendor API reported spend (day samples). `filters`
+    are the dashboard's label matchers, if any."""
     hours = hourly.hourly_series(active)
     sel = (lambda m: f"{m}{{{filters}}}") if filters else (lambda m: m)
     day = (
-        f"(group by (developer_id) (sum_over_time({sel(hours)}[1d]) > 0)"
+        f"(group by (developer_id) (sum_over_time({sel(hours)}[1d] offset {hourly.HOUR_END_OFFSET}) > 0)"
         f" or group by (developer_id) (sum_over_time({sel(vendor_cost)}[1d]) > 0))"
     )
     return f"sum by (developer_id) (count_over_time({day}[{span}:1d]))"

@@ -481,7 +481,7 @@ def main() -> None:
             f"dashboard load {d['dashboard'][:30]:<30} {d['targets']:>3} targets at once"
             f"   median {d['median_ms']:8.1f} ms   max {d['max_ms']:8.1f} ms"
         )
-    medians = [r["median_ms"] for r in results]
+    medians = [r["median_ms"] for r in results] or [0.0]  # none with a --dashboard that matches none
     summary = {
         **meta,
         "series": series,

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from agent_analytics import monitoring
+from agent_analytics import hourly, monitoring, roi, spend
 from agent_analytics.promql import growth
 from prometheus.rules_src import build
 from tests.stack.grafana_queries import RULES
@@ -119,6 +119,17 @@ def test_rule_unit_tests_pass():
     done = promtool("test", "rules", *map(str, UNIT_TESTS))
     assert done.returncode == 0, done.stdout + done.stderr
     assert done.stdout.count("SUCCESS") == len(UNIT_TESTS)
+
+
+def test_the_unit_tests_read_the_expressions_the_panels_read():
+    """The expressions the promtool tests spell out are those the dashboards and `report` build."""
+    hourly_tests = (ROOT / "prometheus" / "tests" / "hourly_rules_test.yml").read_text()
+    cost = monitoring.CLAUDE_COST
+    assert hourly.by_step(cost, "2h", by="developer_id") in hourly_tests
+    assert " ".join(hourly.by_hour_and_weekday(cost, "3h").split()) in " ".join(hourly_tests.split())
+    active_days = (ROOT / "prometheus" / "tests" / "active_days_test.yml").read_text()
+    for span in ("1d", "2d"):
+        assert roi.active_days_promql("claude_code_active_time_seconds_total", spend.VENDOR_COST, span) in active_days
 
 
 def test_a_wrong_expectation_fails(tmp_path):
