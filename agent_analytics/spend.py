@@ -228,7 +228,11 @@ def reconciliation(agent: str, w: Window, filters: str = "") -> dict[str, str]:
     return {
         "telemetry": t,
         "vendor": v,
-        "difference": f"(({t}) or (({v}) * 0)) - (({v}) or (({t}) * 0))",
+        # each side read once: both kept apart by a label, the vendor's negated, then added up
+        "difference": (
+            f'sum by ({by}) (label_replace({t}, "side", "telemetry", "", "")'
+            f' or label_replace(-({v}), "side", "vendor", "", ""))'
+        ),
     }
 
 
