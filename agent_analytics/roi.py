@@ -249,18 +249,12 @@ def tier_count_promql(active_days: str, range_seconds: str, name: str) -> str:
     return f"(count({cond}) or vector(0))"
 
 
-def _by_preset(value_of) -> str:
-    """A constant vector with one series per published preset (label `preset`), and, where
-    `value_of(preset)` gives a dict, one per preset and tier (label `tier`)."""
-    parts = []
-    for name, preset in PRESETS.items():
-        values = value_of(preset)
-        for tier_name, v in values.items() if isinstance(values, dict) else ((None, values),):
-            part = f'label_replace(vector({v!r}), "preset", "{name}", "", "")'
-            if tier_name:
-                part = f'label_replace({part}, "tier", "{tier_name}", "", "")'
-            parts.append(part)
-    return "(" + " or ".join(parts) + ")"
+def _constant(value: float, **labels: str) -> str:
+    """A one-series vector of `value` with these labels."""
+    out = f"vector({value!r})"
+    for name, label in labels.items():
+        out = f'label_replace({out}, "{name}", "{label}", "", "")'
+    return out
 
 
 def time_based_hours_promql(active_days: str, range_seconds: str) -> str:
@@ -269,12 +263,16 @@ def time_based_hours_promql(active_days: str, range_seconds: str) -> str:
     counts = " or ".join(
         f'label_replace({tier_count_promql(active_days, range_seconds, t)}, "tier", "{t}", "", "")' for t in TIERS[1:]
     )
-    hours = _by_preset(lambda p: p.hours_per_week)
-    return f"sum by (preset) ({hours} * on (tier) group_left () ({counts})) * {range_seconds} / {WEEK_SECONDS}"
+    hours = " or ".join(
+        _constant(h, preset=name, tier=t) for name, p in PRESETS.items() for t, h in p.hours_per_week.items()
+    )
+    return f"sum by (preset) (({hours}) * on (tier) group_left () ({counts})) * {range_seconds} / {WEEK_SECONDS}"
 
 
 def output_based_hours_promql(active_days: str) -> str:
     """Hours saved of every preset (label `preset`): developer-days x WORKDAY_HOURS x the share of
     their output the uplift stands for."""
-    factors = _by_preset(lambda p: WORKDAY_HOURS * p.output_uplift / (1 + p.output_uplift))
-    return f"(sum({active_days}) or vector(0)) * on () group_right () {factors}"
+    factors = " or ".join(
+        _constant(WORKDAY_HOURS * p.output_uplift / (1 + p.output_uplift), preset=name) for name, p in PRESETS.items()
+    )
+    return f"(sum({active_days}) or vector(0)) * on () group_right () ({factors})"

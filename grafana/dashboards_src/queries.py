@@ -72,7 +72,7 @@ def per_interval(metric: str, labels: str = "", by: str | None = None) -> str:
     growth(): its whole-value branch would count a series' entire total at every step whose
     previous window holds no sample (windows as short as the step, hourly demo samples), and a
     graph shows a shape, not a total."""
-    if not metric.startswith("{") and (hourly_step := by_step(metric, "$__interval", labels, by or "")):
+    if hourly_step := by_step(metric, "$__interval", labels, by or ""):  # None for a {__name__=~...} selector
         return hourly_step
     grouping = f" by ({by})" if by else ""
     return f"sum{grouping} (increase({selector(metric, labels)}[$__rate_interval]))"

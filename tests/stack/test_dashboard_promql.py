@@ -24,13 +24,7 @@ def run(prometheus, target: Target) -> list[dict]:
     if target.instant:
         return prometheus.query(expr)
     end = time.time()
-    body = httpx.get(
-        f"{prometheus.url}/api/v1/query_range",
-        params={"query": expr, "start": end - 60, "end": end, "step": 5},
-        timeout=30,
-    ).json()
-    assert body["status"] == "success", f"{target}: {expr}: {body.get('error')}"
-    return body["data"]["result"]
+    return prometheus.query_range(expr, end - 60, end, 5)
 
 
 def panel(title: str, dashboard: str) -> Target:

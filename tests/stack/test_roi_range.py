@@ -123,16 +123,18 @@ def report(prom):
     return json.loads(done.stdout)
 
 
-def panel(prom: Prometheus, title: str) -> float:
+def results(prom: Prometheus, title: str) -> list[dict]:
     (target,) = [t for t in targets("prometheus") if t.dashboard == "AI spend & ROI" and t.panel == title]
-    (result,) = prom.query(substitute(target, range_=f"{WINDOW_DAYS}d"), at=END.timestamp())
+    return prom.query(substitute(target, range_=f"{WINDOW_DAYS}d"), at=END.timestamp())
+
+
+def panel(prom: Prometheus, title: str) -> float:
+    (result,) = results(prom, title)
     return float(result["value"][1])
 
 
 def by_preset(prom: Prometheus, title: str) -> dict[str, float]:
-    (target,) = [t for t in targets("prometheus") if t.dashboard == "AI spend & ROI" and t.panel == title]
-    result = prom.query(substitute(target, range_=f"{WINDOW_DAYS}d"), at=END.timestamp())
-    return {r["metric"]["preset"]: float(r["value"][1]) for r in result}
+    return {r["metric"]["preset"]: float(r["value"][1]) for r in results(prom, title)}
 
 
 def test_tiers_and_developer_days(prom, report):

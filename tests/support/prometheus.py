@@ -94,22 +94,20 @@ class Prometheus:
 
     # --- queries -------------------------------------------------------------------------------
 
+    def _api(self, path: str, params: dict[str, str]) -> list[dict]:
+        body = httpx.get(f"{self.url}/api/v1/{path}", params=params, timeout=30).json()
+        if body.get("status") != "success":
+            raise AssertionError(f"{path} failed: {params['query']}: {body.get('error')}")
+        return body["data"]["result"]
+
     def query(self, promql: str, at: float | None = None) -> list[dict]:
         params = {"query": promql}
         if at is not None:
             params["time"] = str(at)
-        r = httpx.get(f"{self.url}/api/v1/query", params=params, timeout=30)
-        body = r.json()
-        if body.get("status") != "success":
-            raise AssertionError(f"query failed: {promql}: {body.get('error')}")
-        return body["data"]["result"]
+        return self._api("query", params)
 
     def query_range(self, promql: str, start: float, end: float, step: float) -> list[dict]:
-        params = {"query": promql, "start": str(start), "end": str(end), "step": str(step)}
-        body = httpx.get(f"{self.url}/api/v1/query_range", params=params, timeout=30).json()
-        if body.get("status") != "success":
-            raise AssertionError(f"range query failed: {promql}: {body.get('error')}")
-        return body["data"]["result"]
+        return self._api("query_range", {"query": promql, "start": str(start), "end": str(end), "step": str(step)})
 
     def scalar(self, promql: str) -> float | None:
         """The single value of an instant query, or None when it returns nothing."""
