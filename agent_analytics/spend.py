@@ -270,3 +270,12 @@ def not_reached(w: Window, filters: str = "", git_filters: str = "") -> str:
         f"({users}) unless on (agent, developer_id) "
         f"(({telemetry_senders(w, filters)}) and on (developer_id) {hook_users(w, git_filters)})"
     )
+
+
+def coverage_gaps(w: Window, filters: str = "", git_filters: str = "") -> dict[str, str]:
+    """coverage() of the users not_reached() lists. Each user's flags are the bits of one code
+    (telemetry 1, git hook 2) and a user with both is left out, so a column reads the senders
+    and the hook users once instead of once more for not_reached()."""
+    flags = coverage(w, filters, git_filters)
+    code = f"(({flags['telemetry']}) + 2 * ({flags['git_hook']}) < 3)"
+    return {"telemetry": f"{code} % 2", "git_hook": f"floor({code} / 2)"}

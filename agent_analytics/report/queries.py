@@ -33,10 +33,7 @@ QUERIES: dict[str, tuple[str, tuple[str, ...]]] = {
         for agent in spend.SPEND_SOURCE_AGENTS
         for side, expr in spend.reconciliation(agent, IN_RANGE).items()
     },
-    **{
-        f"coverage_{flag}": (f"({expr}) and on (agent, developer_id) ({spend.not_reached(IN_RANGE)})", ("agent",))
-        for flag, expr in spend.coverage(IN_RANGE).items()
-    },
+    **{f"coverage_{flag}": (expr, ("agent",)) for flag, expr in spend.coverage_gaps(IN_RANGE).items()},
     "tokens_by_type": (grown(monitoring.CLAUDE_TOKENS, RANGE, by="type"), ("type",)),
     "gemini_tokens_by_type": (grown(GEMINI_TOKENS, RANGE, by="type"), ("type",)),
     "codex_tokens_by_type": (

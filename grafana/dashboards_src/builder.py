@@ -130,6 +130,12 @@ def stat(title: str, expr: str, unit: str = "short", legend: str = "", **kw: Any
     return _panel(panel, title, [prom(expr, legend, instant=True)], unit, width=kw.pop("width", 4), height=4, **kw)
 
 
+# Grafana's step is max(min interval, range / max data points, rounded to 1h, 2h, 3h, 6h, 12h, 1d
+# ...). Fixed instead of the panel's width in pixels, Grafana's default, so that a graph's cost and
+# detail do not depend on the screen: 2 h over 30 days, the min interval over 7.
+GRAPH_POINTS = 360
+
+
 def timeseries(title: str, targets: list[Target], unit: str = "short", stack: bool = False, **kw: Any) -> Panel:
     panel = (
         timeseries_builders.Panel()
@@ -146,6 +152,7 @@ def timeseries(title: str, targets: list[Target], unit: str = "short", stack: bo
     )
     if stack:  # a field option of the series (fieldConfig.defaults.custom), not a panel option
         panel = panel.stacking(common_builders.StackingConfig().mode(common.StackingMode.NORMAL))
+    panel = panel.max_data_points(GRAPH_POINTS)
     return _panel(panel, title, targets, unit, width=kw.pop("width", 12), height=kw.pop("height", 8), **kw)
 
 

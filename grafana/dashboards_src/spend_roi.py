@@ -8,7 +8,20 @@ from agent_analytics.facts import ROI_DEFAULTS, SEAT_MONTH_SECONDS
 from . import agents, roi
 from .builder import Row, bars, dashboard, prom, stat, table, textbox_variable, timeseries
 from .common import standard_variables
-from .queries import CC_PULL_REQUESTS, COMMITS, COST, GIT, LINES, PEOPLE, PEOPLE_MODEL, TEAM, latest, window
+from .queries import (
+    CC_PULL_REQUESTS,
+    COMMITS,
+    COST,
+    GIT,
+    LINES,
+    PEOPLE,
+    PEOPLE_MODEL,
+    STEP,
+    TEAM,
+    latest,
+    per_interval,
+    window,
+)
 
 RANGE = spending.Window("$__range")
 # usage-based spend of every agent (agent_analytics/spend.py), one source per agent and developer
@@ -90,17 +103,12 @@ def build() -> dict:
             ),
             stat("Monthly budget", f"sum({m.BUDGET}{{{TEAM}}})", "currencyUSD"),
             timeseries(
-                "Spend per hour by team",
-                [
-                    prom(
-                        f"sum by (team_id) ({m.COST_1H}{{{PEOPLE_MODEL}}})",
-                        "{{team_id}}",
-                    )
-                ],
+                "Spend by team",
+                [prom(per_interval(COST, PEOPLE_MODEL, by="team_id"), "{{team_id}}")],
                 "currencyUSD",
                 stack=True,
-                interval="1h",
-                description="Claude Code telemetry cost per hour (the recording rule); vendor reports are daily.",
+                interval=STEP,
+                description="Claude Code telemetry cost in each graph step (whole hours); vendor reports are daily.",
             ),
             bars("Spend by model", [prom(spend_by("model"), "{{model}}")], "currencyUSD", width=12),
             table(
@@ -202,16 +210,12 @@ def build() -> dict:
             for agent in spending.SPEND_SOURCE_AGENTS
         ],
     )
-    not_reached = spending.not_reached(RANGE, PEOPLE_MODEL, GIT)
     coverage = Row(
         "Rollout coverage",
         [
             table(
                 "Vendor API users init has not reached",
-                [
-                    prom(f"({q}) and on (agent, developer_id) ({not_reached})", name)
-                    for name, q in spending.coverage(RANGE, PEOPLE_MODEL, GIT).items()
-                ],
+                [prom(q, name) for name, q in spending.coverage_gaps(RANGE, PEOPLE_MODEL, GIT).items()],
                 width=24,
                 description="People a vendor API saw using an agent in the time range who send no telemetry of "
                 "that agent (0 under telemetry) or whose commits no git hook has seen (0 under git_hook).",

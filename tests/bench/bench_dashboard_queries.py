@@ -16,7 +16,8 @@ developers x 90 days, loaded into a real Prometheus with promtool backfill.
    `promtool tsdb create-blocks-from rules` (at a 1 h interval here). The history has no hour in
    progress, so the panels' interval part (one hour of per-interval samples) reads nothing.
 3. Every PromQL target of every dashboard runs --repeat times the way Grafana sends it (instant,
-   or a range over the dashboard's default time range at a 1 h step); median and max per panel.
+   or a range over the dashboard's default time range at the step Grafana computes from the
+   panel's max data points and min interval); median and max per panel.
    Baseline, measured in the same run on the same Prometheus: `vector(1)` (the HTTP and engine
    floor) and `count(claude_code_cost_usage_USD_total)` (touching every cost series once).
    Before measuring, Prometheus merges the loaded blocks (as it does by itself within minutes of
@@ -60,6 +61,13 @@ MODELS = ("claude-sonnet-4-5", "claude-opus-4-5")
 CLIENT = httpx.Client(timeout=300)  # one keep-alive connection, as Grafana keeps one
 PARALLEL = httpx.Client(timeout=300, limits=httpx.Limits(max_connections=200))  # dashboard loads
 RANGE_BY_DASHBOARD_FROM = {"now-30d": "30d", "now-7d": "7d"}
+SCRAPE_INTERVAL = 15  # the Prometheus datasource's timeInterval (grafana/provisioning)
+# Grafana's rounding of a computed interval: (below this many seconds, the step), from 20 s up
+GRAFANA_ROUNDING = [
+    (25, 20), (45, 30), (90, 60), (210, 120), (450, 300), (750, 600), (1050, 900), (1500, 1200),
+    (2700, 1800), (5400, 3600), (9000, 7200), (16200, 10800), (32400, 21600), (86400, 43200),
+    (604800, 86400), (1814400, 604800), (3628800, 30 * 86400),
+]  # fmt: skip
 HOURLY_GROUP = "agent_analytics_hourly"  # written by hourly_backfill() instead
 FLAGS = ["--storage.tsdb.retention.time=400d", "--query.lookback-delta=1h", "--query.max-samples=200000000"]
 
@@ -374,6 +382,17 @@ def load(args, work: Path) -> dict:
     return meta
 
 
+def grafana_step(panel: dict, range_seconds: int) -> int:
+    """$__interval, the step of a panel's range queries: range / max data points in Grafana's
+    rounding, or the panel's min interval (else the datasource's) where that is longer."""
+    minimum = {"1h": HOUR, "1d": 86400}[panel["interval"]] if "interval" in panel else SCRAPE_INTERVAL
+    # without max data points, Grafana takes the panel's width in pixels (here on a 1920-pixel screen)
+    points = panel.get("maxDataPoints") or panel["gridPos"]["w"] * 1920 / 24
+    wanted = range_seconds / points
+    rounded = next((step for below, step in GRAFANA_ROUNDING if wanted < below), 365 * 86400)
+    return max(minimum, rounded)
+
+
 def board_queries(board: dict) -> list[tuple]:
     """(target, expr, range seconds, step) of each PromQL target, as Grafana sends it."""
     range_ = RANGE_BY_DASHBOARD_FROM[board["time"]["from"]]
@@ -381,13 +400,15 @@ def board_queries(board: dict) -> list[tuple]:
     defaults = {v["name"]: v["query"] for v in board["templating"]["list"] if v["type"] == "textbox"}
     queries = []
     for panel in board["panels"]:
-        step = {"1d": 86400}.get(panel.get("interval", ""), HOUR)
+        step = grafana_step(panel, range_seconds)
+        # $__rate_interval: max($__interval + the scrape interval, 4 scrape intervals)
+        rate_interval = max(step + SCRAPE_INTERVAL, 4 * SCRAPE_INTERVAL)
         for t in panel.get("targets", []):
             if t["datasource"]["type"] != "prometheus":
                 continue
             instant = t.get("instant", False)
             target = Target(board["title"], panel["title"], panel["type"], "prometheus", t["expr"], instant, defaults)
-            expr = substitute(target, range_=range_, interval="1h", rate_interval="2h")
+            expr = substitute(target, range_=range_, interval=f"{step}s", rate_interval=f"{rate_interval}s")
             queries.append((target, expr, range_seconds, step))
     return queries
 

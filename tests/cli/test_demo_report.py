@@ -10,7 +10,15 @@ import pytest
 from agent_analytics.exporter.vendors import COST
 from agent_analytics.history.demo_data import ROI, generate
 from agent_analytics.history.demo_vendors import CODEX_TOKENS, GEMINI_TOKENS, cast
-from agent_analytics.spend import Window, agent_spend, not_reached, raw_telemetry_cost, reconciliation
+from agent_analytics.spend import (
+    Window,
+    agent_spend,
+    coverage,
+    coverage_gaps,
+    not_reached,
+    raw_telemetry_cost,
+    reconciliation,
+)
 from agent_analytics.token_prices import token_type_prices
 from tests.support.demo_spend import spend_truth, summed
 from tests.support.net import free_port
@@ -249,6 +257,17 @@ def test_reconciliation_has_a_row_rollout_coverage_has_people_and_totals_count_e
         ("cursor", crew.api_key_user.developer_id),
         ("codex", crew.api_key_user.developer_id),
     } | {("cursor", d.developer_id) for d in crew.cursor}
+
+    def flags(queries: dict[str, str]) -> dict[str, dict[tuple[str, ...], float]]:
+        key = ("agent", "developer_id")
+        return {
+            flag: {tuple(r["metric"][k] for k in key): float(r["value"][1]) for r in prom.query(q, END)}
+            for flag, q in queries.items()
+        }
+
+    # the table's columns: the flags of every vendor API user, for those not reached only
+    every_user, gaps = flags(coverage(window)), flags(coverage_gaps(window))
+    assert gaps == {flag: {who: every_user[flag][who] for who in reached} for flag in every_user}
 
     # auto: telemetry where a developer sends it, the Admin API for the one who sends none
     total = prom.query(agent_spend("claude-code", window), END)
