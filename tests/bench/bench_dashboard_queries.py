@@ -51,6 +51,7 @@ sys.path.insert(0, str(ROOT))
 from agent_analytics.facts import JOB_EXPORTER  # noqa: E402
 from agent_analytics.history.hourly_backfill import hourly_series  # noqa: E402
 from agent_analytics.history.openmetrics import write_openmetrics  # noqa: E402
+from agent_analytics.monitoring import seconds  # noqa: E402
 from agent_analytics.prom_query import Prometheus as PromClient  # noqa: E402
 from tests.stack.grafana_queries import RULES, Target, load_dashboards, substitute  # noqa: E402
 from tests.support.prometheus import Prometheus  # noqa: E402
@@ -385,7 +386,7 @@ def load(args, work: Path) -> dict:
 def grafana_step(panel: dict, range_seconds: int) -> int:
     """$__interval, the step of a panel's range queries: range / max data points in Grafana's
     rounding, or the panel's min interval (else the datasource's) where that is longer."""
-    minimum = {"1h": HOUR, "1d": 86400}[panel["interval"]] if "interval" in panel else SCRAPE_INTERVAL
+    minimum = seconds(panel["interval"]) if "interval" in panel else SCRAPE_INTERVAL
     # without max data points, Grafana takes the panel's width in pixels (here on a 1920-pixel screen)
     points = panel.get("maxDataPoints") or panel["gridPos"]["w"] * 1920 / 24
     wanted = range_seconds / points
@@ -396,7 +397,7 @@ def grafana_step(panel: dict, range_seconds: int) -> int:
 def board_queries(board: dict) -> list[tuple]:
     """(target, expr, range seconds, step) of each PromQL target, as Grafana sends it."""
     range_ = RANGE_BY_DASHBOARD_FROM[board["time"]["from"]]
-    range_seconds = int(range_[:-1]) * 86400
+    range_seconds = seconds(range_)
     defaults = {v["name"]: v["query"] for v in board["templating"]["list"] if v["type"] == "textbox"}
     queries = []
     for panel in board["panels"]:
