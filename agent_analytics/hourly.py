@@ -11,17 +11,22 @@ Two recorded series per counter of hourly_series.yaml, summed by the labels it k
 * `<name>:increase_interval`: the growth in each rule interval (aligned the same way), labelled
   with the hour it falls in (label `hour`), for the hour in progress.
 
+A counter's rollups (hourly_series.yaml) are the same two series by fewer labels; a window reads
+the series with the fewest labels that hold its filters and grouping.
+
 A window's growth is the sum of the hourly samples stamped inside it plus the interval samples
 of the hour in progress (the hour of the newest evaluation, HOUR_NOW). So a window begins at
 the top of the hour it starts in and ends at the newest rule evaluation.
 
 History (`demo`, `backfill`) has no rule evaluations: agent_analytics.history.hourly_backfill
-evaluates hour_growth() over it at every whole hour (stamped a millisecond before it).
+evaluates hour_growth() over it at every whole hour (stamped a millisecond before it), and sums
+those into the rollups.
 """
 
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
@@ -53,6 +58,45 @@ def kept_labels() -> dict[str, tuple[str, ...]]:
     return {metric: tuple(labels) for metric, labels in _table()["counters"].items()}
 
 
+@dataclass(frozen=True)
+class View:
+    """The hourly series of `metric` by `labels`: all its kept labels, or those of a rollup."""
+
+    metric: str
+    labels: tuple[str, ...]
+    rollup: str = ""  # the rollup's name; "" for the series by every kept label
+
+    @property
+    def hourly(self) -> str:
+        return _base(self.metric) + (f"_{self.rollup}" if self.rollup else "") + ":increase1h"
+
+    @property
+    def interval(self) -> str:
+        return self.hourly.removesuffix(":increase1h") + ":increase_interval"
+
+    @property
+    def by(self) -> str:
+        return ", ".join(self.labels)
+
+
+@cache
+def views() -> tuple[View, ...]:
+    """Every counter's hourly series by all its kept labels, then its rollups."""
+    rollups = _table().get("rollups", {})
+    out = [View(metric, labels) for metric, labels in kept_labels().items()]
+    for metric, named in rollups.items():
+        out += [View(metric, tuple(labels), name) for name, labels in named.items()]
+    return tuple(out)
+
+
+def full_view(metric: str) -> View:
+    return next(v for v in views() if v.metric == metric and not v.rollup)
+
+
+def rollups_of(metric: str) -> list[View]:
+    return [v for v in views() if v.metric == metric and v.rollup]
+
+
 def bucketed(metric: str, labels: dict[str, str]) -> bool:
     """Whether the hourly rules read this series (see scraped_only in hourly_series.yaml)."""
     if metric not in kept_labels():
@@ -70,41 +114,40 @@ def _base(metric: str) -> str:
 
 
 def hourly_series(metric: str) -> str:
-    return _base(metric) + ":increase1h"
+    return full_view(metric).hourly
 
 
 def interval_series(metric: str) -> str:
-    return _base(metric) + ":increase_interval"
+    return full_view(metric).interval
 
 
-def _summed(metric: str, span: str, lookback: str) -> str:
-    by = ", ".join(kept_labels()[metric])
-    return f"sum by ({by}) (\n  {growth(_scraped(metric), span, lookback)}\n)"
+def _summed(view: View, span: str, lookback: str) -> str:
+    return f"sum by ({view.by}) (\n  {growth(_scraped(view.metric), span, lookback)}\n)"
 
 
-def hour_growth(metric: str) -> str:
+def hour_growth(view: View) -> str:
     """The growth in the hour that ends at evaluation time, per kept label set: where it is 0,
     only in the hour that ends at midnight (UTC), so that an idle series costs a panel one sample
     a day instead of 24 and still shows as a 0 row over any window of a day or more."""
-    grown = _summed(metric, "1h", HOUR_LOOKBACK)
+    grown = _summed(view, "1h", HOUR_LOOKBACK)
     return f"(\n{grown}\n) > 0\nor\n(\n{grown}\n) and on () (hour() == 0)"
 
 
-def hour_rule(metric: str) -> str:
+def hour_rule(view: View) -> str:
     """Evaluated every rule interval, written once an hour: the subquery holds the evaluation at the
     hour's start only during the HOUR_CATCH_UP after it (and costs nothing in the rest of the
     hour); each series is written by the first evaluation in that time that finds it unwritten,
     so a Prometheus restarted across the hour still writes it."""
-    record = hourly_series(metric)
+    record = view.hourly
     return (
-        f"last_over_time((\n  {hour_growth(metric)}\n)[{HOUR_CATCH_UP}:1h])\n"
+        f"last_over_time((\n  {hour_growth(view)}\n)[{HOUR_CATCH_UP}:1h])\n"
         f"unless last_over_time({record}[{HOUR_CATCH_UP}])"
     )
 
 
-def interval_rule(metric: str, interval: str) -> str:
+def interval_rule(view: View, interval: str) -> str:
     """The growth over the last whole interval, labelled with the hour whose growth it is part of."""
-    step = _summed(metric, interval, TAIL_LOOKBACK)
+    step = _summed(view, interval, TAIL_LOOKBACK)
     hour = f'count_values("hour", hour(vector(time() - {monitoring.seconds(interval)})))'
     return f"last_over_time((\n  ({step})\n  * on () group_left (hour) {hour}\n)[{interval}:{interval}])"
 
@@ -112,15 +155,16 @@ def interval_rule(metric: str, interval: str) -> str:
 def rules(interval: str = monitoring.RULE_INTERVAL) -> list[tuple[str, str, str]]:
     """(record, expr, comment) of the hourly group."""
     out = [(HOUR_NOW, "hour()", "the hour of this evaluation: which interval samples are the hour in progress")]
-    for metric in kept_labels():
-        out.append((hourly_series(metric), hour_rule(metric), ""))
-        out.append((interval_series(metric), interval_rule(metric, interval), ""))
+    for view in views():
+        out.append((view.hourly, hour_rule(view), ""))
+        out.append((view.interval, interval_rule(view, interval), ""))
     return out
 
 
-def backfill_rules() -> list[tuple[str, str]]:
-    """(record, expr) evaluated at every whole hour of history (hour_rule's inner evaluation)."""
-    return [(hourly_series(m), hour_growth(m)) for m in kept_labels()]
+def backfill_rules() -> list[tuple[View, str]]:
+    """(series, expr) evaluated at every whole hour of history (hour_rule's inner evaluation), for
+    the series by every kept label: history's rollups are their sums (hourly_backfill)."""
+    return [(v, hour_growth(v)) for v in views() if not v.rollup]
 
 
 # --- reading a window ---------------------------------------------------------------------------
@@ -135,23 +179,36 @@ def labels_used(text: str) -> set[str]:
     return set(_MATCHER.findall(text))
 
 
+def view_for(metric: str, filters: str = "", by: str = "", summed: bool = True) -> View | None:
+    """The hourly series of `metric` with the fewest labels that hold the filters and grouping of
+    a window (summed: by `by` only; else per kept label set, by all of them), or None."""
+    if metric not in kept_labels():
+        return None
+    if not summed:
+        view = full_view(metric)
+        return view if labels_used(filters) | labels_used(by) <= set(view.labels) else None
+    needed = labels_used(filters) | labels_used(by)
+    fitting = [v for v in views() if v.metric == metric and needed <= set(v.labels)]
+    return min(fitting, key=lambda v: len(v.labels), default=None)
+
+
 def covers(metric: str, filters: str = "", by: str = "") -> bool:
     """Whether the hourly series of `metric` hold what a window read with these filters needs."""
-    kept = kept_labels().get(metric)
-    return kept is not None and labels_used(filters) | labels_used(by) <= set(kept)
+    return view_for(metric, filters, by) is not None
 
 
 def _selector(name: str, filters: str) -> str:
     return f"{name}{{{filters}}}" if filters else name
 
 
-def window(metric: str, span: str, filters: str = "") -> str:
-    """The growth of `metric` over `span` per kept label set, from the hourly series (see above);
-    callers check covers() first."""
-    hours = f"sum_over_time({_selector(hourly_series(metric), filters)}[{span}])"
+def window(metric: str, span: str, filters: str = "", view: View | None = None) -> str:
+    """The growth of `metric` over `span` per label set of `view` (default: every kept label),
+    from the hourly series (see above); callers check covers() first."""
+    view = view or full_view(metric)
+    hours = f"sum_over_time({_selector(view.hourly, filters)}[{span}])"
     now = f'count_values("hour", last_over_time({HOUR_NOW}[{TAIL_SPAN}]))'
-    tail = f"sum_over_time({_selector(interval_series(metric), filters)}[{TAIL_SPAN}]) and on (hour) {now}"
-    by = ", ".join(kept_labels()[metric])
+    tail = f"sum_over_time({_selector(view.interval, filters)}[{TAIL_SPAN}]) and on (hour) {now}"
+    by = view.by
     parts = [hours, f"({tail})"]
     if metric in _table()["scraped_only"]:  # and the unscraped series, raw
         unscraped = ", ".join(x for x in (filters, f'job!="{JOB_EXPORTER}"') if x)
@@ -159,19 +216,23 @@ def window(metric: str, span: str, filters: str = "") -> str:
     return f"sum by ({by}) (\n  " + "\n  or\n  ".join(parts) + "\n)"
 
 
-def per_series(metric: str, span: str, filters: str = "", by: str = "", lookback: str | None = None) -> str:
+def per_series(
+    metric: str, span: str, filters: str = "", by: str = "", lookback: str | None = None, summed: bool = False
+) -> str:
     """The growth of `metric` over `span`: per kept label set from the hourly series where they
     hold the labels needed (filters and `by`), else per raw series with growth(). A `lookback`
-    (the budget rules pass one) always reads the raw counters."""
-    if lookback is None and covers(metric, filters, by):
-        return window(metric, span, filters)
+    (the budget rules pass one) always reads the raw counters. `summed`: the caller sums the
+    result by `by`, so a rollup holding `by` will do (view_for)."""
+    view = view_for(metric, filters, by, summed) if lookback is None else None
+    if view is not None:
+        return window(metric, span, filters, view)
     return growth(_selector(metric, filters), span, lookback)
 
 
 def grown(metric: str, span: str, filters: str = "", by: str | None = None) -> str:
     """The growth of `metric` over `span` summed (by `by`), see per_series()."""
     grouping = f" by ({by})" if by else ""
-    return f"sum{grouping} ({per_series(metric, span, filters, by or '')})"
+    return f"sum{grouping} ({per_series(metric, span, filters, by or '', summed=True)})"
 
 
 def by_step(metric: str, step: str, filters: str = "", by: str = "") -> str | None:
@@ -179,10 +240,11 @@ def by_step(metric: str, step: str, filters: str = "", by: str = "") -> str | No
     summed by `by`: for range queries and subqueries whose steps are whole hours (their evaluation
     times are multiples of the step). None where the hourly series do not hold it (see covers();
     the git counters' unscraped part is raw)."""
-    if not covers(metric, filters, by) or metric in _table()["scraped_only"]:
+    view = view_for(metric, filters, by)
+    if view is None or metric in _table()["scraped_only"]:
         return None
     grouping = f" by ({by})" if by else ""
-    series = _selector(hourly_series(metric), filters)
+    series = _selector(view.hourly, filters)
     return f"sum{grouping} (sum_over_time({series}[{step}] offset {HOUR_END_OFFSET}))"
 
 

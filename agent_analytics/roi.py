@@ -23,8 +23,11 @@ from agent_analytics import hourly
 WEEK_SECONDS = 7 * 86400
 WORKDAY_HOURS = 8.0  # the working time a developer-day with the agent stands for (output-based)
 TIERS = ("none", "light", "moderate", "heavy")
-# a developer's tier by active days per week in the window: at least this many
-TIER_MIN_DAYS_PER_WEEK = {"light": 0.0, "moderate": 2.0, "heavy": 4.0}  # heavy: daily users of a work week
+# a developer's tier by active days per week in the window: bands this wide, light from the first
+# active day, heavy from 4 (daily users of a work week) up. Bands of one width let the dashboard
+# tell every developer's tier from one reading of the active days (tier_index_promql).
+TIER_BAND_DAYS_PER_WEEK = 2.0
+TIER_MIN_DAYS_PER_WEEK = {t: i * TIER_BAND_DAYS_PER_WEEK for i, t in enumerate(TIERS[1:])}
 
 
 @dataclass(frozen=True)
@@ -238,15 +241,18 @@ def active_days_promql(active: str, vendor_cost: str, span: str, filters: str = 
     return f"sum by (developer_id) (count_over_time({day}[{span}:1d]))"
 
 
+def tier_index_promql(active_days: str, range_seconds: str) -> str:
+    """Per developer, the index of the tier in TIERS[1:] (0 light, 1 moderate, 2 heavy): the band
+    of active days per week, the last band open-ended. Only developers with an active day have a
+    series, so none is `none`."""
+    per_week = f"({active_days}) * {WEEK_SECONDS} / {range_seconds}"
+    return f"clamp_max(floor({per_week} / {TIER_BAND_DAYS_PER_WEEK:g}), {len(TIERS) - 2})"
+
+
 def tier_count_promql(active_days: str, range_seconds: str, name: str) -> str:
     """How many developers are in tier `name` (not `none`, which needs the developers known)."""
-    per_week = f"({active_days}) * {WEEK_SECONDS} / {range_seconds}"
-    least = TIER_MIN_DAYS_PER_WEEK[name]
-    higher = [TIER_MIN_DAYS_PER_WEEK[t] for t in TIERS[TIERS.index(name) + 1 :]]
-    cond = f"{per_week} > 0" if least == 0 else f"{per_week} >= {least:g}"
-    if higher:
-        cond = f"({cond}) < {higher[0]:g}"
-    return f"(count({cond}) or vector(0))"
+    index = TIERS.index(name) - 1
+    return f"(count({tier_index_promql(active_days, range_seconds)} == {index}) or vector(0))"
 
 
 def _constant(value: float, **labels: str) -> str:
@@ -258,15 +264,18 @@ def _constant(value: float, **labels: str) -> str:
 
 
 def time_based_hours_promql(active_days: str, range_seconds: str) -> str:
-    """Hours saved of every preset (label `preset`): the tier counts, read once, times each
-    preset's hours per developer per week, times the weeks of the range."""
-    counts = " or ".join(
-        f'label_replace({tier_count_promql(active_days, range_seconds, t)}, "tier", "{t}", "", "")' for t in TIERS[1:]
-    )
+    """Hours saved of every preset (label `preset`): the developers of each tier, counted from one
+    reading of the active days, times each preset's hours per developer per week, times the weeks
+    of the range."""
+    counts = f'count_values("tier_index", {tier_index_promql(active_days, range_seconds)})'
     hours = " or ".join(
-        _constant(h, preset=name, tier=t) for name, p in PRESETS.items() for t, h in p.hours_per_week.items()
+        _constant(h, preset=name, tier_index=str(TIERS.index(t) - 1))
+        for name, p in PRESETS.items()
+        for t, h in p.hours_per_week.items()
     )
-    return f"sum by (preset) (({hours}) * on (tier) group_left () ({counts})) * {range_seconds} / {WEEK_SECONDS}"
+    # every preset at 0 where no developer was active
+    total = f"sum by (preset) (({hours}) * on (tier_index) group_left () ({counts})) or sum by (preset) (({hours}) * 0)"
+    return f"({total}) * {range_seconds} / {WEEK_SECONDS}"
 
 
 def output_based_hours_promql(active_days: str) -> str:

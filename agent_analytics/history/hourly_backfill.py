@@ -101,9 +101,11 @@ class ScratchPrometheus:
 
 
 def hourly_series(prom: Prometheus, first_hour: int, last_hour: int, tick: Callable[[], None]) -> list[Series]:
-    """Every hourly rule evaluated at each whole hour in [first_hour, last_hour] (see STAMP_BEFORE_END)."""
+    """Every hourly rule evaluated at each whole hour in [first_hour, last_hour] (see STAMP_BEFORE_END),
+    and the rollups of each (sums of its series)."""
     out: list[Series] = []
-    for record, expr in hourly.backfill_rules():
+    for view, expr in hourly.backfill_rules():
+        record = view.hourly
         by_labels: dict[tuple, Series] = {}
         for end in range(last_hour, first_hour - 1, -CHUNK_HOURS * HOUR):
             hours = min(CHUNK_HOURS, (end - first_hour) // HOUR + 1)
@@ -113,8 +115,22 @@ def hourly_series(prom: Prometheus, first_hour: int, last_hour: int, tick: Calla
                 series = by_labels.setdefault(key, Series(record, dict(key), kind="gauge"))
                 series.samples[:0] = [(round(t - STAMP_BEFORE_END, 3), v) for t, v in points]
         out.extend(by_labels.values())
+        for coarser in hourly.rollups_of(view.metric):
+            out.extend(rollup(coarser, by_labels.values()))
         tick()
     return out
+
+
+def rollup(view: hourly.View, series) -> list[Series]:
+    """The series of `view` (a rollup): the hourly series summed by its labels, hour by hour. An
+    hour's sum is 0 only where all its parts are, at midnight, as the live rule writes it."""
+    sums: dict[tuple, dict[float, float]] = {}
+    for s in series:
+        key = tuple((k, s.labels[k]) for k in view.labels if k in s.labels)
+        hours = sums.setdefault(key, {})
+        for t, v in s.samples:
+            hours[t] = hours.get(t, 0.0) + v
+    return [Series(view.hourly, dict(key), kind="gauge", samples=sorted(h.items())) for key, h in sums.items()]
 
 
 def write_history(
