@@ -67,12 +67,16 @@ class View:
     rollup: str = ""  # the rollup's name; "" for the series by every kept label
 
     @property
+    def _name(self) -> str:
+        return _base(self.metric) + (f"_{self.rollup}" if self.rollup else "")
+
+    @property
     def hourly(self) -> str:
-        return _base(self.metric) + (f"_{self.rollup}" if self.rollup else "") + ":increase1h"
+        return self._name + ":increase1h"
 
     @property
     def interval(self) -> str:
-        return self.hourly.removesuffix(":increase1h") + ":increase_interval"
+        return self._name + ":increase_interval"
 
     @property
     def by(self) -> str:
@@ -184,11 +188,9 @@ def view_for(metric: str, filters: str = "", by: str = "", summed: bool = True) 
     a window (summed: by `by` only; else per kept label set, by all of them), or None."""
     if metric not in kept_labels():
         return None
-    if not summed:
-        view = full_view(metric)
-        return view if labels_used(filters) | labels_used(by) <= set(view.labels) else None
+    candidates = [v for v in views() if v.metric == metric] if summed else [full_view(metric)]
     needed = labels_used(filters) | labels_used(by)
-    fitting = [v for v in views() if v.metric == metric and needed <= set(v.labels)]
+    fitting = [v for v in candidates if needed <= set(v.labels)]
     return min(fitting, key=lambda v: len(v.labels), default=None)
 
 
@@ -208,12 +210,11 @@ def window(metric: str, span: str, filters: str = "", view: View | None = None) 
     hours = f"sum_over_time({_selector(view.hourly, filters)}[{span}])"
     now = f'count_values("hour", last_over_time({HOUR_NOW}[{TAIL_SPAN}]))'
     tail = f"sum_over_time({_selector(view.interval, filters)}[{TAIL_SPAN}]) and on (hour) {now}"
-    by = view.by
     parts = [hours, f"({tail})"]
     if metric in _table()["scraped_only"]:  # and the unscraped series, raw
         unscraped = ", ".join(x for x in (filters, f'job!="{JOB_EXPORTER}"') if x)
         parts.append(f'label_replace({growth(f"{metric}{{{unscraped}}}", span)}, "part", "raw", "", "")')
-    return f"sum by ({by}) (\n  " + "\n  or\n  ".join(parts) + "\n)"
+    return f"sum by ({view.by}) (\n  " + "\n  or\n  ".join(parts) + "\n)"
 
 
 def per_series(

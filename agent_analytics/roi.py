@@ -241,6 +241,11 @@ def active_days_promql(active: str, vendor_cost: str, span: str, filters: str = 
     return f"sum by (developer_id) (count_over_time({day}[{span}:1d]))"
 
 
+def _tier_index(name: str) -> int:
+    """A tier's index in the bands of tier_index_promql (0 light)."""
+    return TIERS.index(name) - 1
+
+
 def tier_index_promql(active_days: str, range_seconds: str) -> str:
     """Per developer, the index of the tier in TIERS[1:] (0 light, 1 moderate, 2 heavy): the band
     of active days per week, the last band open-ended. Only developers with an active day have a
@@ -251,8 +256,7 @@ def tier_index_promql(active_days: str, range_seconds: str) -> str:
 
 def tier_count_promql(active_days: str, range_seconds: str, name: str) -> str:
     """How many developers are in tier `name` (not `none`, which needs the developers known)."""
-    index = TIERS.index(name) - 1
-    return f"(count({tier_index_promql(active_days, range_seconds)} == {index}) or vector(0))"
+    return f"(count({tier_index_promql(active_days, range_seconds)} == {_tier_index(name)}) or vector(0))"
 
 
 def _constant(value: float, **labels: str) -> str:
@@ -269,7 +273,7 @@ def time_based_hours_promql(active_days: str, range_seconds: str) -> str:
     of the range."""
     counts = f'count_values("tier_index", {tier_index_promql(active_days, range_seconds)})'
     hours = " or ".join(
-        _constant(h, preset=name, tier_index=str(TIERS.index(t) - 1))
+        _constant(h, preset=name, tier_index=str(_tier_index(t)))
         for name, p in PRESETS.items()
         for t, h in p.hours_per_week.items()
     )
