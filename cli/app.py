@@ -18,7 +18,7 @@ from agent_analytics.cli.commands.hook import hook_app
 from agent_analytics.cli.commands.init import init
 from agent_analytics.cli.commands.report import report
 from agent_analytics.cli.commands.up import up
-from agent_analytics.errors import UserError
+from agent_analytics.config.errors import UserError
 
 
 class _Commands(TyperGroup):

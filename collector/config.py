@@ -7,10 +7,10 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BeforeValidator, Field, field_validator
 
-from agent_analytics.config_files import ConfigModel, Document, read_yaml, validate
-from agent_analytics.config_types import TextList, port_number
-from agent_analytics.errors import ConfigError  # noqa: F401 - raised by load_config, imported from here
-from agent_analytics.paths import data_home
+from agent_analytics.config.errors import ConfigError  # noqa: F401 - raised by load_config, imported from here
+from agent_analytics.config.files import ConfigModel, Document, read_yaml, validate
+from agent_analytics.config.paths import data_home
+from agent_analytics.config.types import TextList, port_number
 
 from .label_policy import LabelPolicy, PolicyOverride, load_policy
 

@@ -8,7 +8,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 import grpc
 
-from agent_analytics.serving import bind_grpc
+from agent_analytics.wire.serving import bind_grpc
 
 from . import otlp_codec
 from .otlp_codec import RequestError

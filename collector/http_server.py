@@ -12,7 +12,7 @@ from collections.abc import Awaitable, Callable
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
-from agent_analytics.http_requests import BodyTooLarge, read_body
+from agent_analytics.wire.http_requests import BodyTooLarge, read_body
 
 from . import otlp_codec
 from .exposition import Exposition

@@ -13,7 +13,8 @@ from typing import Annotated, Any
 
 from pydantic import BeforeValidator, Field
 
-from agent_analytics.config_files import ConfigModel, Document, read_yaml, validate
+from agent_analytics.config.files import ConfigModel, Document, read_yaml, validate
+from agent_analytics.vocabulary.model_names import normalise_model
 
 DEFAULT_POLICY_FILE = Path(__file__).with_name("label_policy.yaml")
 
@@ -114,6 +115,7 @@ def load_policy(override: PolicyOverride | dict[str, Any] | None = None, path: P
         attribute: _rewriter([(re.compile(rule.pattern), rule.replace) for rule in rules])
         for attribute, rules in (metrics.rewrite_values or {}).items()
     }
+    rewrites.setdefault("model", normalise_model)
     return LabelPolicy(
         drop_attributes=frozenset(metrics.drop_attributes or ()),
         rewrites=rewrites,

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from agent_analytics.http_requests import BearerTokens
+from agent_analytics.wire.http_requests import BearerTokens
 
 from . import otlp_codec
 from .events import EventPipeline, clean_logs

@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 import threading
 
-from agent_analytics.serving import Servers, listen
+from agent_analytics.wire.serving import Servers, listen
 
 from .config import CollectorConfig
 from .events import EventPipeline

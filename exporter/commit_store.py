@@ -22,8 +22,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
-from agent_analytics import past_counters
-from agent_analytics.history.backfill_series import BACKFILL as HISTORY_LABELS  # the series `backfill git` writes
+from agent_analytics.vocabulary.series import GIT_COUNTERS, HISTORY_LABELS
+from agent_analytics.wire import past_counters
 
 from .attribution import MarkerTable
 from .identity import IdentityMap
@@ -31,12 +31,6 @@ from .identity import IdentityMap
 LabelKey = tuple[str, str, str, str, str]  # repo, developer_id, team_id, agent, evidence
 LABELS = ("repo", "developer_id", "team_id", "agent", "evidence")
 LIVE_LAG_SECONDS = 300  # a commit this fresh still counts where it belongs when the counter rises now
-COUNTERS = {  # sample name -> what one commit adds
-    "agent_analytics_git_commits_total": lambda c: 1,
-    "agent_analytics_git_lines_added_total": lambda c: c.lines_added,
-    "agent_analytics_git_lines_deleted_total": lambda c: c.lines_deleted,
-    "agent_analytics_git_files_changed_total": lambda c: c.files_changed,
-}
 # What happened to a commit a caller handed in (the hook's flush reports these per commit).
 COUNTED, COUNTED_AT_ITS_TIME, EVIDENCE_ADDED, ALREADY_COUNTED, HELD = (
     "counted",
@@ -291,7 +285,7 @@ class CommitStore:
         out = []
         for c in commits:
             labels = tuple(sorted({**self._labels(c), **HISTORY_LABELS}.items()))
-            out += [past_counters.PastIncrement(name, labels, c.committed_at, f(c)) for name, f in COUNTERS.items()]
+            out += [past_counters.PastIncrement(name, labels, c.committed_at, f(c)) for name, f in GIT_COUNTERS.items()]
         return out
 
     def _count(self, c: Commit) -> None:

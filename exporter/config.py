@@ -11,9 +11,9 @@ from typing import Annotated, Any, ClassVar, Literal
 
 from pydantic import BeforeValidator, Field, Strict, ValidationInfo, field_validator, model_validator
 
-from agent_analytics.config_files import At, ConfigModel, Document, read_yaml, validate
-from agent_analytics.config_types import HttpUrl, NonNegative, Number, Text, TextList, WholeNumber
-from agent_analytics.errors import ConfigError  # noqa: F401 - raised by load_config, imported from here
+from agent_analytics.config.errors import ConfigError  # noqa: F401 - raised by load_config, imported from here
+from agent_analytics.config.files import At, ConfigModel, Document, read_yaml, validate
+from agent_analytics.config.types import HttpUrl, NonNegative, Number, Text, TextList, WholeNumber
 
 from .attribution import AGENTS
 
@@ -154,7 +154,7 @@ class RoiConfig(ConfigModel):
     hourly_rate_usd: NonNegative | None = None
     minutes_saved_per_accepted_line: NonNegative | None = None
     minutes_saved_per_assisted_commit: NonNegative | None = None
-    # your own preset (agent_analytics/roi.py); a missing one takes the expected preset's value
+    # your own preset (agent_analytics/vocabulary/roi.py); a missing one takes the expected preset's value
     hours_saved_per_week_light: NonNegative | None = None
     hours_saved_per_week_moderate: NonNegative | None = None
     hours_saved_per_week_heavy: NonNegative | None = None

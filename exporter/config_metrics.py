@@ -6,7 +6,8 @@ from collections.abc import Iterator
 from prometheus_client.core import GaugeMetricFamily
 from prometheus_client.registry import Collector
 
-from agent_analytics.spend import SPEND_SOURCE, SPEND_SOURCE_AGENTS
+from agent_analytics.vocabulary.series import SPEND_SOURCE
+from agent_analytics.vocabulary.spend import SPEND_SOURCE_AGENTS
 
 from .config import ExporterConfig
 

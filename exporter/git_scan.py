@@ -18,7 +18,7 @@ from pathlib import Path
 
 import git
 
-from agent_analytics.repo_id import repo_id
+from agent_analytics.vocabulary.repo_id import repo_id
 
 from .attribution import MarkerTable
 from .commit_store import Commit, CommitStore

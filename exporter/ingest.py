@@ -10,7 +10,7 @@ from fastapi.responses import JSONResponse
 from prometheus_client import CollectorRegistry, Counter
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, TypeAdapter, ValidationError
 
-from agent_analytics.http_requests import BearerTokens, BodyTooLarge, read_body
+from agent_analytics.wire.http_requests import BearerTokens, BodyTooLarge, read_body
 
 from .attribution import MarkerTable
 from .commit_store import ALREADY_COUNTED, Commit, CommitStore

@@ -1,9 +1,9 @@
 """Per-token prices of the agents whose telemetry has tokens but no cost (Gemini CLI, Codex):
 agent_analytics_token_price_usd{agent, model, <the agent's token type label>}, from the
 genai-prices table, so that PromQL turns their token counters into money with a plain join
-(agent_analytics/spend.py): Gemini CLI names the type `type`, Codex `token_type`.
+(agent_analytics/vocabulary/spend.py): Gemini CLI names the type `type`, Codex `token_type`.
 
-The models priced are those agent_analytics/priced_tokens.yaml lists plus every model the agents'
+The models priced are those agent_analytics/vocabulary/priced_tokens.yaml lists plus every model the agents'
 token series carry in Prometheus (`prometheus_url`), asked again every few minutes in the
 background, so a scrape never waits on Prometheus.
 """
@@ -15,7 +15,7 @@ import httpx
 from prometheus_client.core import GaugeMetricFamily
 from prometheus_client.registry import Collector
 
-from agent_analytics.token_prices import priced_agents, token_type_prices
+from agent_analytics.vocabulary.token_prices import priced_agents, token_type_prices
 
 PRICE = "agent_analytics_token_price_usd"
 REFRESH_SECONDS = 300.0

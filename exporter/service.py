@@ -16,9 +16,9 @@ from pathlib import Path
 from prometheus_client import CollectorRegistry
 
 from agent_analytics import __version__
-from agent_analytics.paths import data_home
-from agent_analytics.remote_write import RemoteWriteError
-from agent_analytics.serving import Servers, listen
+from agent_analytics.config.paths import data_home
+from agent_analytics.wire.remote_write import RemoteWriteError
+from agent_analytics.wire.serving import Servers, listen
 
 from .app import create_app
 from .attribution import load_markers

@@ -16,18 +16,15 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 
-from prometheus_client.core import CounterMetricFamily, HistogramMetricFamily
 from prometheus_client.registry import Collector
+
+from agent_analytics.vocabulary.series import COMMITTING_SESSIONS, SESSION_LOOKUP_ERRORS, TIME_TO_COMMIT
 
 from .commit_store import CommitStore
 from .session_starts import LokiUnavailable, SessionStarts
 
 log = logging.getLogger(__name__)
 
-METRIC = "agent_analytics_session_time_to_commit_seconds"
-# sessions that made at least one commit, counted from the hook's session ids (Loki not needed);
-# its growth over a window is the sessions whose first commit came in it
-COMMITTING_SESSIONS = "agent_analytics_committing_sessions"
 LABELS = ("developer_id", "team_id", "agent")
 BUCKETS = (60.0, 300.0, 900.0, 1800.0, 3600.0, 7200.0, 14400.0, 28800.0, 86400.0, math.inf)
 GIVE_UP_AFTER_SECONDS = 86400  # a commit whose session Loki still does not know by then stays unmeasured
@@ -90,24 +87,16 @@ class TimeToCommit(Collector):
             seconds = done.get((repo, sha))
             if seconds is not None:
                 groups.setdefault(tuple(labels[k] for k in LABELS), []).append(seconds)
-        family = HistogramMetricFamily(
-            METRIC, "Time from the first prompt of an agent session to each commit made in it.", labels=list(LABELS)
-        )
+        family = TIME_TO_COMMIT.family()
         for key, values in sorted(groups.items()):
             buckets = [(_le(b), sum(v <= b for v in values)) for b in BUCKETS]
             family.add_metric(list(key), buckets, sum_value=sum(values))
         yield family
-        committing = CounterMetricFamily(
-            COMMITTING_SESSIONS, "Agent sessions that made at least one commit (git hook).", labels=list(LABELS)
-        )
+        committing = COMMITTING_SESSIONS.family()
         for key, ids in sorted(sessions.items()):
             committing.add_metric(list(key), len(ids))
         yield committing
-        yield CounterMetricFamily(
-            "agent_analytics_session_lookup_errors",
-            "Session start lookups in Loki that failed (retried at the next round).",
-            value=self.lookup_errors,
-        )
+        yield SESSION_LOOKUP_ERRORS.family(value=self.lookup_errors)
 
     def close(self) -> None:
         with self._lock:

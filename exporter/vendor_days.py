@@ -29,8 +29,8 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
-from agent_analytics import remote_write
-from agent_analytics.prom_query import Prometheus, PrometheusError
+from agent_analytics.wire import remote_write
+from agent_analytics.wire.prom_query import Prometheus, PrometheusError
 
 from .vendors import COST, DayFigure, add_up, day_sample_time, day_sample_time_queries
 

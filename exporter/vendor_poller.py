@@ -21,7 +21,7 @@ from datetime import time as day_time
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
 from prometheus_client.registry import Collector
 
-from agent_analytics.remote_write import RemoteWriteError
+from agent_analytics.wire.remote_write import RemoteWriteError
 
 from .api_client import ApiError
 from .config import VendorApiConfig

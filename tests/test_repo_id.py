@@ -2,7 +2,7 @@ import subprocess
 
 import pytest
 
-from agent_analytics.repo_id import normalise_remote, repo_id
+from agent_analytics.vocabulary.repo_id import normalise_remote, repo_id
 
 
 @pytest.mark.parametrize(

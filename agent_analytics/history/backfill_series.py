@@ -19,14 +19,14 @@ How backfilled series relate to live ones (the rule every backfill follows):
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from agent_analytics.facts import RETENTION
-from agent_analytics.past_counters import history_samples
-from agent_analytics.prom_query import Prometheus
+from agent_analytics.vocabulary.facts import RETENTION
+from agent_analytics.vocabulary.series import HISTORY_LABELS
+from agent_analytics.wire.past_counters import history_samples
+from agent_analytics.wire.prom_query import Prometheus
 
 from .openmetrics import Series, bucket_end, counter_samples
 
 DAY = 86400
-BACKFILL = {"source": "backfill"}
 LIVE_LOOKBACK = RETENTION  # as far back as `up` keeps data
 
 
@@ -51,7 +51,7 @@ def daily_series(increments: Iterable[Increment], cutoff: int) -> list[Series]:
     for (name, labels), per_time in sorted(buckets.items()):
         start = (min(per_time) - 1) // DAY * DAY
         series.append(
-            Series(name, {**dict(labels), **BACKFILL}, "counter", counter_samples(per_time, start, cutoff, DAY))
+            Series(name, {**dict(labels), **HISTORY_LABELS}, "counter", counter_samples(per_time, start, cutoff, DAY))
         )
     return series
 
@@ -74,7 +74,7 @@ def commit_time_series(increments: Iterable[Increment], cutoff: int, since: int)
         samples += [(t, total) for t in range((last_t // DAY + 1) * DAY, cutoff, DAY)] + [(cutoff, total)]
         kept = [(t, v) for t, v in samples if t >= since]
         if kept:
-            series.append(Series(name, {**dict(labels), **BACKFILL}, "counter", kept))
+            series.append(Series(name, {**dict(labels), **HISTORY_LABELS}, "counter", kept))
     return series
 
 

@@ -17,10 +17,10 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
-from agent_analytics.model_names import normalise_model
+from agent_analytics.vocabulary.model_names import normalise_model
+from agent_analytics.vocabulary.token_prices import UnknownModel, claude_cost_usd
 
 from .backfill_series import Increment
-from .pricing import UnknownModel, claude_cost_usd
 
 TOKEN_FIELDS = {  # transcript usage field -> `type` label of claude_code_token_usage_tokens_total
     "input_tokens": "input",

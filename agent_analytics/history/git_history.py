@@ -14,16 +14,10 @@ from agent_analytics.exporter.attribution import load_markers
 from agent_analytics.exporter.config import ExporterConfig
 from agent_analytics.exporter.git_scan import ParsedCommit, stream_log
 from agent_analytics.exporter.identity import IdentityMap
-from agent_analytics.repo_id import repo_id
+from agent_analytics.vocabulary.repo_id import repo_id
+from agent_analytics.vocabulary.series import GIT_COUNTERS
 
 from .backfill_series import Increment
-
-GIT_COUNTERS = {
-    "agent_analytics_git_commits_total": lambda c: 1,
-    "agent_analytics_git_lines_added_total": lambda c: c.lines_added,
-    "agent_analytics_git_lines_deleted_total": lambda c: c.lines_deleted,
-    "agent_analytics_git_files_changed_total": lambda c: c.files_changed,
-}
 
 
 class NotARepository(ValueError):

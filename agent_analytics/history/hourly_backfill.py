@@ -1,4 +1,4 @@
-"""History written with its hourly pre-aggregates (agent_analytics.hourly), so that the panels,
+"""History written with its hourly pre-aggregates (agent_analytics.vocabulary.hourly), so that the panels,
 which sum those, show history as they show live data.
 
 The history's blocks are built in a scratch TSDB first; a Prometheus of its own, started on
@@ -23,9 +23,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from agent_analytics import hourly
-from agent_analytics.child_ready import last_line, wait_ready
-from agent_analytics.prom_query import Prometheus
+from agent_analytics.vocabulary import hourly
+from agent_analytics.wire.child_ready import last_line, wait_ready
+from agent_analytics.wire.prom_query import Prometheus
 
 from .openmetrics import Series
 from .tsdb_blocks import INSTALL_HINT, BlockError, check_tsdb_dir, newest_allowed, write_blocks

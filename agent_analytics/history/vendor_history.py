@@ -18,7 +18,7 @@ from agent_analytics.exporter.vendors import (
     day_sample_time_queries,
     day_spans,
 )
-from agent_analytics.facts import RETENTION
+from agent_analytics.vocabulary.facts import RETENTION
 
 from .openmetrics import Series
 

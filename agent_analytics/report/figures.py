@@ -7,10 +7,10 @@ always show the same numbers.
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from agent_analytics import roi
-from agent_analytics.facts import ROI_DEFAULTS, SEAT_MONTH_SECONDS
-from agent_analytics.prom_query import Prometheus, PrometheusError  # noqa: F401
-from agent_analytics.spend import SPEND_SOURCE_AGENTS
+from agent_analytics.vocabulary import roi
+from agent_analytics.vocabulary.facts import ROI_DEFAULTS, SEAT_MONTH_SECONDS
+from agent_analytics.vocabulary.spend import SPEND_SOURCE_AGENTS
+from agent_analytics.wire.prom_query import Prometheus, PrometheusError  # noqa: F401
 
 from .measures import build_measures
 from .queries import QUERIES, render

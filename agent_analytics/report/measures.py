@@ -11,9 +11,9 @@ from __future__ import annotations
 
 from string import Template
 
-from agent_analytics.exporter.time_to_commit import METRIC as TIME_TO_COMMIT
-from agent_analytics.hourly import by_hour_and_weekday, grown
-from agent_analytics.promql import WEEKDAYS, growth
+from agent_analytics.vocabulary.hourly import by_hour_and_weekday, grown
+from agent_analytics.vocabulary.promql import WEEKDAYS, growth
+from agent_analytics.vocabulary.series import TIME_TO_COMMIT
 
 from .queries import COST
 

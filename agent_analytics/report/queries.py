@@ -3,23 +3,23 @@
 `$range` is the report's window (7d, 30d, or the seconds since the month began) and `$mtd`
 the window since the first of the month; both end at the report's evaluation time.
 
-Counters are read with `agent_analytics.hourly.grown()` (the hourly pre-aggregates where they
+Counters are read with `agent_analytics.vocabulary.hourly.grown()` (the hourly pre-aggregates where they
 hold the labels a query needs), as the dashboards read them.
 
 Configuration gauges go through last_over_time() so history loaded by demo/backfill is found too.
 
-Spend is every agent's (agent_analytics.spend: telemetry and vendor day series, one source per
+Spend is every agent's (agent_analytics.vocabulary.spend: telemetry and vendor day series, one source per
 agent and developer), over the same windows as the dashboards.
 """
 
 from string import Template
 
-from agent_analytics import monitoring, roi, spend
-from agent_analytics.hourly import grown
+from agent_analytics.vocabulary import roi, series, spend
+from agent_analytics.vocabulary.hourly import grown
 
 RANGE, MTD = "$range", "$mtd"  # Template placeholders, filled in by render()
 IN_RANGE, IN_MONTH = spend.Window(RANGE), spend.Window(MTD)
-COST = monitoring.CLAUDE_COST
+COST = series.CLAUDE_COST
 GEMINI_TOKENS = '{__name__=~"gemini_cli_token_usage.*_total"}'
 
 QUERIES: dict[str, tuple[str, tuple[str, ...]]] = {
@@ -34,7 +34,7 @@ QUERIES: dict[str, tuple[str, tuple[str, ...]]] = {
         for side, expr in spend.reconciliation(agent, IN_RANGE).items()
     },
     **{f"coverage_{flag}": (expr, ("agent",)) for flag, expr in spend.coverage_gaps(IN_RANGE).items()},
-    "tokens_by_type": (grown(monitoring.CLAUDE_TOKENS, RANGE, by="type"), ("type",)),
+    "tokens_by_type": (grown(series.CLAUDE_TOKENS, RANGE, by="type"), ("type",)),
     "gemini_tokens_by_type": (grown(GEMINI_TOKENS, RANGE, by="type"), ("type",)),
     "codex_tokens_by_type": (
         grown("codex_turn_token_usage_sum", RANGE, by="token_type"),
@@ -47,7 +47,7 @@ QUERIES: dict[str, tuple[str, tuple[str, ...]]] = {
         (),
     ),
     "lines_by_type": (grown("claude_code_lines_of_code_count_total", RANGE, by="type"), ("type",)),
-    "commits_by_agent": (grown(monitoring.GIT_COMMITS, RANGE, by="agent"), ("agent",)),
+    "commits_by_agent": (grown(series.GIT_COMMITS, RANGE, by="agent"), ("agent",)),
     "copilot_generations_daily": (
         "sum(avg_over_time(agent_analytics_copilot_code_generation_activities[$range]))",
         (),
@@ -70,9 +70,9 @@ QUERIES: dict[str, tuple[str, tuple[str, ...]]] = {
         (),
     ),
     **{f"roi_{key}": (f"max(last_over_time(agent_analytics_roi_{key}[$range]))", ()) for key in roi.OWN_KEYS},
-    # adoption and output per dollar (agent_analytics/roi.py)
+    # adoption and output per dollar (agent_analytics/vocabulary/roi.py)
     "active_days_by_developer": (
-        roi.active_days_promql("claude_code_active_time_seconds_total", spend.VENDOR_COST, RANGE),
+        roi.active_days_promql("claude_code_active_time_seconds_total", series.VENDOR_COST, RANGE),
         ("developer_id",),
     ),
     "active_seconds_by_developer": (

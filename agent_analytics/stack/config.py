@@ -19,11 +19,11 @@ from typing import Any
 from pydantic import Field, create_model, field_validator
 
 from agent_analytics.collector.config import CollectorSettings
-from agent_analytics.config_files import At, ConfigModel, Document, read_yaml, validate
-from agent_analytics.config_types import port_number
-from agent_analytics.errors import ConfigError
+from agent_analytics.config.errors import ConfigError
+from agent_analytics.config.files import At, ConfigModel, Document, read_yaml, validate
+from agent_analytics.config.types import port_number
 from agent_analytics.exporter.config import ExporterConfig
-from agent_analytics.facts import RETENTION
+from agent_analytics.vocabulary.facts import RETENTION
 
 DEFAULT_PORTS = {
     "otlp_grpc": 4317,

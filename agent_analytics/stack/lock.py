@@ -8,7 +8,7 @@ import fcntl
 import os
 from pathlib import Path
 
-from agent_analytics.errors import RuntimeFailure
+from agent_analytics.config.errors import RuntimeFailure
 
 
 def lock_file(stack_dir: Path) -> Path:

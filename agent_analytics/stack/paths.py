@@ -4,8 +4,8 @@ from pathlib import Path
 
 import yaml
 
-from agent_analytics.facts import JOB_PROMETHEUS
-from agent_analytics.paths import data_home
+from agent_analytics.config.paths import data_home
+from agent_analytics.vocabulary.facts import JOB_PROMETHEUS
 
 DEFAULT_PROMETHEUS_URL = "http://127.0.0.1:9090"
 

@@ -19,14 +19,14 @@ from pathlib import Path
 
 import yaml
 
-from agent_analytics import past_counters
-from agent_analytics.assets import asset_dir
-from agent_analytics.child_ready import last_line, wait_ready
 from agent_analytics.collector.config import load_config as load_collector_config
 from agent_analytics.collector.service import CollectorService
-from agent_analytics.errors import ConfigError, RuntimeFailure
+from agent_analytics.config.assets import asset_dir
+from agent_analytics.config.errors import ConfigError, RuntimeFailure
 from agent_analytics.exporter.service import ExporterService
-from agent_analytics.facts import JOB_COLLECTOR, JOB_EXPORTER, JOB_PROMETHEUS
+from agent_analytics.vocabulary.facts import JOB_COLLECTOR, JOB_EXPORTER, JOB_PROMETHEUS
+from agent_analytics.wire import past_counters
+from agent_analytics.wire.child_ready import last_line, wait_ready
 
 from . import lock
 from .config import PORT_FLAGS, PORT_OWNERS, StackConfig

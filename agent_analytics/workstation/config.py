@@ -17,8 +17,8 @@ from urllib.parse import urlsplit, urlunsplit
 import yaml
 from pydantic import BeforeValidator, Field, model_validator
 
-from agent_analytics.config_files import ConfigModel, read_yaml, validate
-from agent_analytics.errors import ConfigError  # noqa: F401 - raised by load, imported from here
+from agent_analytics.config.errors import ConfigError  # noqa: F401 - raised by load, imported from here
+from agent_analytics.config.files import ConfigModel, read_yaml, validate
 
 # Re-exported: callers ask the workstation module where things are.
 from agent_analytics.workstation.paths import (  # noqa: F401

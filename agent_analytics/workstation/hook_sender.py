@@ -21,7 +21,7 @@ import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from agent_analytics.repo_id import repo_id
+from agent_analytics.vocabulary.repo_id import repo_id
 from agent_analytics.workstation import hook_runtime
 
 INGEST_PATH = "/api/v1/commits"

@@ -9,11 +9,7 @@ import typer
 
 from agent_analytics.cli.moments import parse_time
 from agent_analytics.cli.options import PROMETHEUS_ALIAS
-from agent_analytics.errors import RuntimeFailure
-from agent_analytics.facts import (
-    RETENTION_DAYS,  # what `up` keeps; older history would be deleted on arrival
-    VENDOR_HISTORY_DAYS,
-)
+from agent_analytics.config.errors import RuntimeFailure
 from agent_analytics.history.hourly_backfill import write_history
 from agent_analytics.history.tsdb_blocks import (
     HEAD_AGE_SECONDS,
@@ -22,6 +18,10 @@ from agent_analytics.history.tsdb_blocks import (
     newest_allowed,
 )
 from agent_analytics.stack.paths import DEFAULT_PROMETHEUS_URL, resolve_tsdb, stack_dir, stack_prometheus_url
+from agent_analytics.vocabulary.facts import (
+    RETENTION_DAYS,  # what `up` keeps; older history would be deleted on arrival
+    VENDOR_HISTORY_DAYS,
+)
 
 # The readers (gitpython, the price table, httpx, rich) load only when a backfill runs: every
 # other command of the CLI starts without them.

@@ -12,7 +12,7 @@ import typer
 
 from agent_analytics.collector.config import load_config
 from agent_analytics.collector.service import CollectorService
-from agent_analytics.errors import UserError
+from agent_analytics.config.errors import UserError
 
 
 def collector(

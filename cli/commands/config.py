@@ -9,7 +9,7 @@ from typing import Annotated
 
 import typer
 
-from agent_analytics.config_kinds import KINDS, check_file, kind_named
+from agent_analytics.cli.config_kinds import KINDS, check_file, kind_named
 
 config_app = typer.Typer(help="Config files: their JSON Schema, and a check without starting anything.")
 

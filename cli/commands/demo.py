@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 
 from agent_analytics.cli.moments import parse_time
-from agent_analytics.errors import RuntimeFailure
+from agent_analytics.config.errors import RuntimeFailure
 from agent_analytics.stack.paths import resolve_tsdb
 
 STATE_FILE = "agent-analytics-demo.json"  # beside the blocks; Prometheus ignores it
@@ -63,10 +63,10 @@ def demo(
     would cost live data.
     """
     from agent_analytics.cli.progress import progress_bar
-    from agent_analytics.history.demo_data import DemoState, generate  # heavy (price table): loaded only when used
+    from agent_analytics.history.demo.generate import DemoState, generate  # heavy (price table): loaded only when used
     from agent_analytics.history.hourly_backfill import write_history
     from agent_analytics.history.tsdb_blocks import BlockError, check_tsdb_dir, newest_allowed
-    from agent_analytics.hourly import kept_labels
+    from agent_analytics.vocabulary.hourly import kept_labels
 
     tsdb = resolve_tsdb(data_dir, prometheus_data)
     try:

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import typer
 
-from agent_analytics.errors import UserError
+from agent_analytics.config.errors import UserError
 from agent_analytics.exporter.config import load_config
 from agent_analytics.stack.lock import refuse_if_up_owns
 

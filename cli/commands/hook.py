@@ -9,7 +9,7 @@ from typing import Any
 
 import typer
 
-from agent_analytics.errors import RuntimeFailure
+from agent_analytics.config.errors import RuntimeFailure
 from agent_analytics.workstation import doctor_checks, hook_install, hook_runtime, hook_sender
 
 hook_app = typer.Typer(

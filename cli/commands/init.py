@@ -10,7 +10,7 @@ from pathlib import Path
 import click
 import typer
 
-from agent_analytics.errors import RuntimeFailure
+from agent_analytics.config.errors import RuntimeFailure
 from agent_analytics.workstation import config as workstation
 from agent_analytics.workstation import hook_install, otlp_endpoint
 from agent_analytics.workstation.agent_settings import WRITERS, SettingsError, claude_code

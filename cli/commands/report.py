@@ -9,7 +9,7 @@ import typer
 
 from agent_analytics.cli.moments import parse_time
 from agent_analytics.cli.options import PROMETHEUS_ALIAS
-from agent_analytics.errors import RuntimeFailure
+from agent_analytics.config.errors import RuntimeFailure
 from agent_analytics.report import measures
 from agent_analytics.stack.paths import prometheus_url_for
 

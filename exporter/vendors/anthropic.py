@@ -14,7 +14,7 @@ from datetime import UTC, date, datetime, timedelta
 from datetime import time as day_time
 from typing import Any
 
-from agent_analytics.model_names import normalise_model
+from agent_analytics.vocabulary.model_names import normalise_model
 
 from ..api_client import ApiClient, Retries
 from ..config import AnthropicConfig

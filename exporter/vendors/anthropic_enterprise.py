@@ -14,7 +14,7 @@ from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from agent_analytics.model_names import normalise_model
+from agent_analytics.vocabulary.model_names import normalise_model
 
 from ..config import AnthropicEnterpriseConfig
 from ..identity import IdentityMap

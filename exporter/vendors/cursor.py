@@ -16,7 +16,7 @@ from datetime import UTC, date, datetime, timedelta
 from prometheus_client.core import GaugeMetricFamily
 from prometheus_client.registry import Collector
 
-from agent_analytics.model_names import normalise_model
+from agent_analytics.vocabulary.model_names import normalise_model
 
 from ..api_client import ApiClient, Retries
 from ..identity import IdentityMap

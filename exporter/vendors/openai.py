@@ -12,8 +12,8 @@ from __future__ import annotations
 from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
 
-from agent_analytics.model_names import normalise_model
-from agent_analytics.token_prices import unit_prices
+from agent_analytics.vocabulary.model_names import normalise_model
+from agent_analytics.vocabulary.token_prices import unit_prices
 
 from ..api_client import ApiClient, Retries
 from ..identity import IdentityMap

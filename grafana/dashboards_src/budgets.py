@@ -1,14 +1,14 @@
 """5. Budgets: burn rates, budget left per team and the budget alerts that fire."""
 
-from agent_analytics import monitoring as m
+from agent_analytics.vocabulary import facts, series
 
 from .builder import Row, alert_list, bars, dashboard, prom, table, timeseries
 from .common import standard_variables
 from .queries import TEAM
 
-TELEMETRY_MTD = f"{m.TELEMETRY_MTD}{{{TEAM}}}"
-VENDOR_MTD = f"{m.VENDOR_MTD}{{{TEAM}}}"
-DAY_BURN = m.SLOW_BURNS[0]  # the day-long burn condition of AgentSpendSlowBurn
+TELEMETRY_MTD = f"{series.TELEMETRY_MTD}{{{TEAM}}}"
+VENDOR_MTD = f"{series.VENDOR_MTD}{{{TEAM}}}"
+DAY_BURN = facts.SLOW_BURNS[0]  # the day-long burn condition of AgentSpendSlowBurn
 
 
 def _part(series: str, part: str) -> str:
@@ -26,10 +26,10 @@ def build() -> dict:
             table(
                 "Budgets",
                 [
-                    prom(f"{m.BUDGET}{{{TEAM}}}"),
-                    prom(f"{m.MONTH_TO_DATE}{{{TEAM}}}"),
-                    prom(f"{m.BUDGET_REMAINING}{{{TEAM}}}"),
-                    prom(f"{m.FORECAST_MONTH_END}{{{TEAM}}}"),
+                    prom(f"{series.BUDGET}{{{TEAM}}}"),
+                    prom(f"{series.MONTH_TO_DATE}{{{TEAM}}}"),
+                    prom(f"{series.BUDGET_REMAINING}{{{TEAM}}}"),
+                    prom(f"{series.FORECAST_MONTH_END}{{{TEAM}}}"),
                 ],
                 "currencyUSD",
                 width=16,
@@ -51,7 +51,7 @@ def build() -> dict:
                 "Budget used",
                 [
                     prom(
-                        f"{m.MONTH_TO_DATE}{{{TEAM}}} / on (team_id) {m.BUDGET}{{{TEAM}}}",
+                        f"{series.MONTH_TO_DATE}{{{TEAM}}} / on (team_id) {series.BUDGET}{{{TEAM}}}",
                         "{{team_id}}",
                     )
                 ],
@@ -67,19 +67,19 @@ def build() -> dict:
         [
             timeseries(
                 "Burn rate, 1 hour window",
-                [prom(f"{m.burn_rate(m.FAST_BURN.long)}{{{TEAM}}}", "{{team_id}}")],
-                thresholds=[(None, "green"), (m.FAST_BURN.factor, "red")],
+                [prom(f"{series.burn_rate(facts.FAST_BURN.long)}{{{TEAM}}}", "{{team_id}}")],
+                thresholds=[(None, "green"), (facts.FAST_BURN.factor, "red")],
             ),
             timeseries(
                 "Burn rate, 1 day window",
-                [prom(f"{m.burn_rate(DAY_BURN.long)}{{{TEAM}}}", "{{team_id}}")],
+                [prom(f"{series.burn_rate(DAY_BURN.long)}{{{TEAM}}}", "{{team_id}}")],
                 thresholds=[(None, "green"), (DAY_BURN.factor, "red")],
             ),
             timeseries(
                 "Month to date vs budget",
                 [
-                    prom(f"{m.MONTH_TO_DATE}{{{TEAM}}}", "spent {{team_id}}"),
-                    prom(f"{m.BUDGET}{{{TEAM}}}", "budget {{team_id}}"),
+                    prom(f"{series.MONTH_TO_DATE}{{{TEAM}}}", "spent {{team_id}}"),
+                    prom(f"{series.BUDGET}{{{TEAM}}}", "budget {{team_id}}"),
                 ],
                 "currencyUSD",
                 width=24,

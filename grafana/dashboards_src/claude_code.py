@@ -2,7 +2,7 @@
 metrics; latency, errors, tools and cost per session/prompt from the events in Loki; usage
 patterns (peak hours, MCP servers and tools, lines per session, time to commit)."""
 
-from agent_analytics.promql import WEEKDAYS
+from agent_analytics.vocabulary.promql import WEEKDAYS
 
 from . import usage_patterns as usage
 from .builder import Panel, Row, bars, dashboard, logs, loki, matrix, prom, stat, table, timeseries

@@ -1,13 +1,13 @@
 """3. Productivity: what comes out in git, by agent and evidence, per team and developer."""
 
-from agent_analytics import monitoring as m
+from agent_analytics.vocabulary import series
 
 from .builder import Row, bars, dashboard, prom, stat, table, timeseries
 from .common import standard_variables
 from .queries import COMMITS, GIT, GIT_LINES_ADDED, GIT_LINES_DELETED, PEOPLE, SESSIONS, window
 
 ASSISTED = f'{GIT}, agent!="none"'
-DAILY_COMMITS = f'sum by (agent) ({m.COMMITS_1D}{{team_id=~"$team", agent=~"$agent"}})'
+DAILY_COMMITS = f'sum by (agent) ({series.COMMITS_1D}{{team_id=~"$team", agent=~"$agent"}})'
 
 
 def build() -> dict:
@@ -45,7 +45,7 @@ def build() -> dict:
         [
             table(
                 "Assisted share per team (all history)",
-                [prom(f'{m.ASSISTED_COMMITS_RATIO}{{team_id=~"$team"}}')],
+                [prom(f'{series.ASSISTED_COMMITS_RATIO}{{team_id=~"$team"}}')],
                 "percentunit",
             ),
             table(

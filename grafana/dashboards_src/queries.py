@@ -1,15 +1,15 @@
 """PromQL and LogQL building blocks shared by the dashboards: series names, the dashboard
-filters, and counter growth over the time range (agent_analytics.hourly.grown, as `report`
+filters, and counter growth over the time range (agent_analytics.vocabulary.hourly.grown, as `report`
 reads counters)."""
 
 from __future__ import annotations
 
-from agent_analytics import monitoring
-from agent_analytics.hourly import by_step, grown
-from agent_analytics.promql import growth
+from agent_analytics.vocabulary import series
+from agent_analytics.vocabulary.hourly import by_step, grown
+from agent_analytics.vocabulary.promql import growth
 
-COST = monitoring.CLAUDE_COST
-TOKENS = monitoring.CLAUDE_TOKENS
+COST = series.CLAUDE_COST
+TOKENS = series.CLAUDE_TOKENS
 SESSIONS = "claude_code_session_count_total"
 ACTIVE_TIME = "claude_code_active_time_seconds_total"
 LINES = "claude_code_lines_of_code_count_total"
@@ -25,7 +25,7 @@ CODEX_REQUESTS = "codex_api_request_total"
 COPILOT_INPUT = "gen_ai_client_inference_usage_input_tokens_total"  # cache reads included
 COPILOT_OUTPUT = "gen_ai_client_inference_usage_output_tokens_total"  # reasoning included
 COPILOT_REQUESTS = "gen_ai_client_inference_duration_seconds_count"
-COMMITS = monitoring.GIT_COMMITS
+COMMITS = series.GIT_COMMITS
 GIT_LINES_ADDED = "agent_analytics_git_lines_added_total"
 GIT_LINES_DELETED = "agent_analytics_git_lines_deleted_total"
 
@@ -45,7 +45,7 @@ def selector(metric: str, labels: str = "") -> str:
 
 
 def window(metric: str, labels: str = "", by: str | None = None, span: str = "$__range") -> str:
-    """Growth of a counter over `span`, summed (by `by`): agent_analytics.hourly.grown()."""
+    """Growth of a counter over `span`, summed (by `by`): agent_analytics.vocabulary.hourly.grown()."""
     if metric.startswith("{"):  # a {__name__=~...} selector: raw growth
         grouping = f" by ({by})" if by else ""
         return f"sum{grouping} ({growth(selector(metric, labels), span)})"
@@ -68,7 +68,7 @@ STEP = "1h"
 
 def per_interval(metric: str, labels: str = "", by: str | None = None) -> str:
     """Increase per graph step (time series panels with interval=STEP): the hourly series of the
-    hours in each step (agent_analytics.hourly.by_step), else increase() of the raw counters. Not
+    hours in each step (agent_analytics.vocabulary.hourly.by_step), else increase() of the raw counters. Not
     growth(): its whole-value branch would count a series' entire total at every step whose
     previous window holds no sample (windows as short as the step, hourly demo samples), and a
     graph shows a shape, not a total."""

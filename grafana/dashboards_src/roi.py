@@ -1,11 +1,10 @@
 """The ROI rows of the AI spend & ROI dashboard: adoption tiers, the estimates of every preset of
-agent_analytics.roi (time-based and output-based), the estimate from the operator's own minutes
+agent_analytics.vocabulary.roi (time-based and output-based), the estimate from the operator's own minutes
 per assisted commit, output per dollar, and the evidence behind the presets."""
 
 from __future__ import annotations
 
-from agent_analytics import roi
-from agent_analytics import spend as spending
+from agent_analytics.vocabulary import roi, series
 
 from .builder import Row, stat, text
 from .queries import (
@@ -21,7 +20,7 @@ from .queries import (
 )
 
 RANGE_S = "$__range_s"
-ACTIVE_DAYS = roi.active_days_promql(ACTIVE_TIME, spending.VENDOR_COST, "$__range", PEOPLE)
+ACTIVE_DAYS = roi.active_days_promql(ACTIVE_TIME, series.VENDOR_COST, "$__range", PEOPLE)
 ASSISTED_COMMITS = window(COMMITS, f'{GIT}, agent!="none"')
 ALL_COMMITS = window(COMMITS, GIT)
 LINES_ADDED = window(LINES, f'{PEOPLE_MODEL}, type="added"')
@@ -44,7 +43,7 @@ def preset_hours(model: str) -> str:
 
 
 def net_return(hours: str, total_spend: str) -> str:
-    """(value - spend) / spend as agent_analytics.roi.net_return computes it, reading the spend once;
+    """(value - spend) / spend as agent_analytics.vocabulary.roi.net_return computes it, reading the spend once;
     per series of `hours` (one per preset, or one)."""
     return f"({hours}) * $hourly_rate_usd / on () group_left () ({total_spend}) - 1"
 

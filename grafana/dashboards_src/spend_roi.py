@@ -1,9 +1,9 @@
 """1. AI spend & ROI: for whoever pays. Spend (usage and seats), per team and developer,
 month-end forecast against budget, cost per output, and ROI as a range (grafana/dashboards_src/roi.py)."""
 
-from agent_analytics import monitoring as m
-from agent_analytics import spend as spending
-from agent_analytics.facts import ROI_DEFAULTS, SEAT_MONTH_SECONDS
+from agent_analytics.vocabulary import series
+from agent_analytics.vocabulary import spend as spending
+from agent_analytics.vocabulary.facts import ROI_DEFAULTS, SEAT_MONTH_SECONDS
 
 from . import agents, roi
 from .builder import Row, bars, dashboard, prom, stat, table, textbox_variable, timeseries
@@ -24,7 +24,7 @@ from .queries import (
 )
 
 RANGE = spending.Window("$__range")
-# usage-based spend of every agent (agent_analytics/spend.py), one source per agent and developer
+# usage-based spend of every agent (agent_analytics/vocabulary/spend.py), one source per agent and developer
 SPEND = spending.total_spend(RANGE, "", PEOPLE_MODEL)
 
 
@@ -90,18 +90,19 @@ def build() -> dict:
             ),
             stat(
                 "Month to date / budget",
-                f"sum({m.MONTH_TO_DATE}{{{TEAM}}} and on (team_id) {m.BUDGET}) / sum({m.BUDGET}{{{TEAM}}})",
+                f"sum({series.MONTH_TO_DATE}{{{TEAM}}} and on (team_id) {series.BUDGET})"
+                f" / sum({series.BUDGET}{{{TEAM}}})",
                 "percentunit",
                 description="Spend this month (UTC) of the teams that have a budget, over their budgets.",
                 thresholds=[(None, "green"), (0.8, "orange"), (1, "red")],
             ),
             stat(
                 "Month-end forecast",
-                f"sum({m.FORECAST_MONTH_END}{{{TEAM}}})",
+                f"sum({series.FORECAST_MONTH_END}{{{TEAM}}})",
                 "currencyUSD",
                 description="Month to date plus the last 24 hours' pace until the end of the month.",
             ),
-            stat("Monthly budget", f"sum({m.BUDGET}{{{TEAM}}})", "currencyUSD"),
+            stat("Monthly budget", f"sum({series.BUDGET}{{{TEAM}}})", "currencyUSD"),
             timeseries(
                 "Spend by team",
                 [prom(per_interval(COST, PEOPLE_MODEL, by="team_id"), "{{team_id}}")],
@@ -186,7 +187,7 @@ def build() -> dict:
             ),
             stat(
                 "Claude Code developers active (24h) / seats paid",
-                f"sum({m.ACTIVE_DEVELOPERS_1D}{{{TEAM}}}) / sum({CLAUDE_SEATS_PAID})",
+                f"sum({series.ACTIVE_DEVELOPERS_1D}{{{TEAM}}}) / sum({CLAUDE_SEATS_PAID})",
                 "percentunit",
                 width=6,
             ),

@@ -5,8 +5,8 @@ session's first prompt to the commits made in it. `report` runs the same express
 
 from __future__ import annotations
 
-from agent_analytics.exporter.time_to_commit import METRIC as TIME_TO_COMMIT
-from agent_analytics.hourly import by_hour_and_weekday as hour_grid
+from agent_analytics.vocabulary.hourly import by_hour_and_weekday as hour_grid
+from agent_analytics.vocabulary.series import TIME_TO_COMMIT
 
 from .queries import ACTIVE_TIME, COST, GIT, LINES, PEOPLE, PEOPLE_MODEL, SESSIONS, TOKENS, events, window
 

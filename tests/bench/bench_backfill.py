@@ -31,7 +31,7 @@ from bench_git_scan import generate_repo, time_git_log  # noqa: E402
 
 from agent_analytics.history.backfill_series import daily_series  # noqa: E402
 from agent_analytics.history.claude_transcripts import ReadStats, read_messages, transcript_files, usage_increments  # noqa: E402
-from agent_analytics.history.demo_data import generate  # noqa: E402
+from agent_analytics.history.demo.generate import generate  # noqa: E402
 from agent_analytics.history.hourly_backfill import write_history  # noqa: E402
 from agent_analytics.history.openmetrics import write_openmetrics  # noqa: E402
 from agent_analytics.history.tsdb_blocks import newest_allowed, promtool_binary, write_blocks  # noqa: E402

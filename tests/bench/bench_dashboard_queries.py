@@ -9,7 +9,7 @@ developers x 90 days, loaded into a real Prometheus with promtool backfill.
    into blocks by `promtool tsdb create-blocks-from openmetrics`. The git counters carry the
    exporter's job label, as scraped by a Prometheus that ran through those days (`backfill git`
    blocks carry none and are read raw).
-2. The hourly pre-aggregates the panels sum (agent_analytics/hourly.py) are written for the
+2. The hourly pre-aggregates the panels sum (agent_analytics/vocabulary/hourly.py) are written for the
    whole history as `demo` and `backfill` write them (agent_analytics.history.hourly_backfill:
    each hourly rule evaluated at every whole hour); the time and samples this adds are printed.
    The other recording rules are backfilled over the last --rule-days days with
@@ -48,11 +48,13 @@ import yaml
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
-from agent_analytics.facts import JOB_EXPORTER  # noqa: E402
 from agent_analytics.history.hourly_backfill import hourly_series  # noqa: E402
 from agent_analytics.history.openmetrics import write_openmetrics  # noqa: E402
-from agent_analytics.monitoring import seconds  # noqa: E402
-from agent_analytics.prom_query import Prometheus as PromClient  # noqa: E402
+from agent_analytics.vocabulary.facts import (  # noqa: E402
+    JOB_EXPORTER,  # noqa: E402
+    seconds,  # noqa: E402
+)
+from agent_analytics.wire.prom_query import Prometheus as PromClient  # noqa: E402
 from tests.stack.grafana_queries import RULES, Target, load_dashboards, substitute  # noqa: E402
 from tests.support.prometheus import Prometheus  # noqa: E402
 

@@ -8,9 +8,10 @@ from datetime import UTC, datetime
 import pytest
 
 from agent_analytics.exporter.vendors import COST
-from agent_analytics.history.demo_data import ROI, generate
-from agent_analytics.history.demo_vendors import CODEX_TOKENS, GEMINI_TOKENS, cast
-from agent_analytics.spend import (
+from agent_analytics.history.demo.generate import generate
+from agent_analytics.history.demo.organisation import ROI, cast
+from agent_analytics.vocabulary.series import CODEX_TOKENS, GEMINI_TOKENS
+from agent_analytics.vocabulary.spend import (
     Window,
     agent_spend,
     coverage,
@@ -19,7 +20,7 @@ from agent_analytics.spend import (
     raw_telemetry_cost,
     reconciliation,
 )
-from agent_analytics.token_prices import token_type_prices
+from agent_analytics.vocabulary.token_prices import token_type_prices
 from tests.support.demo_spend import spend_truth, summed
 from tests.support.net import free_port
 from tests.support.prometheus import Prometheus

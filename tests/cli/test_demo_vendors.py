@@ -6,10 +6,13 @@ from datetime import UTC, datetime
 import pytest
 
 from agent_analytics.exporter.vendors import COST, DAY_SERIES, SESSIONS, TOKENS, day_sample_time
-from agent_analytics.history import demo_vendors
-from agent_analytics.history.demo_data import generate
-from agent_analytics.model_names import normalise_model
-from agent_analytics.token_prices import unit_prices
+from agent_analytics.history.demo import vendors
+from agent_analytics.history.demo.codex import MODEL as CODEX_MODEL
+from agent_analytics.history.demo.generate import generate
+from agent_analytics.history.demo.organisation import cast
+from agent_analytics.vocabulary import series
+from agent_analytics.vocabulary.model_names import normalise_model
+from agent_analytics.vocabulary.token_prices import unit_prices
 
 END = int(datetime(2026, 11, 18, 15, 0, tzinfo=UTC).timestamp())
 DEVELOPERS, SEED, DAY = 7, 7, 86400
@@ -67,7 +70,7 @@ def test_each_vendor_figure_is_one_sample_at_its_days_end_once_the_day_is_over(r
 
 
 def test_one_developer_is_in_claude_code_telemetry_and_in_the_admin_api(runs):
-    crew = demo_vendors.cast(SEED, runs[0].developers)
+    crew = cast(SEED, runs[0].developers)
     dev = crew.reconciled.developer_id
     first_day = runs[0].start // DAY * DAY
     equal = more = 0
@@ -92,13 +95,13 @@ def test_one_developer_is_in_claude_code_telemetry_and_in_the_admin_api(runs):
 
         seen = telemetry("claude_code_token_usage_tokens_total", ("model", "type"))
         reported = api(TOKENS, ("model", "type"))
-        as_api = {(normalise_model(demo_vendors.DATED[m]), TELEMETRY_TOKEN_TYPE[k]): v for (m, k), v in seen.items()}
+        as_api = {(normalise_model(vendors.DATED[m]), TELEMETRY_TOKEN_TYPE[k]): v for (m, k), v in seen.items()}
         sessions = (telemetry("claude_code_session_count_total", ()), api(SESSIONS, ()))
         if reported == as_api and sessions[0] == sessions[1]:
             equal += 1
             cost = telemetry("claude_code_cost_usage_USD_total", ("model",))
             assert api(COST, ("model",)) == pytest.approx(
-                {(normalise_model(demo_vendors.DATED[m]),): v for (m,), v in cost.items()}
+                {(normalise_model(vendors.DATED[m]),): v for (m,), v in cost.items()}
             )
         else:  # plus a session on a machine without telemetry
             more += 1
@@ -114,7 +117,7 @@ def test_one_developer_is_in_claude_code_telemetry_and_in_the_admin_api(runs):
 
 
 def test_people_only_in_vendor_apis_send_no_telemetry_nor_commits(runs):
-    crew = demo_vendors.cast(SEED, runs[0].developers)
+    crew = cast(SEED, runs[0].developers)
     outsiders = {crew.claude_api_only.developer_id: {"anthropic"}, crew.api_key_user.developer_id: {"cursor", "openai"}}
     onboarded = {d.developer_id for d in runs[0].developers}
     assert not set(outsiders) & onboarded
@@ -130,9 +133,9 @@ def test_people_only_in_vendor_apis_send_no_telemetry_nor_commits(runs):
 
 def test_other_agents_telemetry_and_vendor_models_have_prices_and_one_name(runs):
     h = runs[1]
-    gemini = h.total(demo_vendors.GEMINI_TOKENS, h.start, h.end, ("developer_id", "model", "type"))
-    codex = h.total(demo_vendors.CODEX_TOKENS, h.start, h.end, ("developer_id", "model", "token_type"))
-    assert {d for d, _, _ in gemini} == {d.developer_id for d in demo_vendors.cast(SEED, h.developers).gemini}
+    gemini = h.total(series.GEMINI_TOKENS, h.start, h.end, ("developer_id", "model", "type"))
+    codex = h.total(series.CODEX_TOKENS, h.start, h.end, ("developer_id", "model", "token_type"))
+    assert {d for d, _, _ in gemini} == {d.developer_id for d in cast(SEED, h.developers).gemini}
     assert {m for _, m, _ in gemini} == {"gemini-2.5-pro", "gemini-2.5-flash"}
     assert {m for _, m, _ in codex} == {"gpt-5-codex"}
     assert all(unit_prices("google", m) for _, m, _ in gemini) and unit_prices("openai", "gpt-5-codex")
@@ -140,15 +143,15 @@ def test_other_agents_telemetry_and_vendor_models_have_prices_and_one_name(runs)
         assert codex[(d, m, "cached_input")] <= codex[(d, m, "input")]
         assert codex[(d, m, "total")] == codex[(d, m, "input")] + codex[(d, m, "output")]
     models = {labels["model"] for labels, _, _ in vendor_samples(runs, COST)}
-    dated = [*demo_vendors.DATED.values(), *(m for m, _, _ in demo_vendors.CURSOR_MODELS), demo_vendors.CODEX_MODEL]
+    dated = [*vendors.DATED.values(), *(m for m, _, _ in vendors.CURSOR_MODELS), CODEX_MODEL]
     assert models <= {normalise_model(m) for m in dated}
     assert {labels["model"] for labels, _, _ in vendor_samples(runs, COST, source="anthropic")} == {
-        normalise_model(m) for m in demo_vendors.DATED.values()
+        normalise_model(m) for m in vendors.DATED.values()
     }
 
 
 def test_month_to_date_holds_the_days_of_the_month_the_exporter_holds_by_then(runs):
-    mtd = vendor_samples(runs, demo_vendors.MONTH_TO_DATE)
+    mtd = vendor_samples(runs, series.VENDOR_MONTH_TO_DATE)
     costs = vendor_samples(runs, COST)
     november = int(datetime(2026, 11, 1, tzinfo=UTC).timestamp())
     checked = 0
@@ -157,13 +160,13 @@ def test_month_to_date_holds_the_days_of_the_month_the_exporter_holds_by_then(ru
         expected: dict = {}
         for labels, t, v in costs:
             if month <= t < at:  # a day is held once it is over (its sample sits in its last second)
-                key = tuple(labels[k] for k in demo_vendors.MONTH_TO_DATE_LABELS)
+                key = tuple(labels[k] for k in vendors.MONTH_TO_DATE_LABELS)
                 expected[key] = expected.get(key, 0) + v
-        got = {tuple(labels[k] for k in demo_vendors.MONTH_TO_DATE_LABELS): v for labels, t, v in mtd if t == at}
+        got = {tuple(labels[k] for k in vendors.MONTH_TO_DATE_LABELS): v for labels, t, v in mtd if t == at}
         assert got == pytest.approx(expected), at
         checked += len(expected)
     assert checked > 10
     # the hour the first run ended in is written by both runs, with the same values
-    at_the_seam = [vendor_samples([h], demo_vendors.MONTH_TO_DATE) for h in runs]
+    at_the_seam = [vendor_samples([h], series.VENDOR_MONTH_TO_DATE) for h in runs]
     first, second = ({(tuple(labels.items()), v) for labels, t, v in s if t == runs[0].end} for s in at_the_seam)
     assert first == second and first

@@ -11,7 +11,7 @@ import pytest
 
 from agent_analytics.exporter.config import parse_config
 from agent_analytics.exporter.service import ExporterService
-from agent_analytics.promql import growth
+from agent_analytics.vocabulary.promql import growth
 from tests.cli.test_hook_delivery import SESSION, init, spooled
 from tests.support.net import free_port, wait_until
 from tests.support.prometheus import Prometheus

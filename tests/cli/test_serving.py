@@ -8,8 +8,8 @@ from contextlib import contextmanager
 
 import pytest
 
-from agent_analytics.errors import RuntimeFailure
-from agent_analytics.serving import Servers, listen
+from agent_analytics.config.errors import RuntimeFailure
+from agent_analytics.wire.serving import Servers, listen
 from tests.cli.test_up import env_for, port_args, read_until, running_up, stop
 from tests.support.net import free_port
 

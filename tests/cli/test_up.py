@@ -17,7 +17,7 @@ import httpx
 import pytest
 import yaml
 
-from agent_analytics.hourly import grown
+from agent_analytics.vocabulary.hourly import grown
 from tests.support.net import free_port, wait_until
 
 pytestmark = pytest.mark.prometheus

@@ -19,7 +19,7 @@ import httpx
 import pytest
 import yaml
 
-from agent_analytics.history.demo_data import generate
+from agent_analytics.history.demo.generate import generate
 from tests.conftest import ROOT
 from tests.support.demo_spend import spend_truth
 from tests.support.net import free_port

@@ -1,6 +1,6 @@
 """One model name per model: Claude Code telemetry naming a model with its release date or a
 context suffix, through either collector form, and a vendor report's dated name (through
-agent_analytics.model_names) give one row in Spend by model, in a real Prometheus."""
+agent_analytics.vocabulary.model_names) give one row in Spend by model, in a real Prometheus."""
 
 import tempfile
 import time
@@ -10,10 +10,11 @@ from pathlib import Path
 import pytest
 
 from agent_analytics.exporter.vendors import day_sample_time
-from agent_analytics.hourly import grown
-from agent_analytics.model_names import normalise_model
-from agent_analytics.remote_write import push
-from agent_analytics.spend import VENDOR_COST, Window, total_spend
+from agent_analytics.vocabulary.hourly import grown
+from agent_analytics.vocabulary.model_names import normalise_model
+from agent_analytics.vocabulary.series import VENDOR_COST
+from agent_analytics.vocabulary.spend import Window, total_spend
+from agent_analytics.wire.remote_write import push
 from tests.collector.payloads import scrape_until
 from tests.collector.test_collector_label_policy import counter_request, post
 from tests.support.prometheus import Prometheus

@@ -12,7 +12,7 @@ import pytest
 
 from agent_analytics.exporter.config import parse_config
 from agent_analytics.exporter.service import ExporterService
-from agent_analytics.promql import growth
+from agent_analytics.vocabulary.promql import growth
 from tests.support.net import free_port
 from tests.support.prometheus import Prometheus
 

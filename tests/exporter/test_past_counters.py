@@ -6,8 +6,8 @@ import time
 
 import pytest
 
-from agent_analytics import past_counters
-from agent_analytics.promql import growth
+from agent_analytics.vocabulary.promql import growth
+from agent_analytics.wire import past_counters
 from tests.support.prometheus import Prometheus
 
 pytestmark = pytest.mark.prometheus

@@ -15,8 +15,7 @@ from pathlib import Path
 import pytest
 from prometheus_client import CollectorRegistry, generate_latest
 
-from agent_analytics import remote_write
-from agent_analytics.errors import ConfigError
+from agent_analytics.config.errors import ConfigError
 from agent_analytics.exporter.config import parse_config
 from agent_analytics.exporter.identity import IdentityMap
 from agent_analytics.exporter.service import VENDOR_SOURCE_CONSTRUCTORS, ExporterService
@@ -33,7 +32,8 @@ from agent_analytics.exporter.vendors import (
     TOKENS,
     day_sample_time,
 )
-from agent_analytics.model_names import normalise_model
+from agent_analytics.vocabulary.model_names import normalise_model
+from agent_analytics.wire import remote_write
 from tests.exporter.helpers import parse_metrics, scrape, value
 from tests.support.net import free_port, wait_until
 from tests.support.prometheus import Prometheus

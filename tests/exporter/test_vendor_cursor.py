@@ -11,7 +11,7 @@ from agent_analytics.exporter.config import CursorConfig
 from agent_analytics.exporter.vendors import COST, REQUESTS, TOKENS, ShapeError
 from agent_analytics.exporter.vendors.cursor import CursorSource
 from agent_analytics.exporter.vendors.pacer import Pacer
-from agent_analytics.model_names import normalise_model
+from agent_analytics.vocabulary.model_names import normalise_model
 from tests.exporter.helpers import parse_metrics, value
 from tests.exporter.vendor_sources import assert_wrong_key_fails_quietly, identity_map, vendor_config
 from tests.support.vendor_standins import Reply

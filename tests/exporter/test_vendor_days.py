@@ -12,9 +12,9 @@ from pathlib import Path
 import httpx
 import pytest
 
-from agent_analytics import remote_write
 from agent_analytics.exporter.vendor_days import VendorDays, newest_day_in_prometheus
 from agent_analytics.exporter.vendors import COST, SESSIONS, TOKENS, day_sample_time, figure
+from agent_analytics.wire import remote_write
 from tests.exporter.helpers import scrape, value
 from tests.support.net import free_port, wait_http_ok, wait_until
 from tests.support.prometheus import Prometheus

@@ -15,8 +15,8 @@ from agent_analytics.collector.config import load_config as load_collector_confi
 from agent_analytics.collector.service import CollectorService
 from agent_analytics.exporter.config import parse_config
 from agent_analytics.exporter.service import ExporterService
-from agent_analytics.hourly import grown
-from agent_analytics.monitoring import CLAUDE_COST, GIT_COMMITS
+from agent_analytics.vocabulary.hourly import grown
+from agent_analytics.vocabulary.series import CLAUDE_COST, GIT_COMMITS
 from tests.exporter.helpers import GitRepo
 from tests.stack import ground_truth
 from tests.support.net import wait_until

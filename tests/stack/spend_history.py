@@ -9,8 +9,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 
 from agent_analytics.exporter.vendors import day_sample_time
-from agent_analytics.spend import SPEND_SOURCE, TOKEN_PRICE, VENDOR_COST
-from agent_analytics.token_prices import priced_agents, token_type_prices
+from agent_analytics.vocabulary.series import SPEND_SOURCE, TOKEN_PRICE, VENDOR_COST
+from agent_analytics.vocabulary.token_prices import priced_agents, token_type_prices
 from tests.support.hourly_history import push_history
 
 END = int(datetime(2026, 11, 20, 12, 0, tzinfo=UTC).timestamp())  # the reports' evaluation time
@@ -121,7 +121,7 @@ def history() -> History:
 
 
 def gemini_usd() -> float:
-    from agent_analytics.token_prices import unit_prices
+    from agent_analytics.vocabulary.token_prices import unit_prices
 
     p = unit_prices("google", GEMINI_MODEL)
     g = ERIN_GEMINI
@@ -129,7 +129,7 @@ def gemini_usd() -> float:
 
 
 def codex_usd() -> float:
-    from agent_analytics.token_prices import unit_prices
+    from agent_analytics.vocabulary.token_prices import unit_prices
 
     p = unit_prices("openai", CODEX_MODEL)
     c = FAY_CODEX

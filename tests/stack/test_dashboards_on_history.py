@@ -11,8 +11,8 @@ from datetime import UTC, datetime
 
 import pytest
 
-from agent_analytics.facts import ROI_DEFAULTS
-from agent_analytics.history.demo_data import generate
+from agent_analytics.history.demo.generate import generate
+from agent_analytics.vocabulary.facts import ROI_DEFAULTS
 from tests.stack.grafana_queries import load_dashboards, substitute, targets
 from tests.support.demo_spend import spend_truth, summed, write_demo
 from tests.support.prometheus import Prometheus

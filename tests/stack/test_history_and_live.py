@@ -13,9 +13,9 @@ import pytest
 
 from agent_analytics.collector.config import load_config as load_collector_config
 from agent_analytics.collector.service import CollectorService
-from agent_analytics.history.demo_data import generate
+from agent_analytics.history.demo.generate import generate
 from agent_analytics.history.tsdb_blocks import newest_allowed
-from agent_analytics.hourly import grown
+from agent_analytics.vocabulary.hourly import grown
 from tests.stack import ground_truth
 from tests.stack.conftest import DEVELOPER
 from tests.stack.grafana_queries import targets

@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from agent_analytics import hourly, monitoring, roi, spend
-from agent_analytics.promql import growth
+from agent_analytics.vocabulary import facts, hourly, roi, series
+from agent_analytics.vocabulary.promql import growth
 from prometheus.rules_src import build
 from tests.stack.grafana_queries import RULES
 
@@ -50,7 +50,7 @@ def test_every_alert_links_its_runbook_under_the_configured_absolute_base(tmp_pa
     assert len(committed) == 10
     for rule in committed:
         url = rule["annotations"]["runbook_url"]
-        assert url == f"{monitoring.RUNBOOK_BASE_URL}#runbook-{rule['alert'].lower()}"
+        assert url == f"{facts.RUNBOOK_BASE_URL}#runbook-{rule['alert'].lower()}"
         assert url.startswith("https://")
     # another base: every link moves to it, nothing else in the rules changes
     monkeypatch.setattr(build, "ALERTS_OUT", tmp_path / build.ALERTS_OUT.name)
@@ -70,16 +70,16 @@ def test_every_alert_links_its_runbook_under_the_configured_absolute_base(tmp_pa
 
 def test_alerts_read_windows_factors_and_jobs_from_the_monitoring_module():
     exprs = {r["alert"]: r["expr"] for r in alert_rules(build.ALERTS_OUT.read_text())}
-    fast = monitoring.FAST_BURN
-    assert f"{monitoring.burn_rate(fast.long)} > {fast.factor:g}" in exprs["AgentSpendFastBurn"]
-    assert f"{monitoring.burn_rate(fast.short)} > {fast.factor:g}" in exprs["AgentSpendFastBurn"]
-    for c in monitoring.SLOW_BURNS:
-        assert f"{monitoring.burn_rate(c.long)} > {c.factor:g}" in exprs["AgentSpendSlowBurn"]
-        assert f"{monitoring.burn_rate(c.short)} > {c.factor:g}" in exprs["AgentSpendSlowBurn"]
+    fast = facts.FAST_BURN
+    assert f"{series.burn_rate(fast.long)} > {fast.factor:g}" in exprs["AgentSpendFastBurn"]
+    assert f"{series.burn_rate(fast.short)} > {fast.factor:g}" in exprs["AgentSpendFastBurn"]
+    for c in facts.SLOW_BURNS:
+        assert f"{series.burn_rate(c.long)} > {c.factor:g}" in exprs["AgentSpendSlowBurn"]
+        assert f"{series.burn_rate(c.short)} > {c.factor:g}" in exprs["AgentSpendSlowBurn"]
     records = {r["record"] for g in yaml.safe_load(build.OUT.read_text())["groups"] for r in g["rules"]}
-    assert {monitoring.burn_rate(w) for w in monitoring.BURN_WINDOWS} <= records
-    assert f'up{{job="{monitoring.JOB_EXPORTER}"}}' in exprs["AgentAnalyticsExporterDown"]
-    assert f'up{{job="{monitoring.JOB_COLLECTOR}"}}' in exprs["AgentAnalyticsCollectorDown"]
+    assert {series.burn_rate(w) for w in facts.BURN_WINDOWS} <= records
+    assert f'up{{job="{facts.JOB_EXPORTER}"}}' in exprs["AgentAnalyticsExporterDown"]
+    assert f'up{{job="{facts.JOB_COLLECTOR}"}}' in exprs["AgentAnalyticsCollectorDown"]
 
 
 def test_counter_windows_of_the_rules_are_growth():
@@ -131,12 +131,12 @@ def test_rule_unit_tests_pass(unit_test):
 def test_the_unit_tests_read_the_expressions_the_panels_read():
     """The expressions the promtool tests spell out are those the dashboards and `report` build."""
     hourly_tests = (ROOT / "prometheus" / "tests" / "hourly_rules_test.yml").read_text()
-    cost = monitoring.CLAUDE_COST
+    cost = series.CLAUDE_COST
     assert hourly.by_step(cost, "2h", by="developer_id") in hourly_tests
     assert " ".join(hourly.by_hour_and_weekday(cost, "3h").split()) in " ".join(hourly_tests.split())
     active_days = (ROOT / "prometheus" / "tests" / "active_days_test.yml").read_text()
     for span in ("1d", "2d"):
-        assert roi.active_days_promql("claude_code_active_time_seconds_total", spend.VENDOR_COST, span) in active_days
+        assert roi.active_days_promql("claude_code_active_time_seconds_total", series.VENDOR_COST, span) in active_days
 
 
 def test_a_wrong_expectation_fails(tmp_path):

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from agent_analytics import spend
+from agent_analytics.vocabulary import spend
 from tests.stack import spend_history as h
 from tests.stack.grafana_queries import substitute, targets
 from tests.support.prometheus import Prometheus

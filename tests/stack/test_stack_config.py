@@ -10,6 +10,7 @@ from pathlib import Path
 import yaml
 
 from agent_analytics.collector.label_policy import load_policy
+from agent_analytics.vocabulary import model_names
 
 ROOT = Path(__file__).resolve().parents[2]
 COMPOSE = yaml.safe_load((ROOT / "compose.yaml").read_text())
@@ -163,7 +164,6 @@ def ottl_string(text: str) -> str:
 
 def test_collector_applies_the_embedded_collectors_label_policy():
     policy = load_policy()
-    raw = yaml.safe_load((ROOT / "collector" / "label_policy.yaml").read_text())
     metric_statements = [
         s
         for block in OTELCOL["processors"]["transform/metrics_policy"]["metric_statements"]
@@ -174,7 +174,7 @@ def test_collector_applies_the_embedded_collectors_label_policy():
     patterns = re.findall(
         r'replace_pattern\(attributes\["model"\], "((?:[^"\\]|\\.)*)", "(.*)"\)', "\n".join(metric_statements)
     )
-    rules = [(rule["pattern"], rule["replace"]) for rule in raw["metrics"]["rewrite_values"]["model"]]
+    rules = model_names.rewrites()
     assert [(ottl_string(p), r) for p, r in patterns] == rules
     # the pattern behaves as the embedded collector's on the recorded model names
     assert re.sub(ottl_string(patterns[0][0]), "", "claude-opus-4-8[1m]") == "claude-opus-4-8"

@@ -10,10 +10,10 @@ import time
 import pytest
 from genai_prices import Usage, calc_price
 
-from agent_analytics import spend
 from agent_analytics.exporter.config import parse_config
 from agent_analytics.exporter.service import ExporterService
-from agent_analytics.token_prices import priced_agents
+from agent_analytics.vocabulary import series, spend
+from agent_analytics.vocabulary.token_prices import priced_agents
 from tests.exporter.helpers import scrape, value
 from tests.support.hourly_history import push_history
 from tests.support.net import free_port, wait_until
@@ -66,7 +66,7 @@ def stack(tmp_path_factory):
         data = tmp_path_factory.mktemp("exporter")
         svc = ExporterService(config, port=port, data_dir=data, scan=False, poll=False).start()
         wait_until(
-            lambda: prom.query(f'{spend.TOKEN_PRICE}{{model="gemini-2.0-flash"}}'), timeout=30, what="price series"
+            lambda: prom.query(f'{series.TOKEN_PRICE}{{model="gemini-2.0-flash"}}'), timeout=30, what="price series"
         )
         yield prom, svc
     finally:
@@ -102,9 +102,9 @@ def test_codex_tokens_cost_the_tables_price(stack):
 def test_the_exporter_says_which_source_each_agent_spend_comes_from(stack):
     _, svc = stack
     m = scrape(f"http://127.0.0.1:{svc.port}")
-    assert value(m, spend.SPEND_SOURCE, agent="claude-code", source="vendor_api") == 1
-    assert value(m, spend.SPEND_SOURCE, agent="codex", source="auto") == 1
-    assert [labels for labels, _ in m[spend.SPEND_SOURCE]] == [
+    assert value(m, series.SPEND_SOURCE, agent="claude-code", source="vendor_api") == 1
+    assert value(m, series.SPEND_SOURCE, agent="codex", source="auto") == 1
+    assert [labels for labels, _ in m[series.SPEND_SOURCE]] == [
         {"agent": "claude-code", "source": "vendor_api"},
         {"agent": "codex", "source": "auto"},
     ]
@@ -112,7 +112,7 @@ def test_the_exporter_says_which_source_each_agent_spend_comes_from(stack):
 
 def test_without_prometheus_the_listed_models_are_priced_and_the_scrape_goes_on(caplog):
     from agent_analytics.exporter.price_metrics import PriceCollector
-    from agent_analytics.token_prices import token_type_prices
+    from agent_analytics.vocabulary.token_prices import token_type_prices
 
     prices = PriceCollector(f"http://127.0.0.1:{free_port()}")
     prices.refresh()

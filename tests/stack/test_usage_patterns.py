@@ -31,7 +31,7 @@ from opentelemetry.proto.common.v1.common_pb2 import KeyValue
 
 from agent_analytics.collector.config import load_config as load_collector_config
 from agent_analytics.collector.service import CollectorService
-from agent_analytics.hourly import grown
+from agent_analytics.vocabulary.hourly import grown
 from tests.collector.agent_fixtures import CLAUDE_2_1_332, session_files
 from tests.stack.grafana_queries import substitute, targets
 from tests.stack.ground_truth import total, total_by

@@ -1,4 +1,4 @@
-"""Ground truth of every agent's spend in demo history, as agent_analytics/spend.py defines it
+"""Ground truth of every agent's spend in demo history, as agent_analytics/vocabulary/spend.py defines it
 with spend_source `auto`: telemetry for a developer who sends it in the window, the vendor's
 day figures for everyone else; Gemini CLI and Codex tokens at the table's price per token type."""
 
@@ -7,8 +7,8 @@ import sys
 from pathlib import Path
 
 from agent_analytics.exporter.vendors import COST as VENDOR_COST
-from agent_analytics.history.demo_vendors import CODEX_TOKENS, GEMINI_TOKENS
-from agent_analytics.token_prices import token_type_prices
+from agent_analytics.vocabulary.series import CODEX_TOKENS, GEMINI_TOKENS
+from agent_analytics.vocabulary.token_prices import token_type_prices
 
 CLAUDE_COST = "claude_code_cost_usage_USD_total"
 KEY = ("developer_id", "team_id", "model")

@@ -1,13 +1,13 @@
 """History pushed into a running Prometheus (remote write) together with its hourly
-pre-aggregates: the hourly rules (agent_analytics/hourly.py) would have recorded those while
+pre-aggregates: the hourly rules (agent_analytics/vocabulary/hourly.py) would have recorded those while
 the history happened; here they are evaluated at the history's whole hours afterwards, with the
 expressions `demo` and `backfill` use."""
 
 from __future__ import annotations
 
 from agent_analytics.history.hourly_backfill import hourly_series
-from agent_analytics.prom_query import Prometheus
-from agent_analytics.remote_write import push
+from agent_analytics.wire.prom_query import Prometheus
+from agent_analytics.wire.remote_write import push
 
 HOUR = 3600
 

@@ -17,7 +17,7 @@ from typing import Any
 
 import uvicorn
 
-from agent_analytics.errors import RuntimeFailure, UserError
+from agent_analytics.config.errors import RuntimeFailure, UserError
 
 START_TIMEOUT_SECONDS = 30.0
 

@@ -32,9 +32,9 @@ from pathlib import Path
 
 import yaml
 
-from agent_analytics import monitoring
-from agent_analytics.facts import JOB_EXPORTER
-from agent_analytics.promql import grid_by_hour_and_weekday, growth
+from agent_analytics.vocabulary import facts
+from agent_analytics.vocabulary.facts import JOB_EXPORTER
+from agent_analytics.vocabulary.promql import grid_by_hour_and_weekday, growth
 
 TABLE = Path(__file__).with_name("hourly_series.yaml")
 HOUR_NOW = "agent_analytics:rules_hour:hour"  # the hour (0-23, UTC) of the newest evaluation
@@ -152,11 +152,11 @@ def hour_rule(view: View) -> str:
 def interval_rule(view: View, interval: str) -> str:
     """The growth over the last whole interval, labelled with the hour whose growth it is part of."""
     step = _summed(view, interval, TAIL_LOOKBACK)
-    hour = f'count_values("hour", hour(vector(time() - {monitoring.seconds(interval)})))'
+    hour = f'count_values("hour", hour(vector(time() - {facts.seconds(interval)})))'
     return f"last_over_time((\n  ({step})\n  * on () group_left (hour) {hour}\n)[{interval}:{interval}])"
 
 
-def rules(interval: str = monitoring.RULE_INTERVAL) -> list[tuple[str, str, str]]:
+def rules(interval: str = facts.RULE_INTERVAL) -> list[tuple[str, str, str]]:
     """(record, expr, comment) of the hourly group."""
     out = [(HOUR_NOW, "hour()", "the hour of this evaluation: which interval samples are the hour in progress")]
     for view in views():

@@ -15,7 +15,7 @@ from typing import Any
 import pydantic
 import yaml
 
-from agent_analytics.errors import ConfigError
+from agent_analytics.config.errors import ConfigError
 
 Loc = tuple[str | int, ...]
 M = typing.TypeVar("M", bound=pydantic.BaseModel)

@@ -25,7 +25,7 @@ import time
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from agent_analytics import remote_write
+from agent_analytics.wire import remote_write
 
 DAY = 86400
 LANE = "lane"

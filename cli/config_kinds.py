@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pydantic
 
-from agent_analytics.config_files import Document, read_yaml, validate
-from agent_analytics.errors import UserError
+from agent_analytics.config.errors import UserError
+from agent_analytics.config.files import Document, read_yaml, validate
 
 
 @dataclass(frozen=True)

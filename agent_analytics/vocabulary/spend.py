@@ -15,7 +15,7 @@ the vendor API for everyone else. The choice is made per developer before any gr
 total by team or model never holds a developer twice.
 
 Vendor figures are day samples (exporter.vendors.day_sample_time): a window's amount is
-sum_over_time over the window. Telemetry counters grow: agent_analytics.promql.growth().
+sum_over_time over the window. Telemetry counters grow: agent_analytics.vocabulary.promql.growth().
 """
 
 from __future__ import annotations
@@ -23,16 +23,17 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from agent_analytics import hourly, monitoring
-from agent_analytics.token_prices import priced_agents
+from agent_analytics.vocabulary import hourly
+from agent_analytics.vocabulary.series import (
+    CLAUDE_COST,
+    GIT_COMMITS,
+    SPEND_SOURCE,
+    TOKEN_PRICE,
+    VENDOR_COST,
+)
+from agent_analytics.vocabulary.token_prices import priced_agents
 
-SPEND_SOURCE = "agent_analytics_spend_source"
 SPEND_SOURCE_AGENTS = ("claude-code", "codex")  # agents with both telemetry and a vendor API
-VENDOR_COST = "agent_analytics_vendor_cost_usd"
-VENDOR_MONTH_TO_DATE = "agent_analytics_vendor_month_to_date_usd"
-TOKEN_PRICE = "agent_analytics_token_price_usd"
-CLAUDE_COST = monitoring.CLAUDE_COST
-GIT_COMMITS = monitoring.GIT_COMMITS
 
 AGENTS = ("claude-code", "codex", "cursor", "gemini-cli")  # agents with usage-based spend
 # the vendor sources of an agent, preferred first per developer: the Enterprise report's billed

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from agent_analytics import hourly
+from agent_analytics.vocabulary import hourly
 
 WEEK_SECONDS = 7 * 86400
 WORKDAY_HOURS = 8.0  # the working time a developer-day with the agent stands for (output-based)

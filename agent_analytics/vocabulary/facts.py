@@ -1,0 +1,102 @@
+"""Monitoring facts in one place, mixin style: the numbers the recording and alert rule generator
+(prometheus/rules_src/build.py), the dashboards, `report`, `up`, `demo` and `backfill` share:
+scrape jobs, retention, burn-rate windows and factors, alert thresholds, ROI defaults and the
+runbook links. Series names are in agent_analytics.vocabulary.series.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+DAY_SECONDS = 86400
+
+# ROI assumptions used when neither a flag nor the exporter's roi config gives one (`report`),
+# and the defaults of the ROI dashboard's variables. The presets of agent_analytics/vocabulary/roi.py price
+# their hours at the hourly rate; minutes per assisted commit is the operator's own estimate.
+ROI_DEFAULTS = {
+    "hourly_rate_usd": 75.0,
+    "minutes_saved_per_assisted_commit": 15.0,
+}
+
+# Seat prices are monthly; a window pays its share of an average month (a Gregorian year / 12).
+SEAT_MONTH_SECONDS = int(365.25 / 12 * DAY_SECONDS)
+
+# How long `up`'s Prometheus keeps data; `backfill` leaves older history out.
+RETENTION_DAYS = 400
+RETENTION = f"{RETENTION_DAYS}d"
+
+# Prometheus scrape jobs of the stack (up{job=...} in the alerts, the job label of demo history).
+JOB_PROMETHEUS = "prometheus"
+JOB_COLLECTOR = "collector"
+JOB_EXPORTER = "exporter"
+
+# How far back each vendor organisation API answers (`backfill vendor` without --days). Cursor
+# keeps a rolling window of usage events only.
+VENDOR_HISTORY_DAYS = {"anthropic": 90, "anthropic_enterprise": 90, "cursor": 30, "openai": 90}
+
+
+# A seat month, the average month (a Gregorian year / 12); budgets use the calendar month.
+MONTH_SECONDS = SEAT_MONTH_SECONDS
+# How often the rules are evaluated (both groups); the month-to-date rule adds one interval of spend.
+RULE_INTERVAL = "1m"
+SECONDS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
+
+
+def seconds(duration: str) -> int:
+    """ "5m" -> 300."""
+    return int(duration[:-1]) * SECONDS[duration[-1]]
+
+
+# --- budget burn --------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class BurnCondition:
+    """Burn rate above `factor` over the long window (it is real) and the short one (still going on)."""
+
+    long: str
+    short: str
+    factor: float
+
+    @property
+    def share_of_month(self) -> float:
+        """The share of a 30-day month's budget this burn spends over the long window."""
+        return self.factor * seconds(self.long) / (30 * 86400)
+
+
+# 14.4x for an hour spends 2% of the month; 6x for 6 hours 5%; 3x for a day spends it in ten days
+FAST_BURN = BurnCondition("1h", "5m", 14.4)
+SLOW_BURNS = (BurnCondition("1d", "2h", 3), BurnCondition("6h", "30m", 6))
+FAST_BURN_FOR = "2m"
+SLOW_BURN_FOR = "15m"
+FORECAST_FOR = "1h"
+BURN_WINDOWS = tuple(
+    sorted({w for c in (FAST_BURN, *SLOW_BURNS) for w in (c.long, c.short)}, key=seconds)
+)  # 5m 30m 1h 2h 6h 1d
+
+# --- the pipeline -------------------------------------------------------------------------------
+
+SCRAPE_DOWN_FOR = "5m"
+COPILOT_STALE_DAYS = 4  # reports land about two days late
+VENDOR_STALE_DAYS = 3  # a vendor gives a day once it is over (Anthropic's an hour later)
+NO_SUCCESS_HOURS = 6  # no successful poll of a Copilot or vendor source for this long: stale
+STALE_FOR = "30m"
+VENDOR_DOWN_HOURS = 2  # two polls at the default interval: one failed poll is no outage
+VENDOR_DOWN_FOR = "10m"
+LOKI_FAILURE_WINDOW = "10m"
+LOKI_FAILING_FOR = "10m"
+
+# --- runbooks -----------------------------------------------------------------------------------
+
+# Where the README's "Alert runbooks" section is published; `prometheus/rules_src/build.py
+# --runbook-base-url URL` writes the rules with another (an internal wiki, a fork's README).
+RUNBOOK_BASE_URL = "https://github.com/agent-analytics/agent-analytics/blob/main/README.md"
+
+
+def runbook_anchor(alert: str) -> str:
+    """The README heading "#### Runbook: <Alert>" as GitHub and most Markdown renderers anchor it."""
+    return f"runbook-{alert.lower()}"
+
+
+def runbook_url(alert: str, base: str = RUNBOOK_BASE_URL) -> str:
+    return f"{base.rstrip('#')}#{runbook_anchor(alert)}"
