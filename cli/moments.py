@@ -11,7 +11,7 @@ def parse_time(value: str) -> int:
     except ValueError:
         pass
     try:
-        moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
+        moment = datetime.fromisoformat(value)
     except ValueError:
         raise typer.BadParameter(f"{value!r}: give unix seconds or an ISO time such as 2026-11-25T12:00:00Z") from None
     return int((moment if moment.tzinfo else moment.replace(tzinfo=UTC)).timestamp())

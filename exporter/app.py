@@ -5,11 +5,10 @@ from fastapi.responses import JSONResponse, Response
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_latest
 
 from agent_analytics import __version__
-
-from .attribution import MarkerTable
-from .commit_store import CommitStore
-from .config import ExporterConfig
-from .ingest import ingest_router
+from agent_analytics.exporter.config import ExporterConfig
+from agent_analytics.exporter.git.attribution import MarkerTable
+from agent_analytics.exporter.git.ingest import ingest_router
+from agent_analytics.exporter.git.store import CommitStore
 
 
 def create_app(

@@ -2,7 +2,7 @@
 
 import hashlib
 
-from .config import Identities
+from agent_analytics.exporter.config import Identities
 
 
 class IdentityMap:

@@ -17,60 +17,26 @@ from prometheus_client import CollectorRegistry
 
 from agent_analytics import __version__
 from agent_analytics.config.paths import data_home
+from agent_analytics.exporter.app import create_app
+from agent_analytics.exporter.config import ExporterConfig, load_config  # noqa: F401 - part of this module's API
+from agent_analytics.exporter.config_metrics import ConfigCollector
+from agent_analytics.exporter.git.attribution import load_markers
+from agent_analytics.exporter.git.metrics import GitCollector, ScanStats
+from agent_analytics.exporter.git.scan import RepoScanner, ScanCancelled
+from agent_analytics.exporter.git.store import CommitStore
+from agent_analytics.exporter.git.time_to_commit import TimeToCommit
+from agent_analytics.exporter.identity import IdentityMap
+from agent_analytics.exporter.prices import REFRESH_SECONDS, PriceCollector
+from agent_analytics.exporter.vendors.copilot.exposition import CopilotExposition
+from agent_analytics.exporter.vendors.copilot.poller import CopilotPoller
+from agent_analytics.exporter.vendors.days import VendorDays
+from agent_analytics.exporter.vendors.poller import VendorPoller
+from agent_analytics.exporter.vendors.sources import source_for
+from agent_analytics.exporter.vendors.status import VendorStatusCollector
 from agent_analytics.wire.remote_write import RemoteWriteError
 from agent_analytics.wire.serving import Servers, listen
 
-from .app import create_app
-from .attribution import load_markers
-from .commit_store import CommitStore
-from .config import ExporterConfig, load_config  # noqa: F401 - part of this module's API
-from .config_metrics import ConfigCollector
-from .copilot_poller import CopilotPoller
-from .git_metrics import GitCollector, ScanStats
-from .git_scan import RepoScanner, ScanCancelled
-from .identity import IdentityMap
-from .price_metrics import REFRESH_SECONDS, PriceCollector
-from .time_to_commit import TimeToCommit
-from .vendor_days import VendorDays
-from .vendor_poller import VendorPoller, VendorStatusCollector
-
 log = logging.getLogger(__name__)
-
-
-def _anthropic(config: ExporterConfig, identities: IdentityMap, key: str):
-    from .vendors.anthropic import AnthropicSource
-
-    # with Enterprise Analytics configured, subscription seats' cost comes from there alone
-    return AnthropicSource(
-        config.anthropic, identities, key, subscription_cost_elsewhere=config.anthropic_enterprise is not None
-    )
-
-
-def _anthropic_enterprise(config: ExporterConfig, identities: IdentityMap, key: str):
-    from .vendors.anthropic_enterprise import AnthropicEnterpriseSource
-
-    return AnthropicEnterpriseSource(config.anthropic_enterprise, identities, key)
-
-
-def _cursor(config: ExporterConfig, identities: IdentityMap, key: str):
-    from .vendors.cursor import CursorSource
-
-    return CursorSource(config.cursor, identities, key)
-
-
-def _openai(config: ExporterConfig, identities: IdentityMap, key: str):
-    from .vendors.openai import OpenAISource
-
-    return OpenAISource(config.openai, identities, key)
-
-
-# config key -> the vendor source it configures
-VENDOR_SOURCE_CONSTRUCTORS = {
-    "anthropic": _anthropic,
-    "anthropic_enterprise": _anthropic_enterprise,
-    "cursor": _cursor,
-    "openai": _openai,
-}
 
 
 def default_data_dir() -> Path:
@@ -107,7 +73,7 @@ class ExporterService:
             VendorPoller(
                 name,
                 source_config,
-                functools.partial(VENDOR_SOURCE_CONSTRUCTORS[name], config, identities),
+                functools.partial(source_for, name, config, identities),
                 self.vendor_days,
                 config.prometheus_url,
             )
@@ -121,7 +87,7 @@ class ExporterService:
         self.prices = PriceCollector(config.prometheus_url)
         self.registry.register(self.prices)
         if self.copilot:
-            self.registry.register(self.copilot)
+            self.registry.register(CopilotExposition(self.copilot))
         if self.vendors:
             self.registry.register(VendorStatusCollector(self.vendors, self.vendor_days))
         self.app = create_app(config, self.store, self.markers, self.registry, health=self.health)
@@ -184,7 +150,7 @@ class ExporterService:
         return {
             "repos": len(self.scanners),
             "commits": self.store.commit_count(),
-            "copilot": dict(self.copilot.up) if self.copilot else None,
+            "copilot": self.copilot.figures().up if self.copilot else None,
             "vendors": {v.name: v.up for v in self.vendors} or None,
         }
 

@@ -56,7 +56,7 @@ def transcript_files(root: Path) -> list[Path]:
 
 def _timestamp(value) -> float | None:
     try:
-        return datetime.fromisoformat(str(value).replace("Z", "+00:00")).timestamp()
+        return datetime.fromisoformat(str(value)).timestamp()
     except ValueError:
         return None
 

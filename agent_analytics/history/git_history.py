@@ -10,9 +10,9 @@ from pathlib import Path
 
 import git
 
-from agent_analytics.exporter.attribution import load_markers
 from agent_analytics.exporter.config import ExporterConfig
-from agent_analytics.exporter.git_scan import ParsedCommit, stream_log
+from agent_analytics.exporter.git.attribution import load_markers
+from agent_analytics.exporter.git.scan import ParsedCommit, stream_log
 from agent_analytics.exporter.identity import IdentityMap
 from agent_analytics.vocabulary.repo_id import repo_id
 from agent_analytics.vocabulary.series import GIT_COUNTERS

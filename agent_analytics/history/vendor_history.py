@@ -8,17 +8,24 @@ the backfill again writes the same samples, which Prometheus merges away, or, on
 holds them, nothing; a longer `--days` then adds only the older days.
 """
 
+import os
 from collections.abc import Callable
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 
-from agent_analytics.exporter.vendors import (
+from agent_analytics.exporter.api_client import ApiError
+from agent_analytics.exporter.config import ExporterConfig
+from agent_analytics.exporter.identity import IdentityMap
+from agent_analytics.exporter.vendors.figures import (
     DayFigure,
+    ShapeError,
     VendorSource,
     day_sample_time,
     day_sample_time_queries,
     day_spans,
 )
-from agent_analytics.vocabulary.facts import RETENTION
+from agent_analytics.exporter.vendors.sources import source_for
+from agent_analytics.vocabulary.facts import RETENTION, VENDOR_HISTORY_DAYS
 
 from .openmetrics import Series
 
@@ -71,3 +78,66 @@ def day_series(days: dict[date, list[DayFigure]]) -> list[Series]:
             if f.value:
                 samples.setdefault((f.name, f.labels), []).append((day_sample_time(day), f.value))
     return [Series(name, dict(labels), "gauge", sorted(s)) for (name, labels), s in sorted(samples.items())]
+
+
+@dataclass
+class Loaded:
+    """What `backfill vendor` loaded of the sources of one exporter config."""
+
+    results: dict[str, dict] = field(default_factory=dict)  # source -> what the --json output shows of it
+    series: list[Series] = field(default_factory=list)
+    problems: list[str] = field(default_factory=list)  # one line per source not loaded, for people
+
+    @property
+    def failed(self) -> list[str]:
+        return [name for name, r in self.results.items() if r["status"] == "failed"]
+
+
+def load_sources(
+    config: ExporterConfig,
+    live: dict[str, date | None],
+    today: date,
+    newest_allowed: int,
+    days: int | None = None,
+    progress: Callable[[str, int], Callable[[int], None]] = lambda name, total: lambda days: None,
+) -> Loaded:
+    """Every configured source's days before the first day any of them holds live (`live`: the
+    earliest day Prometheus holds per source), `days` back (default: what each API keeps).
+    `progress(name, days)` returns the tick of one source's reading. A source without its key,
+    refused or answering in an unexpected shape is a problem line; the others still load."""
+    out = Loaded()
+    identities = IdentityMap(config.identities)
+    # every source's blocks end before the first day any source holds live: at its next start
+    # Prometheus drops remote-written samples older than a block's end
+    held_from = min((d for d in live.values() if d), default=None)
+    for name, source_config in config.vendor_configs().items():
+        result = out.results[name] = {"status": "ok", "days": 0, "series": 0, "samples": 0}
+        key = os.environ.get(source_config.key_env, "").strip()
+        if not key:
+            result.update(status="failed", reason="no_key")
+            out.problems.append(f"{name}: no key: set {source_config.key_env} (the config's key variable)")
+            continue
+        result["live_from"] = live[name].isoformat() if live.get(name) else None
+        span = days_to_backfill(today, days or VENDOR_HISTORY_DAYS[name], newest_allowed, held_from)
+        if span is None:
+            continue
+        result.update(first_day=span[0].isoformat(), last_day=span[1].isoformat())
+        tick = progress(f"Reading {name}", (span[1] - span[0]).days + 1)
+        source = source_for(name, config, identities, key)
+        try:
+            fetched = fetch(source, *span, tick=tick)
+        except ApiError as e:  # its text names the endpoint and reason, never the key
+            result.update(status="failed", reason=e.reason)
+            out.problems.append(f"{name}: {e}{' (check the key and its role)' if e.auth_failed else ''}")
+            continue
+        except ShapeError as e:
+            result.update(status="failed", reason="bad_payload")
+            out.problems.append(f"{name}: answer of unexpected shape: {e}")
+            continue
+        finally:
+            source.close()
+        # only a source read in full is written: the next run starts before its earliest day written
+        loaded = day_series(fetched)
+        result.update(days=len(fetched), series=len(loaded), samples=sum(len(s.samples) for s in loaded))
+        out.series += loaded
+    return out

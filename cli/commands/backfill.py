@@ -307,36 +307,20 @@ def backfill_vendor(
     A source whose key is missing or refused is reported in one line; the others still load, and the exit code is 1.
     """
     import json
-    import os
+
+    from agent_analytics.cli.progress import progress_bar
+    from agent_analytics.exporter.config import load_config
+    from agent_analytics.exporter.vendors.sources import SOURCES
+    from agent_analytics.history.vendor_history import day_of, earliest_sample_queries, load_sources
 
     prometheus = prometheus or prometheus_alias
-    from agent_analytics.cli.progress import progress_bar
-    from agent_analytics.exporter.api_client import ApiError
-    from agent_analytics.exporter.config import load_config
-    from agent_analytics.exporter.identity import IdentityMap
-    from agent_analytics.exporter.service import VENDOR_SOURCE_CONSTRUCTORS
-    from agent_analytics.exporter.vendors import ShapeError
-    from agent_analytics.history.vendor_history import (
-        day_of,
-        day_series,
-        days_to_backfill,
-        earliest_sample_queries,
-        fetch,
-    )
-
     if config is None:
         _fail("pass --config with the exporter's YAML file that configures the vendor sources")
     cfg = load_config(config, check_paths=False)  # a mistake in it: one line naming the file, exit 2
-    sources = cfg.vendor_configs()
-    if not sources:
-        _fail(f"{config} configures no vendor source: add one of {', '.join(VENDOR_SOURCE_CONSTRUCTORS)}")
+    if not cfg.vendor_configs():
+        _fail(f"{config} configures no vendor source: add one of {', '.join(SOURCES)}")
     tsdb = _tsdb(data_dir, prometheus_data)
-    identities = IdentityMap(cfg.identities)
     now = int(time.time())
-    newest = newest_allowed(now)
-    today = day_of(now)
-    results: dict[str, dict] = {}
-    series = []
 
     def live_day(name: str) -> date | None:
         found = _ask_prometheus(
@@ -348,46 +332,21 @@ def backfill_vendor(
         )
         return day_of(min(t for _, t in found)) if found else None
 
-    live = {name: live_day(name) for name in sources}
-    held_from = min((d for d in live.values() if d), default=None)
+    live = {name: live_day(name) for name in cfg.vendor_configs()}
     with progress_bar() as bar:
-        for name, source_config in sources.items():
-            result = results[name] = {"status": "ok", "days": 0, "series": 0, "samples": 0}
-            key = os.environ.get(source_config.key_env, "").strip()
-            if not key:
-                result.update(status="failed", reason="no_key")
-                typer.echo(f"{name}: no key: set {source_config.key_env} (the config's key variable)", err=True)
-                continue
-            live_from = live[name]
-            result["live_from"] = live_from.isoformat() if live_from else None
-            # every source's blocks end before the first day any source holds live: at its next
-            # start Prometheus drops remote-written samples older than a block's end
-            span = days_to_backfill(today, days or VENDOR_HISTORY_DAYS[name], newest, held_from)
-            if span is None:
-                continue
-            result.update(first_day=span[0].isoformat(), last_day=span[1].isoformat())
-            task = bar.add_task(f"Reading {name}", total=(span[1] - span[0]).days + 1)
-            source = VENDOR_SOURCE_CONSTRUCTORS[name](cfg, identities, key)
-            try:
-                fetched = fetch(source, *span, tick=lambda n, task=task: bar.advance(task, n))
-            except ApiError as e:  # its text names the endpoint and reason, never the key
-                result.update(status="failed", reason=e.reason)
-                typer.echo(f"{name}: {e}{' (check the key and its role)' if e.auth_failed else ''}", err=True)
-                continue
-            except ShapeError as e:
-                result.update(status="failed", reason="bad_payload")
-                typer.echo(f"{name}: answer of unexpected shape: {e}", err=True)
-                continue
-            finally:
-                source.close()
-            # only a source read in full is written: the next run starts before its earliest day written
-            loaded = day_series(fetched)
-            result.update(days=len(fetched), series=len(loaded), samples=sum(len(s.samples) for s in loaded))
-            series += loaded
+
+        def reading(what: str, total: int):
+            task = bar.add_task(what, total=total)
+            return lambda n: bar.advance(task, n)
+
+        loaded = load_sources(cfg, live, day_of(now), newest_allowed(now), days, reading)
+        for line in loaded.problems:
+            typer.echo(line, err=True)
         load = bar.add_task("Writing Prometheus blocks", total=1)
-        samples = _write(series, tsdb)
+        samples = _write(loaded.series, tsdb)
         bar.advance(load)
-    failed = [name for name, r in results.items() if r["status"] == "failed"]
+    results, series = loaded.results, loaded.series
+    failed = loaded.failed
     if json_output:
         typer.echo(json.dumps({"sources": results, "samples": samples, "tsdb": str(tsdb)}, indent=2))
     else:

@@ -14,23 +14,19 @@ from datetime import UTC, date, datetime, timedelta
 from datetime import time as day_time
 from typing import Any
 
+from agent_analytics.exporter.api_client import ApiClient, Retries
+from agent_analytics.exporter.config import AnthropicConfig
+from agent_analytics.exporter.identity import IdentityMap
+from agent_analytics.exporter.vendors.figures import DayFigure, ShapeError, add_up, figure
 from agent_analytics.vocabulary.model_names import normalise_model
-
-from ..api_client import ApiClient, Retries
-from ..config import AnthropicConfig
-from ..identity import IdentityMap
-from . import (
-    COMMITS,
-    COST,
-    EDIT_DECISIONS,
-    LINES,
-    PULL_REQUESTS,
-    SESSIONS,
-    TOKENS,
-    DayFigure,
-    ShapeError,
-    add_up,
-    figure,
+from agent_analytics.vocabulary.series import (
+    VENDOR_COMMITS,
+    VENDOR_COST,
+    VENDOR_EDIT_DECISIONS,
+    VENDOR_LINES,
+    VENDOR_PULL_REQUESTS,
+    VENDOR_SESSIONS,
+    VENDOR_TOKENS,
 )
 
 API_VERSION = "2023-06-01"
@@ -150,18 +146,25 @@ class AnthropicSource:
             tokens = section(entry, "tokens", ENDPOINT)
             for kind in TOKEN_TYPES:
                 if kind in tokens:
-                    out.append(figure(TOKENS, number(tokens[kind], f"tokens.{kind}"), **labels, model=model, type=kind))
+                    out.append(
+                        figure(VENDOR_TOKENS, number(tokens[kind], f"tokens.{kind}"), **labels, model=model, type=kind)
+                    )
             cost = section(entry, "estimated_cost", ENDPOINT)
             if counted_cost and "amount" in cost:
-                out.append(figure(COST, number(cost["amount"], "estimated_cost.amount") / 100.0, **labels, model=model))
+                out.append(
+                    figure(VENDOR_COST, number(cost["amount"], "estimated_cost.amount") / 100.0, **labels, model=model)
+                )
         core = section(record, "core_metrics", ENDPOINT)
         if "num_sessions" in core:
-            out.append(figure(SESSIONS, number(core["num_sessions"], "num_sessions"), **labels))
+            out.append(figure(VENDOR_SESSIONS, number(core["num_sessions"], "num_sessions"), **labels))
         lines = section(core, "lines_of_code", ENDPOINT)
         for kind in ("added", "removed"):
             if kind in lines:
-                out.append(figure(LINES, number(lines[kind], f"lines_of_code.{kind}"), **labels, type=kind))
-        for key, name in (("commits_by_claude_code", COMMITS), ("pull_requests_by_claude_code", PULL_REQUESTS)):
+                out.append(figure(VENDOR_LINES, number(lines[kind], f"lines_of_code.{kind}"), **labels, type=kind))
+        for key, name in (
+            ("commits_by_claude_code", VENDOR_COMMITS),
+            ("pull_requests_by_claude_code", VENDOR_PULL_REQUESTS),
+        ):
             if key in core:
                 out.append(figure(name, number(core[key], key), **labels))
         actions = section(record, "tool_actions", ENDPOINT)
@@ -171,7 +174,7 @@ class AnthropicSource:
                 if field in counts:
                     out.append(
                         figure(
-                            EDIT_DECISIONS,
+                            VENDOR_EDIT_DECISIONS,
                             number(counts[field], f"{tool}.{field}"),
                             **labels,
                             tool=tool,

@@ -14,12 +14,12 @@ from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from agent_analytics.exporter.config import AnthropicEnterpriseConfig
+from agent_analytics.exporter.identity import IdentityMap
+from agent_analytics.exporter.vendors.anthropic import AGENT, actor_identity, client_for, day_end
+from agent_analytics.exporter.vendors.figures import DayFigure, ShapeError, add_up, day_spans, figure
 from agent_analytics.vocabulary.model_names import normalise_model
-
-from ..config import AnthropicEnterpriseConfig
-from ..identity import IdentityMap
-from . import COST, REQUESTS, DayFigure, ShapeError, add_up, day_spans, figure
-from .anthropic import AGENT, actor_identity, client_for, day_end
+from agent_analytics.vocabulary.series import VENDOR_COST, VENDOR_REQUESTS
 
 ENDPOINT = "analytics/user_cost_report"
 PATH = "/v1/organizations/analytics/user_cost_report"
@@ -35,7 +35,7 @@ def parse_time(value: Any, what: str) -> datetime:
     if not isinstance(value, str):
         raise ShapeError(f"{ENDPOINT}: {what} is not a timestamp")
     try:
-        return datetime.fromisoformat(value.replace("Z", "+00:00")).astimezone(UTC)
+        return datetime.fromisoformat(value).astimezone(UTC)
     except ValueError:
         raise ShapeError(f"{ENDPOINT}: {what} is not an RFC 3339 timestamp") from None
 
@@ -131,10 +131,10 @@ class AnthropicEnterpriseSource:
             "team_id": team_id,
             "model": normalise_model(model),
         }
-        out = [figure(COST, cents(row.get("amount"), "amount"), **labels)]
+        out = [figure(VENDOR_COST, cents(row.get("amount"), "amount"), **labels)]
         requests = row.get("requests")
         if isinstance(requests, int | float) and not isinstance(requests, bool):
-            out.append(figure(REQUESTS, requests, **labels))
+            out.append(figure(VENDOR_REQUESTS, requests, **labels))
         return [f for f in out if f.value]
 
     def collector(self):

@@ -13,16 +13,24 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 
-from prometheus_client.core import GaugeMetricFamily
 from prometheus_client.registry import Collector
 
+from agent_analytics.exporter.api_client import ApiClient, Retries
+from agent_analytics.exporter.identity import IdentityMap
+from agent_analytics.exporter.vendors.figures import (
+    DayFigure,
+    ShapeError,
+    add_up,
+    day_spans,
+    day_start,
+    figure,
+    utc_day,
+)
+from agent_analytics.exporter.vendors.pacer import Pacer
+from agent_analytics.exporter.vendors.payload import items, number, text
+from agent_analytics.vocabulary import series as s
 from agent_analytics.vocabulary.model_names import normalise_model
-
-from ..api_client import ApiClient, Retries
-from ..identity import IdentityMap
-from . import COST, REQUESTS, TOKENS, DayFigure, ShapeError, add_up, day_spans, figure
-from .pacer import Pacer
-from .payload import day_start, items, number, text, utc_day
+from agent_analytics.vocabulary.series import VENDOR_COST, VENDOR_REQUESTS, VENDOR_TOKENS
 
 NAME = AGENT = "cursor"
 MAX_DAYS_PER_REQUEST = 30  # the API refuses a wider startDate..endDate
@@ -35,7 +43,6 @@ TOKEN_TYPES = {
     "cacheReadTokens": "cache_read",
     "cacheWriteTokens": "cache_creation",
 }
-G = "agent_analytics_cursor_"
 
 
 @dataclass(frozen=True)
@@ -120,14 +127,14 @@ class CursorSource:
             "model": normalise_model(text(event.get("model"), "usage event model")),
         }
         cents = number(event.get("chargedCents"), "usage event chargedCents", default=0.0)
-        figures = [figure(COST, cents / 100, **labels), figure(REQUESTS, 1, **labels)]
+        figures = [figure(VENDOR_COST, cents / 100, **labels), figure(VENDOR_REQUESTS, 1, **labels)]
         usage = event.get("tokenUsage")
         if usage is not None:  # absent on calls that are not token-based
             if not isinstance(usage, dict):
                 raise ShapeError("usage event tokenUsage is not an object")
             for field, kind in TOKEN_TYPES.items():
                 count = number(usage.get(field), f"tokenUsage.{field}", default=0.0)
-                figures.append(figure(TOKENS, count, **labels, type=kind))
+                figures.append(figure(VENDOR_TOKENS, count, **labels, type=kind))
         return day, figures
 
     # --- current state --------------------------------------------------------------------------
@@ -181,13 +188,11 @@ class TeamCollector(Collector):
         team = self.source.team
         if team is None:
             return
-        members = GaugeMetricFamily(G + "members", "Cursor team members by state", labels=["state"])
+        members = s.CURSOR_MEMBERS.family()
         members.add_metric(["active"], team.active)
         members.add_metric(["removed"], team.removed)
         yield members
-        labels = ["developer_id", "team_id"]
-        spend = GaugeMetricFamily(G + "cycle_spend_usd", "Spend of the current Cursor billing cycle", labels=labels)
-        limit = GaugeMetricFamily(G + "monthly_limit_usd", "A member's Cursor spending limit", labels=labels)
+        spend, limit = s.CURSOR_CYCLE_SPEND.family(), s.CURSOR_MONTHLY_LIMIT.family()
         for developer_id, team_id, usd, limit_usd in team.spend:
             spend.add_metric([developer_id, team_id], usd)
             if limit_usd is not None:
@@ -195,6 +200,4 @@ class TeamCollector(Collector):
         yield spend
         yield limit
         if team.cycle_start is not None:
-            yield GaugeMetricFamily(
-                G + "cycle_start_timestamp_seconds", "Start of the current Cursor billing cycle", value=team.cycle_start
-            )
+            yield s.CURSOR_CYCLE_START.family(value=team.cycle_start)

@@ -12,13 +12,13 @@ from __future__ import annotations
 from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
 
+from agent_analytics.exporter.api_client import ApiClient, Retries
+from agent_analytics.exporter.identity import IdentityMap
+from agent_analytics.exporter.vendors.figures import DayFigure, ShapeError, add_up, day_start, figure, utc_day
+from agent_analytics.exporter.vendors.payload import items, number, text
 from agent_analytics.vocabulary.model_names import normalise_model
+from agent_analytics.vocabulary.series import VENDOR_BILLED, VENDOR_COST, VENDOR_REQUESTS, VENDOR_TOKENS
 from agent_analytics.vocabulary.token_prices import unit_prices
-
-from ..api_client import ApiClient, Retries
-from ..identity import IdentityMap
-from . import BILLED, COST, REQUESTS, TOKENS, DayFigure, ShapeError, add_up, figure
-from .payload import day_start, items, number, text, utc_day
 
 NAME = "openai"
 PROVIDER = "openai"  # genai-prices' provider id
@@ -129,14 +129,14 @@ class OpenAISource:
             raise ShapeError("usage: input_cached_tokens exceeds input_tokens")
         uncached = given - cached  # the API's input_tokens include the cached ones
         figures = [
-            figure(TOKENS, uncached, **labels, type="input"),
-            figure(TOKENS, cached, **labels, type="cache_read"),
-            figure(TOKENS, output, **labels, type="output"),
-            figure(REQUESTS, number(row.get("num_model_requests"), "num_model_requests", default=0.0), **labels),
+            figure(VENDOR_TOKENS, uncached, **labels, type="input"),
+            figure(VENDOR_TOKENS, cached, **labels, type="cache_read"),
+            figure(VENDOR_TOKENS, output, **labels, type="output"),
+            figure(VENDOR_REQUESTS, number(row.get("num_model_requests"), "num_model_requests", default=0.0), **labels),
         ]
         prices = unit_prices(PROVIDER, model, day_start(day))
         if prices is not None:  # a model the table does not know has tokens but no cost
-            figures.append(figure(COST, prices.cost(uncached, output, cache_read=cached), **labels))
+            figures.append(figure(VENDOR_COST, prices.cost(uncached, output, cache_read=cached), **labels))
         return figures
 
     def billed_figure(self, row: dict) -> DayFigure:
@@ -144,4 +144,6 @@ class OpenAISource:
         if not isinstance(amount, dict):
             raise ShapeError("costs: a result without an `amount` object")
         usd = number(amount.get("value"), "costs amount.value")  # dollars, not cents
-        return figure(BILLED, usd, source=NAME, agent=self.agent, project_id=str(row.get("project_id") or "unknown"))
+        return figure(
+            VENDOR_BILLED, usd, source=NAME, agent=self.agent, project_id=str(row.get("project_id") or "unknown")
+        )

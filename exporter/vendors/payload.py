@@ -1,10 +1,7 @@
 """Reading the vendors' JSON answers: each accessor returns the documented type or raises ShapeError,
-so that an answer of unexpected shape is counted by the poller instead of crashing it; and the UTC
-day arithmetic of their epoch times."""
+so that an answer of unexpected shape is counted by the poller instead of crashing it."""
 
-from datetime import UTC, date, datetime, time
-
-from . import ShapeError
+from agent_analytics.exporter.vendors.figures import ShapeError
 
 
 def items(body: dict, key: str, where: str) -> list[dict]:
@@ -35,11 +32,3 @@ def text(value: object, what: str) -> str:
     if not isinstance(value, str) or not value:
         raise ShapeError(f"{what} is missing or not a string")
     return value
-
-
-def day_start(day: date) -> datetime:
-    return datetime.combine(day, time(0), UTC)
-
-
-def utc_day(unix_seconds: float) -> date:
-    return datetime.fromtimestamp(unix_seconds, UTC).date()

@@ -27,10 +27,10 @@ import httpx
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
-from agent_analytics.exporter.attribution import load_markers  # noqa: E402
-from agent_analytics.exporter.commit_store import CommitStore  # noqa: E402
 from agent_analytics.exporter.config import parse_config  # noqa: E402
-from agent_analytics.exporter.git_scan import RepoScanner  # noqa: E402
+from agent_analytics.exporter.git.attribution import load_markers  # noqa: E402
+from agent_analytics.exporter.git.scan import RepoScanner  # noqa: E402
+from agent_analytics.exporter.git.store import CommitStore  # noqa: E402
 from agent_analytics.exporter.identity import IdentityMap  # noqa: E402
 from agent_analytics.exporter.service import ExporterService  # noqa: E402
 

@@ -14,10 +14,17 @@ import yaml
 
 from agent_analytics.exporter.config import load_config
 from agent_analytics.exporter.identity import IdentityMap
-from agent_analytics.exporter.vendor_days import VendorDays, newest_day_in_prometheus
-from agent_analytics.exporter.vendors import BILLED, COST, REQUESTS, SESSIONS, TOKENS, day_sample_time
 from agent_analytics.exporter.vendors.cursor import CursorSource
+from agent_analytics.exporter.vendors.days import VendorDays, newest_day_in_prometheus
+from agent_analytics.exporter.vendors.figures import day_sample_time
 from agent_analytics.history.tsdb_blocks import HEAD_AGE_SECONDS
+from agent_analytics.vocabulary.series import (
+    VENDOR_BILLED,
+    VENDOR_COST,
+    VENDOR_REQUESTS,
+    VENDOR_SESSIONS,
+    VENDOR_TOKENS,
+)
 from tests.support.prometheus import Prometheus
 from tests.support.vendor_standins.anthropic import AnthropicStandIn, api_key, usage_record, user
 from tests.support.vendor_standins.cursor import FakeCursor
@@ -105,11 +112,11 @@ def anthropic_truth(usage: dict[date, list[dict]]) -> dict:
         for r in records:
             actor = r["actor"]
             dev = PEOPLE[actor["email_address"]] if "email_address" in actor else f"api-key:{actor['api_key_name']}"
-            out[(day, SESSIONS, dev, None)] += r["core_metrics"]["num_sessions"]
+            out[(day, VENDOR_SESSIONS, dev, None)] += r["core_metrics"]["num_sessions"]
             for m in r["model_breakdown"]:
-                out[(day, COST, dev, None)] += m["estimated_cost"]["amount"] / 100
+                out[(day, VENDOR_COST, dev, None)] += m["estimated_cost"]["amount"] / 100
                 for kind, count in m["tokens"].items():
-                    out[(day, TOKENS, dev, kind)] += count
+                    out[(day, VENDOR_TOKENS, dev, kind)] += count
     return dict(out)
 
 
@@ -137,11 +144,11 @@ def cursor_truth(events) -> dict:
     for e in events:
         day = datetime.fromtimestamp(int(e["timestamp"]) / 1000, UTC).date()
         dev = PEOPLE[e["userEmail"]]
-        out[(day, COST, dev, None)] += e["chargedCents"] / 100
-        out[(day, REQUESTS, dev, None)] += 1
+        out[(day, VENDOR_COST, dev, None)] += e["chargedCents"] / 100
+        out[(day, VENDOR_REQUESTS, dev, None)] += 1
         for field, kind in TOKEN_TYPES.items():
             if "tokenUsage" in e:
-                out[(day, TOKENS, dev, kind)] += float(e["tokenUsage"][field])
+                out[(day, VENDOR_TOKENS, dev, kind)] += float(e["tokenUsage"][field])
     return dict(out)
 
 
@@ -150,12 +157,12 @@ def openai_truth(usage, costs) -> dict:
     for u in usage:
         if u["project_id"] == CODEX:
             dev = {"user-ann": "ann", "user-cy": "cy"}[u["user_id"]]
-            out[(u["day"], REQUESTS, dev, None)] += u["num_model_requests"]
-            out[(u["day"], TOKENS, dev, "cache_read")] += u["input_cached_tokens"]
-            out[(u["day"], TOKENS, dev, "input")] += u["input_tokens"] - u["input_cached_tokens"]
-            out[(u["day"], TOKENS, dev, "output")] += u["output_tokens"]
+            out[(u["day"], VENDOR_REQUESTS, dev, None)] += u["num_model_requests"]
+            out[(u["day"], VENDOR_TOKENS, dev, "cache_read")] += u["input_cached_tokens"]
+            out[(u["day"], VENDOR_TOKENS, dev, "input")] += u["input_tokens"] - u["input_cached_tokens"]
+            out[(u["day"], VENDOR_TOKENS, dev, "output")] += u["output_tokens"]
     for c in costs:
-        out[(c["day"], BILLED, CODEX, None)] += c["value"]
+        out[(c["day"], VENDOR_BILLED, CODEX, None)] += c["value"]
     return dict(out)
 
 
@@ -192,11 +199,11 @@ def in_prometheus(prom: Prometheus, at_day: date, window: str = "86399s") -> dic
     """(source, day, series, developer or project, type) -> sum_over_time of the window ending with the day."""
     out = {}
     for name, by in (
-        (COST, "developer_id"),
-        (REQUESTS, "developer_id"),
-        (TOKENS, "developer_id"),
-        (SESSIONS, "developer_id"),
-        (BILLED, "project_id"),
+        (VENDOR_COST, "developer_id"),
+        (VENDOR_REQUESTS, "developer_id"),
+        (VENDOR_TOKENS, "developer_id"),
+        (VENDOR_SESSIONS, "developer_id"),
+        (VENDOR_BILLED, "project_id"),
     ):
         query = f"sum by (source, {by}, type) (sum_over_time({name}[{window}]))"
         for row in prom.query(query, day_sample_time(at_day)):
@@ -286,13 +293,13 @@ def test_history_before_the_live_days_exactly_once_and_a_rerun_adds_nothing(stan
         for day in days(SERVED_FROM, YESTERDAY):
             got |= in_prometheus(prom, day)
         # OpenAI's per-developer cost is its tokens priced from the table: the source's tests check it
-        got = {k: v for k, v in got.items() if (k[0], k[2]) != ("openai", COST)}
+        got = {k: v for k, v in got.items() if (k[0], k[2]) != ("openai", VENDOR_COST)}
         assert got == pytest.approx({k: v for k, v in expected.items() if v})
         # a week's window holds each of its days once, live and backfilled alike
         week = in_prometheus(prom, YESTERDAY, f"{7 * 86400 - 1}s")
         since = YESTERDAY - timedelta(days=7)
-        ann = sum(v for (d, name, dev, _), v in truth.items() if name == COST and d > since and dev == "ann")
-        assert week[("cursor", YESTERDAY, COST, "ann", None)] == pytest.approx(ann)
+        ann = sum(v for (d, name, dev, _), v in truth.items() if name == VENDOR_COST and d > since and dev == "ann")
+        assert week[("cursor", YESTERDAY, VENDOR_COST, "ann", None)] == pytest.approx(ann)
 
         # With the blocks loaded, a re-run has nothing left to add.
         third = json.loads(cli(*args).stdout)

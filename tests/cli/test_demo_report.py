@@ -7,10 +7,9 @@ from datetime import UTC, datetime
 
 import pytest
 
-from agent_analytics.exporter.vendors import COST
 from agent_analytics.history.demo.generate import generate
 from agent_analytics.history.demo.organisation import ROI, cast
-from agent_analytics.vocabulary.series import CODEX_TOKENS, GEMINI_TOKENS
+from agent_analytics.vocabulary.series import CODEX_TOKENS, GEMINI_TOKENS, VENDOR_COST
 from agent_analytics.vocabulary.spend import (
     Window,
     agent_spend,
@@ -133,7 +132,7 @@ def test_report_30d_equals_the_generated_month(prom, history):
         dict(labels)["developer_id"]
         for part in history.parts
         for (name, labels), values in part.gauges.items()
-        if name == COST and any(v for t, v in values.items() if start <= t <= END)
+        if name == VENDOR_COST and any(v for t, v in values.items() if start <= t <= END)
     }
     assert data["usage"]["active_developers"] == len(people) > DEVELOPERS
     assert data["usage"]["developers_with_claude_code_active_time"] == DEVELOPERS
@@ -199,13 +198,13 @@ def test_vendor_day_figures_add_up_in_every_window(prom, history):
     """Each day's vendor figure counts once, in the windows that hold the day's last second."""
     month_start = int(datetime(2026, 11, 1, tzinfo=UTC).timestamp())
     for window, since in (("7d", END - 7 * DAY), ("30d", END - 30 * DAY), (f"{END - month_start}s", month_start)):
-        query = f"sum by (source, developer_id, model) (sum_over_time({COST}[{window}]))"
+        query = f"sum by (source, developer_id, model) (sum_over_time({VENDOR_COST}[{window}]))"
         by = ("developer_id", "model", "source")
         got = {tuple(r["metric"][k] for k in by): float(r["value"][1]) for r in prom.query(query, END)}
         expected: dict = {}
         for part in history.parts:
             for (name, labels), values in part.gauges.items():
-                if name == COST:
+                if name == VENDOR_COST:
                     key = tuple(dict(labels)[k] for k in by)
                     expected[key] = expected.get(key, 0) + sum(v for t, v in values.items() if since <= t <= END)
         assert got == pytest.approx({k: v for k, v in expected.items() if v}), window
@@ -229,7 +228,7 @@ def vendor_cost(history, since, developer_id, source):
         v
         for part in history.parts
         for (name, labels), values in part.gauges.items()
-        if name == COST and {("developer_id", developer_id), ("source", source)} <= set(labels)
+        if name == VENDOR_COST and {("developer_id", developer_id), ("source", source)} <= set(labels)
         for t, v in values.items()
         if since <= t <= END
     )

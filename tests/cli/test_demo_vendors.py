@@ -5,13 +5,14 @@ from datetime import UTC, datetime
 
 import pytest
 
-from agent_analytics.exporter.vendors import COST, DAY_SERIES, SESSIONS, TOKENS, day_sample_time
+from agent_analytics.exporter.vendors.figures import day_sample_time
 from agent_analytics.history.demo import vendors
 from agent_analytics.history.demo.codex import MODEL as CODEX_MODEL
 from agent_analytics.history.demo.generate import generate
 from agent_analytics.history.demo.organisation import cast
 from agent_analytics.vocabulary import series
 from agent_analytics.vocabulary.model_names import normalise_model
+from agent_analytics.vocabulary.series import VENDOR_COST, VENDOR_DAY_SERIES, VENDOR_SESSIONS, VENDOR_TOKENS
 from agent_analytics.vocabulary.token_prices import unit_prices
 
 END = int(datetime(2026, 11, 18, 15, 0, tzinfo=UTC).timestamp())
@@ -54,7 +55,7 @@ def test_claude_code_git_and_copilot_history_is_what_it_was(runs):
 
 
 def test_each_vendor_figure_is_one_sample_at_its_days_end_once_the_day_is_over(runs):
-    samples = [(name, *s) for name in DAY_SERIES for s in vendor_samples(runs, name)]
+    samples = [(name, *s) for name in VENDOR_DAY_SERIES for s in vendor_samples(runs, name)]
     assert {labels["source"] for _, labels, _, _ in samples} == {"anthropic", "cursor", "openai"}
     seen = set()
     for name, labels, t, value in samples:
@@ -94,13 +95,13 @@ def test_one_developer_is_in_claude_code_telemetry_and_in_the_admin_api(runs):
             }
 
         seen = telemetry("claude_code_token_usage_tokens_total", ("model", "type"))
-        reported = api(TOKENS, ("model", "type"))
+        reported = api(VENDOR_TOKENS, ("model", "type"))
         as_api = {(normalise_model(vendors.DATED[m]), TELEMETRY_TOKEN_TYPE[k]): v for (m, k), v in seen.items()}
-        sessions = (telemetry("claude_code_session_count_total", ()), api(SESSIONS, ()))
+        sessions = (telemetry("claude_code_session_count_total", ()), api(VENDOR_SESSIONS, ()))
         if reported == as_api and sessions[0] == sessions[1]:
             equal += 1
             cost = telemetry("claude_code_cost_usage_USD_total", ("model",))
-            assert api(COST, ("model",)) == pytest.approx(
+            assert api(VENDOR_COST, ("model",)) == pytest.approx(
                 {(normalise_model(vendors.DATED[m]),): v for (m,), v in cost.items()}
             )
         else:  # plus a session on a machine without telemetry
@@ -124,10 +125,10 @@ def test_people_only_in_vendor_apis_send_no_telemetry_nor_commits(runs):
     for h in runs:
         assert not {dict(key).get("developer_id") for _, key in h.counters} & set(outsiders)
     for dev, sources in outsiders.items():
-        costs = vendor_samples(runs, COST, developer_id=dev)
+        costs = vendor_samples(runs, VENDOR_COST, developer_id=dev)
         assert {labels["source"] for labels, _, _ in costs} == sources and sum(v for _, _, v in costs) > 0
     # vendor figures of the onboarded: the reconciled developer's Admin API rows and Cursor users
-    cursor_users = {labels["developer_id"] for labels, _, _ in vendor_samples(runs, COST, source="cursor")}
+    cursor_users = {labels["developer_id"] for labels, _, _ in vendor_samples(runs, VENDOR_COST, source="cursor")}
     assert cursor_users == {d.developer_id for d in crew.cursor}
 
 
@@ -142,17 +143,17 @@ def test_other_agents_telemetry_and_vendor_models_have_prices_and_one_name(runs)
     for d, m, _ in codex:  # input counts the cached part, total input and output
         assert codex[(d, m, "cached_input")] <= codex[(d, m, "input")]
         assert codex[(d, m, "total")] == codex[(d, m, "input")] + codex[(d, m, "output")]
-    models = {labels["model"] for labels, _, _ in vendor_samples(runs, COST)}
+    models = {labels["model"] for labels, _, _ in vendor_samples(runs, VENDOR_COST)}
     dated = [*vendors.DATED.values(), *(m for m, _, _ in vendors.CURSOR_MODELS), CODEX_MODEL]
     assert models <= {normalise_model(m) for m in dated}
-    assert {labels["model"] for labels, _, _ in vendor_samples(runs, COST, source="anthropic")} == {
+    assert {labels["model"] for labels, _, _ in vendor_samples(runs, VENDOR_COST, source="anthropic")} == {
         normalise_model(m) for m in vendors.DATED.values()
     }
 
 
 def test_month_to_date_holds_the_days_of_the_month_the_exporter_holds_by_then(runs):
     mtd = vendor_samples(runs, series.VENDOR_MONTH_TO_DATE)
-    costs = vendor_samples(runs, COST)
+    costs = vendor_samples(runs, VENDOR_COST)
     november = int(datetime(2026, 11, 1, tzinfo=UTC).timestamp())
     checked = 0
     for at in (END, runs[0].end + 3600, november - 12 * 3600, november):

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from agent_analytics.exporter.vendors import day_sample_time
+from agent_analytics.exporter.vendors.figures import day_sample_time
 from agent_analytics.vocabulary.hourly import grown
 from agent_analytics.vocabulary.model_names import normalise_model
 from agent_analytics.vocabulary.series import VENDOR_COST

@@ -4,8 +4,8 @@ import subprocess
 
 import pytest
 
-from agent_analytics.exporter.attribution import Attribution, load_markers
 from agent_analytics.exporter.config import ConfigError, load_config, parse_config
+from agent_analytics.exporter.git.attribution import Attribution, load_markers
 from agent_analytics.exporter.identity import IdentityMap
 from agent_analytics.exporter.service import ExporterService
 from tests.exporter.helpers import GitRepo, scrape, value

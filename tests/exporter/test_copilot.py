@@ -8,8 +8,8 @@ import pytest
 from prometheus_client import CollectorRegistry, generate_latest
 
 from agent_analytics.exporter.config import parse_config
-from agent_analytics.exporter.copilot_poller import CopilotPoller
 from agent_analytics.exporter.service import ExporterService
+from agent_analytics.exporter.vendors.copilot.poller import CopilotPoller
 from tests.exporter.helpers import parse_metrics, scrape, total, value
 from tests.support.fake_github import FakeGitHub, Reply
 

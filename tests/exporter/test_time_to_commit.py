@@ -18,8 +18,9 @@ import pytest
 from agent_analytics.collector.config import load_config as load_collector_config
 from agent_analytics.collector.service import CollectorService
 from agent_analytics.exporter.config import parse_config
+from agent_analytics.exporter.git.time_to_commit import BUCKETS
 from agent_analytics.exporter.service import ExporterService
-from agent_analytics.exporter.time_to_commit import BUCKETS, METRIC
+from agent_analytics.vocabulary.series import TIME_TO_COMMIT as METRIC
 from tests.collector.agent_fixtures import CLAUDE_2_1_332, message, session_files
 from tests.stack.grafana_queries import substitute, targets
 from tests.support.loki_standin import LokiStandin

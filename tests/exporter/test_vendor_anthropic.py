@@ -18,21 +18,23 @@ from prometheus_client import CollectorRegistry, generate_latest
 from agent_analytics.config.errors import ConfigError
 from agent_analytics.exporter.config import parse_config
 from agent_analytics.exporter.identity import IdentityMap
-from agent_analytics.exporter.service import VENDOR_SOURCE_CONSTRUCTORS, ExporterService
-from agent_analytics.exporter.vendor_days import VendorDays
-from agent_analytics.exporter.vendor_poller import VendorPoller, VendorStatusCollector
-from agent_analytics.exporter.vendors import (
-    COMMITS,
-    COST,
-    EDIT_DECISIONS,
-    LINES,
-    PULL_REQUESTS,
-    REQUESTS,
-    SESSIONS,
-    TOKENS,
-    day_sample_time,
-)
+from agent_analytics.exporter.service import ExporterService
+from agent_analytics.exporter.vendors.days import VendorDays
+from agent_analytics.exporter.vendors.figures import day_sample_time
+from agent_analytics.exporter.vendors.poller import VendorPoller
+from agent_analytics.exporter.vendors.sources import SOURCES
+from agent_analytics.exporter.vendors.status import VendorStatusCollector
 from agent_analytics.vocabulary.model_names import normalise_model
+from agent_analytics.vocabulary.series import (
+    VENDOR_COMMITS,
+    VENDOR_COST,
+    VENDOR_EDIT_DECISIONS,
+    VENDOR_LINES,
+    VENDOR_PULL_REQUESTS,
+    VENDOR_REQUESTS,
+    VENDOR_SESSIONS,
+    VENDOR_TOKENS,
+)
 from agent_analytics.wire import remote_write
 from tests.exporter.helpers import parse_metrics, scrape, value
 from tests.support.net import free_port, wait_until
@@ -89,7 +91,7 @@ def exporter_config(standin: AnthropicStandIn, enterprise: bool = False, **overr
 
 
 def make_poller(config, store: VendorDays, name: str = "anthropic", prometheus_url: str | None = None):
-    factory = functools.partial(VENDOR_SOURCE_CONSTRUCTORS[name], config, IdentityMap(config.identities))
+    factory = functools.partial(SOURCES[name], config, IdentityMap(config.identities))
     return VendorPoller(name, getattr(config, name), factory, store, prometheus_url)
 
 
@@ -171,38 +173,38 @@ def expected_day(subscription_cost: bool = True) -> dict:
         return tuple(sorted({**dict(base), **extra}.items()))
 
     out = {
-        (COST, with_(alice, model=sonnet)): 1.25,
-        (COST, with_(alice, model=opus)): 0.5,
-        (COST, with_(bob, model=sonnet)): 0.1225,
-        (COST, with_(ci, model=sonnet)): 0.30,
-        (COST, with_(carol, model=haiku)): 0.005,
-        (TOKENS, with_(alice, model=sonnet, type="input")): 1000,
-        (TOKENS, with_(alice, model=sonnet, type="output")): 201,
-        (TOKENS, with_(alice, model=sonnet, type="cache_read")): 5000,
-        (TOKENS, with_(alice, model=sonnet, type="cache_creation")): 300,
-        (TOKENS, with_(alice, model=opus, type="input")): 10,
-        (TOKENS, with_(alice, model=opus, type="output")): 20,
-        (TOKENS, with_(bob, model=sonnet, type="input")): 100,
-        (TOKENS, with_(bob, model=sonnet, type="output")): 50,
-        (TOKENS, with_(ci, model=sonnet, type="input")): 400,
-        (TOKENS, with_(ci, model=sonnet, type="output")): 100,
-        (TOKENS, with_(carol, model=haiku, type="input")): 1,
-        (TOKENS, with_(carol, model=haiku, type="output")): 1,
-        (SESSIONS, alice): 3,
-        (SESSIONS, bob): 1,
-        (SESSIONS, ci): 4,
-        (SESSIONS, carol): 1,
-        (LINES, with_(alice, type="added")): 40,
-        (LINES, with_(alice, type="removed")): 5,
-        (LINES, with_(bob, type="added")): 3,
-        (COMMITS, alice): 1,
-        (PULL_REQUESTS, alice): 1,
-        (EDIT_DECISIONS, with_(alice, tool="edit_tool", decision="accept")): 7,
-        (EDIT_DECISIONS, with_(alice, tool="edit_tool", decision="reject")): 1,
-        (EDIT_DECISIONS, with_(alice, tool="write_tool", decision="accept")): 2,
+        (VENDOR_COST, with_(alice, model=sonnet)): 1.25,
+        (VENDOR_COST, with_(alice, model=opus)): 0.5,
+        (VENDOR_COST, with_(bob, model=sonnet)): 0.1225,
+        (VENDOR_COST, with_(ci, model=sonnet)): 0.30,
+        (VENDOR_COST, with_(carol, model=haiku)): 0.005,
+        (VENDOR_TOKENS, with_(alice, model=sonnet, type="input")): 1000,
+        (VENDOR_TOKENS, with_(alice, model=sonnet, type="output")): 201,
+        (VENDOR_TOKENS, with_(alice, model=sonnet, type="cache_read")): 5000,
+        (VENDOR_TOKENS, with_(alice, model=sonnet, type="cache_creation")): 300,
+        (VENDOR_TOKENS, with_(alice, model=opus, type="input")): 10,
+        (VENDOR_TOKENS, with_(alice, model=opus, type="output")): 20,
+        (VENDOR_TOKENS, with_(bob, model=sonnet, type="input")): 100,
+        (VENDOR_TOKENS, with_(bob, model=sonnet, type="output")): 50,
+        (VENDOR_TOKENS, with_(ci, model=sonnet, type="input")): 400,
+        (VENDOR_TOKENS, with_(ci, model=sonnet, type="output")): 100,
+        (VENDOR_TOKENS, with_(carol, model=haiku, type="input")): 1,
+        (VENDOR_TOKENS, with_(carol, model=haiku, type="output")): 1,
+        (VENDOR_SESSIONS, alice): 3,
+        (VENDOR_SESSIONS, bob): 1,
+        (VENDOR_SESSIONS, ci): 4,
+        (VENDOR_SESSIONS, carol): 1,
+        (VENDOR_LINES, with_(alice, type="added")): 40,
+        (VENDOR_LINES, with_(alice, type="removed")): 5,
+        (VENDOR_LINES, with_(bob, type="added")): 3,
+        (VENDOR_COMMITS, alice): 1,
+        (VENDOR_PULL_REQUESTS, alice): 1,
+        (VENDOR_EDIT_DECISIONS, with_(alice, tool="edit_tool", decision="accept")): 7,
+        (VENDOR_EDIT_DECISIONS, with_(alice, tool="edit_tool", decision="reject")): 1,
+        (VENDOR_EDIT_DECISIONS, with_(alice, tool="write_tool", decision="accept")): 2,
     }
     if not subscription_cost:
-        del out[(COST, with_(carol, model=haiku))]
+        del out[(VENDOR_COST, with_(carol, model=haiku))]
     return out
 
 
@@ -277,7 +279,7 @@ def test_401_sets_up_0_counts_the_reason_and_keeps_the_last_good_values(standin,
     assert committed_on(store, DAY) == pytest.approx(expected_day())
     # the key is in no log line, metric or error
     config = exporter_config(standin)
-    source = VENDOR_SOURCE_CONSTRUCTORS["anthropic"](config, IdentityMap(config.identities), KEY)
+    source = SOURCES["anthropic"](config, IdentityMap(config.identities), KEY)
     errors = []
     try:
         source.fetch_days(DAY, DAY)
@@ -348,10 +350,12 @@ def test_subscription_cost_comes_from_enterprise_analytics_only_and_its_revision
     }
     carol = labels("carol@example.com", "platform", source="anthropic_enterprise", model=normalise_model(HAIKU))
     alice = labels("alice", "web", source="anthropic_enterprise", model=normalise_model(SONNET))
-    first = {d: v for (n, lbl, d), v in store.committed("anthropic_enterprise").items() if n == COST and lbl == carol}
+    first = {
+        d: v for (n, lbl, d), v in store.committed("anthropic_enterprise").items() if n == VENDOR_COST and lbl == carol
+    }
     assert first == pytest.approx({D[k]: (k * 10 + 0.25) / 100 for k in range(2, 40)})
-    assert committed_on(store, D[5], "anthropic_enterprise")[(COST, alice)] == 0.075
-    assert committed_on(store, D[35], "anthropic_enterprise")[(REQUESTS, alice)] == 1
+    assert committed_on(store, D[5], "anthropic_enterprise")[(VENDOR_COST, alice)] == 0.075
+    assert committed_on(store, D[35], "anthropic_enterprise")[(VENDOR_REQUESTS, alice)] == 1
     ranges = [(r.query["starting_at"][0], r.query["ending_at"][0]) for r in standin.requests_to(COST_PATH)]
     assert {r[0][:10] for r in ranges} == {D[40].isoformat(), D[9].isoformat()}  # 31 days at most per call
     assert all(r.headers["x-api-key"] == ANALYTICS_KEY for r in standin.requests_to(COST_PATH))
@@ -359,10 +363,10 @@ def test_subscription_cost_comes_from_enterprise_analytics_only_and_its_revision
     # Anthropic revises a day 20 days back: within the 31-day refetch window
     standin.cost_rows[18] = cost_row(D[20], "carol@example.com", HAIKU, "999.5", requests=20)
     assert enterprise.poll()
-    assert committed_on(store, D[20], "anthropic_enterprise")[(COST, carol)] == pytest.approx(9.995)
+    assert committed_on(store, D[20], "anthropic_enterprise")[(VENDOR_COST, carol)] == pytest.approx(9.995)
 
 
-def day_total(prom: Prometheus, day: date, series: str = COST, by: str = "") -> dict | float:
+def day_total(prom: Prometheus, day: date, series: str = VENDOR_COST, by: str = "") -> dict | float:
     end = datetime.combine(day + timedelta(days=1), datetime.min.time(), UTC).timestamp()
     result = prom.query(f"sum{f' by ({by})' if by else ''} (sum_over_time({series}[1d]))", at=end - 0.001)
     if by:
@@ -391,7 +395,7 @@ def test_a_revised_past_day_adjusts_a_late_day_lands_on_its_own_day_and_a_restar
         again = VendorDays(tmp_path / "data")
         assert make_poller(config, again, prometheus_url=prom.url).poll()
         assert again.staged_count() == 0
-        week = prom.query(f"sum(sum_over_time({COST}[7d]))")
+        week = prom.query(f"sum(sum_over_time({VENDOR_COST}[7d]))")
         assert float(week[0]["value"][1]) == pytest.approx(3.9)
         again.close()
 
@@ -400,7 +404,7 @@ def test_the_first_run_starts_after_the_newest_day_prometheus_already_holds(stan
     with Prometheus(remote_write=True) as prom:
         backfilled = labels("alice", "web", model=normalise_model(SONNET))
         remote_write.push(
-            prom.url, [({"__name__": COST, **dict(backfilled)}, [(day_sample_time(D[4], 0) * 1000, 3.0)])]
+            prom.url, [({"__name__": VENDOR_COST, **dict(backfilled)}, [(day_sample_time(D[4], 0) * 1000, 3.0)])]
         )
         for k in (2, 3, 4, 5):
             standin.usage[D[k]] = [usage_record(D[k], user("alice@example.com"), {SONNET: {"cents": 100 * k}})]
@@ -449,7 +453,7 @@ def window(truth, first: date, last: date) -> dict[tuple[str, str], float]:
 
 
 def by_developer_model(prom: Prometheus, range_: str, at: float) -> dict[tuple[str, str], float]:
-    result = prom.query(f"sum by (developer_id, model) (sum_over_time({COST}[{range_}]))", at=at)
+    result = prom.query(f"sum by (developer_id, model) (sum_over_time({VENDOR_COST}[{range_}]))", at=at)
     return {
         (r["metric"]["developer_id"], r["metric"]["model"]): float(r["value"][1])
         for r in result
@@ -564,15 +568,15 @@ def test_hashed_identities_give_the_same_pseudonym_as_the_commit_and_telemetry_s
     pseudonym = IdentityMap(config.identities).hash("erin@example.com")
     assert len(pseudonym) == 16 and pseudonym != "erin@example.com"
     assert committed_on(store, DAY) == {
-        (COST, labels(pseudonym, "core", model=normalise_model(SONNET))): 0.4,
-        (SESSIONS, labels(pseudonym, "core")): 1,
+        (VENDOR_COST, labels(pseudonym, "core", model=normalise_model(SONNET))): 0.4,
+        (VENDOR_SESSIONS, labels(pseudonym, "core")): 1,
     }
 
 
 def test_a_first_run_that_cannot_ask_prometheus_fetches_nothing_and_tries_again(standin, store, key_env):
     standin.usage[DAY] = a_day_of_five_records(DAY)
     config = exporter_config(standin)
-    factory = functools.partial(VENDOR_SOURCE_CONSTRUCTORS["anthropic"], config, IdentityMap(config.identities))
+    factory = functools.partial(SOURCES["anthropic"], config, IdentityMap(config.identities))
     nowhere = f"http://127.0.0.1:{free_port()}"
     poller = VendorPoller("anthropic", config.anthropic, factory, store, nowhere, prometheus_wait_seconds=0.3)
     assert not poller.poll()
@@ -582,7 +586,7 @@ def test_a_first_run_that_cannot_ask_prometheus_fetches_nothing_and_tries_again(
     with Prometheus(remote_write=True) as prom:
         poller.prometheus_url = prom.url
         assert poller.poll()
-        assert day_total(prom, DAY) == pytest.approx(sum(v for (n, _), v in expected_day().items() if n == COST))
+        assert day_total(prom, DAY) == pytest.approx(sum(v for (n, _), v in expected_day().items() if n == VENDOR_COST))
 
 
 def test_a_day_the_api_failed_on_is_fetched_later_even_outside_the_refetch_window(standin, tmp_path, key_env):
@@ -646,5 +650,5 @@ def test_enterprise_days_count_as_complete_only_up_to_data_refreshed_at(standin,
     assert {d for (n, lbl, d) in store.committed("anthropic_enterprise") if lbl == alice} == {D[3], D[4], D[5]}
     standin.data_refreshed_at = None  # now
     assert poller.poll()
-    costs = {d: v for (n, lbl, d), v in store.committed("anthropic_enterprise").items() if n == COST}
+    costs = {d: v for (n, lbl, d), v in store.committed("anthropic_enterprise").items() if n == VENDOR_COST}
     assert costs == pytest.approx({D[k]: 1.205 for k in range(1, 6)})

@@ -8,10 +8,11 @@ import pytest
 from prometheus_client import CollectorRegistry, generate_latest
 
 from agent_analytics.exporter.config import CursorConfig
-from agent_analytics.exporter.vendors import COST, REQUESTS, TOKENS, ShapeError
 from agent_analytics.exporter.vendors.cursor import CursorSource
+from agent_analytics.exporter.vendors.figures import ShapeError
 from agent_analytics.exporter.vendors.pacer import Pacer
 from agent_analytics.vocabulary.model_names import normalise_model
+from agent_analytics.vocabulary.series import VENDOR_COST, VENDOR_REQUESTS, VENDOR_TOKENS
 from tests.exporter.helpers import parse_metrics, value
 from tests.exporter.vendor_sources import assert_wrong_key_fails_quietly, identity_map, vendor_config
 from tests.support.vendor_standins import Reply
@@ -96,11 +97,11 @@ def ground_truth(events: list[dict], developer_ids: dict[str, str]) -> dict:
     for e in events:
         day = datetime.fromtimestamp(int(e["timestamp"]) / 1000, UTC).date()
         key = (day, developer_ids[e["userEmail"]], e["model"])
-        out[(key[0], COST, key[1], key[2], None)] += e["chargedCents"] / 100
-        out[(key[0], REQUESTS, key[1], key[2], None)] += 1
+        out[(key[0], VENDOR_COST, key[1], key[2], None)] += e["chargedCents"] / 100
+        out[(key[0], VENDOR_REQUESTS, key[1], key[2], None)] += 1
         for field, kind in TOKEN_FIELDS.items():
             if "tokenUsage" in e:
-                out[(key[0], TOKENS, key[1], key[2], kind)] += float(e["tokenUsage"][field])
+                out[(key[0], VENDOR_TOKENS, key[1], key[2], kind)] += float(e["tokenUsage"][field])
     return dict(out)
 
 
@@ -130,17 +131,17 @@ def test_events_become_day_figures_per_developer_and_model(fake):
         fake.events, {"ann@acme.dev": "ann", "Bob@Acme.dev": "bob@acme.dev", "bob@acme.dev": "bob@acme.dev"}
     )
     # the same figures, by hand
-    assert got[(D2, COST, "ann", "claude-4.5-sonnet", None)] == pytest.approx(0.1975)
-    assert got[(D2, TOKENS, "ann", "claude-4.5-sonnet", "cache_read")] == 6200
-    assert got[(D2, REQUESTS, "ann", "claude-4.5-sonnet", None)] == 2
+    assert got[(D2, VENDOR_COST, "ann", "claude-4.5-sonnet", None)] == pytest.approx(0.1975)
+    assert got[(D2, VENDOR_TOKENS, "ann", "claude-4.5-sonnet", "cache_read")] == 6200
+    assert got[(D2, VENDOR_REQUESTS, "ann", "claude-4.5-sonnet", None)] == 2
     # the last millisecond of a day is that day's, the first of the next the next day's
-    assert got[(D2, COST, "ann", "gpt-5", None)] == pytest.approx(0.03)
-    assert got[(D1, COST, "ann", "gpt-5", None)] == pytest.approx(0.04)
-    assert got[(D1, TOKENS, "ann", "gpt-5", "input")] == 1
+    assert got[(D2, VENDOR_COST, "ann", "gpt-5", None)] == pytest.approx(0.03)
+    assert got[(D1, VENDOR_COST, "ann", "gpt-5", None)] == pytest.approx(0.04)
+    assert got[(D1, VENDOR_TOKENS, "ann", "gpt-5", "input")] == 1
     # events without tokenUsage count their charge and requests, and no tokens
-    assert got[(D1, COST, "bob@acme.dev", "auto", None)] == pytest.approx(0.40)
-    assert got[(D1, REQUESTS, "bob@acme.dev", "auto", None)] == 2
-    assert not [k for k in got if k[1] == TOKENS and k[3] == "auto"]
+    assert got[(D1, VENDOR_COST, "bob@acme.dev", "auto", None)] == pytest.approx(0.40)
+    assert got[(D1, VENDOR_REQUESTS, "bob@acme.dev", "auto", None)] == 2
+    assert not [k for k in got if k[1] == VENDOR_TOKENS and k[3] == "auto"]
     # seven events at three a page: three pages, in one request span
     assert [c.json()["page"] for c in fake.requests_to(EVENTS)] == [1, 2, 3]
     team_ids = {dict(f.labels)["developer_id"]: dict(f.labels)["team_id"] for fs in days.values() for f in fs}
@@ -160,7 +161,7 @@ def test_a_45_day_fetch_asks_in_spans_of_at_most_30_days(fake):
     split = first + timedelta(days=30)
     assert spans == [(ms(first), ms(split) - 1), (ms(split), ms(last + timedelta(days=1)) - 1)]
     assert len(days) == 45 and min(days) == first and max(days) == last
-    costs = {d: f.value for d, fs in days.items() for f in fs if f.name == COST}
+    costs = {d: f.value for d, fs in days.items() for f in fs if f.name == VENDOR_COST}
     assert costs == {d: (100 + n) / 100 for n, d in enumerate(on)}
     assert sum(len(fs) for d, fs in days.items() if d not in on) == 0  # the other days: held, empty
 
@@ -171,7 +172,7 @@ def test_today_is_left_out_until_it_is_complete(fake):
     days = src.fetch_days(D1, TODAY)
     src.close()
     assert list(days) == [D1]
-    assert [f.value for f in days[D1] if f.name == COST] == [0.06]
+    assert [f.value for f in days[D1] if f.name == VENDOR_COST] == [0.06]
 
 
 def test_429_waits_for_retry_after_and_the_key_is_never_shown(fake, caplog):
@@ -188,7 +189,7 @@ def test_429_waits_for_retry_after_and_the_key_is_never_shown(fake, caplog):
     calls = fake.requests_to(EVENTS)
     assert len(calls) == 2
     assert 1.0 <= calls[1].at - calls[0].at < 3.0
-    assert [f.value for f in days[D1] if f.name == COST] == [0.09]
+    assert [f.value for f in days[D1] if f.name == VENDOR_COST] == [0.09]
     assert KEY not in caplog.text and KEY not in text
     assert "retry 1" in caplog.text
 
@@ -287,7 +288,7 @@ def test_the_pacer_keeps_each_window_within_the_quota(fake):
     assert len(fake.requests) == 6  # members, spend, the 429, three pages of events
     # two requests, half a second's pause, two more (the retry among them), a pause, the last two
     assert [(pytest.approx(seconds), before) for seconds, before in pauses] == [(0.5, 2), (0.5, 4)]
-    assert sum(f.value for f in days[D1] if f.name == REQUESTS) == 7
+    assert sum(f.value for f in days[D1] if f.name == VENDOR_REQUESTS) == 7
 
 
 def test_hashed_identities_and_one_model_name(fake):

@@ -12,8 +12,9 @@ from pathlib import Path
 import httpx
 import pytest
 
-from agent_analytics.exporter.vendor_days import VendorDays, newest_day_in_prometheus
-from agent_analytics.exporter.vendors import COST, SESSIONS, TOKENS, day_sample_time, figure
+from agent_analytics.exporter.vendors.days import VendorDays, newest_day_in_prometheus
+from agent_analytics.exporter.vendors.figures import day_sample_time, figure
+from agent_analytics.vocabulary.series import VENDOR_COST, VENDOR_SESSIONS, VENDOR_TOKENS
 from agent_analytics.wire import remote_write
 from tests.exporter.helpers import scrape, value
 from tests.support.net import free_port, wait_http_ok, wait_until
@@ -26,7 +27,7 @@ ALICE = {"source": "anthropic", "agent": "claude-code", "developer_id": "alice@e
 
 
 def cost(usd: float, model: str = "claude-sonnet-4-5", **labels) -> object:
-    return figure(COST, usd, **{**ALICE, **labels}, model=model)
+    return figure(VENDOR_COST, usd, **{**ALICE, **labels}, model=model)
 
 
 def staged(store: VendorDays) -> list[tuple[str, date, str, int, float]]:
@@ -47,11 +48,13 @@ def store(tmp_path):
 
 
 def test_a_day_is_staged_once_and_a_restart_and_refetch_stage_nothing(store, tmp_path):
-    figures = [cost(1.25), cost(0.5, model="claude-opus-4-1"), figure(SESSIONS, 3, **ALICE)]
+    figures = [cost(1.25), cost(0.5, model="claude-opus-4-1"), figure(VENDOR_SESSIONS, 3, **ALICE)]
     assert store.record("anthropic", D[2], figures).staged == 3
     assert store.record("anthropic", D[2], figures).staged == 0
     t = day_sample_time(D[2], 0)
-    assert sorted(x[2:] for x in staged(store)) == sorted([(COST, t, 1.25), (COST, t, 0.5), (SESSIONS, t, 3.0)])
+    assert sorted(x[2:] for x in staged(store)) == sorted(
+        [(VENDOR_COST, t, 1.25), (VENDOR_COST, t, 0.5), (VENDOR_SESSIONS, t, 3.0)]
+    )
     store.close()
     again = VendorDays(tmp_path)
     assert again.record("anthropic", D[2], list(reversed(figures))).staged == 0
@@ -61,21 +64,23 @@ def test_a_day_is_staged_once_and_a_restart_and_refetch_stage_nothing(store, tmp
 
 
 def test_a_revision_stages_one_correction_one_second_earlier_and_a_vanished_series_goes_to_zero(store):
-    store.record("anthropic", D[3], [cost(2.0), figure(TOKENS, 1000, **ALICE, model="claude-sonnet-4-5", type="input")])
+    store.record(
+        "anthropic", D[3], [cost(2.0), figure(VENDOR_TOKENS, 1000, **ALICE, model="claude-sonnet-4-5", type="input")]
+    )
     store.record("anthropic", D[3], [cost(2.75)])  # cost revised up, the tokens series gone
     store.record("anthropic", D[3], [cost(2.5)])  # and down again
     samples = [(n, t, a) for _, _, n, t, a in staged(store)]
     end = day_sample_time(D[3], 0)
     assert sorted(samples) == sorted(
         [
-            (COST, end, 2.0),
-            (TOKENS, end, 1000.0),
-            (COST, end - 1, 0.75),
-            (TOKENS, end - 1, -1000.0),
-            (COST, end - 2, -0.25),
+            (VENDOR_COST, end, 2.0),
+            (VENDOR_TOKENS, end, 1000.0),
+            (VENDOR_COST, end - 1, 0.75),
+            (VENDOR_TOKENS, end - 1, -1000.0),
+            (VENDOR_COST, end - 2, -0.25),
         ]
     )
-    assert store.committed("anthropic") == {(COST, cost(0).labels, D[3]): 2.5}
+    assert store.committed("anthropic") == {(VENDOR_COST, cost(0).labels, D[3]): 2.5}
 
 
 def test_days_to_fetch_refetch_window_missing_days_and_never_today(store):
@@ -106,7 +111,7 @@ def test_month_to_date_from_committed_values(store):
     assert got.get(("anthropic", "claude-code", "api-key:ci", ""), 0.0) == pytest.approx(expected_ci)
 
 
-def day_total(prom: Prometheus, day: date, name: str = COST) -> float:
+def day_total(prom: Prometheus, day: date, name: str = VENDOR_COST) -> float:
     """Everything Prometheus holds for UTC `day`: a one-day window ending at the day's end."""
     end = datetime.combine(day + timedelta(days=1), datetime.min.time(), UTC).timestamp()
     result = prom.query(f"sum(sum_over_time({name}[1d]))", at=end - 0.001)
@@ -134,7 +139,7 @@ def test_push_writes_each_day_at_its_own_time_and_a_repeated_push_adds_nothing(t
         assert store.push(prom.url) == 0
         assert store.days_pending() == {}
         assert [day_total(prom, D[k]) for k in (6, 5, 4, 3, 2)] == [0.0, 2.25, 1.5, 0.0, 0.5]
-        week = prom.query(f"sum(sum_over_time({COST}[7d]))")
+        week = prom.query(f"sum(sum_over_time({VENDOR_COST}[7d]))")
         assert float(week[0]["value"][1]) == pytest.approx(4.25)
         store.close()
 
@@ -143,10 +148,12 @@ def test_newest_day_in_prometheus_reads_backfilled_days(tmp_path):
     with Prometheus(remote_write=True) as prom:
         assert newest_day_in_prometheus(prom.url, "anthropic") is None
         series = [
-            ({"__name__": COST, **ALICE, "model": "claude-sonnet-4-5"}, [(day_sample_time(d, 0) * 1000, 1.0)])
+            ({"__name__": VENDOR_COST, **ALICE, "model": "claude-sonnet-4-5"}, [(day_sample_time(d, 0) * 1000, 1.0)])
             for d in (D[20], D[14])
         ]
-        series.append(({"__name__": SESSIONS, **ALICE, "source": "cursor"}, [(day_sample_time(D[3], 0) * 1000, 1.0)]))
+        series.append(
+            ({"__name__": VENDOR_SESSIONS, **ALICE, "source": "cursor"}, [(day_sample_time(D[3], 0) * 1000, 1.0)])
+        )
         remote_write.push(prom.url, series)
         wait_until(lambda: newest_day_in_prometheus(prom.url, "anthropic") is not None, timeout=10)
         assert newest_day_in_prometheus(prom.url, "anthropic") == D[14]
@@ -228,7 +235,7 @@ def test_sigkill_between_staging_and_writing_loses_nothing_and_doubles_nothing(t
                     timeout=30,
                     what="every day written once, as last served",
                 )
-                total = prom.query(f"sum(sum_over_time({COST}[30d]))")
+                total = prom.query(f"sum(sum_over_time({VENDOR_COST}[30d]))")
                 assert float(total[0]["value"][1]) == pytest.approx(sum(truth.values()))
                 metrics_text = httpx.get(f"{base}/metrics", timeout=10).text
             finally:

@@ -8,8 +8,9 @@ import pytest
 from genai_prices import Usage, calc_price
 
 from agent_analytics.exporter.config import OpenAIConfig
-from agent_analytics.exporter.vendors import BILLED, COST, REQUESTS, TOKENS, ShapeError
+from agent_analytics.exporter.vendors.figures import ShapeError
 from agent_analytics.exporter.vendors.openai import OpenAISource
+from agent_analytics.vocabulary.series import VENDOR_BILLED, VENDOR_COST, VENDOR_REQUESTS, VENDOR_TOKENS
 from tests.exporter.vendor_sources import assert_wrong_key_fails_quietly, identity_map, vendor_config
 from tests.support.vendor_standins import Reply
 from tests.support.vendor_standins.openai import FakeOpenAI
@@ -120,18 +121,18 @@ def ground_truth(projects: set[str] | None) -> dict:
             continue
         dev = developer.get(r["user_id"]) or f"api-key:{r['api_key_id'] or r['project_id']}"
         base = (r["day"], dev, r["model"])
-        out[(base[0], TOKENS, dev, r["model"], "input")] += r["input_tokens"] - r["input_cached_tokens"]
-        out[(base[0], TOKENS, dev, r["model"], "cache_read")] += r["input_cached_tokens"]
-        out[(base[0], TOKENS, dev, r["model"], "output")] += r["output_tokens"]
-        out[(base[0], REQUESTS, dev, r["model"], None)] += r["num_model_requests"]
+        out[(base[0], VENDOR_TOKENS, dev, r["model"], "input")] += r["input_tokens"] - r["input_cached_tokens"]
+        out[(base[0], VENDOR_TOKENS, dev, r["model"], "cache_read")] += r["input_cached_tokens"]
+        out[(base[0], VENDOR_TOKENS, dev, r["model"], "output")] += r["output_tokens"]
+        out[(base[0], VENDOR_REQUESTS, dev, r["model"], None)] += r["num_model_requests"]
         t = tokens[base]
         t[0], t[1], t[2] = t[0] + r["input_tokens"], t[1] + r["input_cached_tokens"], t[2] + r["output_tokens"]
     for (day, dev, model), (given, cached, output) in tokens.items():
         if model != "mystery-model-1":
-            out[(day, COST, dev, model, None)] = table_price(model, day, given, cached, output)
+            out[(day, VENDOR_COST, dev, model, None)] = table_price(model, day, given, cached, output)
     for c in COST_RECORDS:
         if not projects or c["project_id"] in projects:
-            out[(c["day"], BILLED, None, c["project_id"], None)] += c["value"]
+            out[(c["day"], VENDOR_BILLED, None, c["project_id"], None)] += c["value"]
     return dict(out)
 
 
@@ -151,21 +152,21 @@ def test_usage_of_the_configured_projects_per_developer_model_and_day(fake):
     got = as_table(days)
     assert_same(got, ground_truth({CODEX}))
     # by hand: Ann's two keys on D2 add up; the other project's usage is left out
-    assert got[(D2, TOKENS, "ann", "gpt-5-codex", "input")] == 41_000
-    assert got[(D2, TOKENS, "ann", "gpt-5-codex", "cache_read")] == 80_000
-    assert got[(D2, TOKENS, "ann", "gpt-5-codex", "output")] == 9_100
-    assert got[(D2, REQUESTS, "ann", "gpt-5-codex", None)] == 42
-    assert got[(D2, COST, "ann", "gpt-5-codex", None)] == pytest.approx(
+    assert got[(D2, VENDOR_TOKENS, "ann", "gpt-5-codex", "input")] == 41_000
+    assert got[(D2, VENDOR_TOKENS, "ann", "gpt-5-codex", "cache_read")] == 80_000
+    assert got[(D2, VENDOR_TOKENS, "ann", "gpt-5-codex", "output")] == 9_100
+    assert got[(D2, VENDOR_REQUESTS, "ann", "gpt-5-codex", None)] == 42
+    assert got[(D2, VENDOR_COST, "ann", "gpt-5-codex", None)] == pytest.approx(
         table_price("gpt-5-codex", D2, 121_000, 80_000, 9_100)
     )
-    assert got[(D2, BILLED, None, CODEX, None)] == pytest.approx(1.75)
+    assert got[(D2, VENDOR_BILLED, None, CODEX, None)] == pytest.approx(1.75)
     assert not [k for k in got if k[3] == OTHER]
     # API-key usage, and a user the organization no longer lists
-    assert got[(D1, REQUESTS, "api-key:key_ci", "gpt-5-codex", None)] == 7
-    assert got[(D1, REQUESTS, "api-key:proj_codex", "gpt-5-codex", None)] == 1
+    assert got[(D1, VENDOR_REQUESTS, "api-key:key_ci", "gpt-5-codex", None)] == 7
+    assert got[(D1, VENDOR_REQUESTS, "api-key:proj_codex", "gpt-5-codex", None)] == 1
     # an unknown model: tokens, no cost
-    assert got[(D1, TOKENS, "eve@acme.dev", "mystery-model-1", "output")] == 70
-    assert (D1, COST, "eve@acme.dev", "mystery-model-1", None) not in got
+    assert got[(D1, VENDOR_TOKENS, "eve@acme.dev", "mystery-model-1", "output")] == 70
+    assert (D1, VENDOR_COST, "eve@acme.dev", "mystery-model-1", None) not in got
 
     team = {dict(f.labels).get("developer_id"): dict(f.labels).get("team_id") for fs in days.values() for f in fs}
     assert team == {"ann": "web", "bob@acme.dev": "platform", "eve@acme.dev": "platform", "api-key:key_ci": "platform",
@@ -183,8 +184,8 @@ def test_no_projects_configured_means_every_project(fake):
     src.close()
     got = as_table(days)
     assert_same(got, ground_truth(None))
-    assert got[(D2, REQUESTS, "ann", "gpt-5-codex", None)] == 141
-    assert got[(D2, BILLED, None, OTHER, None)] == 3.0
+    assert got[(D2, VENDOR_REQUESTS, "ann", "gpt-5-codex", None)] == 141
+    assert got[(D2, VENDOR_BILLED, None, OTHER, None)] == 3.0
     assert all("project_ids[]" not in c.query for c in fake.requests_to(USAGE))
 
 
@@ -193,7 +194,7 @@ def test_a_priced_model_costs_its_tokens_times_the_table_price(fake):
     src = source(fake)
     days = src.fetch_days(D1, D1)
     src.close()
-    (cost,) = [f.value for f in days[D1] if f.name == COST]
+    (cost,) = [f.value for f in days[D1] if f.name == VENDOR_COST]
     assert cost == pytest.approx(table_price("gpt-4.1", D1, 1_000_000, 250_000, 100_000), rel=1e-12)
     # gpt-4.1 in the table: $2 a million input tokens, $0.50 cached, $8 output
     assert cost == pytest.approx(750_000 * 2e-6 + 250_000 * 0.5e-6 + 100_000 * 8e-6)
@@ -227,7 +228,7 @@ def test_today_is_left_out_until_it_is_complete(fake):
     days = src.fetch_days(D1, TODAY)
     src.close()
     assert list(days) == [D1]
-    assert [f.value for f in days[D1] if f.name == TOKENS and dict(f.labels)["type"] == "input"] == [20]
+    assert [f.value for f in days[D1] if f.name == VENDOR_TOKENS and dict(f.labels)["type"] == "input"] == [20]
 
 
 @pytest.mark.parametrize(

@@ -8,7 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 
-from agent_analytics.exporter.vendors import day_sample_time
+from agent_analytics.exporter.vendors.figures import day_sample_time
 from agent_analytics.vocabulary.series import SPEND_SOURCE, TOKEN_PRICE, VENDOR_COST
 from agent_analytics.vocabulary.token_prices import priced_agents, token_type_prices
 from tests.support.hourly_history import push_history

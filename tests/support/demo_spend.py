@@ -6,8 +6,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from agent_analytics.exporter.vendors import COST as VENDOR_COST
-from agent_analytics.vocabulary.series import CODEX_TOKENS, GEMINI_TOKENS
+from agent_analytics.vocabulary.series import CODEX_TOKENS, GEMINI_TOKENS, VENDOR_COST
 from agent_analytics.vocabulary.token_prices import token_type_prices
 
 CLAUDE_COST = "claude_code_cost_usage_USD_total"

@@ -17,7 +17,7 @@ run writes them.
 import random
 from datetime import UTC, datetime
 
-from agent_analytics.exporter.vendors import DayFigure, add_up, day_sample_time, figure
+from agent_analytics.exporter.vendors.figures import DayFigure, add_up, day_sample_time, figure
 from agent_analytics.vocabulary import series as s
 from agent_analytics.vocabulary.model_names import normalise_model
 from agent_analytics.vocabulary.token_prices import claude_cost_usd, unit_prices

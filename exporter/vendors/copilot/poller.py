@@ -10,15 +10,13 @@ import os
 import threading
 import time
 from collections import defaultdict
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 
-from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
-from prometheus_client.registry import Collector
-
-from .config import CopilotConfig
-from .copilot_client import CopilotClient, CopilotError, Report, Scope
-from .copilot_reports import (
+from agent_analytics.exporter.config import CopilotConfig
+from agent_analytics.exporter.vendors.copilot.client import CopilotClient, CopilotError, Report, Scope
+from agent_analytics.exporter.vendors.copilot.reports import (
     Family,
     day_timestamp,
     newest_day_records,
@@ -31,7 +29,7 @@ from .copilot_reports import (
 log = logging.getLogger(__name__)
 
 
-class CopilotPoller(Collector):
+class CopilotPoller:
     def __init__(self, config: CopilotConfig, today: Callable[[], date] | None = None):
         self.config = config
         self.scopes = [Scope("org", config.org)] if config.org else []
@@ -46,8 +44,6 @@ class CopilotPoller(Collector):
         self.last_success: dict[str, float] = {}
         self.up: dict[str, int] = {}
 
-    # --- polling --------------------------------------------------------------------------------
-
     def poll(self) -> bool:
         """One poll of every scope; True when all of it succeeded."""
         with self._poll_lock:
@@ -57,7 +53,8 @@ class CopilotPoller(Collector):
                 if not token:
                     log.warning("copilot: environment variable %s is empty; skipping the poll", self.config.token_env)
                     self._count(CopilotError("token", "no_token"))
-                    self.up[scope.label] = 0
+                    with self._lock:
+                        self.up[scope.label] = 0
                     ok = False
                     continue
                 client = CopilotClient(self.config, token)
@@ -164,44 +161,18 @@ class CopilotPoller(Collector):
             scope, "seats", seats_families(scope.label, billing, seats, time.time(), self.config.max_label_values), {}
         )
 
-    # --- exposition -----------------------------------------------------------------------------
-
-    def collect(self) -> Iterator:
+    def figures(self) -> "CopilotFigures":
+        """A copy of what the last polls left, for the exposition."""
         with self._lock:
-            merged: dict[str, GaugeMetricFamily] = {}
-            for _, families in sorted(self.sections.items()):
-                for f in families:
-                    g = merged.get(f.name)
-                    if g is None:
-                        g = merged[f.name] = GaugeMetricFamily(f.name, f.help, labels=list(f.labels))
-                    for labels, value in sorted(f.samples.items()):
-                        g.add_metric(list(labels), value)
-            yield from merged.values()
+            return CopilotFigures(
+                dict(self.sections), dict(self.report_days), dict(self.errors), dict(self.last_success), dict(self.up)
+            )
 
-            day = GaugeMetricFamily(
-                "agent_analytics_copilot_report_day_timestamp_seconds",
-                "Midnight UTC of the report day the Copilot usage gauges describe.",
-                labels=["scope", "report"],
-            )
-            for (scope, report), ts in sorted(self.report_days.items()):
-                day.add_metric([scope, report], ts)
-            success = GaugeMetricFamily(
-                "agent_analytics_copilot_last_success_timestamp_seconds",
-                "When a poll of the scope last completed without error.",
-                labels=["scope"],
-            )
-            for scope, ts in sorted(self.last_success.items()):
-                success.add_metric([scope], ts)
-            up = GaugeMetricFamily(
-                "agent_analytics_copilot_up", "1 when the last poll of the scope succeeded.", labels=["scope"]
-            )
-            for scope, value in sorted(self.up.items()):
-                up.add_metric([scope], value)
-            errors = CounterMetricFamily(
-                "agent_analytics_copilot_poll_errors",
-                "Copilot API requests that failed after retries.",
-                labels=["endpoint", "reason"],
-            )
-            for (endpoint, reason), n in sorted(self.errors.items()):
-                errors.add_metric([endpoint, reason], n)
-            yield from (day, success, up, errors)
+
+@dataclass(frozen=True)
+class CopilotFigures:
+    sections: dict[tuple[str, str], list[Family]]  # (scope, section) -> its gauge families
+    report_days: dict[tuple[str, str], float]  # (scope, report) -> midnight UTC of its day
+    errors: dict[tuple[str, str], int]  # (endpoint, reason) -> failed requests
+    last_success: dict[str, float]
+    up: dict[str, int]

@@ -18,10 +18,9 @@ from pathlib import Path
 
 import git
 
+from agent_analytics.exporter.git.attribution import MarkerTable
+from agent_analytics.exporter.git.store import Commit, CommitStore
 from agent_analytics.vocabulary.repo_id import repo_id
-
-from .attribution import MarkerTable
-from .commit_store import Commit, CommitStore
 
 log = logging.getLogger(__name__)
 

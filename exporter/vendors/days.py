@@ -29,10 +29,10 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
+from agent_analytics.exporter.vendors.figures import DayFigure, add_up, day_sample_time, day_sample_time_queries
+from agent_analytics.vocabulary.series import VENDOR_COST
 from agent_analytics.wire import remote_write
 from agent_analytics.wire.prom_query import Prometheus, PrometheusError
-
-from .vendors import COST, DayFigure, add_up, day_sample_time, day_sample_time_queries
 
 FILE_NAME = "vendor_days.sqlite3"
 # A difference smaller than this is float noise from re-adding the same cents, not a revision.
@@ -51,10 +51,6 @@ CREATE TABLE IF NOT EXISTS vendor_sources (source TEXT PRIMARY KEY, first_live_d
 @dataclass(frozen=True)
 class Recorded:
     staged: int  # samples staged by this call (0: the day was already committed as it is)
-
-
-def utc_today() -> date:
-    return datetime.now(UTC).date()
 
 
 def days_between(first: date, last: date) -> list[date]:
@@ -220,7 +216,7 @@ class VendorDays:
         with self._lock:
             rows = self._db.execute(
                 "SELECT source, labels, value FROM vendor_committed WHERE name = ? AND day >= ? AND day <= ?",
-                (COST, month_start, today.isoformat()),
+                (VENDOR_COST, month_start, today.isoformat()),
             ).fetchall()
         totals: dict[tuple[str, str, str, str], float] = {}
         for source, labels, value in rows:

@@ -18,10 +18,9 @@ from pathlib import Path
 
 from prometheus_client.registry import Collector
 
+from agent_analytics.exporter.git.session_starts import LokiUnavailable, SessionStarts
+from agent_analytics.exporter.git.store import CommitStore
 from agent_analytics.vocabulary.series import COMMITTING_SESSIONS, SESSION_LOOKUP_ERRORS, TIME_TO_COMMIT
-
-from .commit_store import CommitStore
-from .session_starts import LokiUnavailable, SessionStarts
 
 log = logging.getLogger(__name__)
 

@@ -10,10 +10,10 @@ from fastapi.responses import JSONResponse
 from prometheus_client import CollectorRegistry, Counter
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, TypeAdapter, ValidationError
 
+from agent_analytics.exporter.git.attribution import MarkerTable
+from agent_analytics.exporter.git.store import ALREADY_COUNTED, Commit, CommitStore
+from agent_analytics.vocabulary.series import INGEST_COMMITS, INGEST_REQUESTS
 from agent_analytics.wire.http_requests import BearerTokens, BodyTooLarge, read_body
-
-from .attribution import MarkerTable
-from .commit_store import ALREADY_COUNTED, Commit, CommitStore
 
 MAX_COMMITS_PER_REQUEST = 1000
 SHA = re.compile(r"^[0-9a-fA-F]{40}([0-9a-fA-F]{24})?$")  # SHA-1 or SHA-256 object names
@@ -80,17 +80,8 @@ def ingest_router(
 ) -> APIRouter:
     router = APIRouter()
     accepted_tokens = BearerTokens(tokens)
-    requests = Counter(
-        "agent_analytics_ingest_requests",
-        "Requests to POST /api/v1/commits by HTTP status.",
-        ["code"],
-        registry=registry,
-    )
-    received = Counter(
-        "agent_analytics_ingest_commits",
-        "Commits received by the ingest API: accepted (new) or duplicate (already known).",
-        ["result"],
-        registry=registry,
+    requests, received = (
+        Counter(name.base, name.help, name.labels, registry=registry) for name in (INGEST_REQUESTS, INGEST_COMMITS)
     )
     for result in ("accepted", "duplicate"):
         received.labels(result)

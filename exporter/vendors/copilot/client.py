@@ -13,8 +13,8 @@ from datetime import date
 
 import httpx
 
-from .api_client import ApiClient, ApiError, Retries, json_object
-from .config import CopilotConfig
+from agent_analytics.exporter.api_client import ApiClient, ApiError, Retries, json_object
+from agent_analytics.exporter.config import CopilotConfig
 
 API_VERSION = "2026-03-10"
 _NEXT = re.compile(r'<([^>]+)>\s*;\s*rel="next"')

@@ -14,19 +14,16 @@ import os
 import threading
 import time
 from collections import defaultdict
-from collections.abc import Callable, Iterator
-from datetime import UTC, date, datetime, timedelta
-from datetime import time as day_time
+from collections.abc import Callable
+from datetime import date, timedelta
 
-from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
 from prometheus_client.registry import Collector
 
+from agent_analytics.exporter.api_client import ApiError
+from agent_analytics.exporter.config import VendorApiConfig
+from agent_analytics.exporter.vendors.days import PrometheusUnreachable, VendorDays, newest_day_in_prometheus
+from agent_analytics.exporter.vendors.figures import ShapeError, VendorSource, utc_today
 from agent_analytics.wire.remote_write import RemoteWriteError
-
-from .api_client import ApiError
-from .config import VendorApiConfig
-from .vendor_days import PrometheusUnreachable, VendorDays, newest_day_in_prometheus, utc_today
-from .vendors import ShapeError, VendorSource
 
 log = logging.getLogger(__name__)
 
@@ -182,66 +179,3 @@ class VendorPoller:
 
     def source_collector(self) -> Collector | None:
         return self._source.collector() if self._source is not None else None
-
-
-def day_start(day: date) -> float:
-    return datetime.combine(day, day_time(0), UTC).timestamp()
-
-
-class VendorStatusCollector(Collector):
-    """The status metrics of every vendor source, from the pollers and the day store."""
-
-    def __init__(self, pollers: list[VendorPoller], store: VendorDays, today: Callable[[], date] = utc_today):
-        self.pollers = pollers
-        self.store = store
-        self._today = today
-
-    def collect(self) -> Iterator:
-        up = GaugeMetricFamily(
-            "agent_analytics_vendor_up", "1 when the last poll of the source succeeded.", labels=["source"]
-        )
-        success = GaugeMetricFamily(
-            "agent_analytics_vendor_last_success_timestamp_seconds",
-            "When a poll of the source last completed without error.",
-            labels=["source"],
-        )
-        errors = CounterMetricFamily(
-            "agent_analytics_vendor_errors",
-            "Failed polls of a vendor API, by reason (bad_payload: a payload of unexpected shape).",
-            labels=["source", "reason"],
-        )
-        for p in self.pollers:
-            is_up, last_success, by_reason = p.status()
-            up.add_metric([p.name], is_up)
-            if last_success is not None:
-                success.add_metric([p.name], last_success)
-            for reason, n in sorted(by_reason.items()):
-                errors.add_metric([p.name, reason], n)
-        newest = GaugeMetricFamily(
-            "agent_analytics_vendor_newest_day_timestamp_seconds",
-            "Start (UTC) of the newest day the exporter holds from the source.",
-            labels=["source"],
-        )
-        pending = GaugeMetricFamily(
-            "agent_analytics_vendor_days_pending",
-            "Days with figures staged for Prometheus and not yet written.",
-            labels=["source"],
-        )
-        newest_days = self.store.newest_day()
-        pending_days = self.store.days_pending()
-        for p in self.pollers:
-            if p.name in newest_days:
-                newest.add_metric([p.name], day_start(newest_days[p.name]))
-            pending.add_metric([p.name], pending_days.get(p.name, 0))
-        month = GaugeMetricFamily(
-            "agent_analytics_vendor_month_to_date_usd",
-            "Cost of the current UTC month so far, as the vendor reports it.",
-            labels=["source", "agent", "developer_id", "team_id"],
-        )
-        for labels, usd in sorted(self.store.month_to_date_usd(self._today()).items()):
-            month.add_metric(list(labels), usd)
-        yield from (up, success, errors, newest, pending, month)
-        for p in self.pollers:
-            extra = p.source_collector()
-            if extra is not None:
-                yield from extra.collect()

@@ -12,12 +12,11 @@ import logging
 from collections.abc import Iterator
 
 import httpx
-from prometheus_client.core import GaugeMetricFamily
 from prometheus_client.registry import Collector
 
+from agent_analytics.vocabulary.series import TOKEN_PRICE
 from agent_analytics.vocabulary.token_prices import priced_agents, token_type_prices
 
-PRICE = "agent_analytics_token_price_usd"
 REFRESH_SECONDS = 300.0
 QUERY_TIMEOUT_SECONDS = 3.0
 
@@ -47,15 +46,11 @@ class PriceCollector(Collector):
         self._seen = seen
 
     def collect(self) -> Iterator:
-        family = GaugeMetricFamily(
-            PRICE,
-            "USD per token of the agent's token type for the model (genai-prices table; tokens x price summed "
-            "over the types is the table's price).",
-        )
+        family = TOKEN_PRICE.family(labels=[])  # the type label differs per agent: samples name their labels
         seen = self._seen
         for agent, spec in sorted(priced_agents().items()):
             for model in sorted(set(spec.models) | seen.get(agent, set())):
                 prices = token_type_prices(agent, model)
                 for token_type, price in sorted((prices or {}).items()):
-                    family.add_sample(PRICE, {"agent": agent, "model": model, spec.type_label: token_type}, price)
+                    family.add_sample(TOKEN_PRICE, {"agent": agent, "model": model, spec.type_label: token_type}, price)
         yield family

@@ -22,11 +22,10 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
+from agent_analytics.exporter.git.attribution import MarkerTable
+from agent_analytics.exporter.identity import IdentityMap
 from agent_analytics.vocabulary.series import GIT_COUNTERS, HISTORY_LABELS
 from agent_analytics.wire import past_counters
-
-from .attribution import MarkerTable
-from .identity import IdentityMap
 
 LabelKey = tuple[str, str, str, str, str]  # repo, developer_id, team_id, agent, evidence
 LABELS = ("repo", "developer_id", "team_id", "agent", "evidence")
