@@ -9,6 +9,7 @@ from prometheus_client import CollectorRegistry, generate_latest
 
 from agent_analytics.exporter.config import parse_config
 from agent_analytics.exporter.service import ExporterService
+from agent_analytics.exporter.vendors.copilot.exposition import CopilotExposition
 from agent_analytics.exporter.vendors.copilot.poller import CopilotPoller
 from tests.exporter.helpers import parse_metrics, scrape, total, value
 from tests.support.fake_github import FakeGitHub, Reply
@@ -147,7 +148,7 @@ def poller(fake: FakeGitHub, **copilot) -> CopilotPoller:
 
 def metrics_of(p: CopilotPoller) -> dict:
     registry = CollectorRegistry()
-    registry.register(p)
+    registry.register(CopilotExposition(p))
     return parse_metrics(generate_latest(registry).decode())
 
 
@@ -345,7 +346,7 @@ def test_bad_token_missing_token_and_bad_payload_are_clean_errors(fake, monkeypa
 
 def generate_latest_text(p: CopilotPoller) -> str:
     registry = CollectorRegistry()
-    registry.register(p)
+    registry.register(CopilotExposition(p))
     return generate_latest(registry).decode()
 
 
