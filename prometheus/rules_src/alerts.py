@@ -14,8 +14,8 @@ HEADER = """\
 #
 # Alerts. Budget alerts follow the multi-window, multi-burn-rate pattern of SLO alerting: a
 # long window proves the burn is real, a short one that it is still going on. Severity
-# "page" wakes someone, "ticket" waits for working hours. Each alert has a runbook in the
-# README (section "Alert runbooks"); runbook_url points there.
+# "page" wakes someone, "ticket" waits for working hours. Each alert has a runbook on the
+# documentation site's Runbooks page (docs/runbooks.md); runbook_url points there.
 """
 
 
