@@ -88,13 +88,15 @@ LOKI_FAILING_FOR = "10m"
 
 # --- runbooks -----------------------------------------------------------------------------------
 
-# Where the README's "Alert runbooks" section is published; `prometheus/rules_src/build.py
-# --runbook-base-url URL` writes the rules with another (an internal wiki, a fork's README).
-RUNBOOK_BASE_URL = "https://github.com/agent-analytics/agent-analytics/blob/main/README.md"
+# The documentation site (mkdocs.yml `site_url`; a test holds the two equal) and its runbooks page
+# (docs/runbooks.md). `prometheus/rules_src/build.py --runbook-base-url URL` writes the rules with
+# another base (an internal wiki, a fork's site).
+DOCS_URL = "https://agent-analytics.github.io/agent-analytics/"
+RUNBOOK_BASE_URL = f"{DOCS_URL}runbooks/"
 
 
 def runbook_anchor(alert: str) -> str:
-    """The README heading "#### Runbook: <Alert>" as GitHub and most Markdown renderers anchor it."""
+    """The id of the alert's section on the runbooks page (`## <Alert> {#runbook-<alert>}`)."""
     return f"runbook-{alert.lower()}"
 
 

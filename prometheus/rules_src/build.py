@@ -1,6 +1,6 @@
 """Generate prometheus/rules/agent_analytics.rules.yml (the recording rules) and
 agent_analytics.alerts.yml (the alerts, prometheus/rules_src/alerts.py), both from the names,
-windows and thresholds of agent_analytics/monitoring.py.
+windows and thresholds of agent_analytics/vocabulary (series.py, facts.py).
 
 Counter growth over a window is agent_analytics.vocabulary.promql.growth(), the expression the
 dashboards and `report` use, with a longer lookback for rules evaluated every minute, so that
@@ -9,7 +9,7 @@ they hold across a gap in the samples (safe_growth() below).
 python prometheus/rules_src/build.py           # write the rule files
 python prometheus/rules_src/build.py --check   # exit 1 if a committed file differs
 python prometheus/rules_src/build.py --runbook-base-url https://wiki.example/agent-analytics
-    # the alerts' runbook_url under another base (default: monitoring.RUNBOOK_BASE_URL)
+    # the alerts' runbook_url under another base (default: facts.RUNBOOK_BASE_URL)
 """
 
 from __future__ import annotations

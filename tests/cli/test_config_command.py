@@ -27,12 +27,17 @@ def run(*args: str) -> subprocess.CompletedProcess:
     return subprocess.run([*CLI, *args], capture_output=True, text=True, timeout=60)
 
 
-def readme_yaml_blocks() -> list[str]:
-    return re.findall(r"^```yaml\n(.*?)^```", (ROOT / "README.md").read_text(), flags=re.S | re.M)
+# The pages of the docs site that show the product's own config files.
+CONFIG_EXAMPLE_PAGES = ("configuration.md", "exporter.md", "vendors.md", "collector.md", "cli.md")
 
 
-def test_every_yaml_example_of_the_readme_passes_config_check(tmp_path):
-    blocks = readme_yaml_blocks()
+def docs_yaml_blocks() -> list[str]:
+    pages = [(ROOT / "docs" / name).read_text() for name in CONFIG_EXAMPLE_PAGES]
+    return [block for page in pages for block in re.findall(r"^```yaml\n(.*?)^```", page, flags=re.S | re.M)]
+
+
+def test_every_yaml_example_of_the_docs_passes_config_check(tmp_path):
+    blocks = docs_yaml_blocks()
     assert len(blocks) >= 3
     kinds = []
     for i, block in enumerate(blocks):

@@ -1,4 +1,4 @@
-"""Scale-out as the README describes it: a first tier (collector/otelcol.loadbalancer.yaml) in front
+"""Scale-out as docs/scaling.md describes it: a first tier (collector/otelcol.loadbalancer.yaml) in front
 of two gateways (collector/otelcol.yaml), all on loopback, a real Prometheus scraping both
 gateways; 50 developers with concurrent sessions, half delta and half cumulative."""
 

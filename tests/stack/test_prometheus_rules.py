@@ -14,6 +14,7 @@ from agent_analytics.vocabulary import facts, hourly, roi, series
 from agent_analytics.vocabulary.promql import growth
 from prometheus.rules_src import build
 from tests.stack.grafana_queries import RULES
+from tests.support.docs_site import element_ids
 
 pytestmark = pytest.mark.prometheus
 
@@ -168,16 +169,22 @@ def test_every_rule_has_unit_tests_and_every_alert_fires_and_stays_quiet_somewhe
     assert quiet == alerts, alerts - quiet
 
 
-def test_every_alert_has_summary_description_and_a_runbook_in_the_readme():
-    readme = (ROOT / "README.md").read_text().lower()
+def test_every_alert_has_summary_description_and_a_runbook_on_the_docs_site(docs_site):
+    alerts = []
     for path in RULES:
         for group in yaml.safe_load(path.read_text())["groups"]:
             for rule in group["rules"]:
                 if "alert" not in rule:
                     continue
+                alerts.append(rule["alert"])
                 notes = rule["annotations"]
                 assert notes["summary"] and notes["description"], rule["alert"]
                 assert rule["labels"]["severity"] in ("page", "ticket")
-                anchor = notes["runbook_url"].split("#", 1)[1]
+                url, _, anchor = notes["runbook_url"].partition("#")
                 assert anchor == f"runbook-{rule['alert'].lower()}"
-                assert f"#### runbook: {rule['alert'].lower()}" in readme, f"README has no runbook for {rule['alert']}"
+                page = docs_site.page(url)
+                assert page.is_file(), f"{rule['alert']}: {url} is no page of the docs site"
+                assert anchor in element_ids(page), f"the runbooks page has no section #{anchor}"
+    # and no runbook is left for an alert that is gone
+    runbook_ids = {i for i in element_ids(docs_site.page(facts.RUNBOOK_BASE_URL)) if i.startswith("runbook-")}
+    assert runbook_ids == {f"runbook-{a.lower()}" for a in alerts}
