@@ -32,8 +32,9 @@ from grafana_foundation_sdk.models.prometheus import PromQueryFormat
 from grafana_foundation_sdk.models.prometheus import QueryEditorMode as PromEditorMode
 from grafana_foundation_sdk.models.text import TextMode
 
-PROMETHEUS = model.DataSourceRef(type_val="prometheus", uid="aa-prometheus")
-LOKI = model.DataSourceRef(type_val="loki", uid="aa-loki")
+from . import datasources
+from .datasources import LOKI, PROMETHEUS
+
 GRID_WIDTH = 24
 
 PromTarget = prometheus_builders.Dataquery
@@ -330,7 +331,14 @@ def dashboard(
     time_from: str = "now-30d",
     tags: tuple[str, ...] = (),
 ) -> dict[str, Any]:
-    """The dashboard as Grafana's JSON model (what build.py writes)."""
+    """The dashboard as Grafana's JSON model (what build.py writes), with the data source
+    variables of the data sources its panels and variables query, first."""
+    items = _layout(rows)
+    used = {
+        source.type_val
+        for source in [item.build().datasource for item in items] + [v.build().datasource for v in variables]
+        if source is not None
+    }
     board = (
         dashboard_builders.Dashboard(title)
         .uid(uid)
@@ -342,7 +350,7 @@ def dashboard(
         .version(1)
         .refresh("5m")
         .time(time_from, "now")
-        .variables(variables)
+        .variables([*datasources.variables(used), *variables])
         .link(
             dashboard_builders.DashboardLink("Agent Analytics")
             .type(model.DashboardLinkType.DASHBOARDS)
@@ -350,7 +358,7 @@ def dashboard(
             .as_dropdown(True)
         )
     )
-    for item in _layout(rows):
+    for item in items:
         board = board.with_row(item) if isinstance(item, dashboard_builders.Row) else board.with_panel(item)
     return to_json(board.build())
 

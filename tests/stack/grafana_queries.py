@@ -1,8 +1,10 @@
 """The queries of the committed dashboards and of the rule files, with Grafana's template
-variables replaced the way Grafana replaces them before a query reaches the datasource."""
+variables replaced the way Grafana replaces them before a query reaches the datasource, and
+the datasource each one reaches, found the way the provisioned Grafana finds it."""
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 from dataclasses import dataclass
@@ -13,6 +15,7 @@ import yaml
 ROOT = Path(__file__).resolve().parents[2]
 DASHBOARDS = ROOT / "grafana" / "dashboards"
 RULES = sorted((ROOT / "prometheus" / "rules").glob("*.yml"))
+PROVISIONED = ROOT / "grafana" / "provisioning" / "datasources" / "datasources.yaml"
 
 
 @dataclass(frozen=True)
@@ -33,13 +36,30 @@ def load_dashboards() -> dict[str, dict]:
     return {p.name: json.loads(p.read_text()) for p in sorted(DASHBOARDS.glob("*.json"))}
 
 
+@functools.cache
+def provisioned_datasources() -> dict[str, dict]:
+    """uid -> a datasource the stack provisions."""
+    return {d["uid"]: d for d in yaml.safe_load(PROVISIONED.read_text())["datasources"]}
+
+
+def resolve_datasource(board: dict, ref: dict) -> dict:
+    """The provisioned datasource a reference reaches when the dashboard opens: its uid is
+    `${name}`, the datasource variable `name`, whose current value is a datasource's uid."""
+    match = re.fullmatch(r"\$\{(\w+)\}", ref["uid"])
+    assert match, f"{board['title']}: fixed datasource uid {ref['uid']!r}"
+    variable = next(v for v in board["templating"]["list"] if v["name"] == match[1] and v["type"] == "datasource")
+    found = provisioned_datasources()[variable["current"]["value"]]
+    assert found["type"] == ref["type"] == variable["query"], f"{board['title']}: {ref} reaches {found}"
+    return found
+
+
 def targets(kind: str | None = None) -> list[Target]:
     out = []
     for board in load_dashboards().values():
         defaults = {v["name"]: v["query"] for v in board["templating"]["list"] if v["type"] in ("textbox", "constant")}
         for panel in board["panels"]:
             for t in panel.get("targets", []):
-                ds = t["datasource"]["type"]
+                ds = resolve_datasource(board, t["datasource"])["type"]
                 if kind and ds != kind:
                     continue
                 instant = t.get("instant", False) or t.get("queryType") == "instant"

@@ -104,13 +104,13 @@ def test_the_heatmap_panel_is_built_from_the_sdks_heatmap_type():
     )
     assert cell["options"]["calculate"] is False and cell["options"]["cellValues"]["unit"] == "s"
     assert cell["fieldConfig"]["defaults"]["unit"] == "s"
-    assert cell["targets"][0]["datasource"]["uid"] == "aa-prometheus" and cell["targets"][0]["refId"] == "A"
+    assert cell["targets"][0]["datasource"]["uid"] == "${datasource}" and cell["targets"][0]["refId"] == "A"
 
 
 def test_a_panel_takes_the_datasource_of_its_targets_and_only_one():
     """The SDK decodes a panel's queries by the panel's datasource type, so PromQL and LogQL
     targets are not mixed in one panel."""
     panel = timeseries("Cost", [prom("sum(claude_code_cost_usage_USD_total)"), prom("vector(1)")]).build()
-    assert (panel.datasource.uid, [t.ref_id for t in panel.targets]) == ("aa-prometheus", ["A", "B"])
+    assert (panel.datasource.uid, [t.ref_id for t in panel.targets]) == ("${datasource}", ["A", "B"])
     with pytest.raises(ValueError, match="Both: targets of several datasources"):
         timeseries("Both", [prom("vector(1)"), loki('sum(count_over_time({service_name="x"} [1m]))')])
