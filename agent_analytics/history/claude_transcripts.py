@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
+from agent_analytics.vocabulary import series
 from agent_analytics.vocabulary.model_names import normalise_model
 from agent_analytics.vocabulary.token_prices import UnknownModel, claude_cost_usd
 
@@ -147,11 +148,9 @@ def usage_increments(messages: Iterable[Message], labels: dict[str, str], stats:
         except UnknownModel:
             stats.unpriced_models.add(m.model)
         else:
-            yield Increment(m.at, "claude_code_cost_usage_USD_total", spend, cost)
+            yield Increment(m.at, series.CLAUDE_COST, spend, cost)
         for kind, count in m.tokens.items():
-            yield Increment(
-                m.at, "claude_code_token_usage_tokens_total", tuple(sorted((*spend, ("type", kind)))), count
-            )
+            yield Increment(m.at, series.CLAUDE_TOKENS, tuple(sorted((*spend, ("type", kind)))), count)
     who = tuple(sorted(labels.items()))
     for started in sessions.values():
-        yield Increment(started, "claude_code_session_count_total", who, 1)
+        yield Increment(started, series.CLAUDE_SESSIONS, who, 1)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from string import Template
 
+from agent_analytics.vocabulary import series
 from agent_analytics.vocabulary.hourly import by_hour_and_weekday, grown
 from agent_analytics.vocabulary.promql import WEEKDAYS, growth
 from agent_analytics.vocabulary.series import TIME_TO_COMMIT
@@ -18,11 +19,11 @@ from agent_analytics.vocabulary.series import TIME_TO_COMMIT
 from .queries import COST
 
 RANGE = "$range"
-TOKENS = "claude_code_token_usage_tokens_total"
-ACTIVE = "claude_code_active_time_seconds_total"
-LINES = "claude_code_lines_of_code_count_total"
+TOKENS = series.CLAUDE_TOKENS
+ACTIVE = series.CLAUDE_ACTIVE_TIME
+LINES = series.CLAUDE_LINES
 ADDED = 'type="added"'
-SESSIONS = "claude_code_session_count_total"
+SESSIONS = series.CLAUDE_SESSIONS
 MCP = 'mcp_server_name!=""'
 TOP_HOURS = 5
 

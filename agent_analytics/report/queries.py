@@ -20,7 +20,7 @@ from agent_analytics.vocabulary.hourly import grown
 RANGE, MTD = "$range", "$mtd"  # Template placeholders, filled in by render()
 IN_RANGE, IN_MONTH = spend.Window(RANGE), spend.Window(MTD)
 COST = series.CLAUDE_COST
-GEMINI_TOKENS = '{__name__=~"gemini_cli_token_usage.*_total"}'
+GEMINI_TOKENS = series.GEMINI_TOKENS_ANY_UNIT
 
 QUERIES: dict[str, tuple[str, tuple[str, ...]]] = {
     # name: (PromQL, labels of the result rows)
@@ -37,16 +37,16 @@ QUERIES: dict[str, tuple[str, tuple[str, ...]]] = {
     "tokens_by_type": (grown(series.CLAUDE_TOKENS, RANGE, by="type"), ("type",)),
     "gemini_tokens_by_type": (grown(GEMINI_TOKENS, RANGE, by="type"), ("type",)),
     "codex_tokens_by_type": (
-        grown("codex_turn_token_usage_sum", RANGE, by="token_type"),
+        grown(series.CODEX_TOKENS, RANGE, by="token_type"),
         ("token_type",),
     ),
-    "sessions": (grown("claude_code_session_count_total", RANGE), ()),
-    "active_seconds_by_type": (grown("claude_code_active_time_seconds_total", RANGE, by="type"), ("type",)),
+    "sessions": (grown(series.CLAUDE_SESSIONS, RANGE), ()),
+    "active_seconds_by_type": (grown(series.CLAUDE_ACTIVE_TIME, RANGE, by="type"), ("type",)),
     "active_developers": (
         f"count({grown('claude_code_active_time_seconds_total', RANGE, by='developer_id')} > 0)",
         (),
     ),
-    "lines_by_type": (grown("claude_code_lines_of_code_count_total", RANGE, by="type"), ("type",)),
+    "lines_by_type": (grown(series.CLAUDE_LINES, RANGE, by="type"), ("type",)),
     "commits_by_agent": (grown(series.GIT_COMMITS, RANGE, by="agent"), ("agent",)),
     "copilot_generations_daily": (
         "sum(avg_over_time(agent_analytics_copilot_code_generation_activities[$range]))",
@@ -72,21 +72,21 @@ QUERIES: dict[str, tuple[str, tuple[str, ...]]] = {
     **{f"roi_{key}": (f"max(last_over_time(agent_analytics_roi_{key}[$range]))", ()) for key in roi.OWN_KEYS},
     # adoption and output per dollar (agent_analytics/vocabulary/roi.py)
     "active_days_by_developer": (
-        roi.active_days_promql("claude_code_active_time_seconds_total", series.VENDOR_COST, RANGE),
+        roi.active_days_promql(series.CLAUDE_ACTIVE_TIME, series.VENDOR_COST, RANGE),
         ("developer_id",),
     ),
     "active_seconds_by_developer": (
-        grown("claude_code_active_time_seconds_total", RANGE, by="developer_id"),
+        grown(series.CLAUDE_ACTIVE_TIME, RANGE, by="developer_id"),
         ("developer_id",),
     ),
     "commits_by_developer": (
-        grown("agent_analytics_git_commits_total", RANGE, by="developer_id"),
+        grown(series.GIT_COMMITS, RANGE, by="developer_id"),
         ("developer_id",),
     ),
-    "committing_sessions": (grown("agent_analytics_committing_sessions_total", RANGE), ()),
-    "pull_requests": (grown("claude_code_pull_request_count_total", RANGE), ()),
+    "committing_sessions": (grown(series.COMMITTING_SESSIONS, RANGE), ()),
+    "pull_requests": (grown(series.CLAUDE_PULL_REQUESTS, RANGE), ()),
     "edit_decisions_by_decision": (
-        grown("claude_code_code_edit_tool_decision_total", RANGE, by="decision"),
+        grown(series.CLAUDE_EDIT_DECISIONS, RANGE, by="decision"),
         ("decision",),
     ),
 }

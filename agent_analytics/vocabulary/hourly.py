@@ -35,9 +35,9 @@ import yaml
 from agent_analytics.vocabulary import facts
 from agent_analytics.vocabulary.facts import JOB_EXPORTER
 from agent_analytics.vocabulary.promql import grid_by_hour_and_weekday, growth
+from agent_analytics.vocabulary.series import HOUR_NOW
 
 TABLE = Path(__file__).with_name("hourly_series.yaml")
-HOUR_NOW = "agent_analytics:rules_hour:hour"  # the hour (0-23, UTC) of the newest evaluation
 HOUR_LOOKBACK = "1d"  # an hour's growth is read against the value up to a day before
 TAIL_LOOKBACK = "1h"  # an interval's growth against the value up to an hour before
 TAIL_SPAN = "1h"  # the interval samples a window reads: the hour in progress at most

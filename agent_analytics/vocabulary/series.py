@@ -16,6 +16,8 @@ from dataclasses import dataclass, field
 
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, HistogramMetricFamily
 
+from agent_analytics.vocabulary.copilot_fields import ACTIVE_USERS, BREAKDOWNS, IDLE_DAYS, MEASURES, SEAT_STATES
+
 COUNTER, GAUGE, HISTOGRAM, RECORDED = "counter", "gauge", "histogram", "recorded"
 
 
@@ -90,6 +92,8 @@ CLAUDE_EDIT_DECISIONS = _t.add(
     "claude_code_code_edit_tool_decision_total", COUNTER, "Edit tool decisions", "tool_name decision language"
 )
 GEMINI_TOKENS = _t.add("gemini_cli_token_usage_total", COUNTER, "Gemini CLI tokens", "model type")
+# Gemini CLI releases that declare the unit `tokens` give the same counter a `_tokens` in its name
+GEMINI_TOKENS_ANY_UNIT = '{__name__=~"gemini_cli_token_usage.*_total"}'
 GEMINI_REQUESTS = _t.add("gemini_cli_api_request_count_total", COUNTER, "Gemini CLI API requests", "model")
 CODEX_TOKENS = _t.add("codex_turn_token_usage_sum", COUNTER, "Codex tokens of its turns", "model token_type")
 CODEX_REQUESTS = _t.add("codex_api_request_total", COUNTER, "Codex API requests", "model")
@@ -299,6 +303,103 @@ COPILOT_POLL_ERRORS = _cp.add(
     "endpoint reason",
 )
 COPILOT_UP = _cp.add(COPILOT + "up", GAUGE, "1 when the last poll of the scope succeeded, else 0", "scope")
+
+_cu = section(
+    "Copilot usage, latest report day (gauges; `organization-1-day` / enterprise `enterprise-1-day`)", level=3
+)
+COPILOT_USAGE = {
+    **{name: _cu.add(COPILOT + name, GAUGE, f"`{name}`", "scope") for name in ACTIVE_USERS},
+    **{name: _cu.add(COPILOT + name, GAUGE, f"`{field}`", "scope") for name, field in MEASURES.items()},
+}
+COPILOT_PULL_REQUESTS = _cu.add(
+    COPILOT + "pull_requests",
+    GAUGE,
+    "Numeric fields of the record's `pull_requests` object, `kind` = field name (e.g. `total_created`)",
+    "scope kind",
+)
+_cb = section(
+    "Copilot breakdowns (gauges, latest report day)",
+    """
+`ide` from `totals_by_ide[]`, `feature` from `totals_by_feature[]`, `language` from
+`totals_by_language_feature[]` / `totals_by_language_model[]` (summed per language), `model` from
+`totals_by_model_feature[]` / `totals_by_language_model[]` (summed per model). Each keeps the
+`copilot.max_label_values` largest values; the rest fold into `other`.
+""",
+    level=3,
+)
+COPILOT_BREAKDOWNS = {
+    (name, label): _cb.add(f"{COPILOT}{name}_by_{label}", GAUGE, f"`{field}` by {label}", f"scope {label}")
+    for label in BREAKDOWNS
+    for name, field in MEASURES.items()
+}
+_cus = section(
+    "Copilot per user figures, aggregated (gauges; `users-1-day` joined with `user-teams-1-day`)",
+    """
+A user in several teams counts in each of them; users in no team are not in any `team_*` series.
+Teams come from `team_slug` (else `team_name`, `team_id`) of `user-teams-1-day`, users are
+matched on `user_id` or `user_login`. Without a user-teams report for the day there are no
+`team_*` usage series.
+""",
+    level=3,
+)
+COPILOT_ACTIVE_BY_SURFACE = _cus.add(
+    COPILOT + "active_users_by_surface",
+    GAUGE,
+    "Users of the day with `used_agent` / `used_chat` / `used_cli` true (`surface` = agent, chat, cli)",
+    "scope surface",
+)
+COPILOT_AI_CREDITS = _cus.add(
+    COPILOT + "ai_credits_used", GAUGE, "Sum of `ai_credits_used` over the day's users", "scope"
+)
+COPILOT_TEAM_ACTIVE = _cus.add(
+    COPILOT + "team_active_users", GAUGE, "Users of the team present in the day's user report", "scope team"
+)
+COPILOT_TEAM = {
+    name: _cus.add(f"{COPILOT}team_{name}", GAUGE, f"`{field}` summed over the team's users", "scope team")
+    for name, field in MEASURES.items()
+    if name != "loc_suggested_to_delete"
+}
+COPILOT_TEAM_AI_CREDITS = _cus.add(
+    COPILOT + "team_ai_credits_used", GAUGE, "Sum of `ai_credits_used` over the team's users", "scope team"
+)
+_crp = section(
+    "Copilot repositories (gauges; `repos-1-day`)",
+    "`repo` keeps the `copilot.max_label_values` busiest repositories; the rest fold into `other`.",
+    level=3,
+)
+COPILOT_REPO_PULL_REQUESTS = _crp.add(
+    COPILOT + "repo_pull_requests",
+    GAUGE,
+    "Numeric fields of each repository record's `pull_requests` object",
+    "scope repo kind",
+)
+COPILOT_REPO = {
+    name: _crp.add(f"{COPILOT}repo_{name}", GAUGE, f"`{field}` per repository", "scope repo")
+    for name, field in MEASURES.items()
+}
+_cs = section("Copilot seats (gauges; `/copilot/billing` and `/copilot/billing/seats`, all pages)", level=3)
+COPILOT_SEATS = _cs.add(
+    COPILOT + "seats",
+    GAUGE,
+    "`seat_breakdown` of `/orgs/{org}/copilot/billing`: `state` = "
+    + ", ".join(SEAT_STATES)
+    + "; for an enterprise `total` from the seat list",
+    "scope state",
+)
+COPILOT_SEATS_BY_PLAN = _cs.add(COPILOT + "seats_by_plan", GAUGE, "Assigned seats by `plan_type`", "scope plan_type")
+COPILOT_SEATS_NEVER_USED = _cs.add(COPILOT + "seats_never_used", GAUGE, "Seats with no `last_activity_at`", "scope")
+COPILOT_SEATS_IDLE = _cs.add(
+    COPILOT + "seats_idle",
+    GAUGE,
+    f"Seats with no activity in the last `days` ({', '.join(map(str, IDLE_DAYS))}) days, never-used seats included",
+    "scope days",
+)
+COPILOT_TEAM_SEATS = _cs.add(
+    COPILOT + "team_seats", GAUGE, "Seats assigned through a team (`assigning_team.slug`)", "scope team"
+)
+COPILOT_TEAM_SEATS_IDLE = _cs.add(
+    COPILOT + "team_seats_idle", GAUGE, "Those of them idle for `days` days", "scope team days"
+)
 
 # --- the exporter: vendor organisation APIs -------------------------------------------------------
 

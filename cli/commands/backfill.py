@@ -22,6 +22,7 @@ from agent_analytics.vocabulary.facts import (
     RETENTION_DAYS,  # what `up` keeps; older history would be deleted on arrival
     VENDOR_HISTORY_DAYS,
 )
+from agent_analytics.vocabulary.series import CLAUDE_COST, GIT_LIVE_START
 
 # The readers (gitpython, the price table, httpx, rich) load only when a backfill runs: every
 # other command of the CLI starts without them.
@@ -119,7 +120,7 @@ def _write(series, tsdb: Path) -> int:
         _fail(str(e))
 
 
-LIVE_START = "agent_analytics_git_live_start_timestamp_seconds"
+LIVE_START = GIT_LIVE_START
 
 
 def _live_start(prom, name: str, now: int) -> int | None:
@@ -247,7 +248,7 @@ def backfill_claude_logs(
     now = math.ceil(time.time())  # a sample scraped within this second counts as before now
     cutoff, why = parse_time(until) if until is not None else now, "--until" if until else "now"
     if until is None:
-        live = selector("claude_code_cost_usage_USD_total", developer_id=developer)
+        live = selector(CLAUDE_COST, developer_id=developer)
         first = _ask_prometheus(
             prometheus,
             lambda prom: first_live_sample(prom, live, now),

@@ -1,6 +1,8 @@
 """4. GitHub Copilot: users, acceptance, lines, breakdowns, seats and data freshness. The
 usage gauges describe the latest complete report day (GitHub publishes about two days late)."""
 
+from agent_analytics.vocabulary import series
+
 from .builder import Row, bars, dashboard, prom, stat, table, timeseries
 from .common import standard_variables
 from .queries import latest
@@ -9,7 +11,7 @@ P = "agent_analytics_copilot_"
 
 
 IDLE_30D = 'days="30"'
-COPILOT_SEAT_PRICE = latest("agent_analytics_seat_price_monthly_usd", 'agent="copilot"')
+COPILOT_SEAT_PRICE = latest(series.SEAT_PRICE, 'agent="copilot"')
 
 
 def last(name: str, labels: str = "") -> str:

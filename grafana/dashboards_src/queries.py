@@ -10,24 +10,24 @@ from agent_analytics.vocabulary.promql import growth
 
 COST = series.CLAUDE_COST
 TOKENS = series.CLAUDE_TOKENS
-SESSIONS = "claude_code_session_count_total"
-ACTIVE_TIME = "claude_code_active_time_seconds_total"
-LINES = "claude_code_lines_of_code_count_total"
-CC_COMMITS = "claude_code_commit_count_total"
-CC_PULL_REQUESTS = "claude_code_pull_request_count_total"
-EDIT_DECISIONS = "claude_code_code_edit_tool_decision_total"
-GEMINI_TOKENS = '{__name__=~"gemini_cli_token_usage.*_total"}'
+SESSIONS = series.CLAUDE_SESSIONS
+ACTIVE_TIME = series.CLAUDE_ACTIVE_TIME
+LINES = series.CLAUDE_LINES
+CC_COMMITS = series.CLAUDE_COMMITS
+CC_PULL_REQUESTS = series.CLAUDE_PULL_REQUESTS
+EDIT_DECISIONS = series.CLAUDE_EDIT_DECISIONS
+GEMINI_TOKENS = series.GEMINI_TOKENS_ANY_UNIT
 # The other agents' own series (tests/fixtures/<agent>/README.md says what each holds)
-GEMINI_TOKEN_USAGE = "gemini_cli_token_usage_total"  # type: input (cache included), output, thought, tool, cache
-GEMINI_REQUESTS = "gemini_cli_api_request_count_total"  # a failed request twice: once with error_type
-CODEX_TOKENS = "codex_turn_token_usage_sum"  # token_type: input (cached included), output, total, ...
-CODEX_REQUESTS = "codex_api_request_total"
-COPILOT_INPUT = "gen_ai_client_inference_usage_input_tokens_total"  # cache reads included
-COPILOT_OUTPUT = "gen_ai_client_inference_usage_output_tokens_total"  # reasoning included
-COPILOT_REQUESTS = "gen_ai_client_inference_duration_seconds_count"
+GEMINI_TOKEN_USAGE = series.GEMINI_TOKENS  # type: input (cache included), output, thought, tool, cache
+GEMINI_REQUESTS = series.GEMINI_REQUESTS  # a failed request twice: once with error_type
+CODEX_TOKENS = series.CODEX_TOKENS  # token_type: input (cached included), output, total, ...
+CODEX_REQUESTS = series.CODEX_REQUESTS
+COPILOT_INPUT = series.COPILOT_CLI_INPUT_TOKENS  # cache reads included
+COPILOT_OUTPUT = series.COPILOT_CLI_OUTPUT_TOKENS  # reasoning included
+COPILOT_REQUESTS = series.COPILOT_CLI_REQUESTS
 COMMITS = series.GIT_COMMITS
-GIT_LINES_ADDED = "agent_analytics_git_lines_added_total"
-GIT_LINES_DELETED = "agent_analytics_git_lines_deleted_total"
+GIT_LINES_ADDED = series.GIT_LINES_ADDED
+GIT_LINES_DELETED = series.GIT_LINES_DELETED
 
 # dashboard variables as label filters ("All" is .*, which also matches a missing label)
 TEAM = 'team_id=~"$team"'

@@ -25,7 +25,7 @@ ASSISTED_COMMITS = window(COMMITS, f'{GIT}, agent!="none"')
 ALL_COMMITS = window(COMMITS, GIT)
 LINES_ADDED = window(LINES, f'{PEOPLE_MODEL}, type="added"')
 PULL_REQUESTS = window(CC_PULL_REQUESTS, PEOPLE)
-COMMITTING_SESSIONS = window("agent_analytics_committing_sessions_total", GIT)
+COMMITTING_SESSIONS = window(series.COMMITTING_SESSIONS, GIT)
 TIER_WORDS = {"light": "Light users", "moderate": "Moderate users", "heavy": "Heavy users"}
 
 

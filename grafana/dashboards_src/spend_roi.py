@@ -37,13 +37,13 @@ def spend_by(labels: str) -> str:
 
 # seats: configured (claude-code, cursor, ...) plus Copilot's billed seats, at configured prices
 # (gauges read with latest(): their newest value in the time range)
-SEAT_PRICE = latest("agent_analytics_seat_price_monthly_usd")
-COPILOT_SEAT_PRICE = latest("agent_analytics_seat_price_monthly_usd", 'agent="copilot"')
-SEATS_PAID = latest("agent_analytics_seats_paid")
-CLAUDE_SEATS_PAID = latest("agent_analytics_seats_paid", 'agent="claude-code"')
-COPILOT_SEATS = latest("agent_analytics_copilot_seats", 'state="total"')
-COPILOT_SEATS_ACTIVE = latest("agent_analytics_copilot_seats", 'state="active_this_cycle"')
-COPILOT_SEATS_IDLE_30D = latest("agent_analytics_copilot_seats_idle", 'days="30"')
+SEAT_PRICE = latest(series.SEAT_PRICE)
+COPILOT_SEAT_PRICE = latest(series.SEAT_PRICE, 'agent="copilot"')
+SEATS_PAID = latest(series.SEATS_PAID)
+CLAUDE_SEATS_PAID = latest(series.SEATS_PAID, 'agent="claude-code"')
+COPILOT_SEATS = latest(series.COPILOT_SEATS, 'state="total"')
+COPILOT_SEATS_ACTIVE = latest(series.COPILOT_SEATS, 'state="active_this_cycle"')
+COPILOT_SEATS_IDLE_30D = latest(series.COPILOT_SEATS_IDLE, 'days="30"')
 SEATS_MONTHLY = (
     f"(sum({SEAT_PRICE} * on (agent) group_left () {SEATS_PAID}) or vector(0))"
     f" + (sum({COPILOT_SEAT_PRICE}) * sum({COPILOT_SEATS}) or vector(0))"

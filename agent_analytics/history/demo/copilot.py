@@ -11,6 +11,7 @@ from .organisation import EXPORTER_JOB, ORG, Developer
 
 SCOPE = f"org/{ORG}"
 LAG_DAYS = 2  # Copilot's daily reports land about two days late
+TEAM_SERIES = {"active_users": s.COPILOT_TEAM_ACTIVE, **s.COPILOT_TEAM}
 
 
 def _day(rng: random.Random, developers: list[Developer], day_start: int) -> dict:
@@ -62,12 +63,12 @@ def set_copilot(h: DemoHistory, t: int, report: dict, day: int) -> None:
     totals: dict[str, float] = {}
     for team, figures in report["by_team"].items():
         for key, value in figures.items():
-            h.set(f"{s.COPILOT}team_{key}", {**scope, "team": team}, t, value)
+            h.set(TEAM_SERIES[key], {**scope, "team": team}, t, value)
             totals[key] = totals.get(key, 0) + value
-    h.set(f"{s.COPILOT}daily_active_users", scope, t, totals.get("active_users", 0))
+    h.set(s.COPILOT_USAGE["daily_active_users"], scope, t, totals.get("active_users", 0))
     for key in ("code_generation_activities", "code_acceptance_activities", "loc_suggested_to_add", "loc_added"):
-        h.set(f"{s.COPILOT}{key}", scope, t, totals.get(key, 0))
-    seats = f"{s.COPILOT}seats"
+        h.set(s.COPILOT_USAGE[key], scope, t, totals.get(key, 0))
+    seats = s.COPILOT_SEATS
     h.set(seats, {**scope, "state": "total"}, t, report["users"])
     h.set(seats, {**scope, "state": "active_this_cycle"}, t, report["active_cycle"])
     h.set(seats, {**scope, "state": "inactive_this_cycle"}, t, report["users"] - report["active_cycle"])

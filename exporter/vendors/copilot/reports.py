@@ -8,36 +8,15 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
-# Prometheus name part -> report field, for every per-record activity figure.
-MEASURES = {
-    "user_initiated_interactions": "user_initiated_interaction_count",
-    "code_generation_activities": "code_generation_activity_count",
-    "code_acceptance_activities": "code_acceptance_activity_count",
-    "loc_suggested_to_add": "loc_suggested_to_add_sum",
-    "loc_suggested_to_delete": "loc_suggested_to_delete_sum",
-    "loc_added": "loc_added_sum",
-    "loc_deleted": "loc_deleted_sum",
-}
-ACTIVE_USERS = ("daily_active_users", "weekly_active_users", "monthly_active_users")
-# Breakdown label -> the report lists that carry it, in order of preference (one list is used,
-# never two, so nothing is counted twice).
-BREAKDOWNS = {
-    "ide": ("totals_by_ide",),
-    "feature": ("totals_by_feature",),
-    "language": ("totals_by_language_feature", "totals_by_language_model"),
-    "model": ("totals_by_model_feature", "totals_by_language_model"),
-}
-SURFACES = {"agent": "used_agent", "chat": "used_chat", "cli": "used_cli"}
-IDLE_DAYS = (7, 30, 90)
-SEAT_STATES = (
-    "total",
-    "active_this_cycle",
-    "inactive_this_cycle",
-    "added_this_cycle",
-    "pending_invitation",
-    "pending_cancellation",
+from agent_analytics.vocabulary import series as s
+from agent_analytics.vocabulary.copilot_fields import (
+    ACTIVE_USERS,
+    BREAKDOWNS,
+    IDLE_DAYS,
+    MEASURES,
+    SEAT_STATES,
+    SURFACES,
 )
-PREFIX = "agent_analytics_copilot_"
 
 
 @dataclass
@@ -46,6 +25,10 @@ class Family:
     help: str
     labels: tuple[str, ...]
     samples: dict[tuple[str, ...], float] = field(default_factory=dict)
+
+    @classmethod
+    def of(cls, series: s.Series) -> "Family":
+        return cls(series, series.help, series.labels)
 
     def add(self, labels: tuple[str, ...], value: float) -> None:
         self.samples[labels] = self.samples.get(labels, 0.0) + value
@@ -83,16 +66,16 @@ def usage_families(scope: str, records: list[dict], max_values: int) -> list[Fam
     """The aggregate (organization / enterprise) report of one day."""
     fams: list[Family] = []
     for name in ACTIVE_USERS:
-        f = Family(PREFIX + name, f"Copilot {name.replace('_', ' ')} ({name}) of the latest report day.", ("scope",))
+        f = Family.of(s.COPILOT_USAGE[name])
         for r in records:
             f.add((scope,), _num(r.get(name)))
         fams.append(f)
     for name, key in MEASURES.items():
-        f = Family(PREFIX + name, f"Copilot {key} of the latest report day.", ("scope",))
+        f = Family.of(s.COPILOT_USAGE[name])
         for r in records:
             f.add((scope,), _num(r.get(key)))
         fams.append(f)
-    prs = Family(PREFIX + "pull_requests", "Numeric fields of the report's pull_requests object.", ("scope", "kind"))
+    prs = Family.of(s.COPILOT_PULL_REQUESTS)
     for r in records:
         for kind, value in (r.get("pull_requests") or {}).items():
             if isinstance(value, int | float) and not isinstance(value, bool):
@@ -102,7 +85,7 @@ def usage_families(scope: str, records: list[dict], max_values: int) -> list[Fam
     for label, sources in BREAKDOWNS.items():
         rows = []
         for r in records:
-            source = next((s for s in sources if isinstance(r.get(s), list)), None)
+            source = next((src for src in sources if isinstance(r.get(src), list)), None)
             if source:
                 rows.extend(row for row in r[source] if isinstance(row, dict) and row.get(label))
         weight: dict[str, float] = defaultdict(float)
@@ -110,7 +93,7 @@ def usage_families(scope: str, records: list[dict], max_values: int) -> list[Fam
             weight[str(row[label])] += sum(_num(row.get(k)) for k in MEASURES.values())
         exposed = _fold(weight, max_values)
         for name, key in MEASURES.items():
-            f = Family(f"{PREFIX}{name}_by_{label}", f"Copilot {key} by {label}, latest report day.", ("scope", label))
+            f = Family.of(s.COPILOT_BREAKDOWNS[(name, label)])
             for row in rows:
                 f.add((scope, exposed[str(row[label])]), _num(row.get(key)))
             fams.append(f)
@@ -136,12 +119,8 @@ def _team_name(record: dict) -> str | None:
 
 def users_families(scope: str, users: list[dict], user_teams: list[dict] | None, max_values: int) -> list[Family]:
     """Per-user records of one day, summed; with `user_teams`, summed per team too."""
-    surfaces = Family(
-        PREFIX + "active_users_by_surface",
-        "Users of the report day who used Copilot's agent, chat or CLI.",
-        ("scope", "surface"),
-    )
-    credits = Family(PREFIX + "ai_credits_used", "AI credits used by all users on the report day.", ("scope",))
+    surfaces = Family.of(s.COPILOT_ACTIVE_BY_SURFACE)
+    credits = Family.of(s.COPILOT_AI_CREDITS)
     credits.add((scope,), 0.0)
     for u in users:
         for surface, key in SURFACES.items():
@@ -159,13 +138,9 @@ def users_families(scope: str, users: list[dict], user_teams: list[dict] | None,
             # a row naming both id and login must match a user record carrying either
             if row.get("user_login") not in (None, ""):
                 teams_of[f"user_login:{row['user_login']}"].add(team)
-    active = Family(PREFIX + "team_active_users", "Team members in the day's user report.", ("scope", "team"))
-    per_team = {
-        name: Family(f"{PREFIX}team_{name}", f"Copilot {key} summed over the team's users.", ("scope", "team"))
-        for name, key in MEASURES.items()
-        if name != "loc_suggested_to_delete"
-    }
-    team_credits = Family(PREFIX + "team_ai_credits_used", "AI credits used by the team's users.", ("scope", "team"))
+    active = Family.of(s.COPILOT_TEAM_ACTIVE)
+    per_team = {name: Family.of(series) for name, series in s.COPILOT_TEAM.items()}
+    team_credits = Family.of(s.COPILOT_TEAM_AI_CREDITS)
     all_teams = {t for ts in teams_of.values() for t in ts}
     weight = {t: 0.0 for t in all_teams}
     rows: list[tuple[str, dict]] = []
@@ -208,11 +183,8 @@ def repos_families(scope: str, records: list[dict], max_values: int) -> list[Fam
             _num(r.get(k)) for k in MEASURES.values()
         )
     exposed = _fold(weight, max_values)
-    prs = Family(PREFIX + "repo_pull_requests", "Pull request figures per repository.", ("scope", "repo", "kind"))
-    measures = {
-        name: Family(f"{PREFIX}repo_{name}", f"Copilot {key} per repository.", ("scope", "repo"))
-        for name, key in MEASURES.items()
-    }
+    prs = Family.of(s.COPILOT_REPO_PULL_REQUESTS)
+    measures = {name: Family.of(series) for name, series in s.COPILOT_REPO.items()}
     present: set[str] = set()
     for name, r in named:
         label = (scope, exposed[name])
@@ -236,7 +208,7 @@ def _parse_time(value) -> float | None:
 
 
 def seats_families(scope: str, billing: dict | None, seats: list[dict], now: float, max_values: int) -> list[Family]:
-    states = Family(PREFIX + "seats", "Copilot seats by state (seat_breakdown of the billing API).", ("scope", "state"))
+    states = Family.of(s.COPILOT_SEATS)
     breakdown = (billing or {}).get("seat_breakdown") or {}
     if breakdown:
         for state in SEAT_STATES:
@@ -244,31 +216,29 @@ def seats_families(scope: str, billing: dict | None, seats: list[dict], now: flo
                 states.add((scope, state), _num(breakdown[state]))
     else:
         states.add((scope, "total"), float(len(seats)))
-    by_plan = Family(PREFIX + "seats_by_plan", "Assigned Copilot seats by plan_type.", ("scope", "plan_type"))
-    never = Family(PREFIX + "seats_never_used", "Copilot seats with no recorded activity.", ("scope",))
-    idle = Family(PREFIX + "seats_idle", "Copilot seats without activity for `days` days.", ("scope", "days"))
+    by_plan = Family.of(s.COPILOT_SEATS_BY_PLAN)
+    never = Family.of(s.COPILOT_SEATS_NEVER_USED)
+    idle = Family.of(s.COPILOT_SEATS_IDLE)
     never.add((scope,), 0.0)
     for days in IDLE_DAYS:
         idle.add((scope, str(days)), 0.0)
     team_weight: dict[str, float] = defaultdict(float)
-    for s in seats:
-        team = _team_name({"team": s.get("assigning_team")}) if s.get("assigning_team") else None
+    for seat in seats:
+        team = _team_name({"team": seat.get("assigning_team")}) if seat.get("assigning_team") else None
         if team:
             team_weight[team] += 1
     exposed = _fold(team_weight, max_values)
-    team_seats = Family(PREFIX + "team_seats", "Copilot seats assigned through the team.", ("scope", "team"))
-    team_idle = Family(
-        PREFIX + "team_seats_idle", "Team seats without activity for `days` days.", ("scope", "team", "days")
-    )
+    team_seats = Family.of(s.COPILOT_TEAM_SEATS)
+    team_idle = Family.of(s.COPILOT_TEAM_SEATS_IDLE)
     for t in team_weight:
         for days in IDLE_DAYS:
             team_idle.add((scope, exposed[t], str(days)), 0.0)
-    for s in seats:
-        by_plan.add((scope, str(s.get("plan_type") or "unknown")), 1.0)
-        last = _parse_time(s.get("last_activity_at"))
+    for seat in seats:
+        by_plan.add((scope, str(seat.get("plan_type") or "unknown")), 1.0)
+        last = _parse_time(seat.get("last_activity_at"))
         if last is None:
             never.add((scope,), 1.0)
-        team = _team_name({"team": s.get("assigning_team")}) if s.get("assigning_team") else None
+        team = _team_name({"team": seat.get("assigning_team")}) if seat.get("assigning_team") else None
         if team:
             team_seats.add((scope, exposed[team]), 1.0)
         for days in IDLE_DAYS:
