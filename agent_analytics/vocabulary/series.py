@@ -542,8 +542,9 @@ COLLECTOR_SERIES = tuple(_col.series)
 
 # --- scrape health and the OpenTelemetry Collector ---------------------------------------------------
 
-_up = section("Scrape health and the OpenTelemetry Collector", in_metrics_doc=False)
+_up = section("Prometheus' own series and the OpenTelemetry Collector's", in_metrics_doc=False)
 UP = _up.add("up", GAUGE, "1 when Prometheus' last scrape of the target succeeded", "job instance")
+ALERTS = _up.add("ALERTS", GAUGE, "The alerts pending or firing", "alertname alertstate")
 OTELCOL_SEND_FAILED_LOGS = _up.add(
     "otelcol_exporter_send_failed_log_records_total", COUNTER, "Log records an exporter failed to send", "exporter"
 )

@@ -93,7 +93,7 @@ def build() -> dict:
                 "Firing budget and pipeline alerts",
                 [
                     prom(
-                        f'ALERTS{{alertstate="firing", alertname=~"{BUDGET_ALERTS}|AgentAnalyticsExporterDown'
+                        f'{series.ALERTS}{{alertstate="firing", alertname=~"{BUDGET_ALERTS}|AgentAnalyticsExporterDown'
                         f'|AgentAnalyticsCollectorDown|CopilotDataStale|LokiForwardingFailing"}}'
                     )
                 ],

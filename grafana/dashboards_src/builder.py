@@ -32,6 +32,8 @@ from grafana_foundation_sdk.models.prometheus import PromQueryFormat
 from grafana_foundation_sdk.models.prometheus import QueryEditorMode as PromEditorMode
 from grafana_foundation_sdk.models.text import TextMode
 
+from agent_analytics.vocabulary.series import ALERTS
+
 from . import datasources
 from .datasources import LOKI, PROMETHEUS
 
@@ -245,7 +247,7 @@ def alert_list(title: str, **kw: Any) -> Panel:
         .tooltip(common_builders.VizTooltipOptions().mode(common.TooltipDisplayMode.SINGLE))
     )
     # 2 while firing, 1 while pending (the codes of ALERT_STATES)
-    expr = 'max by (alertname) ((ALERTS{alertstate="firing"} * 2) or ALERTS{alertstate="pending"})'
+    expr = f'max by (alertname) (({ALERTS}{{alertstate="firing"}} * 2) or {ALERTS}{{alertstate="pending"}})'
     return _panel(
         panel,
         title,
