@@ -14,7 +14,7 @@ from pydantic import BeforeValidator, Field, Strict, ValidationInfo, field_valid
 from agent_analytics.config.errors import ConfigError  # noqa: F401 - raised by load_config, imported from here
 from agent_analytics.config.files import At, ConfigModel, Document, read_yaml, validate
 from agent_analytics.config.types import HttpUrl, NonNegative, Number, Text, TextList, WholeNumber
-from agent_analytics.exporter.git.attribution import AGENTS
+from agent_analytics.vocabulary.series import AGENTS
 
 SEAT_AGENTS = tuple(a for a in AGENTS if a != "none")
 IDENTITY_OPTIONS = ("hash_emails", "hash_salt", "default_team_id")

@@ -110,6 +110,8 @@ COPILOT_CLI_REQUESTS = _t.add(
 # --- the exporter: git ---------------------------------------------------------------------------
 
 GIT_LABELS = "repo developer_id team_id agent evidence"
+# The values of the `agent` label of commits (and of seat prices, without `none`)
+AGENTS = ("claude-code", "copilot", "codex", "cursor", "aider", "devin", "gemini-cli", "other-ai", "none")
 _g = section(
     "Git (sums over the commit store; a restart gives the same values)",
     """

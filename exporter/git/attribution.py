@@ -7,8 +7,8 @@ from pathlib import Path
 
 import yaml
 
-AGENTS = ("claude-code", "copilot", "codex", "cursor", "aider", "devin", "gemini-cli", "other-ai", "none")
-EVIDENCE = ("session", "trailer", "none")
+from agent_analytics.vocabulary.series import AGENTS
+
 MARKERS_FILE = Path(__file__).with_name("agent_markers.yaml")
 
 
