@@ -1,16 +1,13 @@
 """/metrics: the totals as a prometheus_client custom collector (public API only), named by
-prometheus_naming, beside the collector's own metrics; text format or OpenMetrics as the
-scraper asks, gzip when it accepts it."""
+prometheus_naming, beside the collector's own metrics, in one registry that prometheus_client's
+ASGI app serves (text format or OpenMetrics as the scraper asks, gzip when it accepts it)."""
 
 from __future__ import annotations
 
-import gzip
 import logging
-import threading
 from collections.abc import Iterator
 
 from prometheus_client import CollectorRegistry
-from prometheus_client.exposition import choose_encoder
 from prometheus_client.metrics_core import CounterMetricFamily, GaugeMetricFamily, HistogramMetricFamily, Metric
 from prometheus_client.registry import Collector
 
@@ -20,9 +17,6 @@ from .prometheus_naming import exposed_name, label_name, metric_name, unit_suffi
 from .self_metrics import SelfMetrics
 
 log = logging.getLogger(__name__)
-
-# Pages smaller than this are sent as they are: compressing them saves less than it costs.
-GZIP_MIN_BYTES = 1024
 
 
 class TotalsCollector(Collector):
@@ -92,22 +86,8 @@ class SelfMetricsCollector(Collector):
         yield from self.self_metrics.registry.collect()
 
 
-class Exposition:
-    """Renders /metrics for one Accept and Accept-Encoding header."""
-
-    def __init__(self, accumulator: Accumulator, self_metrics: SelfMetrics):
-        self.registry = CollectorRegistry(auto_describe=False)
-        self.registry.register(TotalsCollector(accumulator))
-        self.registry.register(SelfMetricsCollector(self_metrics))
-        self._lock = threading.Lock()
-
-    def render(self, accept: str | None = None, accept_encoding: str | None = None) -> tuple[bytes, list]:
-        """(body, headers) of the page."""
-        encoder, content_type = choose_encoder(accept or "")
-        with self._lock:
-            body = encoder(self.registry)
-        headers = [(b"content-type", content_type.encode())]
-        if "gzip" in (accept_encoding or "").lower() and len(body) >= GZIP_MIN_BYTES:
-            body = gzip.compress(body, compresslevel=5)
-            headers.append((b"content-encoding", b"gzip"))
-        return body, headers
+def metrics_registry(accumulator: Accumulator, self_metrics: SelfMetrics) -> CollectorRegistry:
+    registry = CollectorRegistry(auto_describe=False)
+    registry.register(TotalsCollector(accumulator))
+    registry.register(SelfMetricsCollector(self_metrics))
+    return registry

@@ -12,10 +12,11 @@ from collections.abc import Awaitable, Callable
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
+from prometheus_client import CollectorRegistry, make_asgi_app
+
 from agent_analytics.wire.http_requests import BodyTooLarge, read_body
 
 from . import otlp_codec
-from .exposition import Exposition
 from .otlp_codec import RequestError
 from .receiver import Receiver
 
@@ -34,16 +35,6 @@ async def _respond(send: Send, status: int, body: bytes, content_type: str, extr
     headers = [(b"content-type", content_type.encode()), (b"content-length", str(len(body)).encode())]
     await send({"type": "http.response.start", "status": status, "headers": headers + (extra or [])})
     await send({"type": "http.response.body", "body": body})
-
-
-async def _lifespan(receive: Receive, send: Send) -> None:
-    while True:
-        message = await receive()
-        if message["type"] == "lifespan.startup":
-            await send({"type": "lifespan.startup.complete"})
-        elif message["type"] == "lifespan.shutdown":
-            await send({"type": "lifespan.shutdown.complete"})
-            return
 
 
 class OtlpHttpApp:
@@ -74,9 +65,7 @@ class OtlpHttpApp:
             raise otlp_codec.too_large(limit) from None
 
     async def __call__(self, scope: dict[str, Any], receive: Receive, send: Send) -> None:
-        if scope["type"] == "lifespan":
-            return await _lifespan(receive, send)
-        if scope["type"] != "http":
+        if scope["type"] != "http":  # uvicorn runs these apps with lifespan off
             return
         signal = SIGNAL_PATHS.get(scope["path"])
         if signal is None:
@@ -115,31 +104,17 @@ class OtlpHttpApp:
 
 
 class MetricsApp:
-    """/metrics (Prometheus text format or OpenMetrics, gzip if accepted) and /healthz."""
+    """/metrics (prometheus_client's ASGI app: text format or OpenMetrics, gzip if accepted) and /healthz."""
 
-    def __init__(self, exposition: Exposition):
-        self.exposition = exposition
+    def __init__(self, registry: CollectorRegistry):
+        self.metrics = make_asgi_app(registry)
 
     async def __call__(self, scope: dict[str, Any], receive: Receive, send: Send) -> None:
-        if scope["type"] == "lifespan":
-            return await _lifespan(receive, send)
-        if scope["type"] != "http":
+        if scope["type"] != "http":  # uvicorn runs these apps with lifespan off
             return
         path = scope["path"]
         if path == "/metrics":
-            headers = dict(scope["headers"])
-            try:
-                body, extra = self.exposition.render(
-                    headers.get(b"accept", b"").decode("latin-1"),
-                    headers.get(b"accept-encoding", b"").decode("latin-1"),
-                )
-            except Exception:
-                log.exception("rendering /metrics failed")
-                return await _respond(send, 500, b"rendering metrics failed; see the collector log\n", "text/plain")
-            extra.append((b"content-length", str(len(body)).encode()))
-            await send({"type": "http.response.start", "status": 200, "headers": extra})
-            await send({"type": "http.response.body", "body": body})
-            return
+            return await self.metrics(scope, receive, send)
         if path in ("/healthz", "/-/healthy", "/-/ready"):
             return await _respond(send, 200, b"ok\n", "text/plain")
         return await _respond(send, 404, b"not found: try /metrics or /healthz\n", "text/plain")

@@ -15,7 +15,7 @@ from agent_analytics.wire.serving import Servers, listen
 
 from .config import CollectorConfig
 from .events import EventPipeline
-from .exposition import Exposition
+from .exposition import metrics_registry
 from .grpc_server import build_server
 from .http_server import MetricsApp, OtlpHttpApp
 from .metric_state import MetricState
@@ -47,7 +47,6 @@ class CollectorService:
         self._otlp_http: OtlpHttpApp | None = None
         self._stop_persist = threading.Event()
         self._persist_thread: threading.Thread | None = None
-        self._started = False
 
     # --- lifecycle -----------------------------------------------------------------------------
 
@@ -85,7 +84,7 @@ class CollectorService:
         self.events.start()
         self._grpc.start()
         self._otlp_http = OtlpHttpApp(self.receiver)
-        apps = [self._otlp_http, MetricsApp(Exposition(self.state.accumulator, self.self_metrics))]
+        apps = [self._otlp_http, MetricsApp(metrics_registry(self.state.accumulator, self.self_metrics))]
         self._servers = Servers("collector", list(zip(apps, [http, metrics], strict=True)), fast=True)
         try:
             self._servers.start()
@@ -95,7 +94,6 @@ class CollectorService:
             raise
         self._persist_thread = threading.Thread(target=self._persist_loop, name="aa-persist", daemon=True)
         self._persist_thread.start()
-        self._started = True
         return self
 
     def _persist_loop(self) -> None:
@@ -125,7 +123,6 @@ class CollectorService:
         if self._persist_thread is not None:
             self._persist_thread.join(timeout=5)
         self.state.close()
-        self._started = False
 
     def __enter__(self) -> CollectorService:
         return self.start()

@@ -121,10 +121,6 @@ def hourly_series(metric: str) -> str:
     return full_view(metric).hourly
 
 
-def interval_series(metric: str) -> str:
-    return full_view(metric).interval
-
-
 def _summed(view: View, span: str, lookback: str) -> str:
     return f"sum by ({view.by}) (\n  {growth(_scraped(view.metric), span, lookback)}\n)"
 
