@@ -19,7 +19,7 @@ from .self_metrics import SelfMetrics
 log = logging.getLogger(__name__)
 
 
-class TotalsCollector(Collector):
+class TotalsExposition(Collector):
     """Every accumulated family as a Prometheus metric family."""
 
     def __init__(self, accumulator: Accumulator):
@@ -78,7 +78,7 @@ def _family(name: str, description: str, unit: str, counter: bool, histogram: bo
     return family
 
 
-class SelfMetricsCollector(Collector):
+class SelfMetricsExposition(Collector):
     def __init__(self, self_metrics: SelfMetrics):
         self.self_metrics = self_metrics
 
@@ -88,6 +88,6 @@ class SelfMetricsCollector(Collector):
 
 def metrics_registry(accumulator: Accumulator, self_metrics: SelfMetrics) -> CollectorRegistry:
     registry = CollectorRegistry(auto_describe=False)
-    registry.register(TotalsCollector(accumulator))
-    registry.register(SelfMetricsCollector(self_metrics))
+    registry.register(TotalsExposition(accumulator))
+    registry.register(SelfMetricsExposition(self_metrics))
     return registry

@@ -10,7 +10,7 @@ from agent_analytics.vocabulary import series as s
 from agent_analytics.vocabulary.spend import SPEND_SOURCE_AGENTS
 
 
-class ConfigCollector(Collector):
+class ConfigExposition(Collector):
     def __init__(self, config: ExporterConfig):
         self.config = config
 

@@ -23,7 +23,7 @@ QUERY_TIMEOUT_SECONDS = 3.0
 log = logging.getLogger(__name__)
 
 
-class PriceCollector(Collector):
+class TokenPriceExposition(Collector):
     def __init__(self, prometheus_url: str | None):
         self.prometheus_url = prometheus_url
         self._seen: dict[str, set[str]] = {}

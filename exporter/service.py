@@ -19,20 +19,20 @@ from agent_analytics import __version__
 from agent_analytics.config.paths import data_home
 from agent_analytics.exporter.app import create_app
 from agent_analytics.exporter.config import ExporterConfig, load_config  # noqa: F401 - part of this module's API
-from agent_analytics.exporter.config_metrics import ConfigCollector
+from agent_analytics.exporter.config_metrics import ConfigExposition
 from agent_analytics.exporter.git.attribution import load_markers
-from agent_analytics.exporter.git.metrics import GitCollector, ScanStats
+from agent_analytics.exporter.git.metrics import GitExposition, ScanStats
 from agent_analytics.exporter.git.scan import RepoScanner, ScanCancelled
 from agent_analytics.exporter.git.store import CommitStore
 from agent_analytics.exporter.git.time_to_commit import TimeToCommit
 from agent_analytics.exporter.identity import IdentityMap
-from agent_analytics.exporter.prices import REFRESH_SECONDS, PriceCollector
+from agent_analytics.exporter.prices import REFRESH_SECONDS, TokenPriceExposition
 from agent_analytics.exporter.vendors.copilot.exposition import CopilotExposition
 from agent_analytics.exporter.vendors.copilot.poller import CopilotPoller
 from agent_analytics.exporter.vendors.days import VendorDays
 from agent_analytics.exporter.vendors.poller import VendorPoller
 from agent_analytics.exporter.vendors.sources import source_for
-from agent_analytics.exporter.vendors.status import VendorStatusCollector
+from agent_analytics.exporter.vendors.status import VendorStatusExposition
 from agent_analytics.wire.remote_write import RemoteWriteError
 from agent_analytics.wire.serving import Servers, listen
 
@@ -80,16 +80,16 @@ class ExporterService:
             for name, source_config in vendor_configs.items()
         ]
         self.registry = CollectorRegistry()
-        self.registry.register(GitCollector(self.store, self.stats))
-        self.registry.register(ConfigCollector(config))
+        self.registry.register(GitExposition(self.store, self.stats))
+        self.registry.register(ConfigExposition(config))
         self.time_to_commit = TimeToCommit(self.data_dir, self.store, config.loki_url)
         self.registry.register(self.time_to_commit)
-        self.prices = PriceCollector(config.prometheus_url)
+        self.prices = TokenPriceExposition(config.prometheus_url)
         self.registry.register(self.prices)
         if self.copilot:
             self.registry.register(CopilotExposition(self.copilot))
         if self.vendors:
-            self.registry.register(VendorStatusCollector(self.vendors, self.vendor_days))
+            self.registry.register(VendorStatusExposition(self.vendors, self.vendor_days))
         self.app = create_app(config, self.store, self.markers, self.registry, health=self.health)
         self._scan_enabled = scan
         self._poll_enabled = poll

@@ -19,7 +19,7 @@ class ScanStats:
         self.history_errors = 0
 
 
-class GitCollector(Collector):
+class GitExposition(Collector):
     def __init__(self, store: CommitStore, stats: ScanStats):
         self.store = store
         self.stats = stats

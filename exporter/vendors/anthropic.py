@@ -183,7 +183,7 @@ class AnthropicSource:
                     )
         return [f for f in out if f.value]
 
-    def collector(self):
+    def gauges(self):
         return None
 
     def close(self) -> None:

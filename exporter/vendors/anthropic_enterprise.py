@@ -137,7 +137,7 @@ class AnthropicEnterpriseSource:
             out.append(figure(VENDOR_REQUESTS, requests, **labels))
         return [f for f in out if f.value]
 
-    def collector(self):
+    def gauges(self):
         return None
 
     def close(self) -> None:

@@ -165,8 +165,8 @@ class CursorSource:
         rows = tuple((dev, team, usd, limit) for (dev, team), (usd, limit) in sorted(spend.items()))
         return TeamState(len(everyone - removed), len(removed), rows, cycle_start)
 
-    def collector(self) -> Collector:
-        return TeamCollector(self)
+    def gauges(self) -> Collector:
+        return CursorTeamExposition(self)
 
 
 def monthly_limit(entry: dict) -> float | None:
@@ -178,7 +178,7 @@ def monthly_limit(entry: dict) -> float | None:
     return None if limit is None else number(limit, "monthlyLimitDollars")
 
 
-class TeamCollector(Collector):
+class CursorTeamExposition(Collector):
     """The team's members and cycle spend as of the last successful poll."""
 
     def __init__(self, source: CursorSource):

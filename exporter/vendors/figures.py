@@ -113,7 +113,7 @@ class VendorSource(Protocol):
     # optional: `days_per_fetch`, the days one call of fetch_days should cover at most (e.g. 1
     # for an API that answers one day per request, so each day is committed as it arrives)
 
-    def collector(self) -> Collector | None:
+    def gauges(self) -> Collector | None:
         """Gauges of the current state (e.g. Cursor's members and cycle spend), or None."""
 
     def close(self) -> None: ...

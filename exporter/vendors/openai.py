@@ -45,7 +45,7 @@ class OpenAISource:
     def close(self) -> None:
         self.api.close()
 
-    def collector(self) -> None:
+    def gauges(self) -> None:
         return None
 
     def _counts(self, project_id: object) -> bool:

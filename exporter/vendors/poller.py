@@ -177,5 +177,5 @@ class VendorPoller:
         with self._lock:
             return self.up, self.last_success, dict(self.errors)
 
-    def source_collector(self) -> Collector | None:
-        return self._source.collector() if self._source is not None else None
+    def source_gauges(self) -> Collector | None:
+        return self._source.gauges() if self._source is not None else None

@@ -13,7 +13,7 @@ from agent_analytics.exporter.vendors.poller import VendorPoller
 from agent_analytics.vocabulary import series as s
 
 
-class VendorStatusCollector(Collector):
+class VendorStatusExposition(Collector):
     """The status metrics of every vendor source, from the pollers and the day store."""
 
     def __init__(self, pollers: list[VendorPoller], store: VendorDays, today: Callable[[], date] = utc_today):
@@ -50,6 +50,6 @@ class VendorStatusCollector(Collector):
             month.add_metric(list(labels), usd)
         yield from (up, success, errors, newest, pending, month)
         for p in self.pollers:
-            extra = p.source_collector()
+            extra = p.source_gauges()
             if extra is not None:
                 yield from extra.collect()

@@ -23,7 +23,7 @@ from agent_analytics.exporter.vendors.days import VendorDays
 from agent_analytics.exporter.vendors.figures import day_sample_time
 from agent_analytics.exporter.vendors.poller import VendorPoller
 from agent_analytics.exporter.vendors.sources import SOURCES
-from agent_analytics.exporter.vendors.status import VendorStatusCollector
+from agent_analytics.exporter.vendors.status import VendorStatusExposition
 from agent_analytics.vocabulary.model_names import normalise_model
 from agent_analytics.vocabulary.series import (
     VENDOR_COMMITS,
@@ -97,7 +97,7 @@ def make_poller(config, store: VendorDays, name: str = "anthropic", prometheus_u
 
 def metrics(pollers: list[VendorPoller], store: VendorDays) -> str:
     registry = CollectorRegistry()
-    registry.register(VendorStatusCollector(pollers, store))
+    registry.register(VendorStatusExposition(pollers, store))
     return generate_latest(registry).decode()
 
 

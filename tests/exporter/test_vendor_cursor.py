@@ -182,7 +182,7 @@ def test_429_waits_for_retry_after_and_the_key_is_never_shown(fake, caplog):
     src = source(fake, max_backoff_seconds=5)
     days = src.fetch_days(D1, D1)
     registry = CollectorRegistry()
-    registry.register(src.collector())
+    registry.register(src.gauges())
     text = generate_latest(registry).decode()
     src.close()
 
@@ -248,7 +248,7 @@ def test_team_gauges_members_cycle_spend_and_limits():
         fake.cycle_start_ms = ms(TODAY.replace(day=1), 7)
         src = source(fake)
         registry = CollectorRegistry()
-        registry.register(src.collector())
+        registry.register(src.gauges())
         assert generate_latest(registry) == b""  # nothing before the first poll
         src.fetch_days(D1, D1)
         metrics = parse_metrics(generate_latest(registry).decode())
@@ -299,7 +299,7 @@ def test_hashed_identities_and_one_model_name(fake):
     src = CursorSource(config(fake.url), identities, KEY)
     days = src.fetch_days(D1, D1)
     registry = CollectorRegistry()
-    registry.register(src.collector())
+    registry.register(src.gauges())
     text = generate_latest(registry).decode()
     src.close()
 

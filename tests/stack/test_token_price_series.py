@@ -111,10 +111,10 @@ def test_the_exporter_says_which_source_each_agent_spend_comes_from(stack):
 
 
 def test_without_prometheus_the_listed_models_are_priced_and_the_scrape_goes_on(caplog):
-    from agent_analytics.exporter.prices import PriceCollector
+    from agent_analytics.exporter.prices import TokenPriceExposition
     from agent_analytics.vocabulary.token_prices import token_type_prices
 
-    prices = PriceCollector(f"http://127.0.0.1:{free_port()}")
+    prices = TokenPriceExposition(f"http://127.0.0.1:{free_port()}")
     prices.refresh()
     (family,) = prices.collect()
     got = {(s.labels["agent"], s.labels["model"]) for s in family.samples}
