@@ -31,10 +31,10 @@ def promtool(*args: str, cwd: Path = ROOT, timeout: int = 300) -> subprocess.Com
 def test_committed_recording_and_alert_rules_equal_the_generated_ones(tmp_path, monkeypatch, capsys):
     for path, text in build.outputs().items():
         assert path.read_text() == text, f"{path.name}: run python prometheus/rules_src/build.py"
-    for name in ("OUT", "ALERTS_OUT"):
+    for name in ("OUT", "HOURLY_OUT", "ALERTS_OUT"):
         monkeypatch.setattr(build, name, tmp_path / getattr(build, name).name)
     assert build.main([]) == 0 and build.main(["--check"]) == 0
-    for path in (build.OUT, build.ALERTS_OUT):
+    for path in (build.OUT, build.HOURLY_OUT, build.ALERTS_OUT):
         original = path.read_text()
         path.write_text("groups: []\n")
         assert build.main(["--check"]) == 1 and path.name in capsys.readouterr().out
@@ -54,8 +54,8 @@ def test_every_alert_links_its_runbook_under_the_configured_absolute_base(tmp_pa
         assert url == f"{facts.RUNBOOK_BASE_URL}#runbook-{rule['alert'].lower()}"
         assert url.startswith("https://")
     # another base: every link moves to it, nothing else in the rules changes
-    monkeypatch.setattr(build, "ALERTS_OUT", tmp_path / build.ALERTS_OUT.name)
-    monkeypatch.setattr(build, "OUT", tmp_path / build.OUT.name)
+    for name in ("OUT", "HOURLY_OUT", "ALERTS_OUT"):
+        monkeypatch.setattr(build, name, tmp_path / getattr(build, name).name)
     assert build.main(["--runbook-base-url", "https://wiki.example.org/ops/agent-analytics"]) == 0
     moved = alert_rules(build.ALERTS_OUT.read_text())
     assert [r["annotations"]["runbook_url"] for r in moved] == [
@@ -77,7 +77,12 @@ def test_alerts_read_windows_factors_and_jobs_from_the_monitoring_module():
     for c in facts.SLOW_BURNS:
         assert f"{series.burn_rate(c.long)} > {c.factor:g}" in exprs["AgentSpendSlowBurn"]
         assert f"{series.burn_rate(c.short)} > {c.factor:g}" in exprs["AgentSpendSlowBurn"]
-    records = {r["record"] for g in yaml.safe_load(build.OUT.read_text())["groups"] for r in g["rules"]}
+    records = {
+        r["record"]
+        for path in build.recording()
+        for g in yaml.safe_load(path.read_text())["groups"]
+        for r in g["rules"]
+    }
     assert {series.burn_rate(w) for w in facts.BURN_WINDOWS} <= records
     assert f'up{{job="{facts.JOB_EXPORTER}"}}' in exprs["AgentAnalyticsExporterDown"]
     assert f'up{{job="{facts.JOB_COLLECTOR}"}}' in exprs["AgentAnalyticsCollectorDown"]
