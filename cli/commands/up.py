@@ -104,7 +104,7 @@ def up(
     signal.signal(signal.SIGTERM, interrupt)  # while starting, SIGTERM unwinds like Ctrl-C: nothing left behind
     settings = load_stack_config(config, flags)  # a mistake in the file shows before any port is checked
     try:
-        stack = LocalStack(settings, folder)
+        stack = LocalStack(settings, folder, report=lambda line: typer.echo(line, err=True))
         stack.start()
     except KeyboardInterrupt:
         typer.echo("interrupted while starting; stopped", err=True)
@@ -117,11 +117,8 @@ def up(
         loki_url = endpoints["loki"] or stack.config.collector.get("loki_url")
         text = json.dumps(endpoints) if as_json else _instructions(endpoints, folder, loki_url, stack.loki_absent)
         typer.echo(text, nl=True)
-        while not stop.wait(0.5):
-            dead = stack.dead_child()
-            if dead is not None:
-                typer.echo(f"error: {dead.name} stopped unexpectedly; see {dead.log}", err=True)
-                raise typer.Exit(1)
+        while not stop.wait(0.1):
+            stack.supervise()  # a child that keeps stopping ends the run with one line
     finally:
         stack.stop()
     typer.echo("stopped", err=True)
