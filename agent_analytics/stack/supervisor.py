@@ -240,8 +240,8 @@ check_for_updates = false
         path.write_text(ini)
         return path
 
-    def grafana_home(self) -> Path | None:
-        binary = Path(self.grafana_binary).resolve()
+    def grafana_home(self, binary: str) -> Path | None:
+        binary = Path(binary).resolve()
         candidates = [binary.parent.parent, binary.parent.parent / "share" / "grafana", *map(Path, GRAFANA_HOMES)]
         return next((c for c in candidates if (c / "conf" / "defaults.ini").is_file()), None)
 
@@ -263,7 +263,7 @@ check_for_updates = false
         return [binary, f"-config.file={self.loki_config()}"]
 
     def grafana_command(self, binary: str) -> list[str]:
-        home = self.grafana_home()
+        home = self.grafana_home(binary)
         ini = self.grafana_ini(self.grafana_provisioning())
         argv = [binary] + (["server"] if Path(binary).name == "grafana" else [])
         return argv + [f"--config={ini}"] + ([f"--homepath={home}"] if home else [])
