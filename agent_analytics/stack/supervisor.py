@@ -114,10 +114,14 @@ class LocalStack:
 
     # --- checks before anything starts ---------------------------------------------------------------
 
-    def preflight(self) -> None:
+    def check_installed(self) -> None:
+        """StackError naming what to install when a child `up` cannot do without is missing."""
         for spec in CHILDREN:
             if spec.install and not self.binary(spec.name):
                 raise StackError(f"{spec.name} not found on PATH: install it with `{spec.install}`")
+
+    def preflight(self) -> None:
+        self.check_installed()
         wanted = ["otlp_grpc", "otlp_http", "collector_metrics", "exporter"] + [s.port for s in self.present()]
         collector_host = str(self.config.collector.get("host") or HOST)
         seen: dict[int, str] = {}

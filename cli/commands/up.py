@@ -9,6 +9,8 @@ from pathlib import Path
 import typer
 
 from agent_analytics.cli import invocation
+from agent_analytics.cli.commands import up_service
+from agent_analytics.errors import UserError
 from agent_analytics.stack.config import DEFAULT_PORTS, PORT_OWNERS, load_stack_config
 from agent_analytics.stack.paths import stack_dir
 
@@ -80,10 +82,21 @@ def up(
     loki_port: int = _port_option("loki"),
     grafana_port: int = _port_option("grafana"),
     as_json: bool = typer.Option(False, "--json", help="Print the endpoints as one JSON line once ready."),
+    install_service: bool = typer.Option(
+        False,
+        "--install-service",
+        help="Instead of running here, install this same `up` (these flags, this data dir) as a service of your"
+        " user (systemd user unit on Linux, launchd agent on macOS), start it, and start it at each log-in.",
+    ),
+    uninstall_service: bool = typer.Option(
+        False, "--uninstall-service", help="Stop and remove the service --install-service installed."
+    ),
 ) -> None:
     """Run the embedded collector and exporter, Prometheus, and Loki and Grafana when installed.
 
     Waits until everything answers, prints the endpoints and what to run on a workstation, and stops it all on Ctrl-C.
+    A server that stops is restarted (one line each on stderr; agent_analytics_stack_restarts_total on the
+    exporter's /metrics); one that keeps stopping ends `up` with exit code 1.
     """
     flags = {
         "otlp_grpc": otlp_grpc_port,
@@ -94,9 +107,17 @@ def up(
         "loki": loki_port,
         "grafana": grafana_port,
     }
-    from agent_analytics.stack.supervisor import LocalStack  # heavy: collector, exporter
-
+    if install_service and uninstall_service:
+        raise UserError("--install-service and --uninstall-service: choose one")
+    if uninstall_service:
+        up_service.uninstall()
+        return
     folder = stack_dir(data_dir)
+    if install_service:
+        settings = load_stack_config(config, flags)
+        up_service.install(up_service.service_command(config, folder, flags, as_json), settings, folder)
+        return
+    from agent_analytics.stack.supervisor import LocalStack  # heavy: collector, exporter
 
     def interrupt(*_):
         raise KeyboardInterrupt
