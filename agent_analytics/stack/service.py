@@ -20,7 +20,7 @@ from pathlib import Path
 UNIT = "agent-analytics.service"  # systemd
 LABEL = "io.github.agent-analytics.up"  # launchd
 SYSTEMD, LAUNCHD = "systemd", "launchd"
-RESTART_DELAY_SECONDS = 2  # after `up` itself failed (its children are restarted by `up`, at once)
+RESTART_DELAY_SECONDS = 1  # after `up` itself failed: short, as the collector is away meanwhile
 STOP_TIMEOUT_SECONDS = 90  # Prometheus may take a while to write its head block
 
 SYSTEMD_UNIT = """\

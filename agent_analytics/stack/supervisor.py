@@ -29,7 +29,7 @@ from agent_analytics.facts import JOB_COLLECTOR, JOB_EXPORTER, JOB_PROMETHEUS
 from . import lock
 from .config import PORT_FLAGS, PORT_OWNERS, StackConfig
 from .paths import prometheus_tsdb
-from .supervision import CrashLoop, Supervisor
+from .supervision import Supervisor
 
 HOST = "127.0.0.1"
 INSTALL_PROMETHEUS = "sudo apt-get install prometheus"
@@ -281,9 +281,6 @@ check_for_updates = false
             for folder in (self.run_dir, self.log_dir, prometheus_tsdb(self.data_dir)):
                 folder.mkdir(parents=True, exist_ok=True)
             self._start()
-        except CrashLoop as e:
-            self.stop()
-            raise StackError(str(e)) from None
         except BaseException:
             self.stop()
             raise
@@ -334,7 +331,7 @@ check_for_updates = false
             )
 
     def supervise(self) -> None:
-        """Restart what exited (call it often); CrashLoop when a child keeps exiting."""
+        """Restart what exited (call it often); supervision.CrashLoop when a child keeps exiting."""
         self.supervisor.check()
 
     def stop(self) -> None:

@@ -201,3 +201,30 @@ def test_install_refuses_a_data_dir_a_running_up_holds(tmp_path, session):
         " the service runs it\n"
     )
     assert not calls.exists()
+
+
+DOC = Path(__file__).resolve().parents[2] / "docs" / "running-as-a-service.md"
+
+
+def test_the_units_the_docs_show_are_what_install_writes():
+    text = DOC.read_text()
+    ini = re.search(r"```ini\n(.*?)```", text, re.S).group(1)
+    (exec_start,) = unit_values(ini, "ExecStart")
+    (path,) = unit_values(ini, "Environment")
+    argv, home = systemd_words(exec_start), Path("/home/ada")
+    unit = service.render(service.SYSTEMD, argv, home, systemd_words(path)[0].removeprefix("PATH="), home / "up.log")
+    assert unit.text == ini
+    assert f"to\n`~/{unit.path.relative_to(home)}`" in text
+
+    xml = re.search(r"```xml\n(.*?)```", text, re.S).group(1)
+    plist = plistlib.loads(xml.encode())
+    home = Path("/Users/ada")
+    agent = service.render(
+        service.LAUNCHD,
+        plist["ProgramArguments"],
+        home,
+        plist["EnvironmentVariables"]["PATH"],
+        Path(plist["StandardErrorPath"]),
+    )
+    assert agent.text == xml
+    assert f"`~/{agent.path.relative_to(home)}`" in text
