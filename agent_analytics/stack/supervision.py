@@ -7,8 +7,9 @@ exiting (more restarts within the window than the policy allows) is a crash loop
 the run with one line naming the child and the last line of its log. One child's exit never
 touches the others.
 
-Everything here runs on the thread that calls it (`up`'s main thread): children are spawned from
-it, and their parent-death signal (parent_death.py) is tied to it.
+Everything but collect() (read by the exporter's /metrics) runs on the thread that calls it, `up`'s
+main thread: children are spawned from it, and their parent-death signal (parent_death.py) is tied
+to it.
 """
 
 from __future__ import annotations
@@ -20,11 +21,10 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import httpx
 import yaml
 from prometheus_client.core import CounterMetricFamily
 
-from agent_analytics.child_ready import last_line
+from agent_analytics.child_ready import answers, last_line
 from agent_analytics.errors import RuntimeFailure
 
 from . import parent_death
@@ -156,7 +156,7 @@ class Supervisor:
         deadline = time.monotonic() + timeout
         while waiting:
             self.check()
-            waiting = [c for c in waiting if not (c.running() and _answers(c.ready_url))]
+            waiting = [c for c in waiting if not (c.running() and answers(c.ready_url))]
             if waiting and time.monotonic() > deadline:
                 return waiting[0]
             if waiting:
@@ -193,10 +193,3 @@ class Supervisor:
 
     def describe(self) -> Iterator[CounterMetricFamily]:
         return self.collect()
-
-
-def _answers(url: str) -> bool:
-    try:
-        return httpx.get(url, timeout=2).status_code == 200
-    except httpx.HTTPError:
-        return False
