@@ -248,3 +248,23 @@ def test_a_child_that_keeps_stopping_ends_up_with_one_line_naming_it(tmp_path):
         f"{policy.delay(n):g}s" for n in range(policy.max_restarts)
     ]
     assert len(runs.read_text().split()) == 1 + policy.max_restarts  # started once, restarted a bounded number
+
+
+def test_a_killed_up_leaves_nothing_behind_and_starts_again(tmp_path):
+    """What a service manager's restart of `up` relies on: `up` killed with SIGKILL, its Prometheus stops
+    cleanly by itself (it got SIGTERM), and a new `up` on the same data dir and ports starts."""
+    data_dir = tmp_path / "data"
+    args = [sys.executable, "-m", "agent_analytics.cli", "up", "--data-dir", str(data_dir), *port_args(), "--json"]
+    env = env_for(tmp_path)
+    for attempt in ("first", "after the kill"):
+        up = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
+        try:
+            endpoints = json.loads(up.stdout.readline() or "null")
+            assert endpoints, (attempt, up.stderr.read() if up.poll() is not None else "")
+            prometheus = child_pid(up.pid, "prometheus")
+            assert prometheus is not None
+        finally:
+            up.kill()
+            up.wait()
+        wait_until(lambda p=prometheus: not Path(f"/proc/{p}").exists(), timeout=30, what="Prometheus gone")
+        assert (data_dir / "logs" / "prometheus.log").read_text().rstrip().endswith('msg="See you next time!"')
