@@ -113,8 +113,8 @@ def up(
         up_service.uninstall()
         return
     folder = stack_dir(data_dir)
+    settings = load_stack_config(config, flags)  # a mistake in the file shows before any port is checked
     if install_service:
-        settings = load_stack_config(config, flags)
         up_service.install(up_service.service_command(config, folder, flags, as_json), settings, folder)
         return
     from agent_analytics.stack.supervisor import LocalStack  # heavy: collector, exporter
@@ -123,7 +123,6 @@ def up(
         raise KeyboardInterrupt
 
     signal.signal(signal.SIGTERM, interrupt)  # while starting, SIGTERM unwinds like Ctrl-C: nothing left behind
-    settings = load_stack_config(config, flags)  # a mistake in the file shows before any port is checked
     try:
         stack = LocalStack(settings, folder, report=lambda line: typer.echo(line, err=True))
         stack.start()
