@@ -204,12 +204,11 @@ def measure_up(root: Path) -> dict[str, float]:
             for p in Path("/proc").iterdir()
             if p.name.isdigit() and f"PPid:\t{up.pid}\n" in _read(p / "status") and "prometheus" in _read(p / "comm")
         )
-        acks, stop = [], threading.Event()
+        acks, failed, stop = [], [], threading.Event()
 
         def post() -> None:
             while not stop.is_set():
-                if accepted():
-                    acks.append(time.monotonic())
+                (acks if accepted() else failed).append(time.monotonic())
                 time.sleep(0.05)
 
         poster = threading.Thread(target=post)
@@ -230,6 +229,7 @@ def measure_up(root: Path) -> dict[str, float]:
     return {
         "collector_gap_baseline": _longest_gap([t for t in acks if t < killed]),
         "collector_gap_while_prometheus_restarts": _longest_gap([t for t in acks if t >= killed]),
+        "posts_failed_while_prometheus_restarts": len([t for t in failed if t >= killed]),
         "prometheus_back_after_sigkill": back,
         "up_start_to_otlp_accepted": first_accept,
         "up_cpu_until_otlp_accepted": first_accept_cpu,
@@ -267,9 +267,14 @@ def _cell(exports: list[Export]) -> str:
     if not exports:
         return "no export"
     worst = max(exports, key=lambda e: (e.window, len(e.attempts)))
+    made = _count(len(exports), "export")
     if len(worst.attempts) == 1:
-        return f"1 attempt, not retried ({len(exports)} exports)"
-    return f"{len(worst.attempts)} attempts over {worst.window:.1f} s ({len(exports)} exports)"
+        return f"1 attempt, not retried ({made})"
+    return f"{len(worst.attempts)} attempts over {worst.window:.1f} s ({made})"
+
+
+def _count(n: int, thing: str) -> str:
+    return f"{n} {thing}" + ("" if n == 1 else "s")
 
 
 def table(runs: list[Run], versions: dict[str, str]) -> str:
@@ -289,7 +294,7 @@ def table(runs: list[Run], versions: dict[str, str]) -> str:
                     dropped = by.get((name, "dropped"))
                     tries = sum(1 for t in run.connects if run.phase(t) == phase)
                     exports = sum(1 for e in dropped.exports if dropped.phase(e.attempts[0]) == phase) if dropped else 0
-                    cells.append(f"{tries} connection attempts for {exports} exports")
+                    cells.append(f"{_count(tries, 'connection attempt')} for {_count(exports, 'export')}")
                 else:
                     cells.append(_cell([e for e in run.exports if run.phase(e.attempts[0]) == phase]))
             label = f"{name} {versions[name]}" if phase == "session" else ""
@@ -305,7 +310,8 @@ def up_table(figures: dict[str, float]) -> str:
         "|---|---|",
         f"| Longest stretch between two OTLP acknowledgements (a post every 50 ms), nothing restarting (baseline) |"
         f" {figures['collector_gap_baseline']:.2f} |",
-        f"| The same while Prometheus is SIGKILLed and restarted by `up` |"
+        f"| The same while Prometheus is SIGKILLed and restarted by `up`"
+        f" ({figures['posts_failed_while_prometheus_restarts']} posts failed) |"
         f" {figures['collector_gap_while_prometheus_restarts']:.2f} |",
         f"| Prometheus ready again after its SIGKILL | {figures['prometheus_back_after_sigkill']:.2f} |",
         f"| A fresh `up` accepting OTLP after its start (added to the service manager's restart delay) |"
