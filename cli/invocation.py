@@ -20,3 +20,11 @@ def command() -> str:
     if on_path and Path(on_path).resolve() == own:
         return NAME
     return shlex.quote(str(own))
+
+
+def program() -> list[str]:
+    """This program as a command another process can run whatever its PATH and folder (a service manager)."""
+    started = sys.argv[0]
+    if Path(started).name == "__main__.py":  # python -m agent_analytics.cli
+        return [sys.executable, "-m", "agent_analytics.cli"]
+    return [str(Path(started if "/" in started else shutil.which(started) or started).resolve())]

@@ -1,19 +1,18 @@
 """The whole product on one machine: embedded collector and exporter, Prometheus, and Loki and
 Grafana when their binaries are installed.
 
-Prometheus, Loki and Grafana run as child processes with configuration generated under the
-data folder (run/), pointing at each other on 127.0.0.1; their logs go to logs/. Children are
-started in their own session (a Ctrl-C reaches only `up`, which stops them in order) and get
-SIGTERM if `up` itself dies.
+Prometheus, Loki and Grafana run as child processes (CHILDREN below) with configuration generated
+under the data folder (run/), pointing at each other on 127.0.0.1; their logs go to logs/. They
+are kept running by a Supervisor (supervision.py): one that exits is restarted, alone. Children
+are started in their own session (a Ctrl-C reaches only `up`, which stops them in order) and get
+SIGTERM if `up` itself dies. The collector and exporter run inside `up`.
 """
 
-import ctypes
 import os
 import shutil
-import signal
 import socket
 import subprocess
-import sys
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -26,11 +25,11 @@ from agent_analytics.config.errors import ConfigError, RuntimeFailure
 from agent_analytics.exporter.service import ExporterService
 from agent_analytics.vocabulary.facts import JOB_COLLECTOR, JOB_EXPORTER, JOB_PROMETHEUS
 from agent_analytics.wire import past_counters
-from agent_analytics.wire.child_ready import last_line, wait_ready
 
 from . import lock
 from .config import PORT_FLAGS, PORT_OWNERS, StackConfig
 from .paths import prometheus_tsdb
+from .supervision import Supervisor
 
 HOST = "127.0.0.1"
 INSTALL_PROMETHEUS = "sudo apt-get install prometheus"
@@ -61,14 +60,6 @@ class StackError(RuntimeFailure):
     """Something stops the stack from starting; the message is one line saying what to do."""
 
 
-@dataclass
-class Child:
-    name: str
-    proc: subprocess.Popen
-    log: Path
-    ready_url: str
-
-
 def port_free(port: int, host: str = HOST) -> bool:
     with socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET) as s:
         # As the servers bind: connections of a stopped run left in TIME_WAIT do not make a port busy.
@@ -80,38 +71,39 @@ def port_free(port: int, host: str = HOST) -> bool:
     return True
 
 
-def _load_prctl():
-    if not sys.platform.startswith("linux"):
-        return None
-    try:
-        return ctypes.CDLL(None, use_errno=True).prctl
-    except (OSError, AttributeError):
-        return None
+def find_prometheus() -> tuple[str | None, str]:
+    binary = shutil.which("prometheus")
+    return binary, "" if binary else "no `prometheus` on PATH"
 
 
-_PRCTL = _load_prctl()  # looked up here: the child between fork and exec must not load libraries
-PR_SET_PDEATHSIG = 1
-
-
-def _die_with_parent() -> None:
-    """In the child, before exec: SIGTERM when `up` goes away, even if it is killed."""
-    if _PRCTL is not None:
-        _PRCTL(PR_SET_PDEATHSIG, signal.SIGTERM)
+def find_grafana() -> tuple[str | None, str]:
+    binary = next((b for b in map(shutil.which, GRAFANA_BINARIES) if b), None)
+    return binary, "" if binary else "no `grafana` or `grafana-server` on PATH"
 
 
 class LocalStack:
-    def __init__(self, config: StackConfig, data_dir: Path):
+    def __init__(self, config: StackConfig, data_dir: Path, report: Callable[[str], None] | None = None):
         self.config = config
         self.data_dir = data_dir
         self.run_dir = data_dir / "run"
         self.log_dir = data_dir / "logs"
-        self.children: list[Child] = []
+        self.supervisor = Supervisor(report=report)
         self.collector: CollectorService | None = None
         self.exporter: ExporterService | None = None
-        self.prometheus_binary = shutil.which("prometheus")
-        self.loki_binary, self.loki_absent = find_grafana_loki()
-        self.grafana_binary = next((b for b in map(shutil.which, GRAFANA_BINARIES) if b), None)
+        # child name -> (its program, or None and why it is not there)
+        self.found = {spec.name: spec.find() for spec in CHILDREN}
         self._lock: int | None = None  # file descriptor holding the data dir's lock while running
+
+    def binary(self, child: str) -> str | None:
+        return self.found[child][0]
+
+    @property
+    def loki_absent(self) -> str:
+        return self.found["loki"][1]
+
+    def present(self) -> list["ChildSpec"]:
+        """The children this machine has, in the order they start."""
+        return [spec for spec in CHILDREN if self.binary(spec.name)]
 
     @property
     def ports(self) -> dict[str, int]:
@@ -122,12 +114,15 @@ class LocalStack:
 
     # --- checks before anything starts ---------------------------------------------------------------
 
+    def check_installed(self) -> None:
+        """StackError naming what to install when a child `up` cannot do without is missing."""
+        for spec in CHILDREN:
+            if spec.install and not self.binary(spec.name):
+                raise StackError(f"{spec.name} not found on PATH: install it with `{spec.install}`")
+
     def preflight(self) -> None:
-        if self.prometheus_binary is None:
-            raise StackError(f"prometheus not found on PATH: install it with `{INSTALL_PROMETHEUS}`")
-        wanted = ["otlp_grpc", "otlp_http", "collector_metrics", "exporter", "prometheus"]
-        wanted += ["loki"] if self.loki_binary else []
-        wanted += ["grafana"] if self.grafana_binary else []
+        self.check_installed()
+        wanted = ["otlp_grpc", "otlp_http", "collector_metrics", "exporter"] + [s.port for s in self.present()]
         collector_host = str(self.config.collector.get("host") or HOST)
         seen: dict[int, str] = {}
         for name in wanted:
@@ -249,36 +244,35 @@ check_for_updates = false
         path.write_text(ini)
         return path
 
-    def grafana_home(self) -> Path | None:
-        binary = Path(self.grafana_binary).resolve()
+    def grafana_home(self, binary: str) -> Path | None:
+        binary = Path(binary).resolve()
         candidates = [binary.parent.parent, binary.parent.parent / "share" / "grafana", *map(Path, GRAFANA_HOMES)]
         return next((c for c in candidates if (c / "conf" / "defaults.ini").is_file()), None)
 
     # --- lifecycle ------------------------------------------------------------------------------
 
-    def _spawn(self, name: str, argv: list[str], ready_url: str) -> Child:
-        log = self.log_dir / f"{name}.log"
-        with log.open("ab") as out:
-            proc = subprocess.Popen(
-                argv,
-                stdout=out,
-                stderr=subprocess.STDOUT,
-                stdin=subprocess.DEVNULL,
-                start_new_session=True,
-                preexec_fn=_die_with_parent,
-            )
-        child = Child(name, proc, log, ready_url)
-        self.children.append(child)
-        return child
+    def prometheus_command(self, binary: str) -> list[str]:
+        return [
+            binary,
+            f"--config.file={self.prometheus_config()}",
+            f"--storage.tsdb.path={prometheus_tsdb(self.data_dir)}",
+            f"--storage.tsdb.retention.time={self.config.prometheus['retention']}",
+            f"--web.listen-address={HOST}:{self.ports['prometheus']}",
+            "--web.enable-lifecycle",
+            "--web.enable-admin-api",
+            "--web.enable-remote-write-receiver",
+        ]
 
-    def _wait_ready(self, child: Child) -> None:
-        why = wait_ready(child.proc, child.ready_url, READY_TIMEOUT)
-        if why == "exited":
-            raise StackError(f"{child.name} exited ({last_line(child.log) or 'no output'}); log: {child.log}")
-        if why == "timeout":
-            raise StackError(
-                f"{child.name} was not ready after {READY_TIMEOUT:.0f}s ({child.ready_url}); log: {child.log}"
-            )
+    def loki_command(self, binary: str) -> list[str]:
+        return [binary, f"-config.file={self.loki_config()}"]
+
+    def grafana_command(self, binary: str) -> list[str]:
+        home = self.grafana_home(binary)
+        ini = self.grafana_ini(self.grafana_provisioning())
+        argv = [binary] + (["server"] if Path(binary).name == "grafana" else [])
+        return argv + [f"--config={ini}"] + ([f"--homepath={home}"] if home else [])
+
+    # --- lifecycle ------------------------------------------------------------------------------
 
     def start(self) -> None:
         self._lock = lock.take(self.data_dir)
@@ -292,33 +286,9 @@ check_for_updates = false
             raise
 
     def _start(self) -> None:
-        # Children first: forking once the collector's gRPC threads run makes gRPC complain.
-        children = []
-        if self.loki_binary:
-            argv = [self.loki_binary, f"-config.file={self.loki_config()}"]
-            children.append(self._spawn("loki", argv, self.url("loki") + "/ready"))
-        children.append(
-            self._spawn(
-                "prometheus",
-                [
-                    self.prometheus_binary,
-                    f"--config.file={self.prometheus_config()}",
-                    f"--storage.tsdb.path={prometheus_tsdb(self.data_dir)}",
-                    f"--storage.tsdb.retention.time={self.config.prometheus['retention']}",
-                    f"--web.listen-address={HOST}:{self.ports['prometheus']}",
-                    "--web.enable-lifecycle",
-                    "--web.enable-admin-api",
-                    "--web.enable-remote-write-receiver",
-                ],
-                self.url("prometheus") + "/-/ready",
-            )
-        )
-        if self.grafana_binary:
-            home = self.grafana_home()
-            ini = self.grafana_ini(self.grafana_provisioning())
-            argv = [self.grafana_binary] + (["server"] if Path(self.grafana_binary).name == "grafana" else [])
-            argv += [f"--config={ini}"] + ([f"--homepath={home}"] if home else [])
-            children.append(self._spawn("grafana", argv, self.url("grafana") + "/api/health"))
+        for spec in self.present():
+            argv = spec.command(self, self.binary(spec.name))
+            self.supervisor.spawn(spec.name, argv, self.log_dir / f"{spec.name}.log", self.url(spec.port) + spec.ready)
         try:
             settings = {
                 **self.config.collector,
@@ -327,7 +297,7 @@ check_for_updates = false
                 "metrics_port": self.ports["collector_metrics"],
                 "data_dir": self.data_dir / "collector",
             }
-            if self.loki_binary:  # the Loki started here; else the configured one, if any
+            if self.binary("loki"):  # the Loki started here; else the configured one, if any
                 settings["loki_url"] = self.url("loki")
             collector_settings = load_collector_config(None, **settings)
         except ConfigError as e:
@@ -348,29 +318,25 @@ check_for_updates = false
         self.exporter = ExporterService(
             exporter_config, port=self.ports["exporter"], host=HOST, data_dir=self.data_dir / "exporter"
         )
+        self.exporter.registry.register(self.supervisor)  # restarts, beside the exporter's series
         try:
             self.exporter.start()
         except (OSError, RuntimeError) as e:
             self.exporter = None
             raise StackError(f"exporter: {e} (--exporter-port or ports.exporter)") from None
-        for child in children:
-            self._wait_ready(child)
+        late = self.supervisor.wait_ready(READY_TIMEOUT)
+        if late is not None:
+            raise StackError(
+                f"{late.name} was not ready after {READY_TIMEOUT:.0f}s ({late.ready_url}); log: {late.log}"
+            )
 
-    def dead_child(self) -> Child | None:
-        return next((c for c in self.children if c.proc.poll() is not None), None)
+    def supervise(self) -> None:
+        """Restart what exited (call it often); supervision.CrashLoop when a child keeps exiting."""
+        self.supervisor.check()
 
     def stop(self) -> None:
         """Stop everything that was started, children first; idempotent."""
-        for child in reversed(self.children):
-            if child.proc.poll() is None:
-                child.proc.terminate()
-        for child in reversed(self.children):
-            try:
-                child.proc.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                child.proc.kill()
-                child.proc.wait()
-        self.children.clear()
+        self.supervisor.stop()
         if self.exporter is not None:
             self.exporter.stop()
             self.exporter = None
@@ -384,7 +350,7 @@ check_for_updates = false
     # --- what to tell the user ---------------------------------------------------------------------
 
     def endpoints(self) -> dict[str, str | None]:
-        names = {c.name for c in self.children}
+        names = {c.name for c in self.supervisor.children}
         collector = self.collector.endpoints if self.collector else {}
         return {
             "otlp_grpc": collector.get("otlp_grpc"),
@@ -395,3 +361,24 @@ check_for_updates = false
             "loki": self.url("loki") if "loki" in names else None,
             "grafana": self.url("grafana") if "grafana" in names else None,
         }
+
+
+@dataclass(frozen=True)
+class ChildSpec:
+    """A server `up` runs as a child process; another one (Alertmanager) is one more entry in CHILDREN."""
+
+    name: str  # its log (logs/NAME.log), its `child` label in the restart counter, its name in messages
+    port: str  # the key of `ports` it listens on
+    ready: str  # the path that answers 200 once it serves
+    find: Callable[[], tuple[str | None, str]]  # its program on this machine, or None and why not
+    command: Callable[[LocalStack, str], list[str]]  # its command line (writing its configuration)
+    install: str = ""  # `up` needs it: how to install it
+
+
+CHILDREN = (  # in the order they start, and the reverse of the order they stop
+    ChildSpec("loki", "loki", "/ready", find_grafana_loki, LocalStack.loki_command),
+    ChildSpec(
+        "prometheus", "prometheus", "/-/ready", find_prometheus, LocalStack.prometheus_command, INSTALL_PROMETHEUS
+    ),
+    ChildSpec("grafana", "grafana", "/api/health", find_grafana, LocalStack.grafana_command),
+)

@@ -486,6 +486,22 @@ CURSOR_MONTHLY_LIMIT = _cu.add(
 )
 CURSOR_CYCLE_START = _cu.add(CURSOR + "cycle_start_timestamp_seconds", GAUGE, "Start of the current billing cycle")
 
+_st = section(
+    "The one-machine stack (`agent-analytics up` only)",
+    """
+The exporter that `up` runs also serves the restarts of `up`'s child processes
+(docs/running-as-a-service.md). A Prometheus that restarts reads the raised value when it is back:
+the counter lives here, not in the process that restarted.
+""",
+)
+STACK_RESTARTS = _st.add(
+    "agent_analytics_stack_restarts_total",
+    COUNTER,
+    "Restarts of a child process of `up` (`prometheus`, `loki`, `grafana`) since `up` started; 0 from the start "
+    "for each child that runs",
+    "child",
+)
+
 # --- the embedded collector's own metrics ----------------------------------------------------------
 
 _col = section("The embedded collector's own metrics", in_metrics_doc=False)

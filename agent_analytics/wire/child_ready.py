@@ -16,13 +16,18 @@ def wait_ready(proc: subprocess.Popen, url: str, timeout: float) -> str | None:
     while time.monotonic() < deadline:
         if proc.poll() is not None:
             return "exited"
-        try:
-            if httpx.get(url, timeout=2).status_code == 200:
-                return None
-        except httpx.HTTPError:
-            pass
+        if answers(url):
+            return None
         time.sleep(0.2)
     return "timeout"
+
+
+def answers(url: str) -> bool:
+    """Whether `url` answers 200 now."""
+    try:
+        return httpx.get(url, timeout=2).status_code == 200
+    except httpx.HTTPError:
+        return False
 
 
 def last_line(path: Path) -> str:

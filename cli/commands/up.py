@@ -9,6 +9,8 @@ from pathlib import Path
 import typer
 
 from agent_analytics.cli import invocation
+from agent_analytics.cli.commands import up_service
+from agent_analytics.config.errors import UserError
 from agent_analytics.stack.config import DEFAULT_PORTS, PORT_OWNERS, load_stack_config
 from agent_analytics.stack.paths import stack_dir
 
@@ -80,10 +82,21 @@ def up(
     loki_port: int = _port_option("loki"),
     grafana_port: int = _port_option("grafana"),
     as_json: bool = typer.Option(False, "--json", help="Print the endpoints as one JSON line once ready."),
+    install_service: bool = typer.Option(
+        False,
+        "--install-service",
+        help="Instead of running here, install this same `up` (these flags, this data dir) as a service of your"
+        " user (systemd user unit on Linux, launchd agent on macOS), start it, and start it at each log-in.",
+    ),
+    uninstall_service: bool = typer.Option(
+        False, "--uninstall-service", help="Stop and remove the service --install-service installed."
+    ),
 ) -> None:
     """Run the embedded collector and exporter, Prometheus, and Loki and Grafana when installed.
 
     Waits until everything answers, prints the endpoints and what to run on a workstation, and stops it all on Ctrl-C.
+    A server that stops is restarted (one line each on stderr; agent_analytics_stack_restarts_total on the
+    exporter's /metrics); one that keeps stopping ends `up` with exit code 1.
     """
     flags = {
         "otlp_grpc": otlp_grpc_port,
@@ -94,17 +107,24 @@ def up(
         "loki": loki_port,
         "grafana": grafana_port,
     }
-    from agent_analytics.stack.supervisor import LocalStack  # heavy: collector, exporter
-
+    if install_service and uninstall_service:
+        raise UserError("--install-service and --uninstall-service: choose one")
+    if uninstall_service:
+        up_service.uninstall()
+        return
     folder = stack_dir(data_dir)
+    settings = load_stack_config(config, flags)  # a mistake in the file shows before any port is checked
+    if install_service:
+        up_service.install(up_service.service_command(config, folder, flags, as_json), settings, folder)
+        return
+    from agent_analytics.stack.supervisor import LocalStack  # heavy: collector, exporter
 
     def interrupt(*_):
         raise KeyboardInterrupt
 
     signal.signal(signal.SIGTERM, interrupt)  # while starting, SIGTERM unwinds like Ctrl-C: nothing left behind
-    settings = load_stack_config(config, flags)  # a mistake in the file shows before any port is checked
     try:
-        stack = LocalStack(settings, folder)
+        stack = LocalStack(settings, folder, report=lambda line: typer.echo(line, err=True))
         stack.start()
     except KeyboardInterrupt:
         typer.echo("interrupted while starting; stopped", err=True)
@@ -117,11 +137,8 @@ def up(
         loki_url = endpoints["loki"] or stack.config.collector.get("loki_url")
         text = json.dumps(endpoints) if as_json else _instructions(endpoints, folder, loki_url, stack.loki_absent)
         typer.echo(text, nl=True)
-        while not stop.wait(0.5):
-            dead = stack.dead_child()
-            if dead is not None:
-                typer.echo(f"error: {dead.name} stopped unexpectedly; see {dead.log}", err=True)
-                raise typer.Exit(1)
+        while not stop.wait(0.1):
+            stack.supervise()  # a child that keeps stopping ends the run with one line
     finally:
         stack.stop()
     typer.echo("stopped", err=True)

@@ -5,6 +5,7 @@ Each reads the configuration `up` generated for it exactly as the real binary wo
 and answers the documented endpoints over a real socket: Loki `GET /ready` and
 `POST /otlp/v1/logs` (204, bodies appended to $FAKE_RECORD_DIR/loki-<n>.pb), Grafana
 `GET /api/health`. The arguments they were started with go to $FAKE_RECORD_DIR/<name>.argv.
+`install(folder)` puts `loki` and `grafana-server` commands running this file into a folder.
 """
 
 import configparser
@@ -17,6 +18,15 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import yaml
+
+
+def install(folder: Path) -> Path:
+    """`loki` and `grafana-server` in `folder` (created) that run these stand-ins; returns `folder`."""
+    folder.mkdir(parents=True, exist_ok=True)
+    for binary, name in (("loki", "loki"), ("grafana-server", "grafana")):
+        (folder / binary).write_text(f'#!/bin/sh\nexec "{sys.executable}" "{Path(__file__).resolve()}" {name} "$@"\n')
+        (folder / binary).chmod(0o755)
+    return folder
 
 
 def main() -> None:

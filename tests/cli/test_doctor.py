@@ -116,6 +116,7 @@ def test_everything_passes_against_a_running_stack(home, stack):
         "prometheus": "ok",
         "prometheus targets": "ok",
         "loki": "ok",
+        "up service": "ok",  # not installed: nothing expects one
         "git hook": "ok",
         "commit spool": "ok",
         "claude-code": "ok",
@@ -127,7 +128,7 @@ def test_everything_passes_against_a_running_stack(home, stack):
 
     human = cli("doctor", "--prometheus-url", stack["prometheus"], "--loki-url", stack["loki"])
     assert human.exit_code == 0
-    assert human.stdout.count("✓") == 11 and "✗" not in human.stdout
+    assert human.stdout.count("✓") == 12 and "✗" not in human.stdout
     assert human.stdout.rstrip().endswith("All checks passed.")
 
 
@@ -163,6 +164,7 @@ def test_dead_ports_and_a_missing_hook_fail_and_say_what_to_do(home):
         "exporter": "fail",
         "prometheus": "fail",
         "loki": "warn",  # events only: metrics work without Loki
+        "up service": "ok",
         "git hook": "fail",
         "commit spool": "ok",
         "claude-code": "ok",

@@ -18,6 +18,7 @@ import pytest
 import yaml
 
 from agent_analytics.vocabulary.hourly import grown
+from tests.cli import fake_loki_grafana
 from tests.support.net import free_port, wait_until
 
 pytestmark = pytest.mark.prometheus
@@ -290,12 +291,7 @@ def test_up_runs_loki_and_grafana_when_installed_and_wires_them(tmp_path, claude
     """With `loki` and `grafana-server` on PATH: started with generated config, events reach Loki, SIGTERM stops all."""
     from opentelemetry.proto.collector.logs.v1.logs_service_pb2 import ExportLogsServiceRequest
 
-    fakes = tmp_path / "bin"
-    fakes.mkdir()
-    script = Path(__file__).with_name("fake_loki_grafana.py")
-    for binary, name in (("loki", "loki"), ("grafana-server", "grafana")):
-        (fakes / binary).write_text(f'#!/bin/sh\nexec "{sys.executable}" "{script}" {name} "$@"\n')
-        (fakes / binary).chmod(0o755)
+    fakes = fake_loki_grafana.install(tmp_path / "bin")
     record = tmp_path / "record"
     env = env_for(tmp_path, path=f"{fakes}:{os.environ['PATH']}") | {"FAKE_RECORD_DIR": str(record)}
     data_dir = tmp_path / "data"

@@ -51,6 +51,22 @@ def version(package: str) -> str:
     return json.loads((CLIENTS_DIR / "node_modules" / package / "package.json").read_text())["version"]
 
 
+def make_workstation(folder: Path) -> tuple[Path, Path]:
+    """A fresh (home, repo) pair under `folder`; the repo is a real git repository with one commit."""
+    home, repo = folder / "home", folder / "repo"
+    home.mkdir(parents=True)
+    repo.mkdir()
+    (repo / "README.md").write_text("# demo\n")
+    env = {"HOME": str(home), "PATH": "/usr/bin:/bin", "GIT_CONFIG_NOSYSTEM": "1"}
+    for args in (
+        ["init", "-q", "-b", "main"],
+        ["add", "."],
+        ["-c", "user.name=Dev", "-c", "user.email=dev@example.com", "commit", "-qm", "start"],
+    ):
+        subprocess.run(["git", *args], cwd=repo, env=env, check=True, capture_output=True)
+    return home, repo
+
+
 def base_env(home: Path) -> dict[str, str]:
     # an empty environment but PATH: nothing of the machine's own agent set-up leaks in
     return {"PATH": os.environ["PATH"], "HOME": str(home), "TERM": "dumb", "LANG": "C.UTF-8"}

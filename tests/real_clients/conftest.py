@@ -8,6 +8,7 @@ import pytest
 
 from agent_analytics.collector.config import load_config
 from agent_analytics.collector.service import CollectorService
+from tests.real_clients import clients
 from tests.support.model_standins import ModelStandIn
 
 
@@ -28,21 +29,4 @@ def model() -> Iterator[ModelStandIn]:
 @pytest.fixture
 def workstation(tmp_path: Path) -> Callable[[str], tuple[Path, Path]]:
     """A fresh (home, repo) pair; the repo is a real git repository with one commit."""
-    import subprocess
-
-    def make(name: str) -> tuple[Path, Path]:
-        home = tmp_path / name / "home"
-        repo = tmp_path / name / "repo"
-        home.mkdir(parents=True)
-        repo.mkdir()
-        (repo / "README.md").write_text("# demo\n")
-        env = {"HOME": str(home), "PATH": "/usr/bin:/bin", "GIT_CONFIG_NOSYSTEM": "1"}
-        for args in (
-            ["init", "-q", "-b", "main"],
-            ["add", "."],
-            ["-c", "user.name=Dev", "-c", "user.email=dev@example.com", "commit", "-qm", "start"],
-        ):
-            subprocess.run(["git", *args], cwd=repo, env=env, check=True, capture_output=True)  # fmt: skip
-        return home, repo
-
-    return make
+    return lambda name: clients.make_workstation(tmp_path / name)

@@ -43,6 +43,24 @@ class Request:
         return json.loads(self.body) if self.body else None
 
 
+def read_body(handler: BaseHTTPRequestHandler) -> bytes:
+    """The request's body, whether sized by Content-Length or sent in chunks (as Node's HTTP client does)."""
+    if "chunked" in handler.headers.get("transfer-encoding", "").lower():
+        return _chunked(handler.rfile)
+    length = int(handler.headers.get("content-length") or 0)
+    return handler.rfile.read(length) if length else b""
+
+
+def _chunked(stream) -> bytes:
+    body = b""
+    while size := int(stream.readline().split(b";")[0].strip() or b"0", 16):
+        body += stream.read(size)
+        stream.readline()  # the CRLF after each chunk
+    while stream.readline().strip():  # trailers, up to the empty line
+        pass
+    return body
+
+
 class HttpStandIn:
     json_type = "application/json"
     # HTTP/1.0 closes each connection, so a stopped server answers no kept-alive one; a stand-in
@@ -69,7 +87,6 @@ class HttpStandIn:
         return b"", None
 
     def _serve(self, handler: BaseHTTPRequestHandler) -> None:
-        length = int(handler.headers.get("content-length") or 0)
         split = urlsplit(handler.path)
         request = Request(
             method=handler.command,
@@ -77,7 +94,7 @@ class HttpStandIn:
             path=split.path,
             query=parse_qs(split.query, keep_blank_values=True),
             headers={k.lower(): v for k, v in handler.headers.items()},
-            body=handler.rfile.read(length) if length else b"",
+            body=read_body(handler),
             at=time.monotonic(),
         )
         with self.lock:

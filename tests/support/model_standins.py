@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import threading
+import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 # Usage of every answer, per API (the numbers of the recorded fixtures, so the two can be compared).
@@ -209,10 +210,16 @@ def chat_stream(model: str) -> bytes:
 
 
 class ModelStandIn:
-    """One HTTP server answering all four APIs; `answered` lists (api, model) of every answer."""
+    """One HTTP server answering all four APIs; `answered` lists (api, model) of every answer.
 
-    def __init__(self):
+    `answer_delay` seconds pass before each answer: a client session that long, as a slow model makes
+    it; `answered_at` holds when each answer was sent (time.monotonic()).
+    """
+
+    def __init__(self, answer_delay: float = 0.0):
+        self.answer_delay = answer_delay
         self.answered: list[tuple[str, str]] = []
+        self.answered_at: list[float] = []
         self.requests: list[tuple[str, str, dict]] = []  # method, path, headers
         self.lock = threading.Lock()
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
@@ -246,8 +253,10 @@ class ModelStandIn:
                 self.wfile.write(body)
 
             def _answer(self, api: str, model: str, body: bytes, content_type: str) -> None:
+                time.sleep(standin.answer_delay)
                 with standin.lock:
                     standin.answered.append((api, model))
+                    standin.answered_at.append(time.monotonic())
                 self._send(200, body, content_type)
 
             def do_GET(self):  # noqa: N802 - http.server's naming
