@@ -17,6 +17,8 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
+from agent_analytics.workstation.doctor_checks import FAIL, OK, WARN, Check
+
 UNIT = "agent-analytics.service"  # systemd
 LABEL = "io.github.agent-analytics.up"  # launchd
 SYSTEMD, LAUNCHD = "systemd", "launchd"
@@ -200,3 +202,27 @@ def status(home: Path) -> Status | None:
         return Status(manager, path, True, running(manager))
     except (ServiceError, OSError, subprocess.SubprocessError):
         return Status(manager, path, True, None)
+
+
+# --- for `doctor` ---------------------------------------------------------------------------------
+
+
+def check(home: Path) -> Check:
+    """Whether `up --install-service` installed the stack as a service of this user, and whether it runs."""
+    name = "up service"
+    found = status(home)
+    if found is None:
+        return Check(name, OK, "no service manager known here (systemd or launchd): run `agent-analytics up` yourself")
+    if not found.installed:
+        return Check(
+            name, OK, f"not installed ({found.path}); `agent-analytics up --install-service` keeps the stack running"
+        )
+    if found.running:
+        return Check(name, OK, f"{found.path} installed and running")
+    if found.manager == SYSTEMD:
+        fix = f"see why: `systemctl --user status {UNIT}`, `journalctl --user -u {UNIT}`"
+    else:
+        fix = f"see why in the log named in {found.path}; start it: `launchctl kickstart gui/$(id -u)/{LABEL}`"
+    if found.running is None:
+        return Check(name, WARN, f"{found.path} installed; {found.manager} could not be asked whether it runs", fix)
+    return Check(name, FAIL, f"{found.path} installed but not running", fix)

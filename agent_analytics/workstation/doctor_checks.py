@@ -13,7 +13,6 @@ from urllib.parse import urlsplit
 
 import httpx
 
-from agent_analytics.stack import service
 from agent_analytics.workstation import agent_versions, hook_install, hook_sender, otlp_endpoint
 from agent_analytics.workstation import config as workstation
 from agent_analytics.workstation.agent_settings import WRITERS, SettingsError
@@ -277,27 +276,6 @@ def check_hook(cwd: Path) -> Check:
     return Check("git hook", OK, str(script))
 
 
-def check_service(home: Path) -> Check:
-    """Whether `up --install-service` installed the stack as a service of this user, and whether it runs."""
-    name = "up service"
-    found = service.status(home)
-    if found is None:
-        return Check(name, OK, "no service manager known here (systemd or launchd): run `agent-analytics up` yourself")
-    if not found.installed:
-        return Check(
-            name, OK, f"not installed ({found.path}); `agent-analytics up --install-service` keeps the stack running"
-        )
-    if found.running:
-        return Check(name, OK, f"{found.path} installed and running")
-    if found.manager == service.SYSTEMD:
-        fix = f"see why: `systemctl --user status {service.UNIT}`, `journalctl --user -u {service.UNIT}`"
-    else:
-        fix = f"see why in the log named in {found.path}; start it: `launchctl kickstart gui/$(id -u)/{service.LABEL}`"
-    if found.running is None:
-        return Check(name, WARN, f"{found.path} installed; {found.manager} could not be asked whether it runs", fix)
-    return Check(name, FAIL, f"{found.path} installed but not running", fix)
-
-
 def check_spool() -> Check:
     waiting = len(hook_sender.pending())
     if not waiting:
@@ -365,7 +343,6 @@ def run(targets: Targets | None, home: Path, cwd: Path) -> Iterator[Check]:
         yield check_ready("loki", targets.loki_url, "/ready", WARN, "start Loki for events, or pass --loki-url")
     else:
         yield Check("loki", OK, "not used: this stack keeps events without Loki (`init --no-loki`)")
-    yield check_service(home)
     yield check_hook(cwd)
     yield check_spool()
     if ws is not None:

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import typer
 
+from agent_analytics.stack import service
 from agent_analytics.workstation import config as workstation
 from agent_analytics.workstation import doctor_checks
 
@@ -45,7 +46,7 @@ def doctor(
         loki_url=(loki_url or ("" if ws.without_loki else ws.loki())).rstrip("/"),
     )
     checks = []
-    for check in doctor_checks.run(targets, Path.home(), Path.cwd()):
+    for check in (*doctor_checks.run(targets, Path.home(), Path.cwd()), service.check(Path.home())):
         checks.append(check)
         if not as_json:
             symbol, colour = SYMBOLS[check.status]

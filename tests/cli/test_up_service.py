@@ -20,7 +20,6 @@ from pathlib import Path
 import pytest
 
 from agent_analytics.stack import service
-from agent_analytics.workstation import doctor_checks
 from tests.cli.test_up import env_for
 
 PROGRAM = [sys.executable, "-m", "agent_analytics.cli"]  # how these tests start the CLI
@@ -121,7 +120,7 @@ def service_check(env: dict[str, str], monkeypatch) -> dict:
     """The same check, made in this process (doctor's other checks take seconds) with the session's environment."""
     for name in ("PATH", "XDG_CONFIG_HOME"):
         monkeypatch.setenv(name, env[name])
-    return doctor_checks.check_service(Path(env["HOME"])).as_dict()
+    return service.check(Path(env["HOME"])).as_dict()
 
 
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="systemd user units are Linux's")
