@@ -9,6 +9,9 @@ sys.path.insert(0, str(ROOT))  # so tests can import tests.support
 from tests.support.docs_site import build_site  # noqa: E402
 from tests.support.isolation import isolate  # noqa: E402
 
+# the session-wide stack of live data that dashboard and history tests query
+pytest_plugins = ["tests.support.live_stack"]
+
 # Payloads recorded from the real Claude Code CLI (OTLP/HTTP bodies: *.pb protobuf, *.json JSON).
 CLAUDE_FIXTURES = Path(__file__).resolve().parent / "fixtures" / "claude-code"
 

@@ -20,11 +20,11 @@ import yaml
 from tests.conftest import ROOT
 
 SUITE_PART = [
-    "tests/cli/test_init.py",
-    "tests/cli/test_hook_install.py",
-    "tests/cli/test_hook_delivery.py",
-    "tests/exporter/test_git_attribution.py::test_incremental_scan_reads_only_new_commits_and_survives_rewritten_history",
-    "tests/exporter/test_git_attribution.py::test_a_repository_that_fails_to_scan_counts_an_error_and_others_still_count",
+    "tests/workstation/test_init.py",
+    "tests/workstation/test_hook_install.py",
+    "tests/workstation/test_hook_delivery.py",
+    "tests/exporter/git/test_git_attribution.py::test_incremental_scan_reads_only_new_commits_and_survives_rewritten_history",
+    "tests/exporter/git/test_git_attribution.py::test_a_repository_that_fails_to_scan_counts_an_error_and_others_still_count",
 ]
 HOOKS = ("pre-commit", "commit-msg", "post-commit")
 RECORDER = '#!/bin/sh\necho "$(basename "$0") in $PWD" >> "{log}"\n'  # an absolute path: HOME may change

@@ -55,7 +55,7 @@ from agent_analytics.vocabulary.facts import (  # noqa: E402
     seconds,  # noqa: E402
 )
 from agent_analytics.wire.prom_query import Prometheus as PromClient  # noqa: E402
-from tests.stack.grafana_queries import RULES, Target, load_dashboards, substitute  # noqa: E402
+from tests.support.grafana_queries import RULES, Target, load_dashboards, substitute  # noqa: E402
 from tests.support.prometheus import Prometheus  # noqa: E402
 
 HOUR = 3600

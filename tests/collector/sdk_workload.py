@@ -4,7 +4,6 @@ histogram, measured in rounds, and how to read the Prometheus page they end up o
 from opentelemetry.sdk.metrics import Counter, Histogram, UpDownCounter
 from opentelemetry.sdk.metrics import _Gauge as SyncGauge  # the SDK exports its synchronous gauge under this name
 from opentelemetry.sdk.metrics.export import AggregationTemporality
-from prometheus_client.parser import text_string_to_metric_families
 
 DELTA = dict.fromkeys((Counter, Histogram, UpDownCounter, SyncGauge), AggregationTemporality.DELTA)
 CUMULATIVE = dict.fromkeys((Counter, Histogram, UpDownCounter, SyncGauge), AggregationTemporality.CUMULATIVE)
@@ -58,13 +57,3 @@ def record(instruments: Instruments, measurements, client: str) -> None:
             instrument.record(value, attributes)
         else:
             instrument.add(value, attributes)
-
-
-def samples_of(text: str, prefix: str) -> dict:
-    """(sample name, labels without empty values) -> value, for samples whose name has `prefix`."""
-    out = {}
-    for family in text_string_to_metric_families(text):
-        for sample in family.samples:
-            if sample.name.startswith(prefix):
-                out[(sample.name, frozenset((k, v) for k, v in sample.labels.items() if v))] = sample.value
-    return out

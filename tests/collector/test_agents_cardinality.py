@@ -14,8 +14,8 @@ from tests.collector.agent_fixtures import (
     send_session,
     sessions,
 )
-from tests.collector.payloads import scrape
 from tests.collector.test_agents_replay import assert_no_per_session_labels, total
+from tests.support.scrape import scrape
 
 AGENTS = {"claude-code": CLAUDE_2_1_332, "gemini-cli": GEMINI, "codex": CODEX, "copilot-cli": COPILOT}
 ROUNDS = 3
@@ -31,10 +31,10 @@ def replay_everything(service) -> None:
 def test_series_do_not_grow_with_sessions(start_collector):
     service = start_collector()
     replay_everything(service)
-    first = scrape(service)
+    first = scrape(service).series()
     for _ in range(ROUNDS - 1):
         replay_everything(service)
-    last = scrape(service)
+    last = scrape(service).series()
 
     def series(samples):
         return {key for key in samples if not key[0].startswith("agent_analytics_collector_")}

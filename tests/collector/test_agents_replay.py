@@ -30,7 +30,7 @@ from tests.collector.agent_fixtures import (
     session_files,
     sessions,
 )
-from tests.collector.payloads import scrape
+from tests.support.scrape import scrape
 
 
 def total(samples: dict, name: str, **labels) -> float:
@@ -61,7 +61,7 @@ def events(service) -> list[dict]:
 def test_claude_code_2_1_332_tokens_and_cost(start_collector):
     service = start_collector()
     send_session(service, CLAUDE_2_1_332, "session-tools")
-    samples = scrape(service)
+    samples = scrape(service).series()
     for kind, tokens in CLAUDE_TOKENS.items():
         assert total(samples, "claude_code_token_usage_tokens_total", type=kind) == tokens
     assert math.isclose(total(samples, "claude_code_cost_usage_USD_total"), CLAUDE_COST, abs_tol=1e-12)
@@ -83,7 +83,7 @@ def test_claude_code_2_1_332_tokens_and_cost(start_collector):
 def test_gemini_cli_tokens_requests_and_tools_per_session(session, start_collector):
     service = start_collector()
     send_session(service, GEMINI, session)
-    samples = scrape(service)
+    samples = scrape(service).series()
     truth = gemini_truth(session)
     for kind, tokens in truth["tokens_by_type"].items():
         assert total(samples, "gemini_cli_token_usage_total", type=kind) == tokens, kind
@@ -105,7 +105,7 @@ def test_gemini_cli_tokens_requests_and_tools_per_session(session, start_collect
 def test_codex_tokens_requests_and_tools_per_session(session, start_collector):
     service = start_collector()
     send_session(service, CODEX, session)
-    samples = scrape(service)
+    samples = scrape(service).series()
     for kind, tokens in CODEX_TOKENS[session].items():
         assert total(samples, "codex_turn_token_usage_sum", token_type=kind) == tokens, kind
     assert total(samples, "codex_api_request_total", success="true") == CODEX_REQUESTS[session]
@@ -128,7 +128,7 @@ def test_codex_tokens_requests_and_tools_per_session(session, start_collector):
 def test_copilot_cli_tokens_requests_and_tools_per_session(session, start_collector):
     service = start_collector()
     send_session(service, COPILOT, session)
-    samples = scrape(service)
+    samples = scrape(service).series()
     truth = copilot_truth(session)
     prefix = "gen_ai_client_inference_usage_"
     assert total(samples, prefix + "input_tokens_total") == truth["input"]
@@ -159,7 +159,7 @@ def test_copilot_cli_json_with_newer_proto_fields_counts_tokens_per_developer(st
                 {"key": "team.id", "value": {"stringValue": "payments"}},
             ]
         post(service.endpoints["otlp_http"], "metrics", json.dumps(data).encode(), json_body=True)
-    samples = scrape(service)
+    samples = scrape(service).series()
     truth = copilot_truth("session-tools-json")
     for developer in ("ana", "ben"):
         assert total(samples, "gen_ai_client_inference_usage_input_tokens_total", developer_id=developer,
@@ -232,7 +232,7 @@ def test_copilot_cli_content_in_traces_is_never_forwarded(start_collector):
     post(service.endpoints["otlp_http"], "traces", body, json_body=False)
     send_session(service, COPILOT, "session-tools-content")
     assert events(service) == []
-    assert total(scrape(service), "gen_ai_client_inference_usage_input_tokens_total") == 3702
+    assert total(scrape(service).series(), "gen_ai_client_inference_usage_input_tokens_total") == 3702
 
 
 # --- timestamps, encodings ------------------------------------------------------------------------
@@ -275,4 +275,4 @@ def test_gemini_cli_chunked_json_without_content_length_is_accepted(start_collec
         assert "content-length" not in request.headers and request.headers["transfer-encoding"] == "chunked"
         response = client.send(request)
     assert response.status_code == 200, response.text
-    assert total(scrape(service), "gemini_cli_token_usage_total", type="input") == 1000
+    assert total(scrape(service).series(), "gemini_cli_token_usage_total", type="input") == 1000

@@ -13,7 +13,8 @@ import time
 import pytest
 
 from tests.collector.agent_fixtures import CLAUDE_2_1_332, CODEX, send_session, sessions
-from tests.collector.payloads import scrape, series_diff
+from tests.collector.payloads import series_diff
+from tests.support.scrape import scrape
 
 # Each agent's own series (the collectors' self-metrics differ by design).
 AGENT_SERIES = {CLAUDE_2_1_332: ("claude_code_",), CODEX: ("codex_",)}
@@ -21,7 +22,7 @@ CASES = [(folder, session) for folder in AGENT_SERIES for session in sessions(fo
 
 
 def agent_samples(service, prefixes: tuple[str, ...]) -> dict:
-    return {k: v for k, v in scrape(service).items() if k[0].startswith(prefixes)}
+    return {k: v for k, v in scrape(service).series().items() if k[0].startswith(prefixes)}
 
 
 @pytest.mark.parametrize(("folder", "session"), CASES, ids=[f"{f.name}/{s}" for f, s in CASES])

@@ -10,7 +10,7 @@ from google.rpc import status_pb2
 from opentelemetry.proto.collector.metrics.v1.metrics_service_pb2 import ExportMetricsServiceRequest
 from opentelemetry.proto.collector.metrics.v1.metrics_service_pb2_grpc import MetricsServiceStub
 
-from tests.collector.payloads import scrape
+from tests.support.scrape import scrape
 
 LIMIT = 64 * 1024
 TOKENS = ["alpha-token", "beta-token"]
@@ -34,13 +34,13 @@ def post(service, body: bytes, content_type="application/x-protobuf", token="alp
 
 
 def cost_total(service) -> float:
-    return sum(v for (name, _), v in scrape(service).items() if name == "claude_code_cost_usage_USD_total")
+    return sum(v for (name, _), v in scrape(service).series().items() if name == "claude_code_cost_usage_USD_total")
 
 
 def rejected(service) -> dict[str, float]:
     return {
         dict(labels)["reason"]: v
-        for (name, labels), v in scrape(service).items()
+        for (name, labels), v in scrape(service).series().items()
         if name == "agent_analytics_collector_rejected_total"
     }
 

@@ -29,11 +29,12 @@ from opentelemetry.sdk.metrics.export import MetricExporter, MetricExportResult,
 from opentelemetry.sdk.resources import Resource
 
 from tests.collector.payloads import load_payloads
-from tests.collector.sdk_workload import CUMULATIVE, DELTA, samples_of
+from tests.collector.sdk_workload import CUMULATIVE, DELTA
 from tests.collector.test_collector_restart import aa_command
 from tests.support.net import free_port, wait_http_ok
 from tests.support.processes import ServiceProcess
 from tests.support.prometheus import Prometheus
+from tests.support.scrape import parse
 
 pytestmark = pytest.mark.prometheus
 
@@ -212,7 +213,7 @@ def test_sigkill_at_random_moments_loses_nothing_acknowledged_and_counts_nothing
                     break
             assert name.endswith("delta") or exporter.outcomes[-1][0], f"{name}: the final export failed"
         text = httpx.get(collector.metrics_url, timeout=10).text
-        samples = samples_of(text, "")
+        samples = parse(text).series("")
         try:
             prometheus.wait_for('sum(app_cost_USD_total{client="http-cumulative"})', added["http-cumulative"])
             resets = prometheus.scalar('sum(resets({__name__=~"(app|claude_code)_.+"}[10m]))')

@@ -10,7 +10,8 @@ from opentelemetry.proto.collector.logs.v1.logs_service_pb2_grpc import LogsServ
 from opentelemetry.proto.collector.metrics.v1.metrics_service_pb2 import ExportMetricsServiceRequest
 from opentelemetry.proto.collector.metrics.v1.metrics_service_pb2_grpc import MetricsServiceStub
 
-from tests.collector.payloads import load_payloads, scrape
+from tests.collector.payloads import load_payloads
+from tests.support.scrape import scrape
 
 
 def labels_of(samples: dict, name: str) -> list[dict]:
@@ -72,7 +73,7 @@ def test_default_policy_on_the_recorded_payloads(start_collector, claude_fixture
     for _, request in requests:
         post(service, request, **{"x-developer-id": "ana@example.com"})
 
-    samples = scrape(service)
+    samples = scrape(service).series()
     series = [labels for (name, labels) in samples if name.startswith("claude_code_")]
     names = {key for labels in series for key, _ in labels}
     assert not names & {"session_id", "prompt_id", "user_account_uuid"}
@@ -94,7 +95,7 @@ def test_developer_header_never_overrides_the_data(start_collector):
         MetricsServiceStub(channel).Export(
             counter_request("z.count", [({}, 3.0)]), metadata=[("x-developer-id", "dave@example.com")], timeout=10
         )
-    samples = scrape(service)
+    samples = scrape(service).series()
     assert samples[("x_count_total", frozenset({"developer_id": "bob@example.com"}.items()))] == 1.0
     # a developer.id resource attribute is the data's own answer: no label from the header
     assert samples[("y_count_total", frozenset())] == 2.0
@@ -108,7 +109,7 @@ def test_cardinality_limit_folds_and_counts(start_collector):
     post(service, counter_request("claude_code.token.usage", [({"type": "input", "model": "m4"}, 10.0)]))
     post(service, counter_request("claude_code.session.count", [({"model": f"m{i}"}, 1.0) for i in range(5)]))
 
-    samples = scrape(service)
+    samples = scrape(service).series()
     tokens = {frozenset(labels): v for (name, labels), v in samples.items() if name == "claude_code_token_usage_total"}
     assert tokens == {
         frozenset({"type": "input", "model": "m0"}.items()): 1.0,
@@ -132,7 +133,7 @@ def test_policy_overrides_from_config(start_collector):
         }
     )
     post(service, counter_request("c", [({"user.id": "u", "session.id": "s", "model": "claude-x[1m]"}, 1.0)]))
-    assert scrape(service)[("c_total", frozenset({"model": "x[1m]"}.items()))] == 1.0
+    assert scrape(service).series()[("c_total", frozenset({"model": "x[1m]"}.items()))] == 1.0
 
 
 def test_events_lose_content_and_gain_the_developer_in_ndjson(start_collector, claude_fixtures):

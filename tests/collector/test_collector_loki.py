@@ -7,9 +7,10 @@ from collections import Counter
 import httpx
 import pytest
 
-from tests.collector.payloads import load_payloads, scrape
+from tests.collector.payloads import load_payloads
 from tests.support.loki_standin import LokiStandin
 from tests.support.net import wait_until
+from tests.support.scrape import scrape, total
 
 CONTENT = {"prompt", "response"}
 
@@ -43,7 +44,7 @@ def send_logs(service, bodies) -> None:
 
 
 def self_metric(service, name: str) -> float:
-    return sum(v for (n, _), v in scrape(service).items() if n == name)
+    return total(scrape(service), name)
 
 
 def event_ids(records) -> Counter:

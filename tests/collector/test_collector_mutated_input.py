@@ -4,9 +4,9 @@ with 400, and whatever was taken still renders as a /metrics page Prometheus' pa
 import random
 
 import httpx
-from prometheus_client.parser import text_string_to_metric_families
 
 from tests.collector.payloads import load_payloads
+from tests.support.scrape import scrape, total
 
 
 def mutate(body: bytes, rng: random.Random) -> bytes:
@@ -32,10 +32,7 @@ def test_mutated_payloads_never_break_the_collector(start_collector, claude_fixt
     assert set(statuses) <= {200, 400}, statuses
     assert statuses.get(200, 0) > 40 and statuses.get(400, 0) > 40  # both paths were exercised
 
-    page = httpx.get(service.endpoints["metrics"], timeout=10)
-    assert page.status_code == 200
-    families = list(text_string_to_metric_families(page.text))
-    assert any(f.name == "claude_code_cost_usage_USD" for f in families)
-    rejected = [s for f in families for s in f.samples if s.name == "agent_analytics_collector_rejected_total"]
-    assert sum(s.value for s in rejected if s.labels["reason"] == "malformed") == statuses[400]
-    assert not [s for f in families for s in f.samples if s.labels.get("reason") == "internal"]
+    page = scrape(service)
+    assert "claude_code_cost_usage_USD_total" in page
+    assert total(page, "agent_analytics_collector_rejected_total", reason="malformed") == statuses[400]
+    assert not [labels for samples in page.values() for labels, _ in samples if labels.get("reason") == "internal"]

@@ -9,7 +9,7 @@ import pytest
 from agent_analytics.collector import otlp_codec
 from agent_analytics.collector.config import load_config
 from agent_analytics.collector.service import CollectorService
-from tests.collector.payloads import scrape
+from tests.support.scrape import scrape
 
 LOG_JSON = {
     "resourceLogs": [
@@ -99,7 +99,7 @@ def test_metric_json_with_numbers_and_enum_integers(start_collector):
     for _ in range(2):
         response = httpx.post(url, json=body)
         assert response.status_code == 200 and response.json() == {}
-    samples = scrape(service)
+    samples = scrape(service).series()
     # cumulative 40 twice from the same start: 40, not 80
     assert samples[("gemini_cli_token_usage_tokens_total", frozenset({"model": "gemini-2.5"}.items()))] == 40
     # delta histogram twice: counts add up
@@ -142,7 +142,7 @@ def test_values_that_would_corrupt_a_counter_are_refused(start_collector):
     response = httpx.post(f"{service.endpoints['otlp_http']}/v1/metrics", json=body)
     assert response.status_code == 200
     assert response.json()["partialSuccess"]["rejectedDataPoints"] == "4"
-    samples = scrape(service)
+    samples = scrape(service).series()
     assert samples[("claude_code_cost_usage_USD_total", frozenset())] == 1.5
     rejected = "agent_analytics_collector_rejected_total"
     assert samples[(rejected, frozenset({"reason": "invalid_value"}.items()))] == 3

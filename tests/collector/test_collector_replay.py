@@ -15,9 +15,10 @@ from google.protobuf import json_format
 from opentelemetry.proto.collector.logs.v1.logs_service_pb2_grpc import LogsServiceStub
 from opentelemetry.proto.collector.metrics.v1.metrics_service_pb2_grpc import MetricsServiceStub
 
-from tests.collector.payloads import load_payloads, scrape, scrape_until, series_diff
+from tests.collector.payloads import load_payloads, scrape_until, series_diff
 from tests.support.otelcol import Otelcol
 from tests.support.prometheus import Prometheus
+from tests.support.scrape import scrape
 
 # The series names of the shared contract (OTel naming translation), written out here so the
 # test does not depend on the translation code it checks.
@@ -132,7 +133,7 @@ def test_replay_gives_the_expected_series(transport, payloads, claude_fixtures, 
     expected = expected_series(request for _, request in payloads[0])
     got = scrape_until(service, "claude_code_", expected)
     assert got == expected, series_diff(got, expected)
-    samples = scrape(service)
+    samples = scrape(service).series()
     assert ("claude_code_cost_usage_USD_total", frozenset()) not in samples
     points = sum(
         len(m.sum.data_points)

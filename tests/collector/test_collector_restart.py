@@ -18,8 +18,9 @@ from opentelemetry.sdk.resources import Resource
 from prometheus_client import CollectorRegistry, generate_latest
 
 from tests.collector.payloads import load_payloads
-from tests.collector.sdk_workload import CUMULATIVE, ROUNDS, Instruments, record, samples_of
+from tests.collector.sdk_workload import CUMULATIVE, ROUNDS, Instruments, record
 from tests.support.net import free_port, wait_http_ok
+from tests.support.scrape import parse
 
 
 def aa_command() -> list[str]:
@@ -55,7 +56,7 @@ class CollectorProcess:
 
     def scrape(self, *prefixes: str) -> dict:
         text = httpx.get(self.endpoints["metrics"], timeout=10).text
-        return {k: v for prefix in prefixes for k, v in samples_of(text, prefix).items()}
+        return {k: v for prefix in prefixes for k, v in parse(text).series(prefix).items()}
 
     def terminate(self) -> None:
         self.proc.send_signal(signal.SIGTERM)
@@ -109,7 +110,7 @@ def test_totals_survive_sigterm_and_start(tmp_path, claude_fixtures):
             assert reader.force_flush(10_000)
             client.shutdown()  # its last export repeats the same totals
             after = second.scrape("claude_code_", "app_")
-            expected = samples_of(generate_latest(registry).decode(), "app_")
+            expected = parse(generate_latest(registry).decode()).series("app_")
         finally:
             second.terminate()
     finally:

@@ -12,7 +12,8 @@ from opentelemetry.sdk.resources import Resource
 from prometheus_client import CollectorRegistry, generate_latest
 
 from tests.collector.payloads import scrape_until, series_diff
-from tests.collector.sdk_workload import CUMULATIVE, DELTA, ROUNDS, Instruments, record, samples_of
+from tests.collector.sdk_workload import CUMULATIVE, DELTA, ROUNDS, Instruments, record
+from tests.support.scrape import parse
 
 
 def test_sdk_otlp_exporters_give_the_same_totals_as_the_sdk_prometheus_reader(start_form):
@@ -44,7 +45,7 @@ def test_sdk_otlp_exporters_give_the_same_totals_as_the_sdk_prometheus_reader(st
                 record(instruments[client], measurements, client)
                 record(reference_instruments, measurements, client)
                 assert reader.force_flush(timeout_millis=10_000)
-        expected = samples_of(generate_latest(registry).decode(), "app_")
+        expected = parse(generate_latest(registry).decode()).series("app_")
         got = scrape_until(service, "app_", expected)
     finally:
         for provider, _ in providers.values():

@@ -1,36 +1,7 @@
-"""Reading exposition text and building real git repositories for the exporter's tests."""
+"""Real git repositories for the exporter's tests, with commits of known size."""
 
 import subprocess
 from pathlib import Path
-
-import httpx
-from prometheus_client.parser import text_string_to_metric_families
-
-
-def parse_metrics(text: str) -> dict[str, list[tuple[dict, float]]]:
-    """Sample name -> [(labels, value)] of a Prometheus text exposition."""
-    out: dict[str, list[tuple[dict, float]]] = {}
-    for family in text_string_to_metric_families(text):
-        for s in family.samples:
-            out.setdefault(s.name, []).append((dict(s.labels), s.value))
-    return out
-
-
-def scrape(base_url: str) -> dict[str, list[tuple[dict, float]]]:
-    r = httpx.get(f"{base_url}/metrics", timeout=10)
-    r.raise_for_status()
-    return parse_metrics(r.text)
-
-
-def value(metrics: dict, name: str, **labels: str) -> float | None:
-    """The one sample of `name` whose labels include `labels`; None when there is none."""
-    found = [v for lbl, v in metrics.get(name, []) if all(lbl.get(k) == want for k, want in labels.items())]
-    assert len(found) <= 1, f"{name}{labels} matches {len(found)} samples"
-    return found[0] if found else None
-
-
-def total(metrics: dict, name: str, **labels: str) -> float:
-    return sum(v for lbl, v in metrics.get(name, []) if all(lbl.get(k) == want for k, want in labels.items()))
 
 
 class GitRepo:

@@ -8,8 +8,9 @@ from pathlib import Path
 
 import httpx
 
-from tests.exporter.helpers import GitRepo, parse_metrics, total
+from tests.exporter.helpers import GitRepo
 from tests.support.net import free_port, wait_http_ok, wait_until
+from tests.support.scrape import parse, total
 
 CLI = [str(Path(sys.executable).with_name("agent-analytics"))]
 
@@ -78,7 +79,7 @@ def test_serves_until_sigterm(tmp_path):
         url = f"http://127.0.0.1:{port}/metrics"
         # the first scan runs in the background right after start
         wait_until(lambda: "agent_analytics_git_commits_total{" in httpx.get(url).text, what="first scan")
-        m = parse_metrics(httpx.get(url).text)
+        m = parse(httpx.get(url).text)
         assert total(m, "agent_analytics_git_lines_added_total", agent="claude-code", evidence="trailer") == 8
         proc.send_signal(signal.SIGTERM)
         assert proc.wait(timeout=30) == 0

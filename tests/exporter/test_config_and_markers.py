@@ -8,7 +8,8 @@ from agent_analytics.exporter.config import ConfigError, load_config, parse_conf
 from agent_analytics.exporter.git.attribution import Attribution, load_markers
 from agent_analytics.exporter.identity import IdentityMap
 from agent_analytics.exporter.service import ExporterService
-from tests.exporter.helpers import GitRepo, scrape, value
+from tests.exporter.helpers import GitRepo
+from tests.support.scrape import scrape, value
 
 
 def write(tmp_path, text: str):

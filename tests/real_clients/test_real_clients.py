@@ -12,10 +12,10 @@ import httpx
 import pytest
 
 from agent_analytics.workstation.config import Workstation
-from tests.collector.payloads import scrape
 from tests.collector.test_agents_replay import assert_no_per_session_labels, total
 from tests.real_clients import clients
 from tests.support import model_standins as standin
+from tests.support.scrape import scrape
 
 DEVELOPER = "ana@example.com"
 TEAM = "payments"
@@ -29,7 +29,7 @@ def wait_for(collector, name: str, want: float, timeout: float = 20.0, **labels)
     """The scrape once `name` adds up to `want` (clients export at exit, some asynchronously)."""
     deadline = time.monotonic() + timeout
     while True:
-        samples = scrape(collector)
+        samples = scrape(collector).series()
         if total(samples, name, **labels) == want or time.monotonic() > deadline:
             return samples
         time.sleep(0.2)

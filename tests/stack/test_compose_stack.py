@@ -16,8 +16,9 @@ import pytest
 
 from agent_analytics.collector.config import load_config
 from agent_analytics.collector.service import CollectorService
-from tests.stack import ground_truth
+from tests.support import ground_truth
 from tests.support.net import free_port, wait_until
+from tests.support.scrape import scrape
 
 ROOT = Path(__file__).resolve().parents[2]
 DEVELOPER = "dev.one@example.com"
@@ -115,15 +116,12 @@ def embedded_series(tmp_path_factory, claude_fixtures) -> dict:
     service.start()
     try:
         post_fixtures(service.endpoints["otlp_http"], claude_fixtures)
-        from prometheus_client.parser import text_string_to_metric_families
-
-        text = httpx.get(service.endpoints["metrics"], timeout=10).text
         out = {}
-        for family in text_string_to_metric_families(text):
-            for s in family.samples:
-                if s.name.startswith(("claude_code_", "gemini_cli_")):
-                    labels = {k: v for k, v in s.labels.items() if k not in IGNORED_LABELS}
-                    out[(s.name, frozenset(labels.items()))] = s.value
+        for name, samples in scrape(service).items():
+            for labels, value in samples:
+                if name.startswith(("claude_code_", "gemini_cli_")):
+                    labels = {k: v for k, v in labels.items() if k not in IGNORED_LABELS}
+                    out[(name, frozenset(labels.items()))] = value
         return out
     finally:
         service.stop()

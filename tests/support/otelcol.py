@@ -16,12 +16,11 @@ import tempfile
 import time
 from pathlib import Path
 
-import httpx
 import yaml
-from prometheus_client.parser import text_string_to_metric_families
 
 from tests.support.net import free_port, wait_http_ok
 from tests.support.processes import terminate
+from tests.support.scrape import scrape, total
 
 REPO = Path(__file__).resolve().parents[2]
 MANIFEST = REPO / "collector" / "builder-config.yaml"
@@ -213,8 +212,7 @@ class Otelcol:
 
     def self_metric(self, name: str) -> float:
         """Sum over every series of one of the collector's own metrics."""
-        text = httpx.get(self.telemetry, timeout=10).text
-        return sum(s.value for f in text_string_to_metric_families(text) for s in f.samples if s.name == name)
+        return total(scrape(self.telemetry), name)
 
 
 if __name__ == "__main__":

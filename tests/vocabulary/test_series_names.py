@@ -15,7 +15,7 @@ from agent_analytics.report.measures import MEASURES
 from agent_analytics.report.queries import QUERIES
 from agent_analytics.vocabulary import facts, hourly, series
 from agent_analytics.vocabulary.token_prices import priced_agents
-from tests.stack.grafana_queries import RULES, load_dashboards, substitute, targets
+from tests.support.grafana_queries import RULES, load_dashboards, substitute, targets
 
 HISTOGRAM_SUFFIXES = ("_bucket", "_sum", "_count")
 

@@ -1,0 +1,90 @@
+"""The committed dashboards are exactly what the generator in grafana/dashboards_src makes,
+and they are wired the way the stack provisions them."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from grafana.dashboards_src import build
+from tests.support.grafana_queries import load_dashboards, targets
+
+
+def test_committed_dashboards_equal_the_generated_ones():
+    rendered = build.render()
+    committed = {p.name: p.read_text() for p in build.OUT.glob("*.json")}
+    assert set(committed) == set(rendered)
+    for name, text in rendered.items():
+        assert committed[name] == text, f"{name} is stale: run python grafana/dashboards_src/build.py"
+
+
+def test_the_check_mode_reports_a_stale_file(tmp_path, monkeypatch, capsys):
+    for name, text in build.render().items():
+        (tmp_path / name).write_text(text)
+    monkeypatch.setattr(build, "OUT", tmp_path)
+    assert build.main(["--check"]) == 0
+    (tmp_path / "budgets.json").write_text("{}")
+    assert build.main(["--check"]) == 1
+    assert "budgets.json" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("name", sorted(build.DASHBOARDS))
+def test_dashboard_shape(name):
+    board = load_dashboards()[name]
+    assert board["uid"].startswith("aa-") and board["title"]
+    variables = {v["name"]: v for v in board["templating"]["list"]}
+    for var in ("team", "developer", "model", "agent"):
+        assert variables[var]["includeAll"] and variables[var]["allValue"] == ".*"
+        assert variables[var]["datasource"] == {"type": "prometheus", "uid": "${datasource}"}
+    ids = [p["id"] for p in board["panels"]]
+    assert len(ids) == len(set(ids))
+    for panel in board["panels"]:
+        pos = panel["gridPos"]
+        assert pos["x"] + pos["w"] <= 24
+
+
+def test_roi_assumptions_are_dashboard_variables():
+    board = load_dashboards()["ai-spend-roi.json"]
+    variables = {v["name"]: v for v in board["templating"]["list"]}
+    for name in ("hourly_rate_usd", "minutes_per_commit"):
+        assert variables[name]["type"] == "textbox" and float(variables[name]["query"]) > 0
+    assert "minutes_per_line" not in variables  # lines are not credited beside the commits that hold them
+    exprs = " ".join(t["expr"] for p in board["panels"] for t in p.get("targets", []))
+    assert "$hourly_rate_usd" in exprs and "$minutes_per_commit" in exprs
+
+
+def test_gemini_cli_tokens_are_beside_claude_codes():
+    board = load_dashboards()["claude-code-usage.json"]
+    panel = next(p for p in board["panels"] if p["title"] == "Claude Code and Gemini CLI tokens by model")
+    exprs = [t["expr"] for t in panel["targets"]]
+    assert "claude_code_token_usage_tokens" in exprs[0] and "gemini_cli_token_usage" in exprs[1]
+
+
+# raw series and the dashboard variables their labels answer to (recording rules are per team)
+FILTERS = {
+    "claude_code_cost_usage_USD_total": ("team", "developer", "model"),
+    "claude_code_token_usage_tokens_total": ("team", "developer", "model"),
+    "claude_code_lines_of_code_count_total": ("team", "developer", "model"),
+    "claude_code_": ("team", "developer"),
+    "gemini_cli_token_usage": ("team", "developer", "model"),
+    "agent_analytics_git_": ("team", "developer", "agent"),
+}
+LABEL_OF = {"team": "team_id", "developer": "developer_id", "model": "model", "agent": "agent"}
+
+
+def test_every_selector_of_agent_and_git_series_applies_the_dashboard_variables():
+    """Picking a team, developer, model or agent changes every panel whose series carry the label."""
+    missing = []
+    for target in targets("prometheus"):
+        for metric, labels in re.findall(r'([a-zA-Z_:]+|\{__name__=~"[^"]+")(?:,\s*|\{)([^}]*)\}', target.expr):
+            name = metric.removeprefix('{__name__=~"').rstrip('"')
+            prefix = next((p for p in FILTERS if name.startswith(p)), None)
+            if prefix is None:
+                continue
+            for variable in FILTERS[prefix]:
+                if f'{LABEL_OF[variable]}=~"${variable}"' not in labels:
+                    missing.append(f"{target}: {name} without ${variable}")
+        bare = re.findall(r"(?<![:\w])((?:claude_code_|agent_analytics_git_)\w+)\b(?![{\w])", target.expr)
+        missing += [f"{target}: {name} without any filter" for name in bare]
+    assert not missing, "\n".join(sorted(set(missing)))
