@@ -25,25 +25,8 @@ from agent_analytics.config.types import port_number
 from agent_analytics.exporter.config import ExporterConfig
 from agent_analytics.vocabulary.facts import RETENTION
 
-DEFAULT_PORTS = {
-    "otlp_grpc": 4317,
-    "otlp_http": 4318,
-    "collector_metrics": 8889,
-    "exporter": 9465,
-    "prometheus": 9090,
-    "loki": 3100,
-    "grafana": 3000,
-}
-PORT_FLAGS = {name: "--" + name.replace("_", "-") + "-port" for name in DEFAULT_PORTS}
-PORT_OWNERS = {
-    "otlp_grpc": "collector OTLP/gRPC",
-    "otlp_http": "collector OTLP/HTTP",
-    "collector_metrics": "collector /metrics",
-    "exporter": "exporter",
-    "prometheus": "Prometheus",
-    "loki": "Loki",
-    "grafana": "Grafana",
-}
+from .ports import DEFAULT_PORTS
+
 # Prometheus' duration syntax (units largest first, each at most once), e.g. 15s, 400d, 1h30m.
 PROMETHEUS_DURATION = re.compile(r"(\d+y)?(\d+w)?(\d+d)?(\d+h)?(\d+m)?(\d+s)?(\d+ms)?")
 PROMETHEUS_DEFAULTS = {"scrape_interval": "15s", "evaluation_interval": "1m", "retention": RETENTION}

@@ -27,8 +27,9 @@ from agent_analytics.vocabulary.facts import JOB_COLLECTOR, JOB_EXPORTER, JOB_PR
 from agent_analytics.wire import past_counters
 
 from . import lock
-from .config import PORT_FLAGS, PORT_OWNERS, StackConfig
+from .config import StackConfig
 from .paths import prometheus_tsdb
+from .ports import PORT_FLAGS, PORT_OWNERS
 from .supervision import Supervisor
 
 HOST = "127.0.0.1"

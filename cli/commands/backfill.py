@@ -10,7 +10,6 @@ import typer
 from agent_analytics.cli.moments import parse_time
 from agent_analytics.cli.options import PROMETHEUS_ALIAS
 from agent_analytics.config.errors import RuntimeFailure
-from agent_analytics.history.hourly_backfill import write_history
 from agent_analytics.history.tsdb_blocks import (
     HEAD_AGE_SECONDS,
     BlockError,
@@ -114,6 +113,8 @@ def _tsdb(data_dir: Path | None, prometheus_data: Path | None) -> Path:
 
 
 def _write(series, tsdb: Path) -> int:
+    from agent_analytics.history.hourly_backfill import write_history
+
     try:
         return write_history(series, tsdb).samples
     except BlockError as e:

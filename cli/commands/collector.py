@@ -10,8 +10,6 @@ from pathlib import Path
 
 import typer
 
-from agent_analytics.collector.config import load_config
-from agent_analytics.collector.service import CollectorService
 from agent_analytics.config.errors import UserError
 
 
@@ -41,6 +39,9 @@ def collector(
     logging.basicConfig(
         level=logging.INFO if verbose else logging.WARNING, format="%(levelname)s %(name)s: %(message)s"
     )
+    from agent_analytics.collector.config import load_config
+    from agent_analytics.collector.service import CollectorService
+
     settings = load_config(
         config,
         grpc_port=grpc_port,

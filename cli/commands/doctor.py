@@ -7,7 +7,6 @@ from pathlib import Path
 
 import typer
 
-from agent_analytics.stack import service
 from agent_analytics.workstation import config as workstation
 from agent_analytics.workstation import doctor_checks
 
@@ -45,6 +44,8 @@ def doctor(
         prometheus_url=(prometheus_url or ws.prometheus()).rstrip("/"),
         loki_url=(loki_url or ("" if ws.without_loki else ws.loki())).rstrip("/"),
     )
+    from agent_analytics.stack import service
+
     checks = []
     for check in (*doctor_checks.run(targets, Path.home(), Path.cwd()), service.check(Path.home())):
         checks.append(check)

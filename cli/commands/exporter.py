@@ -11,8 +11,6 @@ from pathlib import Path
 import typer
 
 from agent_analytics.config.errors import UserError
-from agent_analytics.exporter.config import load_config
-from agent_analytics.stack.lock import refuse_if_up_owns
 
 
 def exporter(
@@ -51,7 +49,9 @@ def exporter(
     logging.basicConfig(
         level=logging.INFO if verbose else logging.WARNING, format="%(levelname)s %(name)s: %(message)s"
     )
+    from agent_analytics.exporter.config import load_config
     from agent_analytics.exporter.service import ExporterService, default_data_dir
+    from agent_analytics.stack.lock import refuse_if_up_owns
 
     settings = load_config(config)
     refuse_if_up_owns(data_dir or settings.data_dir or default_data_dir())

@@ -10,7 +10,6 @@ import typer
 from agent_analytics.cli.moments import parse_time
 from agent_analytics.cli.options import PROMETHEUS_ALIAS
 from agent_analytics.config.errors import RuntimeFailure
-from agent_analytics.report import measures
 from agent_analytics.stack.paths import prometheus_url_for
 
 
@@ -117,6 +116,8 @@ def _render(data: dict, console) -> None:
         ["AI spend per assisted commit", _usd(c["cost_per_assisted_commit_usd"])],
     ]
     console.print(_table("Commits (git)", ["", "value"], commits))
+    from agent_analytics.report import measures  # the PromQL tables load only for a report
+
     console.print(_table("Usage patterns", ["", "value"], measures.rows(data["measures"])))
     cp = data["copilot"]
     copilot = [

@@ -11,8 +11,8 @@ import typer
 from agent_analytics.cli import invocation
 from agent_analytics.cli.commands import up_service
 from agent_analytics.config.errors import UserError
-from agent_analytics.stack.config import DEFAULT_PORTS, PORT_OWNERS, load_stack_config
 from agent_analytics.stack.paths import stack_dir
+from agent_analytics.stack.ports import DEFAULT_PORTS, PORT_OWNERS
 
 
 def _port_option(name: str):
@@ -113,6 +113,8 @@ def up(
         up_service.uninstall()
         return
     folder = stack_dir(data_dir)
+    from agent_analytics.stack.config import load_stack_config
+
     settings = load_stack_config(config, flags)  # a mistake in the file shows before any port is checked
     if install_service:
         up_service.install(up_service.service_command(config, folder, flags, as_json), settings, folder)

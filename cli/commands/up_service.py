@@ -7,13 +7,16 @@ import getpass
 import os
 import shlex
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
 
 from agent_analytics.cli import invocation
 from agent_analytics.config.errors import RuntimeFailure
-from agent_analytics.stack import lock, service
-from agent_analytics.stack.config import PORT_FLAGS, StackConfig
+from agent_analytics.stack.ports import PORT_FLAGS
+
+if TYPE_CHECKING:
+    from agent_analytics.stack.config import StackConfig
 
 
 def service_command(config: Path | None, data_dir: Path, ports: dict[str, int | None], as_json: bool) -> list[str]:
@@ -29,6 +32,8 @@ def service_command(config: Path | None, data_dir: Path, ports: dict[str, int | 
 
 
 def _manager() -> str:
+    from agent_analytics.stack import service
+
     manager = service.manager_of_this_system()
     if manager is None:
         raise RuntimeFailure(
@@ -39,6 +44,7 @@ def _manager() -> str:
 
 
 def install(argv: list[str], settings: StackConfig, data_dir: Path) -> None:
+    from agent_analytics.stack import lock, service
     from agent_analytics.stack.supervisor import LocalStack  # heavy: collector, exporter
 
     manager = _manager()
@@ -80,6 +86,8 @@ def install(argv: list[str], settings: StackConfig, data_dir: Path) -> None:
 
 
 def uninstall() -> None:
+    from agent_analytics.stack import service
+
     manager = _manager()
     try:
         removed = service.uninstall(manager, Path.home())
