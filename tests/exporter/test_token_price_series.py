@@ -53,15 +53,15 @@ def stack(tmp_path_factory):
     svc = None
     try:
         hour = int(time.time()) // 3600 * 3600  # the hour ended: its hourly series are written below
-        series = []
+        pushed = []
         for agent, models in (("gemini-cli", GEMINI), ("codex", CODEX)):
             spec = priced_agents()[agent]
             for model, tokens in models.items():
                 for token_type, n in tokens.items():
                     labels = {"__name__": spec.series, "model": model, spec.type_label: token_type}
                     labels |= {"developer_id": "erin", "team_id": "search"}
-                    series.append((labels, [((hour - 600) * 1000, 0.0), ((hour - 60) * 1000, float(n))]))
-        push_history(prom.url, series)
+                    pushed.append((labels, [((hour - 600) * 1000, 0.0), ((hour - 60) * 1000, float(n))]))
+        push_history(prom.url, pushed)
         config = parse_config({"prometheus_url": prom.url, "spend_source": {"claude-code": "vendor_api"}})
         data = tmp_path_factory.mktemp("exporter")
         svc = ExporterService(config, port=port, data_dir=data, scan=False, poll=False).start()
