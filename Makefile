@@ -46,8 +46,8 @@ up: install
 test: setup otelcol real-clients-install
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
-	# two workers, a test file each: the suite waits on real servers as much as it computes
-	AGENT_ANALYTICS_CLIENTS_DIR=$(CLIENTS_DIR) $(VENV)/bin/pytest -n 2 --dist loadfile
+	# two workers, a test file (or class) each: the suite waits on real servers as much as it computes
+	AGENT_ANALYTICS_CLIENTS_DIR=$(CLIENTS_DIR) $(VENV)/bin/pytest -n 2 --dist loadscope
 
 # npm's @latest of each CLI (a release that changes its telemetry fails the checks, not a dashboard)
 real-clients-install:

@@ -1,4 +1,4 @@
-"""Generate prometheus/rules/agent_analytics.rules.yml (the recording rules) and
+"""Generate prometheus/rules/agent_analytics.*.rules.yml (the recording rules, a file per group) and
 agent_analytics.alerts.yml (the alerts, prometheus/rules_src/alerts.py), both from the names,
 windows and thresholds of agent_analytics/vocabulary (series.py, facts.py).
 
@@ -26,10 +26,12 @@ from agent_analytics.vocabulary import facts, hourly, series, spend  # noqa: E40
 from agent_analytics.vocabulary.promql import growth  # noqa: E402
 from prometheus.rules_src import alerts  # noqa: E402
 
-OUT = Path(__file__).resolve().parent.parent / "rules" / "agent_analytics.rules.yml"
-# Apart, so a rule unit test of the usage and budget groups does not evaluate the hourly ones
-HOURLY_OUT = OUT.with_name("agent_analytics.hourly.rules.yml")
-ALERTS_OUT = OUT.with_name("agent_analytics.alerts.yml")
+RULES_DIR = Path(__file__).resolve().parent.parent / "rules"
+# A file per group of recording rules, so a rule unit test evaluates only the groups it tests
+HOURLY_OUT = RULES_DIR / "agent_analytics.hourly.rules.yml"
+USAGE_OUT = RULES_DIR / "agent_analytics.usage.rules.yml"
+BUDGET_OUT = RULES_DIR / "agent_analytics.budget.rules.yml"
+ALERTS_OUT = RULES_DIR / "agent_analytics.alerts.yml"
 
 COST = series.CLAUDE_COST
 TOKENS = series.CLAUDE_TOKENS
@@ -226,29 +228,27 @@ def hourly_group(interval: str) -> list[dict]:
     return [rule(record, expr, comment) for record, expr, comment in hourly.rules(interval)]
 
 
-GROUPS = [
-    ("agent_analytics_hourly", HOURLY_COMMENT, None),
-    ("agent_analytics_usage", "", USAGE),
-    (
+# file -> (group name, its comment, its rules; None: the hourly series of hourly_series.yaml)
+GROUPS = {
+    HOURLY_OUT: ("agent_analytics_hourly", HOURLY_COMMENT, None),
+    USAGE_OUT: ("agent_analytics_usage", "", USAGE),
+    BUDGET_OUT: (
         "agent_analytics_budget",
         "Budget burn, SRE style: the monthly budget of a team spread evenly over the month is a\n"
         "burn rate of 1; 14.4 sustained for an hour spends 2% of the month's budget.",
         BUDGET,
     ),
-]
+}
 
 
 def _comment(text: str, indent: str) -> str:
     return "".join(f"{indent}# {line}\n" for line in text.splitlines()) if text else ""
 
 
-def render(interval: str = facts.RULE_INTERVAL, hourly_groups: bool = False) -> str:
-    """The recording rules of the hourly group, or of the others; every group evaluated each
-    `interval` (tests pass a second)."""
+def render(path: Path, interval: str = facts.RULE_INTERVAL) -> str:
+    """The recording rules of one file, evaluated each `interval` (tests pass a second)."""
     out = [HEADER, "groups:\n"]
-    for name, comment, group_rules in GROUPS:
-        if (group_rules is None) != hourly_groups:
-            continue
+    for name, comment, group_rules in [GROUPS[path]]:
         rules = hourly_group(interval) if group_rules is None else group_rules
         out.append(_comment(comment, "  "))
         out.append(f"  - name: {name}\n    interval: {interval}\n    rules:\n")
@@ -264,7 +264,7 @@ def render(interval: str = facts.RULE_INTERVAL, hourly_groups: bool = False) -> 
 
 
 def recording(interval: str = facts.RULE_INTERVAL) -> dict[Path, str]:
-    return {HOURLY_OUT: render(interval, hourly_groups=True), OUT: render(interval)}
+    return {path: render(path, interval) for path in GROUPS}
 
 
 def outputs(runbook_base_url: str = facts.RUNBOOK_BASE_URL) -> dict[Path, str]:
