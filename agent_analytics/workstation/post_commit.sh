@@ -38,6 +38,13 @@ agent_variables() {
     unset IFS
 }
 
+# What the spool keeps of the commit: key=value fields, then the agent variables.
+commit_record() {
+    printf 'sha=%s\0path=%s\0' "$sha" "$PWD" || return
+    [ -z "${GIT_DIR-}" ] || printf 'git_dir=%s\0' "$(cd "$GIT_DIR" && pwd -P)" || return
+    agent_variables
+}
+
 record() {
     case ${AGENT_ANALYTICS_HOOK-} in [Oo][Ff][Ff] | 0 | [Ff][Aa][Ll][Ss][Ee]) return ;; esac
     set -f
@@ -60,13 +67,8 @@ record() {
     "" | *[!0-9a-f]*) sha=$(git rev-parse HEAD) || return ;; # no reflog to read
     esac
 
-    [ -d "$spool" ] || mkdir -p "$spool" || return
     tmp="$spool/.$sha.$$"
-    if {
-        printf 'sha=%s\0path=%s\0' "$sha" "$PWD" &&
-            { [ -z "${GIT_DIR-}" ] || printf 'git_dir=%s\0' "$(cd "$GIT_DIR" && pwd -P)"; } &&
-            agent_variables
-    } >"$tmp" && mv -f "$tmp" "$spool/$sha-$$.commit"; then
+    if { [ -d "$spool" ] || mkdir -p "$spool"; } && commit_record >"$tmp" && mv -f "$tmp" "$spool/$sha-$$.commit"; then
         if [ -x "$python" ]; then
             "$python" -m agent_analytics.workstation.hook_sender --background </dev/null >/dev/null 2>&1 &
             log "commit $sha: spooled, sender started"

@@ -162,6 +162,7 @@ def status(
         "repo": str(repo_hook) if repo_hook else None,
         "spooled": len(hook_sender.pending()),
         "spool_dir": str(hook_sender.spool_dir()),
+        "retrying": hook_sender.retrying(),
         "hook": check.as_dict(),
         "last_send": last_send or None,
     }
@@ -172,6 +173,8 @@ def status(
         if repo:
             typer.echo(f"hook for {repo}: {data['repo'] or 'not installed'}")
         typer.echo(f"spooled commits: {data['spooled']} ({data['spool_dir']})")
+        if data["retrying"]:
+            typer.echo("a background sender tries them again until the exporter answers")
         if last_send:
             typer.echo(f"last send: {last_send}")
     if (global_hook or repo_hook) and check.status != doctor_checks.OK:

@@ -66,7 +66,8 @@ def hook_log() -> list[str]:
 
 
 def senders_settled() -> bool:
-    """Every sender a hook started has finished (each logs one line when done)."""
+    """Every sender a hook started has made its attempt (each logs one " sender: " line; when the
+    exporter is away, one of them may stay on to retry, see hook_sender.retrying)."""
     lines = hook_log()
     started = sum("sender started" in line for line in lines)
     return started > 0 and sum(" sender: " in line for line in lines) == started
