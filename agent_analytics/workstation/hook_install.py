@@ -50,6 +50,7 @@ def record_script(python: str) -> str:
         "AGENT_PREFIXES": " | ".join(f"{prefix}*" for prefix in hook_spool.AGENT_PREFIXES),
         "SECRET_NAMES": " | ".join(f"*{_any_case(word)}*" for word in hook_spool.SECRET_WORDS),
         "SENDER_GONE": SENDER_GONE,
+        "RECORD": hook_spool.RECORD,
     }
     return re.sub(r"@([A-Z_]+)@", lambda m: values[m.group(1)], TEMPLATE.read_text())
 

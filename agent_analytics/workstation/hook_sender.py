@@ -19,6 +19,7 @@ import contextlib
 import fcntl
 import json
 import os
+import subprocess
 import sys
 import time
 import urllib.error
@@ -117,6 +118,10 @@ class FlushResult:
         }
 
 
+class CaptureFailed(Exception):
+    """A recorded commit could not be read now; it stays recorded."""
+
+
 class Refused(Exception):
     def __init__(self, status: int, message: str):
         super().__init__(message)
@@ -158,12 +163,24 @@ class Target:
 def _capture_records(folder: Path, result: FlushResult) -> None:
     """Read each commit the hook recorded from its repository while it is surely still there."""
     for record in hook_spool.records(folder):
+        sha = record.name.split("-")[0]
         try:
-            hook_spool.capture(record)
+            captured = hook_spool.capture(record)
         except FileNotFoundError:  # captured by `hook flush` meanwhile
             continue
+        except hook_spool.Unfinished:
+            if hook_spool.torn(record):
+                _set_aside(record, result, "torn: its hook stopped while writing it (a full disk, or killed)")
+                _log(f"commit {sha}: set aside, torn")
+            continue  # else its hook is still writing it, and starts a sender when done
         except (LookupError, ValueError, UnicodeError) as e:
             _set_aside(record, result, str(e))
+            _log(f"commit {sha}: set aside: {e}")
+            continue
+        except (OSError, subprocess.SubprocessError) as e:  # git too slow, or a spool it cannot write to
+            raise CaptureFailed(f"cannot read the commit of {record.name}: {e}") from None
+        variables = ", ".join(captured["agent_env"]) or "none"
+        _log(f"commit {sha}: read from {captured['path']}; agent variables: {variables}")
 
 
 def _send(files: list[Path], target: Target, timeout: float, result: FlushResult) -> None:
@@ -223,7 +240,7 @@ def _send_spool(folder: Path, timeout: float, result: FlushResult) -> None:
         if not hook_spool.captures(folder):
             return
         target = _settings()
-    except Exception as e:  # no config yet, or a spool it cannot write to: keep everything for later
+    except Exception as e:  # no config yet, or a commit it cannot read now: keep everything for later
         result.error = str(e)
         return
     url = target.url
@@ -232,6 +249,8 @@ def _send_spool(folder: Path, timeout: float, result: FlushResult) -> None:
             for start in range(0, len(files), BATCH):
                 _send(files[start : start + BATCH], target, timeout, result)
             _capture_records(folder, result)  # recorded meanwhile
+    except CaptureFailed as e:
+        result.error = str(e)
     except Refused as e:
         result.error, result.status = str(e), e.status
     except OSError as e:  # refused, unreachable, timed out
@@ -245,7 +264,7 @@ def flush(wait: float = 0.0, timeout: float = BACKGROUND_TIMEOUT, origin: str = 
     """Send the spool. Waits up to `wait` seconds when another sender is running (0: give up)."""
     result = FlushResult()
     folder = spool_dir()
-    while pending(folder) and not result.error:
+    while hook_spool.ready(folder) and not result.error:
         with open(folder / SEND_LOCK, "a") as lock:
             if not _lock(lock, wait):
                 result.busy = True
@@ -350,10 +369,11 @@ def _log(line: str) -> None:
 
 
 def _detach() -> None:
-    """Out of the commit's session (a closed terminal does not stop it) and behind the
-    developer's own work in the scheduler."""
+    """Out of the commit's session (a closed terminal does not stop it), out of its folder (which
+    may be deleted meanwhile) and behind the developer's own work in the scheduler."""
     with contextlib.suppress(OSError):
         os.setsid()
+    os.chdir("/")
     with contextlib.suppress(OSError):
         os.nice(10)
 

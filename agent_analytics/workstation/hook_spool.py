@@ -1,25 +1,31 @@
 """The git hook's spool: one file per commit the exporter has not acknowledged yet.
 
 The hook (post_commit.sh, no Python on the commit's path) writes a *record*,
-`<sha>-<pid>.commit`: `key=value` fields each followed by a NUL byte — `sha`, `path` (the top of
-the working tree), `git_dir` when GIT_DIR was set — then the agent variables it saw, as
-NAME=value. The sender turns each record into a *capture*, `<sha>-<hash of path>.json`: the
-commit as `git log` reads it, the origin remote and the agent variables allowed to leave the
-workstation. Captures are what is sent, and they no longer need the repository.
+`<sha>-<pid>.commit`: entries each followed by a NUL byte — `sha=`, `path=` (the top of the
+working tree), `git_dir=` when GIT_DIR was set, the agent variables it saw as NAME=value, and
+`end` last (it writes in place, a rename would cost a process: a record without its end is
+still being written, or was torn by a full disk or a kill). The sender turns each record into a
+*capture*, `<sha>-<hash of path>.json`: the commit as `git log` reads it, the origin remote and
+the agent variables allowed to leave the workstation. Captures are what is sent, and they no
+longer need the repository.
 """
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import json
 import os
 import subprocess
+import time
 import zlib
 from pathlib import Path
 
 RECORD = ".commit"
 CAPTURE = ".json"
 CAPTURE_VERSION = 1
+END = b"\0end\0"
+TORN_AFTER = 60.0  # seconds: a record still without its end by then will never get it
 
 # Agent evidence: only these variables leave the workstation, never the whole environment.
 AGENT_VARIABLES = (
@@ -58,6 +64,31 @@ def captures(folder: Path) -> list[Path]:
     return [p for p in pending(folder) if p.suffix == CAPTURE]
 
 
+class Unfinished(Exception):
+    """The record has no end yet: its hook is still writing it, or was stopped while writing."""
+
+
+def torn(record: Path) -> bool:
+    """Whether an unfinished record will stay so (or is gone)."""
+    try:
+        return time.time() - record.stat().st_mtime > TORN_AFTER
+    except FileNotFoundError:
+        return True
+
+
+def ready(folder: Path) -> list[Path]:
+    """What a sender can act on now: captures, and records finished or torn."""
+    found = []
+    for path in pending(folder):
+        if path.suffix == CAPTURE or torn(path):
+            found.append(path)
+        else:
+            with contextlib.suppress(OSError):
+                if path.read_bytes().endswith(END):
+                    found.append(path)
+    return found
+
+
 def agent_env(environ) -> dict[str, str]:
     """The agent variables of `environ` that may leave the workstation."""
     found = {}
@@ -71,9 +102,12 @@ def agent_env(environ) -> dict[str, str]:
 
 
 def read_record(path: Path) -> tuple[dict[str, str], dict[str, str]]:
-    """A record's fields (lower-case keys) and the agent variables it holds."""
+    """A finished record's fields (lower-case keys) and the agent variables it holds."""
+    data = path.read_bytes()
+    if not data.endswith(END):
+        raise Unfinished(path.name)
     fields, variables = {}, {}
-    for entry in path.read_bytes().decode("utf-8", "replace").split("\0"):
+    for entry in data[: -len(END)].decode("utf-8", "replace").split("\0"):
         key, sep, value = entry.partition("=")
         if sep:
             (fields if key.islower() else variables)[key] = value
@@ -98,29 +132,31 @@ def _git(fields: dict[str, str], *args: str) -> subprocess.CompletedProcess:
     )
 
 
-def capture(record: Path) -> Path:
+def capture(record: Path) -> dict:
     """Read the commit of `record` from its repository, write its capture and remove the record.
 
-    Raises LookupError when git cannot read the commit (the repository was moved or deleted).
+    Raises Unfinished for a record without its end, LookupError when git cannot read the commit
+    (the repository was moved or deleted).
     """
     fields, variables = read_record(record)
     log = _git(fields, "log", "-1", "--no-color", LOG_FORMAT, "--numstat", fields["sha"], "--")
     if log.returncode != 0 or not log.stdout.startswith(fields["sha"]):
         raise LookupError(f"git cannot read commit {fields['sha'][:12]} in {fields['path']}")
     origin = _git(fields, "config", "--get", "remote.origin.url").stdout.strip()
-    text = json.dumps(
-        {
-            "version": CAPTURE_VERSION,
-            "path": fields["path"],
-            "origin": origin,
-            "log": log.stdout,
-            "agent_env": agent_env(variables),
-        }
-    )
+    captured = {
+        "version": CAPTURE_VERSION,
+        "path": fields["path"],
+        "origin": origin,
+        "log": log.stdout,
+        "agent_env": agent_env(variables),
+    }
     # The path tells apart the same commit made in two clones.
     target = record.with_name(f"{fields['sha']}-{zlib.crc32(fields['path'].encode()):08x}{CAPTURE}")
     tmp = record.with_name(f".{target.name}.{os.getpid()}")
-    tmp.write_text(text)
-    os.replace(tmp, target)
+    try:
+        tmp.write_text(json.dumps(captured))
+        os.replace(tmp, target)
+    finally:
+        tmp.unlink(missing_ok=True)
     record.unlink()
-    return target
+    return captured

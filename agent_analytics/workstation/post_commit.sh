@@ -1,21 +1,23 @@
 # What the post-commit hook does for Agent Analytics, inside every `git commit` (POSIX sh).
 #
 # It notes the commit's id, its folder and the agent's variables in the spool, starts the sender
-# in the background and returns: reading the commit (lines, trailers) and sending it happen in
-# the sender, never on the commit's path. No Python starts here. The caller silences it, so a
-# full disk or an unwritable spool never shows in, or fails, a commit.
-# `hook install` (hook_install.py) fills in the capitalised words between at signs.
+# in the background and returns: reading the commit (lines, trailers), logging and sending happen
+# in the sender, never on the commit's path. No Python starts here, and besides the shell only
+# `tail` runs. The caller silences it: a full disk or an unwritable spool never shows in, or
+# fails, a commit. `hook install` (hook_install.py) fills in the words between at signs.
 
 python=@PYTHON@
 state=@STATE_DIR@
 spool="$state/spool"
+tab='	' # one TAB character
 
+# Only where something went wrong: `date` costs a process.
 log() {
     printf '%s %s\n' "$(date -u +%Y-%m-%dT%H:%M:%SZ)" "$1" >>"$state/hook.log"
 }
 
-# NAME=value and a NUL byte (the layout of /proc/PID/environ) for each agent variable that is set:
-# the fixed names, then those named by prefix unless the name speaks of a secret.
+# NAME=value for each agent variable that is set: the fixed names, then those named by a prefix
+# unless the name speaks of a secret.
 agent_variables() {
     for name in @AGENT_VARIABLES@; do
         eval "value=\${$name-}"
@@ -38,11 +40,13 @@ agent_variables() {
     unset IFS
 }
 
-# What the spool keeps of the commit: key=value fields, then the agent variables.
+# The record of the commit: key=value entries, each followed by a NUL byte (the layout of
+# /proc/PID/environ), and `end` last, so that a sender never reads a record half written.
 commit_record() {
     printf 'sha=%s\0path=%s\0' "$sha" "$PWD" || return
     [ -z "${GIT_DIR-}" ] || printf 'git_dir=%s\0' "$(cd "$GIT_DIR" && pwd -P)" || return
-    agent_variables
+    agent_variables || return
+    printf 'end\0'
 }
 
 record() {
@@ -56,7 +60,6 @@ record() {
         git_dir=${git_dir#gitdir: }
     fi
     entry=$(tail -n 1 "$git_dir/logs/HEAD")
-    tab=$(printf '\t')
     sha=${entry#* }
     sha=${sha%% *}
     action=${entry#*"$tab"}
@@ -67,16 +70,15 @@ record() {
     "" | *[!0-9a-f]*) sha=$(git rev-parse HEAD) || return ;; # no reflog to read
     esac
 
-    tmp="$spool/.$sha.$$"
-    if { [ -d "$spool" ] || mkdir -p "$spool"; } && commit_record >"$tmp" && mv -f "$tmp" "$spool/$sha-$$.commit"; then
+    file="$spool/$sha-$$@RECORD@"
+    if { [ -d "$spool" ] || mkdir -p "$spool"; } && commit_record >"$file"; then
         if [ -x "$python" ]; then
             "$python" -m agent_analytics.workstation.hook_sender --background </dev/null >/dev/null 2>&1 &
-            log "commit $sha: spooled, sender started"
         else
             log "commit $sha: spooled, @SENDER_GONE@ $python"
         fi
     else
-        rm -f "$tmp"
+        rm -f "$file"
         log "commit $sha: not recorded: cannot write to $spool"
     fi
 }

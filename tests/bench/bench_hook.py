@@ -42,9 +42,9 @@ sys.path.insert(0, str(ROOT))
 
 from agent_analytics.exporter.config import parse_config  # noqa: E402
 from agent_analytics.exporter.service import ExporterService  # noqa: E402
-from agent_analytics.workstation import hook_install  # noqa: E402
+from agent_analytics.workstation import hook_install, hook_sender, paths  # noqa: E402
 from tests.support.net import free_port, wait_until  # noqa: E402
-from tests.support.workstation import series_value  # noqa: E402
+from tests.support.workstation import senders_settled, series_value  # noqa: E402
 
 CASES = ("baseline", "up", "down", "hanging")
 LABELS = {
@@ -99,10 +99,9 @@ def timed_commit(env: dict[str, str], repo: Path, i: int) -> tuple[float, float]
 def senders_done(env: dict[str, str]) -> bool:
     """Every sender the case's hooks started has finished, the one retrying included."""
     state = Path(env["HOME"]) / ".local" / "state" / "agent-analytics"
-    lines = (state / "hook.log").read_text().splitlines()
-    if sum("sender started" in line for line in lines) != sum(" sender: " in line for line in lines):
+    if not senders_settled(state):
         return False
-    with open(state / "spool" / ".retry", "a") as probe:
+    with open(state / paths.SPOOL / hook_sender.RETRY_LOCK, "a") as probe:
         try:
             fcntl.flock(probe, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:

@@ -17,7 +17,7 @@ from prometheus_client.parser import text_string_to_metric_families
 from typer.testing import CliRunner
 
 from agent_analytics.cli.app import app
-from agent_analytics.workstation import hook_sender
+from agent_analytics.workstation import hook_sender, hook_spool, paths
 from tests.support.isolation import isolate
 
 AUTHOR_EMAIL = "Ada.Lovelace@Example.com"
@@ -60,17 +60,25 @@ def commit(
     return git(repo, "rev-parse", "HEAD").stdout.strip(), out
 
 
-def hook_log() -> list[str]:
-    path = hook_sender.log_path()
+def hook_log(state: Path | None = None) -> list[str]:
+    path = state / paths.HOOK_LOG if state else hook_sender.log_path()
     return path.read_text().splitlines() if path.exists() else []
 
 
-def senders_settled() -> bool:
-    """Every sender a hook started has made its attempt (each logs one " sender: " line; when the
-    exporter is away, one of them may stay on to retry, see hook_sender.retrying)."""
-    lines = hook_log()
-    started = sum("sender started" in line for line in lines)
-    return started > 0 and sum(" sender: " in line for line in lines) == started
+def senders_settled(state: Path | None = None) -> bool:
+    """Every sender a hook started has made its attempt (when the exporter is away, one of them
+    may stay on to retry: hook_sender.retrying).
+
+    A hook starts one sender per record it writes; a sender logs each record it reads (or sets
+    aside) and one " sender: " line when its attempt is over. So: no record left to read, and
+    as many sender lines as records read.
+    """
+    spool = state / paths.SPOOL if state else hook_sender.spool_dir()
+    if hook_spool.records(spool):
+        return False
+    lines = hook_log(state)
+    read = sum(" commit " in line and (": read from " in line or ": set aside" in line) for line in lines)
+    return read > 0 and sum(" sender: " in line for line in lines) == read
 
 
 def cli(*args: str, input: str | None = None):
