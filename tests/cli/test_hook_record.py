@@ -3,8 +3,10 @@ that a full disk or an unwritable spool never fails or disturbs a commit."""
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
+import time
 from pathlib import Path
 
 import platformdirs
@@ -124,3 +126,20 @@ ls -A "$STATE/agent-analytics/spool" >"$OUT/spool" 2>/dev/null
     assert [p.name.split("-")[0] for p in hook_spool.pending(spool())] == [sha]
     assert git(repo, "rev-list", "--count", "HEAD").stdout.strip() == "2"  # both commits were made
     wait_until(senders_settled, timeout=30, what="the hook's sender to finish")
+
+
+def test_a_record_without_its_end_waits_for_its_hook_and_is_set_aside_once_torn(home, tmp_path):
+    repo = make_repo(tmp_path / "api")
+    sha, _ = commit(repo, {"a.txt": "1\n"}, "first", env={"AGENT_ANALYTICS_HOOK": "off"})
+    spool().mkdir(parents=True)
+    writing = spool() / f"{sha}-4242{hook_spool.RECORD}"
+    writing.write_bytes(f"sha={sha}\0path={repo}\0CLAUDECODE=1\0".encode())  # its hook has not written `end`
+    left = json.loads(cli("hook", "flush", "--json").stdout)
+    assert left == {"accepted": 0, "duplicates": 0, "rejected": 0, "remaining": 1, "error": ""}
+
+    an_hour_ago = time.time() - 3600  # its hook was stopped for good (killed, or the disk filled up)
+    os.utime(writing, (an_hour_ago, an_hour_ago))
+    torn = json.loads(cli("hook", "flush", "--json").stdout)
+    assert (torn["rejected"], torn["remaining"]) == (1, 0)
+    assert [p.name for p in (spool() / "rejected").iterdir()] == [writing.name]
+    assert hook_log()[-2].endswith(f" commit {sha}: set aside, torn")
