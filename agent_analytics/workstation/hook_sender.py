@@ -369,13 +369,11 @@ def _log(line: str) -> None:
 
 
 def _detach() -> None:
-    """Out of the commit's session (a closed terminal does not stop it), out of its folder (which
-    may be deleted meanwhile) and behind the developer's own work in the scheduler."""
+    """Out of the commit's session (a closed terminal does not stop it) and out of its folder
+    (which may be deleted meanwhile). The hook starts it at a lower priority (`nice`)."""
     with contextlib.suppress(OSError):
         os.setsid()
     os.chdir("/")
-    with contextlib.suppress(OSError):
-        os.nice(10)
 
 
 def main(argv: list[str]) -> int:

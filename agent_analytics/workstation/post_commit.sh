@@ -3,7 +3,7 @@
 # It notes the commit's id, its folder and the agent's variables in the spool, starts the sender
 # in the background and returns: reading the commit (lines, trailers), logging and sending happen
 # in the sender, never on the commit's path. No Python starts here, and besides the shell only
-# `tail` runs. The caller silences it: a full disk or an unwritable spool never shows in, or
+# `tail` runs before it returns. The caller silences it: a full disk or an unwritable spool never shows in, or
 # fails, a commit. `hook install` (hook_install.py) fills in the words between at signs.
 
 python=@PYTHON@
@@ -73,7 +73,8 @@ record() {
     file="$spool/$sha-$$@RECORD@"
     if { [ -d "$spool" ] || mkdir -p "$spool"; } && commit_record >"$file"; then
         if [ -x "$python" ]; then
-            "$python" -m agent_analytics.workstation.hook_sender --background </dev/null >/dev/null 2>&1 &
+            # Behind the developer's next command from its first instruction on.
+            nice -n 10 "$python" -m agent_analytics.workstation.hook_sender --background </dev/null >/dev/null 2>&1 &
         else
             log "commit $sha: spooled, @SENDER_GONE@ $python"
         fi
