@@ -205,7 +205,7 @@ def main() -> int:
     print("|---|---|---|---|---|---|")
     for name in CASES:
         f = figures[name]
-        added = [f"+{f[k]:.1f} ms" if k in f else "" for k in ("added_median_ms", "added_cpu_median_ms")]
+        added = [f"{f[k]:+.1f} ms" if k in f else "" for k in ("added_median_ms", "added_cpu_median_ms")]
         print(
             f"| {LABELS[name]} | {f['median_ms']:.1f} ms | {f['p90_ms']:.1f} ms | {added[0]}"
             f" | {f['cpu_median_ms']:.1f} ms | {added[1]} |"
