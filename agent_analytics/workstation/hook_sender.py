@@ -50,7 +50,7 @@ def spool_dir() -> Path:
 
 
 def log_path() -> Path:
-    """One line per commit spooled and per send attempt: when, who, what came of it."""
+    """One line per commit read and per send attempt: when, what came of it."""
     return paths.hook_log_path()
 
 
@@ -337,7 +337,7 @@ def retrying() -> bool:
 
 
 def last_outcome() -> str:
-    """The last line about a send attempt (not about a commit spooled)."""
+    """The last line about a send attempt (not about one commit)."""
     try:
         lines = log_path().read_text().splitlines()
     except OSError:

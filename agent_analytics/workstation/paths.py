@@ -29,7 +29,7 @@ def spool_dir() -> Path:
 
 
 def hook_log_path() -> Path:
-    """One line per commit spooled and per send attempt (the sender keeps it short)."""
+    """One line per commit read and per send attempt, and what the hook could not do (kept short)."""
     return state_dir() / HOOK_LOG
 
 
