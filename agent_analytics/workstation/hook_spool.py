@@ -155,8 +155,10 @@ def capture(record: Path) -> dict:
     tmp = record.with_name(f".{target.name}.{os.getpid()}")
     try:
         tmp.write_text(json.dumps(captured))
-        os.replace(tmp, target)
+        # Over the record's own name, then renamed: the spool holds one file per commit at every
+        # moment, so what counts it never sees the commit twice (or not at all).
+        os.replace(tmp, record)
     finally:
         tmp.unlink(missing_ok=True)
-    record.unlink()
+    os.replace(record, target)
     return captured
