@@ -1,10 +1,10 @@
-# What the post-commit hook does for Agent Analytics, inside every `git commit` (POSIX sh).
+# What the post-commit hook does for Agent Analytics inside every `git commit` (POSIX sh).
 #
 # It notes the commit's id, its folder and the agent's variables in the spool, starts the sender
 # in the background and returns: reading the commit (lines, trailers), logging and sending happen
-# in the sender, never on the commit's path. No Python starts here, and besides the shell only
-# `tail` runs before it returns. The caller silences it: a full disk or an unwritable spool never shows in, or
-# fails, a commit. `hook install` (hook_install.py) fills in the words between at signs.
+# in the sender, never on the commit's path. No Python starts here; `tail` is the one process it
+# waits for. The caller silences it: a full disk or an unwritable spool never shows in, or fails,
+# a commit. `hook install` (hook_install.py) fills in the words between at signs.
 
 python=@PYTHON@
 state=@STATE_DIR@
@@ -51,7 +51,7 @@ commit_record() {
 
 record() {
     case ${AGENT_ANALYTICS_HOOK-} in [Oo][Ff][Ff] | 0 | [Ff][Aa][Ll][Ss][Ee]) return ;; esac
-    set -f
+    set -f # words split from the reflog or the environment are never file name patterns
     # HEAD's newest reflog entry names the commit just made and how it was made:
     # "<old id> <new id> <committer> <time> <zone><TAB><action>: <message>".
     git_dir=${GIT_DIR:-.git}
