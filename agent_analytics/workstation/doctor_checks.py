@@ -264,6 +264,14 @@ def check_hook(cwd: Path) -> Check:
 
 
 def check_spool() -> Check:
+    spool = hook_sender.spool_dir()
+    if spool.exists() and not (spool.is_dir() and os.access(spool, os.W_OK | os.X_OK)):
+        return Check(
+            "commit spool",
+            FAIL,
+            f"{spool} is not a folder the hook can write to: commits are not recorded",
+            f"remove or fix {spool} (the hook creates the folder itself)",
+        )
     waiting = len(hook_sender.pending())
     if not waiting:
         return Check("commit spool", OK, "empty: every commit reached the exporter")

@@ -98,6 +98,12 @@ def test_an_unwritable_spool_never_fails_a_commit_and_the_log_says_so(home, tmp_
     sha, out = commit(repo, {"a.txt": "1\n"}, "first", env=SESSION)
     assert (out.returncode, out.stdout, out.stderr) == (0, "", "")
     assert hook_log()[-1].endswith(f" commit {sha}: not recorded: cannot write to {spool()}")
+    doctor = json.loads(cli("doctor", "--json").stdout)
+    check = next(c for c in doctor["checks"] if c["name"] == "commit spool")
+    assert (check["status"], check["detail"]) == (
+        "fail",
+        f"{spool()} is not a folder the hook can write to: commits are not recorded",
+    )
 
 
 def test_a_full_disk_never_fails_a_commit_and_leaves_no_torn_record(home, tmp_path):
