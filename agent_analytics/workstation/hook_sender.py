@@ -2,7 +2,8 @@
 
 Started detached by every hook (`--background`) and by `agent-analytics hook flush`. Whenever
 it runs it sends the whole spool, not only the newest commit. One sender sends at a time (the
-spool's lock); a background sender that finds the exporter unreachable stays on as the one
+spool's lock; a hook's sender waits a moment for another one's pass, then leaves its commit to
+it); a background sender that finds the exporter unreachable stays on as the one
 retrier: it tries again with growing pauses until the spool is empty, and gives up an hour
 after the newest commit was spooled (`AGENT_ANALYTICS_HOOK_RETRY` seconds; 0: never retry).
 
@@ -34,6 +35,7 @@ INGEST_PATH = "/api/v1/commits"
 REPORT = "?report=commits"  # the answer then says what became of each commit
 BATCH = 200
 BACKGROUND_TIMEOUT = 1.0  # seconds per request, from a hook's sender
+BACKGROUND_WAIT = 2.0  # seconds a hook's sender waits for another one's pass (a request or two)
 FLUSH_TIMEOUT = 10.0  # seconds per request, from `hook flush`
 LOG_LIMIT = 64 * 1024
 
@@ -383,7 +385,7 @@ def main(argv: list[str]) -> int:
     if args.background:
         _detach()
         window = retry_for()
-        result = flush(wait=0.0, timeout=BACKGROUND_TIMEOUT, origin="sender")
+        result = flush(wait=BACKGROUND_WAIT, timeout=BACKGROUND_TIMEOUT, origin="sender")
         if result.error and result.worth_retrying and window > 0:
             retry_until_sent(window)
         return 0

@@ -69,16 +69,18 @@ def senders_settled(state: Path | None = None) -> bool:
     """Every sender a hook started has made its attempt (when the exporter is away, one of them
     may stay on to retry: hook_sender.retrying).
 
-    A hook starts one sender per record it writes; a sender logs each record it reads (or sets
-    aside) and one " sender: " line when its attempt is over. So: no record left to read, and
-    as many sender lines as records read.
+    A hook starts one sender per record it writes. A sender logs each record it reads (or sets
+    aside) and one " sender: " line when its attempt is over; a record stays unread when its
+    sender found another one sending that then failed. So: every record written, and as many
+    sender lines as records read, set aside or left.
     """
     spool = state / paths.SPOOL if state else hook_sender.spool_dir()
-    if hook_spool.records(spool):
-        return False
+    records = hook_spool.records(spool)
+    if any(not path.read_bytes().endswith(hook_spool.END) for path in records):
+        return False  # its hook is writing it, and has not started its sender yet
     lines = hook_log(state)
     read = sum(" commit " in line and (": read from " in line or ": set aside" in line) for line in lines)
-    return read > 0 and sum(" sender: " in line for line in lines) == read
+    return read + len(records) > 0 and sum(" sender: " in line for line in lines) == read + len(records)
 
 
 def cli(*args: str, input: str | None = None):
