@@ -1,1 +1,1 @@
-"""The workstation side: agent settings, the git hook (runtime, sender, install) and doctor checks."""
+"""The workstation side: agent settings, the git hook (its shell script, spool, sender, install) and doctor checks."""

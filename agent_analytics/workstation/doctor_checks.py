@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import shutil
 import socket
 import ssl
 from collections.abc import Iterator
@@ -250,25 +249,13 @@ def check_hook(cwd: Path) -> Check:
             "git hook", FAIL, "no agent-analytics post-commit hook in the global hooks or this repository", fix
         )
     reinstall = "run `agent-analytics hook install` again"
-    target = hook_install.hook_target(script)
-    if target.runtime is None or not target.runtime.is_file():
+    python = hook_install.hook_python(script)
+    if not python or not os.access(python, os.X_OK):
         return Check(
             "git hook",
             FAIL,
-            f"{script} points nowhere: {target.runtime or 'its runtime'} is missing, so commits are not recorded",
-            reinstall,
-        )
-    if not target.python or not os.access(target.python, os.X_OK):
-        fallback = shutil.which(hook_install.FALLBACK_PYTHON)
-        outcome = (
-            f"commits are still spooled by {fallback} but not sent"
-            if fallback
-            else f"no {hook_install.FALLBACK_PYTHON} on PATH either: commits are not recorded"
-        )
-        return Check(
-            "git hook",
-            FAIL,
-            f"{script} points nowhere: it runs {target.python or '?'}, which no longer exists; {outcome}",
+            f"{script} points nowhere: it runs {python or '?'}, which no longer exists; commits are still spooled"
+            " but not sent",
             "install agent-analytics again, run `agent-analytics hook install`, then `agent-analytics hook flush`",
         )
     if not hook_install.runs_this_installation(script):
@@ -277,6 +264,14 @@ def check_hook(cwd: Path) -> Check:
 
 
 def check_spool() -> Check:
+    spool = hook_sender.spool_dir()
+    if spool.exists() and not (spool.is_dir() and os.access(spool, os.W_OK | os.X_OK)):
+        return Check(
+            "commit spool",
+            FAIL,
+            f"{spool} is not a folder the hook can write to: commits are not recorded",
+            f"remove or fix {spool} (the hook creates the folder itself)",
+        )
     waiting = len(hook_sender.pending())
     if not waiting:
         return Check("commit spool", OK, "empty: every commit reached the exporter")

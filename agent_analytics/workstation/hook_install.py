@@ -18,29 +18,41 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
-from agent_analytics.workstation import hook_runtime
+from agent_analytics.workstation import hook_spool
 from agent_analytics.workstation.config import managed_hooks_dir, write_text_if_changed
 
 MARKER = "# agent-analytics post-commit hook"
 CHAINED_SUFFIX = ".pre-agent-analytics"
 PASS_THROUGH_MARKER = "# agent-analytics pass-through"
-# The lean runtime (os and sys only) is copied beside the installed hook and imported from there
-# under `python -I -S` (no site-packages; as a module its bytecode is cached): the hook keeps
-# spooling when this installation is removed or moved, run by the system's python3 then.
-RUNTIME_MODULE = "agent_analytics_hook_runtime"
-RUNTIME_COPY = f"{RUNTIME_MODULE}.py"
-FALLBACK_PYTHON = "python3"
+SENDER_GONE = "not sent: no agent-analytics installation at"
+TEMPLATE = Path(__file__).with_name("post_commit.sh")
+# Left beside the hook by earlier versions, whose hook ran Python: removed on install and uninstall.
+OLD_RUNTIME = "agent_analytics_hook_runtime"
+
+# Where platformdirs puts the state folder, spelled in shell for the hook (a test keeps them equal).
+STATE_DIRS = {
+    "darwin": '"$HOME/Library/Application Support/agent-analytics"',
+    "win32": '"${LOCALAPPDATA:-$HOME/AppData/Local}/agent-analytics/agent-analytics"',
+    "linux": '"${XDG_STATE_HOME:-$HOME/.local/state}/agent-analytics"',
+}
 
 
-def runtime_source() -> str:
-    return Path(hook_runtime.__file__).read_text()
+def _any_case(word: str) -> str:
+    return "".join(f"[{c.upper()}{c.lower()}]" if c.isalpha() else c for c in word)
 
 
-def runner_call(hooks_dir: Path, python: str) -> str:
-    return (
-        f"import sys; sys.path.insert(0, {str(hooks_dir)!r}); import {RUNTIME_MODULE} as h;"
-        f" sys.exit(h.main(['post-commit', '--sender', {python!r}]))"
-    )
+def record_script(python: str) -> str:
+    """The shell functions that record a commit (`record`), for the interpreter `python` to send it."""
+    values = {
+        "PYTHON": shlex.quote(python),
+        "STATE_DIR": STATE_DIRS.get(sys.platform, STATE_DIRS["linux"]),
+        "AGENT_VARIABLES": " ".join(hook_spool.AGENT_VARIABLES),
+        "AGENT_PREFIXES": " | ".join(f"{prefix}*" for prefix in hook_spool.AGENT_PREFIXES),
+        "SECRET_NAMES": " | ".join(f"*{_any_case(word)}*" for word in hook_spool.SECRET_WORDS),
+        "SENDER_GONE": SENDER_GONE,
+        "RECORD": hook_spool.RECORD,
+    }
+    return re.sub(r"@([A-Z_]+)@", lambda m: values[m.group(1)], TEMPLATE.read_text())
 
 
 # Client-side hooks a global core.hooksPath would hide from each repository's .git/hooks.
@@ -83,7 +95,7 @@ class HookChange:
         }
 
 
-def hook_script(python: str, run_repo_hook: bool, hooks_dir: Path) -> str:
+def hook_script(python: str, run_repo_hook: bool) -> str:
     repo_hook = ""
     if run_repo_hook:
         repo_hook = """# core.hooksPath hides the repository's own hook: run it too.
@@ -101,10 +113,9 @@ chained="${{0%/*}}/post-commit{CHAINED_SUFFIX}"
 if [ -x "$chained" ]; then
     "$chained" "$@" || status=$?
 fi
-{repo_hook}python={shlex.quote(python)}
-# Installation removed or moved (make clean, a moved clone): the system python3 still spools the commit.
-[ -x "$python" ] || python={FALLBACK_PYTHON}
-"$python" -I -S -c {shlex.quote(runner_call(hooks_dir, python))} </dev/null >/dev/null 2>&1
+{repo_hook}
+{record_script(python)}
+record >/dev/null 2>&1
 exit $status
 """
 
@@ -163,8 +174,8 @@ def _install_into(hooks_dir: Path, python: str, run_repo_hook: bool) -> HookChan
         if chained.exists() or chained.is_symlink():
             raise HookError(f"both {target} and {chained} exist: move one of them away, then run this again")
         os.replace(target, chained)  # a rename keeps its bytes and mode for uninstall
-    runtime_changed = write_text_if_changed(hooks_dir / RUNTIME_COPY, runtime_source(), 0o644)
-    changed = write_text_if_changed(target, hook_script(python, run_repo_hook, hooks_dir), 0o755) or runtime_changed
+    had_old_runtime = _remove_old_runtime(hooks_dir)
+    changed = write_text_if_changed(target, hook_script(python, run_repo_hook), 0o755) or had_old_runtime
     return HookChange(hooks_dir, "installed" if changed else "unchanged", chained if chained.exists() else None)
 
 
@@ -174,20 +185,22 @@ def _uninstall_from(hooks_dir: Path) -> HookChange:
     if not is_ours(target):
         return HookChange(hooks_dir, "absent")
     target.unlink()
-    _remove_runtime_copy(hooks_dir)
+    _remove_old_runtime(hooks_dir)
     if chained.exists() or chained.is_symlink():
         os.replace(chained, target)
         return HookChange(hooks_dir, "removed", target)
     return HookChange(hooks_dir, "removed")
 
 
-def _remove_runtime_copy(hooks_dir: Path) -> None:
-    (hooks_dir / RUNTIME_COPY).unlink(missing_ok=True)
+def _remove_old_runtime(hooks_dir: Path) -> bool:
+    found = (hooks_dir / f"{OLD_RUNTIME}.py").exists()
+    (hooks_dir / f"{OLD_RUNTIME}.py").unlink(missing_ok=True)
     cache = hooks_dir / "__pycache__"
-    for compiled in cache.glob(f"{RUNTIME_MODULE}.*.pyc"):
+    for compiled in cache.glob(f"{OLD_RUNTIME}.*.pyc"):
         compiled.unlink(missing_ok=True)
     if cache.is_dir() and not any(cache.iterdir()):
         cache.rmdir()
+    return found
 
 
 def _global_dir(current: str) -> Path:
@@ -283,45 +296,16 @@ def installed_hook(repo: Path | None = None) -> Path | None:
     return candidate if is_ours(candidate) else None
 
 
-@dataclass
-class HookTarget:
-    """What an installed hook runs: the interpreter it was installed with and the runtime file."""
-
-    python: str
-    runtime: Path | None
-
-
-def hook_target(script: Path) -> HookTarget:
-    text = script.read_text()
-    python = ""
-    for line in text.splitlines():
-        if line.startswith("python="):
-            python = shlex.split(line.removeprefix("python="))[0]
-            break
-        if "import hook_runtime" in line or "import hook_runner" in line:  # installs before the runtime copy
-            python = shlex.split(line)[0]
-            break
-    runtime = None
-    for line in text.splitlines():
-        if " -I -S -c " in line:
-            words = shlex.split(line.split("<", 1)[0])
-            code = words[words.index("-c") + 1] if "-c" in words[:-1] else ""
-            found = re.search(r"sys\.path\.insert\(0, '([^']*)'\); import (\w+)", code)
-            runtime = Path(found.group(1)) / f"{found.group(2)}.py" if found else None
-    return HookTarget(python, runtime)
-
-
 def hook_python(script: Path) -> str:
-    """The interpreter an installed hook was installed with (it must still exist)."""
-    return hook_target(script).python
+    """The interpreter an installed hook starts its sender with (it must still exist)."""
+    for line in script.read_text().splitlines():
+        if line.startswith("python="):
+            words = shlex.split(line.removeprefix("python="))
+            return words[0] if words else ""
+    return ""
 
 
 def runs_this_installation(script: Path) -> bool:
-    """Whether the hook runs this installation, with a runtime copy of this version beside it."""
-    text, hooks_dir = script.read_text(), script.parent
-    if shlex.quote(runner_call(hooks_dir, sys.executable)) not in text:
-        return False
-    try:
-        return (hooks_dir / RUNTIME_COPY).read_text() == runtime_source()
-    except OSError:
-        return False
+    """Whether the hook is the one this installation writes (same version, same interpreter)."""
+    text = script.read_text()
+    return text in (hook_script(sys.executable, run_repo_hook) for run_repo_hook in (False, True))

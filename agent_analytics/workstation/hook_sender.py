@@ -1,10 +1,16 @@
 """Sends the commits the git hook spooled to the exporter's ingest API (`POST /api/v1/commits`).
 
-Started detached by every hook (`--background`: gives up at once when another sender holds
-the spool) and by `agent-analytics hook flush` (waits for it). A spool file is deleted only
-once the exporter acknowledged it; the exporter dedupes by (repo, sha), so a file sent twice
-(say, the sender was killed between the answer and the delete) is still counted once. Files
-the exporter refuses as invalid (422) are moved to `spool/rejected/`, never dropped.
+Started detached by every hook (`--background`) and by `agent-analytics hook flush`. Whenever
+it runs it sends the whole spool, not only the newest commit. One sender sends at a time (the
+spool's lock; a hook's sender waits a moment for another one's pass, then leaves its commit to
+it); a background sender that finds the exporter unreachable stays on as the one
+retrier: it tries again with growing pauses until the spool is empty, and gives up an hour
+after the newest commit was spooled (`AGENT_ANALYTICS_HOOK_RETRY` seconds; 0: never retry).
+
+A spool file is deleted only once the exporter acknowledged it; the exporter dedupes by (repo,
+sha), so a file sent twice (say, the sender was killed between the answer and the delete) is
+still counted once. Files that cannot be read or that the exporter refuses as invalid (422)
+are moved to `spool/rejected/`, never dropped.
 """
 
 from __future__ import annotations
@@ -14,6 +20,7 @@ import contextlib
 import fcntl
 import json
 import os
+import subprocess
 import sys
 import time
 import urllib.error
@@ -22,28 +29,35 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from agent_analytics.vocabulary.repo_id import repo_id
-from agent_analytics.workstation import hook_runtime
+from agent_analytics.workstation import hook_spool, paths
 
 INGEST_PATH = "/api/v1/commits"
 REPORT = "?report=commits"  # the answer then says what became of each commit
 BATCH = 200
 BACKGROUND_TIMEOUT = 1.0  # seconds per request, from a hook's sender
+BACKGROUND_WAIT = 2.0  # seconds a hook's sender waits for another one's pass (a request or two)
 FLUSH_TIMEOUT = 10.0  # seconds per request, from `hook flush`
 LOG_LIMIT = 64 * 1024
 
+RETRY_VARIABLE = "AGENT_ANALYTICS_HOOK_RETRY"
+RETRY_FOR = 3600.0  # seconds after the newest spooled commit
+RETRY_FIRST = 1.0  # the first pause; each failure doubles it...
+RETRY_LONGEST = 60.0  # ...up to this
+SEND_LOCK = ".lock"
+RETRY_LOCK = ".retry"
+
 
 def spool_dir() -> Path:
-    return Path(hook_runtime.spool_dir())
+    return paths.spool_dir()
 
 
 def log_path() -> Path:
-    """One line per commit spooled and per send attempt: when, who, what came of it."""
-    return Path(hook_runtime.log_path())
+    """One line per commit read and per send attempt: when, what came of it."""
+    return paths.hook_log_path()
 
 
 def pending(folder: Path | None = None) -> list[Path]:
-    folder = folder or spool_dir()
-    return sorted(folder.glob("*.json")) if folder.is_dir() else []
+    return hook_spool.pending(folder or spool_dir())
 
 
 def record_from_capture(capture: dict, identity: dict[str, str] | None = None) -> dict:
@@ -87,8 +101,14 @@ class FlushResult:
     error: str = ""
     busy: bool = False  # another sender held the spool
     unreachable: bool = False  # no answer from the exporter at all (down, wrong URL, network)
+    status: int = 0  # the exporter's HTTP status when it refused
     messages: list[str] = field(default_factory=list)
     commits: list[dict] = field(default_factory=list)  # the exporter's word on each: repo, sha, result, labels
+
+    @property
+    def worth_retrying(self) -> bool:
+        """The exporter is away or overloaded, not refusing: trying again later can succeed."""
+        return self.unreachable or self.status >= 500 or self.status == 429
 
     def as_dict(self) -> dict:
         return {
@@ -98,6 +118,10 @@ class FlushResult:
             "remaining": self.remaining,
             "error": self.error,
         }
+
+
+class CaptureFailed(Exception):
+    """A recorded commit could not be read now; it stays recorded."""
 
 
 class Refused(Exception):
@@ -136,6 +160,29 @@ class Target:
     url: str
     api_key: str
     identity: dict[str, str]
+
+
+def _capture_records(folder: Path, result: FlushResult) -> None:
+    """Read each commit the hook recorded from its repository while it is surely still there."""
+    for record in hook_spool.records(folder):
+        sha = record.name.split("-")[0]
+        try:
+            captured = hook_spool.capture(record)
+        except FileNotFoundError:  # captured by `hook flush` meanwhile
+            continue
+        except hook_spool.Unfinished:
+            if hook_spool.torn(record):
+                _set_aside(record, result, "torn: its hook stopped while writing it (a full disk, or killed)")
+                _log(f"commit {sha}: set aside, torn")
+            continue  # else its hook is still writing it, and starts a sender when done
+        except (LookupError, ValueError, UnicodeError) as e:
+            _set_aside(record, result, str(e))
+            _log(f"commit {sha}: set aside: {e}")
+            continue
+        except (OSError, subprocess.SubprocessError) as e:  # git too slow, or a spool it cannot write to
+            raise CaptureFailed(f"cannot read the commit of {record.name}: {e}") from None
+        variables = ", ".join(captured["agent_env"]) or "none"
+        _log(f"commit {sha}: read from {captured['path']}; agent variables: {variables}")
 
 
 def _send(files: list[Path], target: Target, timeout: float, result: FlushResult) -> None:
@@ -188,49 +235,111 @@ def _lock(lock, wait: float) -> bool:
             time.sleep(0.05)
 
 
+def _send_spool(folder: Path, timeout: float, result: FlushResult) -> None:
+    """Capture what the hook recorded, then send every capture (the caller holds the lock)."""
+    try:
+        _capture_records(folder, result)
+        if not hook_spool.captures(folder):
+            return
+        target = _settings()
+    except Exception as e:  # no config yet, or a commit it cannot read now: keep everything for later
+        result.error = str(e)
+        return
+    url = target.url
+    try:
+        while files := hook_spool.captures(folder):
+            for start in range(0, len(files), BATCH):
+                _send(files[start : start + BATCH], target, timeout, result)
+            _capture_records(folder, result)  # recorded meanwhile
+    except CaptureFailed as e:
+        result.error = str(e)
+    except Refused as e:
+        result.error, result.status = str(e), e.status
+    except OSError as e:  # refused, unreachable, timed out
+        result.error = f"exporter at {url} unreachable: {getattr(e, 'reason', e)}"
+        result.unreachable = True
+    except Exception as e:  # an answer that is not the ingest API's
+        result.error = f"unexpected answer from {url}{INGEST_PATH}: {e}"
+
+
 def flush(wait: float = 0.0, timeout: float = BACKGROUND_TIMEOUT, origin: str = "flush") -> FlushResult:
     """Send the spool. Waits up to `wait` seconds when another sender is running (0: give up)."""
     result = FlushResult()
     folder = spool_dir()
-    folder.mkdir(parents=True, exist_ok=True)
-    if not pending(folder):  # nothing to send: no config or exporter needed
-        _record_outcome(result, origin)
-        return result
-    try:
-        target = _settings()
-    except Exception as e:  # no config yet: keep everything for later
-        result.error = str(e)
-        result.remaining = len(pending(folder))
-        _record_outcome(result, origin)
-        return result
-    with open(folder / ".lock", "a") as lock:
-        while True:
+    while hook_spool.ready(folder) and not result.error:
+        with open(folder / SEND_LOCK, "a") as lock:
             if not _lock(lock, wait):
                 result.busy = True
                 break
             try:
-                while files := pending(folder):
-                    for start in range(0, len(files), BATCH):
-                        _send(files[start : start + BATCH], target, timeout, result)
-            except Refused as e:
-                result.error = str(e)
-            except OSError as e:  # refused, unreachable, timed out
-                result.error = f"exporter at {target.url} unreachable: {getattr(e, 'reason', e)}"
-                result.unreachable = True
-            except Exception as e:  # an answer that is not the ingest API's
-                result.error = f"unexpected answer from {target.url}{INGEST_PATH}: {e}"
+                _send_spool(folder, timeout, result)
             finally:
                 fcntl.flock(lock, fcntl.LOCK_UN)
-            # A hook that spooled while we held the lock found its sender busy: send its file too.
-            if result.error or not pending(folder):
-                break
+        # A hook that spooled while we held the lock found its sender busy: send its commit too.
     result.remaining = len(pending(folder))
     _record_outcome(result, origin)
     return result
 
 
+def _newest_spooled(folder: Path) -> float:
+    times = []
+    for path in pending(folder):
+        with contextlib.suppress(FileNotFoundError):
+            times.append(path.stat().st_mtime)
+    return max(times, default=0.0)
+
+
+def retry_for() -> float:
+    try:
+        return max(0.0, float(os.environ.get(RETRY_VARIABLE, RETRY_FOR)))
+    except ValueError:
+        return RETRY_FOR
+
+
+def retry_until_sent(window: float) -> None:
+    """Try the spool again and again, pausing longer each time, until it is empty or `window`
+    seconds have passed since the newest commit was spooled. Returns at once when another
+    sender is retrying already: that one sends every commit, this one's included."""
+    folder = spool_dir()
+    with open(folder / RETRY_LOCK, "a") as token:
+        try:
+            fcntl.flock(token, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            return
+        pause = RETRY_FIRST
+        while True:
+            if time.time() + pause > _newest_spooled(folder) + window:
+                if waiting := len(pending(folder)):
+                    _log(f"retry: gave up; {waiting} spooled until the next commit or `agent-analytics hook flush`")
+                return
+            time.sleep(pause)
+            if not folder.is_dir():  # the spool went away (its HOME was removed)
+                return
+            result = flush(wait=0.0, timeout=BACKGROUND_TIMEOUT, origin="retry")
+            if not result.busy and not result.error and not result.remaining:
+                return
+            if result.error and not result.worth_retrying:  # refused: only a person can fix that
+                return
+            if not result.busy:
+                pause = min(pause * 2, RETRY_LONGEST)
+
+
+def retrying() -> bool:
+    """Whether a background sender is waiting to try the spool again."""
+    lock = spool_dir() / RETRY_LOCK
+    if not lock.exists():
+        return False
+    with open(lock, "a") as probe:
+        try:
+            fcntl.flock(probe, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            return True
+        fcntl.flock(probe, fcntl.LOCK_UN)
+    return False
+
+
 def last_outcome() -> str:
-    """The last line about a send attempt (not about a commit spooled)."""
+    """The last line about a send attempt (not about one commit)."""
     try:
         lines = log_path().read_text().splitlines()
     except OSError:
@@ -246,15 +355,27 @@ def _record_outcome(result: FlushResult, origin: str) -> None:
         outcome = f"error: {result.error}"
     else:
         outcome = f"sent {result.accepted}, duplicates {result.duplicates}, rejected {result.rejected}"
+    _log(f"{origin}: {outcome}; {result.remaining} spooled")
+
+
+def _log(line: str) -> None:
     stamp = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
     with contextlib.suppress(OSError):
         path = log_path()
         path.parent.mkdir(parents=True, exist_ok=True)
         with open(path, "a") as f:
-            f.write(f"{stamp} {origin}: {outcome}; {result.remaining} spooled\n")
+            f.write(f"{stamp} {line}\n")
         if path.stat().st_size > LOG_LIMIT:  # keep the newest half
             text = path.read_text()
             path.write_text(text[len(text) // 2 :].split("\n", 1)[-1])
+
+
+def _detach() -> None:
+    """Out of the commit's session (a closed terminal does not stop it) and out of its folder
+    (which may be deleted meanwhile). The hook starts it at a lower priority (`nice`)."""
+    with contextlib.suppress(OSError):
+        os.setsid()
+    os.chdir("/")
 
 
 def main(argv: list[str]) -> int:
@@ -262,7 +383,11 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--background", action="store_true", help="as started by the hook: never wait")
     args = parser.parse_args(argv)
     if args.background:
-        flush(wait=0.0, timeout=BACKGROUND_TIMEOUT, origin="sender")
+        _detach()
+        window = retry_for()
+        result = flush(wait=BACKGROUND_WAIT, timeout=BACKGROUND_TIMEOUT, origin="sender")
+        if result.error and result.worth_retrying and window > 0:
+            retry_until_sent(window)
         return 0
     result = flush(wait=30.0, timeout=FLUSH_TIMEOUT)
     print(json.dumps(result.as_dict()))

@@ -1,12 +1,13 @@
-"""Where the workstation keeps its config, hooks and spool (imported by the lean git hook too)."""
+"""Where the workstation keeps its config, hooks and spool."""
 
 from pathlib import Path
 
 import platformdirs
 
-from agent_analytics.workstation import hook_runtime
+from agent_analytics.config.paths import APP
 
-APP = hook_runtime.APP
+SPOOL = "spool"
+HOOK_LOG = "hook.log"
 
 
 def config_dir() -> Path:
@@ -18,13 +19,18 @@ def config_path() -> Path:
 
 
 def state_dir() -> Path:
-    """The platform's state folder (the git hook computes it: it cannot afford platformdirs)."""
-    return Path(hook_runtime.state_dir())
+    """The platform's state folder (the git hook names the same folder in shell: hook_install)."""
+    return Path(platformdirs.user_state_dir(APP))
 
 
 def spool_dir() -> Path:
-    """One capture file per commit the exporter has not acknowledged yet."""
-    return Path(hook_runtime.spool_dir())
+    """One file per commit the exporter has not acknowledged yet."""
+    return state_dir() / SPOOL
+
+
+def hook_log_path() -> Path:
+    """One line per commit read and per send attempt, and what the hook could not do (kept short)."""
+    return state_dir() / HOOK_LOG
 
 
 def managed_hooks_dir() -> Path:

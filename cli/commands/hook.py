@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -10,7 +12,7 @@ from typing import Any
 import typer
 
 from agent_analytics.config.errors import RuntimeFailure
-from agent_analytics.workstation import doctor_checks, hook_install, hook_runtime, hook_sender
+from agent_analytics.workstation import doctor_checks, hook_install, hook_sender
 
 hook_app = typer.Typer(
     help="The git post-commit hook: sends each commit (and which agent made it) to the exporter.",
@@ -87,8 +89,10 @@ def _change(
 
 @hook_app.command("post-commit")
 def post_commit() -> None:
-    """What the installed hook runs after each commit (silent; never fails the commit)."""
-    raise typer.Exit(hook_runtime.main(["post-commit"]))
+    """Record the commit at HEAD and send it, as the installed hook does after each commit (for hook
+    managers that call commands rather than install hooks; silent; never fails)."""
+    script = hook_install.record_script(sys.executable) + "\nrecord >/dev/null 2>&1\n"
+    subprocess.run(["sh", "-c", script], stdin=subprocess.DEVNULL, check=False)
 
 
 # What the exporter did with a commit, as `hook flush` says it (results of the ingest API).
@@ -158,6 +162,7 @@ def status(
         "repo": str(repo_hook) if repo_hook else None,
         "spooled": len(hook_sender.pending()),
         "spool_dir": str(hook_sender.spool_dir()),
+        "retrying": hook_sender.retrying(),
         "hook": check.as_dict(),
         "last_send": last_send or None,
     }
@@ -168,6 +173,8 @@ def status(
         if repo:
             typer.echo(f"hook for {repo}: {data['repo'] or 'not installed'}")
         typer.echo(f"spooled commits: {data['spooled']} ({data['spool_dir']})")
+        if data["retrying"]:
+            typer.echo("a background sender tries them again until the exporter answers")
         if last_send:
             typer.echo(f"last send: {last_send}")
     if (global_hook or repo_hook) and check.status != doctor_checks.OK:

@@ -17,7 +17,7 @@ from prometheus_client.parser import text_string_to_metric_families
 from typer.testing import CliRunner
 
 from agent_analytics.cli.app import app
-from agent_analytics.workstation import hook_sender
+from agent_analytics.workstation import hook_sender, hook_spool, paths
 from tests.support.isolation import isolate
 
 AUTHOR_EMAIL = "Ada.Lovelace@Example.com"
@@ -25,6 +25,9 @@ AUTHOR_EMAIL = "Ada.Lovelace@Example.com"
 
 def isolated_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     home = isolate(monkeypatch, tmp_path / "home")
+    # A hook's sender that finds the exporter away would retry for an hour, past the test and its
+    # temporary HOME: here it tries once, as `hook flush` does. Tests of the retries set their own.
+    monkeypatch.setenv(hook_sender.RETRY_VARIABLE, "0")
     git(home, "config", "--global", "user.email", AUTHOR_EMAIL)
     git(home, "config", "--global", "user.name", "Ada Lovelace")
     return home
@@ -57,16 +60,27 @@ def commit(
     return git(repo, "rev-parse", "HEAD").stdout.strip(), out
 
 
-def hook_log() -> list[str]:
-    path = hook_sender.log_path()
+def hook_log(state: Path | None = None) -> list[str]:
+    path = state / paths.HOOK_LOG if state else hook_sender.log_path()
     return path.read_text().splitlines() if path.exists() else []
 
 
-def senders_settled() -> bool:
-    """Every sender a hook started has finished (each logs one line when done)."""
-    lines = hook_log()
-    started = sum("sender started" in line for line in lines)
-    return started > 0 and sum(" sender: " in line for line in lines) == started
+def senders_settled(state: Path | None = None) -> bool:
+    """Every sender a hook started has made its attempt (when the exporter is away, one of them
+    may stay on to retry: hook_sender.retrying).
+
+    A hook starts one sender per record it writes. A sender logs each record it reads (or sets
+    aside) and one " sender: " line when its attempt is over; a record stays unread when its
+    sender found another one sending that then failed. So: every record written, and as many
+    sender lines as records read, set aside or left.
+    """
+    spool = state / paths.SPOOL if state else hook_sender.spool_dir()
+    records = hook_spool.records(spool)
+    if any(not path.read_bytes().endswith(hook_spool.END) for path in records):
+        return False  # its hook is writing it, and has not started its sender yet
+    lines = hook_log(state)
+    read = sum(" commit " in line and (": read from " in line or ": set aside" in line) for line in lines)
+    return read + len(records) > 0 and sum(" sender: " in line for line in lines) == read + len(records)
 
 
 def cli(*args: str, input: str | None = None):

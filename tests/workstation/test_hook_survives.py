@@ -1,9 +1,11 @@
-"""The installed hook after `make clean` or a moved clone: commits still succeed and are spooled,
-and `hook status` and `doctor` say loudly what is wrong and what to do."""
+"""The installed hook after `make clean`, a moved clone or an upgrade: commits still succeed and are
+spooled with their session evidence, and `hook status` and `doctor` say loudly what is wrong and
+what to do."""
 
 from __future__ import annotations
 
 import json
+import shlex
 import shutil
 import site
 import subprocess
@@ -13,8 +15,9 @@ from pathlib import Path
 import pytest
 
 from agent_analytics.workstation import hook_install, hook_sender
-from tests.support.net import free_port
-from tests.support.workstation import cli, commit, hook_log, isolated_home, make_repo
+from tests.support.net import free_port, wait_until
+from tests.support.workstation import cli, commit, hook_log, isolated_home, make_repo, senders_settled
+from tests.workstation.test_hook_delivery import SESSION
 
 
 @pytest.fixture
@@ -45,23 +48,22 @@ def test_a_removed_installation_still_spools_and_status_and_doctor_say_what_to_d
     )
     assert installed.returncode == 0, installed.stderr
     hooks = hook_install.installed_hook()
-    assert (hooks.parent / hook_install.RUNTIME_COPY).read_text() == hook_install.runtime_source()
+    assert hook_install.hook_python(hooks) == str(python)
 
     shutil.rmtree(tmp_path / "venv")  # `make clean`
     repo = make_repo(tmp_path / "api")
-    sha, out = commit(repo, {"a.txt": "1\n"}, "after make clean")
+    sha, out = commit(repo, {"a.txt": "1\n"}, "after make clean", env=SESSION)
     assert out.returncode == 0 and out.stdout == "" and out.stderr == ""
-    assert spooled_shas() == [sha]  # recorded by the system python3, kept for `hook flush`
-    assert hook_log()[-1].endswith(f"spooled, {hook_sender.hook_runtime.SENDER_GONE} {python}")
+    assert spooled_shas() == [sha]  # recorded by the hook itself (no Python needed), kept for `hook flush`
+    assert hook_log()[-1].endswith(f"spooled, {hook_install.SENDER_GONE} {python}")
 
     monkeypatch.chdir(repo)
     status = cli("hook", "status")
     assert status.exit_code == 1
     assert "spooled commits: 1 (" in status.stdout
-    fallback = shutil.which("python3")
     assert status.stderr == (
-        f"error: {hooks} points nowhere: it runs {python}, which no longer exists; commits are still spooled by"
-        f" {fallback} but not sent: install agent-analytics again, run `agent-analytics hook install`,"
+        f"error: {hooks} points nowhere: it runs {python}, which no longer exists; commits are still spooled"
+        " but not sent: install agent-analytics again, run `agent-analytics hook install`,"
         " then `agent-analytics hook flush`\n"
     )
     doctor = json.loads(cli("doctor", "--json").stdout)
@@ -82,24 +84,40 @@ def test_a_removed_installation_still_spools_and_status_and_doctor_say_what_to_d
     status = cli("hook", "status")
     assert status.stdout.splitlines()[-1].startswith("last send: ")
     assert "flush: error: exporter at http://127.0.0.1:" in status.stdout.splitlines()[-1]
+    # What the hook saw of the Claude Code session is kept for when the exporter answers.
+    (capture,) = hook_sender.pending()
+    assert json.loads(capture.read_text())["agent_env"] == SESSION
 
 
-def test_a_runtime_that_was_moved_away_never_fails_a_commit_and_is_reported(home, tmp_path, monkeypatch):
-    assert cli("hook", "install").exit_code == 0
-    hooks = hook_install.installed_hook()
-    runtime = hooks.parent / hook_install.RUNTIME_COPY
-    runtime.unlink()
+def test_the_hook_of_an_earlier_version_is_replaced_and_its_python_runtime_removed(home, tmp_path, monkeypatch):
+    # Earlier versions installed a hook that ran Python, with a copy of its runtime beside it.
+    hooks = tmp_path / "shared-hooks"
+    hooks.mkdir()
+    runner = f"import sys; sys.path.insert(0, {str(hooks)!r}); import {hook_install.OLD_RUNTIME} as h; h.main()"
+    (hooks / "post-commit").write_text(
+        f"#!/bin/sh\n{hook_install.MARKER}: records each commit.\npython={sys.executable}\n"
+        f'"$python" -I -S -c {shlex.quote(runner)} </dev/null >/dev/null 2>&1\n'
+    )
+    (hooks / "post-commit").chmod(0o755)
+    (hooks / f"{hook_install.OLD_RUNTIME}.py").write_text("# the runtime\n")
+    (hooks / "__pycache__").mkdir()
+    (hooks / "__pycache__" / f"{hook_install.OLD_RUNTIME}.cpython-311.pyc").write_bytes(b"")
+    subprocess.run(["git", "config", "--global", "core.hooksPath", str(hooks)], check=True)
     repo = make_repo(tmp_path / "web")
-    _, out = commit(repo, {"b.txt": "2\n"}, "runtime gone")
-    assert out.returncode == 0 and out.stderr == ""
     monkeypatch.chdir(repo)
     status = cli("hook", "status")
     assert status.exit_code == 1
     assert status.stderr == (
-        f"error: {hooks} points nowhere: {runtime} is missing, so commits are not recorded:"
+        f"error: {hooks / 'post-commit'} runs another installation of agent-analytics:"
         " run `agent-analytics hook install` again\n"
     )
-    assert cli("hook", "install").exit_code == 0 and runtime.is_file()
-    uninstalled = cli("hook", "uninstall")
-    assert uninstalled.exit_code == 0
-    assert not hooks.parent.exists()  # the runtime copy and its bytecode went with the hook
+
+    assert cli("hook", "install").exit_code == 0
+    assert sorted(p.name for p in hooks.iterdir()) == ["post-commit"]  # the runtime and its bytecode are gone
+    assert cli("hook", "status").exit_code == 0
+    sha, out = commit(repo, {"b.txt": "2\n"}, "after the upgrade", env=SESSION)
+    assert out.returncode == 0 and out.stderr == ""
+    assert spooled_shas() == [sha]
+    wait_until(senders_settled, timeout=30, what="the hook's sender to finish")
+    assert cli("hook", "uninstall").exit_code == 0
+    assert sorted(p.name for p in hooks.iterdir()) == []
