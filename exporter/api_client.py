@@ -1,6 +1,6 @@
 """One HTTP transport for every API the exporter polls (GitHub, Anthropic, Cursor, OpenAI).
 
-Retries: network errors, 5xx and Anthropic's 529 (overloaded) with exponential backoff; 429
+Retries (tenacity): network errors, 5xx and Anthropic's 529 (overloaded) with exponential backoff; 429
 (and GitHub's secondary rate limit, a 403 that says so) after `retry-after` or
 `x-ratelimit-reset`; every wait capped by `max_backoff_seconds`. A request that fails for good
 raises ApiError with a short `reason` for the error metric's label. Credentials travel only in
@@ -12,6 +12,7 @@ import time
 from dataclasses import dataclass
 
 import httpx
+from tenacity import RetryCallState, Retrying, retry_if_exception_type, stop_after_attempt
 
 from agent_analytics import __version__
 
@@ -72,6 +73,14 @@ def retry_wait(response: httpx.Response, attempt: int, retries: Retries) -> floa
     return None
 
 
+class _Retryable(Exception):
+    """An answer to try again after `wait` seconds."""
+
+    def __init__(self, response: httpx.Response, wait: float):
+        self.response = response
+        self.wait = wait
+
+
 class ApiClient:
     """An httpx client bound to one API's base URL and credential headers, with the retry policy."""
 
@@ -98,25 +107,43 @@ class ApiClient:
 
     def send(self, method: str, url: str, endpoint: str, **request) -> httpx.Response:
         """The first answer below 400, retried as the module says; ApiError otherwise."""
-        attempt = 0
-        while True:
-            try:
-                response = self.http.request(method, url, **request)
-            except httpx.HTTPError as e:
-                if attempt >= self.retries.max_retries:
-                    raise ApiError(endpoint, "network", type(e).__name__) from None
-                wait = self.retries.first_backoff_seconds * (2**attempt)
-            else:
-                if response.status_code < 400:
-                    return response
-                wait = retry_wait(response, attempt, self.retries)
-                if wait is None or attempt >= self.retries.max_retries:
-                    reason = "rate_limited" if wait is not None and _rate_limited(response) else None
-                    raise ApiError(endpoint, reason or reason_of(response.status_code), f"HTTP {response.status_code}")
-            wait = min(wait, self.retries.max_backoff_seconds)
-            log.info("%s: retry %d in %.1fs", endpoint, attempt + 1, wait)
-            time.sleep(wait)
-            attempt += 1
+
+        def wait(state: RetryCallState) -> float:
+            error = state.outcome.exception()
+            seconds = error.wait if isinstance(error, _Retryable) else None
+            if seconds is None:  # a network error
+                seconds = self.retries.first_backoff_seconds * (2 ** (state.attempt_number - 1))
+            seconds = min(seconds, self.retries.max_backoff_seconds)
+            log.info("%s: retry %d in %.1fs", endpoint, state.attempt_number, seconds)
+            return seconds
+
+        requests_made = 0
+
+        def attempt() -> httpx.Response:
+            nonlocal requests_made
+            requests_made += 1
+            response = self.http.request(method, url, **request)
+            if response.status_code < 400:
+                return response
+            seconds = retry_wait(response, requests_made - 1, self.retries)
+            if seconds is None:
+                raise ApiError(endpoint, reason_of(response.status_code), f"HTTP {response.status_code}")
+            raise _Retryable(response, seconds)
+
+        retrying = Retrying(
+            stop=stop_after_attempt(self.retries.max_retries + 1),
+            wait=wait,
+            retry=retry_if_exception_type((httpx.HTTPError, _Retryable)),
+            reraise=True,
+        )
+
+        try:
+            return retrying(attempt)
+        except httpx.HTTPError as e:
+            raise ApiError(endpoint, "network", type(e).__name__) from None
+        except _Retryable as e:
+            reason = "rate_limited" if _rate_limited(e.response) else reason_of(e.response.status_code)
+            raise ApiError(endpoint, reason, f"HTTP {e.response.status_code}") from None
 
     def json(self, method: str, url: str, endpoint: str, **request) -> dict:
         """`send`, then the body as a JSON object; ApiError(reason="bad_payload") otherwise."""

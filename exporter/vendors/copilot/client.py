@@ -7,7 +7,6 @@ Retries and rate limits are api_client's; the token never appears in a log line 
 """
 
 import json
-import re
 from dataclasses import dataclass
 from datetime import date
 
@@ -17,7 +16,6 @@ from agent_analytics.exporter.api_client import ApiClient, ApiError, Retries, js
 from agent_analytics.exporter.config import CopilotConfig
 
 API_VERSION = "2026-03-10"
-_NEXT = re.compile(r'<([^>]+)>\s*;\s*rel="next"')
 CopilotError = ApiError  # the name the poller and tests know it by
 
 
@@ -118,7 +116,6 @@ class CopilotClient:
             if not isinstance(page, list):
                 raise CopilotError("seats", "bad_payload", "no seats list")
             seats.extend(s for s in page if isinstance(s, dict))
-            m = _NEXT.search(response.headers.get("link", ""))
-            url = m.group(1) if m else None
+            url = response.links.get("next", {}).get("url")
             pages += 1
         return seats
