@@ -35,8 +35,6 @@ JOB_EXPORTER = "exporter"
 VENDOR_HISTORY_DAYS = {"anthropic": 90, "anthropic_enterprise": 90, "cursor": 30, "openai": 90}
 
 
-# A seat month, the average month (a Gregorian year / 12); budgets use the calendar month.
-MONTH_SECONDS = SEAT_MONTH_SECONDS
 # How often the rules are evaluated (both groups); the month-to-date rule adds one interval of spend.
 RULE_INTERVAL = "1m"
 SECONDS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
