@@ -102,7 +102,7 @@ def test_three_sessions_of_one_developer_give_the_true_totals_in_both_forms(
             ]
             for run in runs:
                 run.result()
-        pages = {name: scrape(form).series().series("claude_code_") for name, form in forms.items()}
+        pages = {name: scrape(form).series("claude_code_") for name, form in forms.items()}
         assert pages["otelcol"].keys() == pages["embedded"].keys(), series_diff(pages["otelcol"], pages["embedded"])
         labels = frozenset({"user_id": "dev-1", "model": "claude-opus-4-8"}.items())
         assert pages["embedded"] == {(COST, labels): TRUE_COST, (TOKENS, labels | {("type", "input")}): TRUE_TOKENS}
@@ -200,7 +200,7 @@ def test_bearer_token_auth_refuses_a_missing_or_wrong_token(claude_fixtures, sta
             assert refused.value.code() == grpc.StatusCode.UNAUTHENTICATED
         stub.Export(metrics, timeout=10, metadata=(("authorization", "Bearer right-token"),))
     # what the accepted requests carried, once each (one HTTP, one gRPC)
-    wait_until(lambda: scrape(collector).series().series(COST) != {}, timeout=10, what="accepted points exposed")
+    wait_until(lambda: scrape(collector).series(COST) != {}, timeout=10, what="accepted points exposed")
     points = sum(
         len(m.sum.data_points) for rm in metrics.resource_metrics for sm in rm.scope_metrics for m in sm.metrics
     )
