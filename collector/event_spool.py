@@ -11,6 +11,7 @@ import re
 import threading
 from pathlib import Path
 
+from .group_commit import GroupCommit, Ticket
 from .self_metrics import SelfMetrics
 
 _NAME = re.compile(r"\d+-\d+\.pb")
@@ -23,10 +24,7 @@ class EventSpool:
         self.max_bytes = max_bytes
         self.self_metrics = self_metrics
         self._lock = threading.Lock()
-        # group commit of concurrent appends
-        self._group = threading.Condition()
-        self._waiting: list[list] = []
-        self._writing = False
+        self._group = GroupCommit(self._commit)
         directory.mkdir(parents=True, exist_ok=True)
         for stale in directory.glob(".*.tmp"):
             stale.unlink(missing_ok=True)
@@ -49,33 +47,19 @@ class EventSpool:
         with self._lock:
             return len(self._files)
 
-    def append(self, batch: bytes, records: int) -> None:
-        """On disk (synced, unless sync is off) when this returns. Concurrent appends share one
-        file and one sync: whoever finds no write under way writes everything waiting, the
-        others wait for it (concatenated OTLP messages merge their lists)."""
-        entry = [batch, records, None]  # the last slot: done (True) or the error that kept it off disk
-        with self._group:
-            self._waiting.append(entry)
-            while entry[2] is None:
-                if self._writing:
-                    self._group.wait()
-                    continue
-                taken, self._waiting = self._waiting, []
-                self._writing = True
-                self._group.release()
-                try:
-                    self._store(b"".join(e[0] for e in taken), sum(e[1] for e in taken))
-                    outcome: bool | BaseException = True
-                except BaseException as e:
-                    outcome = e
-                finally:
-                    self._group.acquire()
-                    self._writing = False
-                for e in taken:
-                    e[2] = outcome
-                self._group.notify_all()
-        if entry[2] is not True:
-            raise entry[2]
+    def stage(self, batch: bytes, records: int) -> Ticket:
+        """Queue a batch for the next file; `wait(ticket)` returns once it is on disk (synced,
+        unless sync is off). Batches staged together go into one file with one sync
+        (concatenated OTLP messages merge their lists)."""
+        return self._group.stage((batch, records))
+
+    def wait(self, ticket: Ticket) -> None:
+        self._group.wait(ticket)
+
+    def _commit(self, entries: list[tuple[tuple[bytes, int], Ticket]]) -> None:
+        self._store(b"".join(batch for (batch, _), _ in entries), sum(records for (_, records), _ in entries))
+        for _, ticket in entries:
+            ticket.settle()
 
     def _store(self, batch: bytes, records: int) -> None:
         with self._lock:

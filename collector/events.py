@@ -18,6 +18,7 @@ from opentelemetry.proto.collector.logs.v1.logs_service_pb2 import ExportLogsSer
 from .accepted_points import resource_identity
 from .config import CollectorConfig
 from .event_spool import EventSpool
+from .group_commit import GroupCommit, Ticket
 from .metric_state import plain_value
 from .self_metrics import SelfMetrics
 
@@ -99,9 +100,12 @@ class LokiSink:
         self.backoff = min(self.max_backoff, max(0.5, self.backoff * 2))
         self.next_attempt = time.monotonic() + self.backoff
 
-    def accept(self, batch: bytes, records: int) -> None:
-        """Durable once this returns; sent by flush() on the pipeline's thread."""
-        self.spool.append(batch, records)
+    def stage(self, batch: bytes, records: int) -> Ticket:
+        """Durable once wait(ticket) returns; sent by flush() on the pipeline's thread."""
+        return self.spool.stage(batch, records)
+
+    def wait(self, ticket: Ticket) -> None:
+        self.spool.wait(ticket)
 
     def flush(self) -> None:
         """Send the spool, oldest first (several batches per request), until it is empty or Loki
@@ -143,10 +147,11 @@ def _attributes(kvs: Any) -> dict[str, Any]:
 
 class NdjsonSink:
     """Appends one JSON object per event to <data-dir>/events/events.ndjson, rotated by size.
-    Requests arrive on several threads: one lock keeps lines whole and rotation single."""
+    Requests arrive on several threads: their lines are written in group commits, one at a
+    time (whole lines, one rotation), with one sync for all."""
 
     def __init__(self, config: CollectorConfig):
-        self._lock = threading.Lock()
+        self._group = GroupCommit(self._commit)
         self.sync = config.durability == "fsync"
         self.directory: Path = config.events_dir
         self.directory.mkdir(parents=True, exist_ok=True)
@@ -167,8 +172,8 @@ class NdjsonSink:
         else:
             self.path.unlink()
 
-    def accept(self, batch: bytes, records: int) -> None:
-        """Written (and synced, with durability fsync) once this returns."""
+    def stage(self, batch: bytes, records: int) -> Ticket:
+        """Written (and synced, with durability fsync) once wait(ticket) returns."""
         request = ExportLogsServiceRequest.FromString(batch)
         lines = []
         for rl in request.resource_logs:
@@ -187,8 +192,15 @@ class NdjsonSink:
                         "resource": resource,
                     }
                     lines.append(json.dumps(event, separators=(",", ":"), default=str))
-        with self._lock:
-            self._append(lines)
+        return self._group.stage(lines)
+
+    def wait(self, ticket: Ticket) -> None:
+        self._group.wait(ticket)
+
+    def _commit(self, entries: list[tuple[list[str], Ticket]]) -> None:
+        self._append([line for lines, _ in entries for line in lines])
+        for _, ticket in entries:
+            ticket.settle()
 
     def _append(self, lines: list[str]) -> None:
         size = self.path.stat().st_size if self.path.exists() else 0
@@ -226,8 +238,8 @@ class NdjsonSink:
 
 
 class EventPipeline:
-    """Takes cleaned log requests from the receivers: the sink has them on disk before submit()
-    returns; a thread of its own sends the spool on to Loki."""
+    """Takes cleaned log requests from the receivers: stage() queues them for the sink, which
+    has them on disk when wait() returns; a thread of its own sends the spool on to Loki."""
 
     def __init__(self, config: CollectorConfig, self_metrics: SelfMetrics):
         self.sink: LokiSink | NdjsonSink = LokiSink(config, self_metrics) if config.loki_url else NdjsonSink(config)
@@ -238,10 +250,16 @@ class EventPipeline:
     def start(self) -> None:
         self._thread.start()
 
-    def submit(self, request: ExportLogsServiceRequest, records: int) -> None:
-        if not records:
+    def stage(self, request: ExportLogsServiceRequest, records: int) -> Ticket | None:
+        """Queue the request's records for the sink's next commit (None when it has none)."""
+        return self.sink.stage(request.SerializeToString(), records) if records else None
+
+    def wait(self, ticket: Ticket | None) -> None:
+        """Return once the staged records are on disk (leading the commit when none is under
+        way), and wake the sender."""
+        if ticket is None:
             return
-        self.sink.accept(request.SerializeToString(), records)
+        self.sink.wait(ticket)
         with self._cond:
             self._cond.notify()
 
