@@ -49,7 +49,8 @@ def clean_logs(
     received = time.time_ns()
     for rl in request.resource_logs:
         _drop_keys(rl.resource.attributes, content_resource_attributes)
-        agent, has_developer = resource_identity(rl.resource.attributes, developer_attribute)
+        pairs = ((kv.key, kv.value.string_value) for kv in rl.resource.attributes)
+        agent, has_developer = resource_identity(pairs, developer_attribute)
         if developer_id and not has_developer:
             added = rl.resource.attributes.add()
             added.key = developer_attribute
