@@ -26,6 +26,9 @@ log = logging.getLogger(__name__)
 
 # Largest body sent to Loki at once (Loki's default limit for one push is larger).
 MAX_SEND_BYTES = 4 * 1024 * 1024
+# Sends to Loki start at most this often: under load one push carries the events of many
+# requests instead of each commit's (a push costs far more CPU than the events in it).
+SEND_INTERVAL_SECONDS = 0.05
 
 
 def _drop_keys(attributes: Any, keys: frozenset[str]) -> None:
@@ -88,7 +91,6 @@ class LokiSink:
             log.warning("loki unreachable (%s): events kept in the spool", type(e).__name__)
             return False
         if response.is_success:
-            self.self_metrics.add("agent_analytics_collector_loki_forwarded", records)
             return True
         if response.status_code == 429 or response.status_code >= 500:
             log.warning("loki answered %s: events kept in the spool", response.status_code)
@@ -112,21 +114,20 @@ class LokiSink:
         """Send the spool, oldest first (several batches per request), until it is empty or Loki
         fails again. A batch leaves the spool only once Loki has taken it."""
         while time.monotonic() >= self.next_attempt:
-            items = self.spool.oldest(MAX_SEND_BYTES)
-            if not items:
+            taken = self.spool.oldest(MAX_SEND_BYTES)
+            if taken is None:
                 return
-            # concatenated OTLP messages merge their lists: one request for all of them
-            body = b"".join(batch for _, batch in items)
-            result = self._send(body, sum(EventSpool.records_of(path) for path, _ in items))
+            through, body, records = taken
+            result = self._send(body, records)
             if result is False:
                 self._failed()
                 return
+            gone = self.spool.sent(through)
             if result is None:
                 self._failed()
             else:
                 self.backoff = 0.0
-            for path, _ in items:
-                self.spool.remove(path)
+                self.self_metrics.add("agent_analytics_collector_loki_forwarded", gone)
 
     def wait_hint(self) -> float | None:
         """Seconds until the spool should be retried, None when nothing waits."""
@@ -136,6 +137,7 @@ class LokiSink:
 
     def close(self) -> None:
         self.client.close()
+        self.spool.close()
 
 
 def _timestamp(nanos: int) -> str:
@@ -246,6 +248,7 @@ class EventPipeline:
         self.sink: LokiSink | NdjsonSink = LokiSink(config, self_metrics) if config.loki_url else NdjsonSink(config)
         self._cond = threading.Condition()
         self._stopping = False
+        self._idle = False  # the sender waits for events (not for a retry or its next send)
         self._thread = threading.Thread(target=self._run, name="aa-events", daemon=True)
 
     def start(self) -> None:
@@ -262,18 +265,25 @@ class EventPipeline:
             return
         self.sink.wait(ticket)
         with self._cond:
-            self._cond.notify()
+            if self._idle:  # otherwise the sender is already due to look at the spool
+                self._cond.notify()
 
     def _run(self) -> None:
+        next_send = 0.0
         while True:
             with self._cond:
-                if self._stopping:
-                    return
-                hint = self.sink.wait_hint()
-                if hint is None or hint > 0:
+                while True:
+                    if self._stopping:
+                        return
+                    hint = self.sink.wait_hint()
+                    if hint is not None:
+                        hint = max(hint, next_send - time.monotonic())
+                        if hint <= 0:
+                            break
+                    self._idle = hint is None
                     self._cond.wait(timeout=hint)
-                if self._stopping:
-                    return
+                self._idle = False
+            next_send = time.monotonic() + SEND_INTERVAL_SECONDS
             try:
                 self.sink.flush()
             except Exception:  # a sink failure must not end event delivery

@@ -100,7 +100,7 @@ class MetricState:
         self.self_metrics.add("agent_analytics_collector_wal_replayed_batches", replayed)
         self.self_metrics.add("agent_analytics_collector_wal_dropped_bytes", self.wal.dropped_bytes)
         self.self_metrics.set("agent_analytics_collector_wal_bytes", self.wal.bytes)
-        self.wal.start(self.accumulator.apply)
+        self.wal.start(lambda _, batch: self.accumulator.apply(batch))
         self._opened = True
 
     def close(self) -> None:

@@ -30,6 +30,7 @@ DEFINITIONS: dict[str, tuple[str, tuple[str, ...], bool]] = {
         True,
     ),
     "agent_analytics_collector_spool_bytes": ("Bytes of events waiting in the on-disk spool for Loki", (), False),
+    "agent_analytics_collector_spool_records": ("Log records waiting in the on-disk spool for Loki", (), False),
     "agent_analytics_collector_wal_syncs": (
         "Writes of the metric write-ahead log made durable (one per group of concurrent requests)",
         (),

@@ -48,10 +48,27 @@ def _sync_dir(directory: Path) -> None:
         os.close(fd)
 
 
+def intact_records(data: bytes) -> Iterator[tuple[int, int, bytes]]:
+    """(end offset, sequence number, payload) of each record of a segment's bytes, up to the
+    first that is cut short or fails its checksum."""
+    offset = 0
+    while offset + HEADER.size <= len(data):
+        length, checksum, seq = HEADER.unpack_from(data, offset)
+        end = offset + HEADER.size + length
+        if end > len(data):
+            return
+        payload = data[offset + HEADER.size : end]
+        if _checksum(seq, payload) != checksum:
+            return
+        offset = end
+        yield end, seq, payload
+
+
 class WriteAheadLog:
-    def __init__(self, directory: Path, sync: bool = True):
+    def __init__(self, directory: Path, sync: bool = True, what: str = "metric write-ahead log"):
         self.directory = directory
         self.sync = sync
+        self.what = what  # for messages
         directory.mkdir(parents=True, exist_ok=True)
         self.next_seq = 1
         self.dropped_bytes = 0
@@ -59,12 +76,13 @@ class WriteAheadLog:
         self._fd: int | None = None
         self._segment: Path | None = None
         self._group = GroupCommit(self._commit)
-        self._apply: Callable[[Any], Any] = lambda item: None
+        self._apply: Callable[[int, Any], Any] = lambda seq, item: None
         self.on_sync: Callable[[int], None] = lambda n: None
 
     # --- reading at start ---------------------------------------------------------------------
 
     def segments(self) -> list[Path]:
+        """The segment files, oldest first."""
         found = []
         for path in self.directory.glob(f"*{SUFFIX}"):
             if path.stem.isdigit():
@@ -72,22 +90,14 @@ class WriteAheadLog:
         return sorted(found, key=lambda p: int(p.stem))
 
     def replay(self, after: int) -> Iterator[tuple[int, bytes]]:
-        """(sequence number, payload) of every intact record with a number above `after`, in order."""
+        """(sequence number, payload) of every intact record with a number above `after`, in order;
+        what follows the last intact record of a segment is cut off (and counted)."""
         last = after
         for path in self.segments():
             data = path.read_bytes()
             self.bytes += len(data)
             offset = 0
-            while offset < len(data):
-                if offset + HEADER.size > len(data):
-                    break
-                length, checksum, seq = HEADER.unpack_from(data, offset)
-                end = offset + HEADER.size + length
-                if end > len(data):
-                    break
-                payload = data[offset + HEADER.size : end]
-                if _checksum(seq, payload) != checksum:
-                    break
+            for end, seq, payload in intact_records(data):
                 offset = end
                 if seq > last:
                     last = seq
@@ -97,7 +107,8 @@ class WriteAheadLog:
                 self.dropped_bytes += dropped
                 self.bytes -= dropped
                 log.warning(
-                    "write-ahead log %s: %d bytes after the last intact record dropped (a write cut short)",
+                    "%s %s: %d bytes after the last intact record dropped (a write cut short)",
+                    self.what,
                     path,
                     dropped,
                 )
@@ -106,6 +117,38 @@ class WriteAheadLog:
                     f.flush()
                     os.fsync(f.fileno())
         self.next_seq = max(self.next_seq, last + 1)
+
+    def read(
+        self, after: int, through: int, max_bytes: int, resume: tuple[Path, int, int] | None = None
+    ) -> tuple[list[tuple[int, bytes]], tuple[Path, int, int] | None]:
+        """(sequence number, payload) of the committed records numbered above `after` and up to
+        `through`, in order, as many as fit in `max_bytes` (at least one); and the point after
+        the last of them: (segment, offset, its number). Given the point where a read that
+        ended at `after` stopped, the next read starts there instead of at the segment's head."""
+        out: list[tuple[int, bytes]] = []
+        size = 0
+        point = None
+        segments = self.segments()
+        if resume is not None and (resume[2] != after or resume[0] not in segments):
+            resume = None
+        for i, path in enumerate(segments):
+            if resume is not None and path != resume[0]:
+                continue  # before the resume point
+            if resume is None and i + 1 < len(segments) and int(segments[i + 1].stem) <= after + 1:
+                continue  # every record of this segment is at or below `after`
+            start = resume[1] if resume is not None else 0
+            resume = None
+            with open(path, "rb") as f:
+                f.seek(start)
+                data = f.read()
+            for end, seq, payload in intact_records(data):
+                if seq > through or (out and size + len(payload) > max_bytes):
+                    return out, point
+                if seq > after:
+                    out.append((seq, payload))
+                    size += len(payload)
+                    point = (path, start + end, seq)
+        return out, point
 
     # --- writing --------------------------------------------------------------------------------
 
@@ -116,8 +159,8 @@ class WriteAheadLog:
         self._fd = os.open(self._segment, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
         _sync_dir(self.directory)
 
-    def start(self, apply: Callable[[Any], Any]) -> None:
-        """Begin taking records; `apply(item)` runs, in sequence order, once a record is durable."""
+    def start(self, apply: Callable[[int, Any], Any]) -> None:
+        """Begin taking records; `apply(seq, item)` runs, in sequence order, once a record is durable."""
         self._apply = apply
         self._open_segment()
 
@@ -144,8 +187,8 @@ class WriteAheadLog:
             if self.sync:
                 os.fdatasync(self._fd)
         except OSError as e:
-            log.error("cannot write the metric write-ahead log %s: %s", self._segment, e)
-            error = OSError(f"cannot write the metric log: {e.strerror or e}")
+            log.error("cannot write the %s %s: %s", self.what, self._segment, e)
+            error = OSError(f"cannot write the {self.what}: {e.strerror or e}")
             for _, ticket in entries:
                 ticket.settle(error=error)
             # what reached the file may be partial or lost: later records go to a clean segment
@@ -154,9 +197,9 @@ class WriteAheadLog:
             return
         self.bytes += len(data)
         self.on_sync(len(data))
-        for (_, item), ticket in entries:
+        for i, ((_, item), ticket) in enumerate(entries):
             try:
-                ticket.settle(self._apply(item))
+                ticket.settle(self._apply(first + i, item))
             except Exception as e:  # a bug costs this request, never the log
                 log.exception("applying a logged batch failed")
                 ticket.settle(error=e)
@@ -174,9 +217,11 @@ class WriteAheadLog:
         return self._group.exclusive(rotate)
 
     def remove_before(self, seq: int) -> None:
-        """Delete the segments that hold only records up to `seq` (already in a snapshot)."""
-        for path in self.segments():
-            if int(path.stem) <= seq and path != self._segment:
+        """Delete the segments that hold only records up to `seq` (no longer needed): those
+        followed by a segment that begins at or below seq + 1."""
+        segments = self.segments()
+        for path, following in zip(segments, segments[1:], strict=False):
+            if int(following.stem) <= seq + 1 and path != self._segment:
                 path.unlink(missing_ok=True)
 
     def stop(self) -> None:
