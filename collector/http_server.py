@@ -7,6 +7,7 @@ contract (paths, content types, status codes) is small enough to spell out here.
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 from collections.abc import Awaitable, Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -57,36 +58,43 @@ def _answer_all(responses: list[Callable[[], bytes]]) -> list[tuple[bool, Any]]:
 
 class OtlpHttpApp:
     """Requests are decoded and staged on the event loop as they come. Once the loop has taken
-    every request that was ready, the commit of all of them goes to one committer thread (one
-    hand-off per group, not per request) while the loop goes on with the next requests; the
-    loop answers the group when it is durable."""
+    every request that was ready, the commit of each signal's requests goes to that signal's
+    committer thread (one hand-off per group, not per request; the metric log and the event
+    spool sync side by side) while the loop goes on with the next requests; the loop answers
+    a group when it is durable."""
 
     def __init__(self, receiver: Receiver):
         self.receiver = receiver
-        self._staged: list[tuple[Callable[[], bytes], asyncio.Future]] = []
-        self._committer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="aa-http-commit")
+        self._staged: dict[str, list[tuple[Callable[[], bytes], asyncio.Future]]] = {}
+        self._committers = {
+            signal: ThreadPoolExecutor(max_workers=1, thread_name_prefix=f"aa-http-{signal}")
+            for signal in SIGNAL_PATHS.values()
+        }
 
     def close(self) -> None:
-        self._committer.shutdown(wait=False)
+        for committer in self._committers.values():
+            committer.shutdown(wait=False)
 
-    async def _durable(self, response: Callable[[], bytes]) -> bytes:
+    async def _durable(self, signal: str, response: Callable[[], bytes]) -> bytes:
         """The response of a staged request, once the commit after this turn of the loop ends."""
         loop = asyncio.get_running_loop()
         future = loop.create_future()
         if not self._staged:
             # after the requests whose turn is already queued, so they join this group
             loop.call_soon(self._commit)
-        self._staged.append((response, future))
+        self._staged.setdefault(signal, []).append((response, future))
         return await future
 
     def _commit(self) -> None:
-        staged, self._staged = self._staged, []
-        done = asyncio.get_running_loop().run_in_executor(self._committer, _answer_all, [r for r, _ in staged])
-        done.add_done_callback(lambda answers: self._answer(staged, answers.result()))
+        staged, self._staged = self._staged, {}
+        loop = asyncio.get_running_loop()
+        for signal, group in staged.items():
+            done = loop.run_in_executor(self._committers[signal], _answer_all, [r for r, _ in group])
+            done.add_done_callback(functools.partial(self._answer, group))
 
     @staticmethod
-    def _answer(staged: list[tuple[Callable[[], bytes], asyncio.Future]], answers: list[tuple[bool, Any]]) -> None:
-        for (_, future), (ok, value) in zip(staged, answers, strict=True):
+    def _answer(group: list[tuple[Callable[[], bytes], asyncio.Future]], done: asyncio.Future) -> None:
+        for (_, future), (ok, value) in zip(group, done.result(), strict=True):
             if future.cancelled():
                 continue
             if ok:
@@ -136,7 +144,7 @@ class OtlpHttpApp:
                 value = headers.get(name.encode())
                 return value.decode("utf-8", "replace") if value else None
 
-            response = await self._durable(self.receiver.prepare(signal, body, kind, header))
+            response = await self._durable(signal, self.receiver.prepare(signal, body, kind, header))
         except RequestError as e:
             self.receiver.reject(e)
             extra = [(b"www-authenticate", b"Bearer")] if e.http_status == 401 else None
