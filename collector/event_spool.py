@@ -40,6 +40,7 @@ class EventSpool:
         self._waiting: deque[tuple[int, int, int]] = deque()  # (sequence number, records, batch bytes)
         self._bytes = 0
         self._records = 0
+        self._position_fd: int | None = None
         self._sent = self._read_position()
         self._resume: tuple[Path, int, int] | None = None  # where the last read stopped
         for seq, payload in self._log.replay(self._sent):
@@ -57,10 +58,12 @@ class EventSpool:
             return 0
 
     def _write_position(self, seq: int) -> None:
-        # not synced: after a crash a batch Loki took may be sent again, never one lost
-        tmp = self.directory / f".{POSITION_FILE}.tmp"
-        tmp.write_text(str(seq))
-        os.replace(tmp, self.directory / POSITION_FILE)
+        # With the lock held. Written in place, not synced: after a crash a batch Loki took may
+        # be sent again, never one lost. (Not a new file renamed over the old: ext4 flushes
+        # such a file to disk at each rename, that is at every push.)
+        if self._position_fd is None:
+            self._position_fd = os.open(self.directory / POSITION_FILE, os.O_WRONLY | os.O_CREAT, 0o600)
+        os.pwrite(self._position_fd, f"{seq:020d}".encode(), 0)
 
     def _adopt_batch_files(self) -> None:
         """Batches left by an earlier version's spool go into the log, oldest first."""
@@ -95,10 +98,11 @@ class EventSpool:
                 self._records -= n
                 self._sent = seq
                 dropped += n
+            if dropped:
+                self._write_position(self._sent)
             self._publish()
         if dropped:
             self.self_metrics.add("agent_analytics_collector_spool_dropped", dropped)
-            self._write_position(self._sent)
 
     def _publish(self) -> None:
         self.self_metrics.set("agent_analytics_collector_spool_bytes", self._bytes)
@@ -136,9 +140,8 @@ class EventSpool:
                 self._records -= n
                 records += n
             self._sent = max(self._sent, through)
+            self._write_position(self._sent)
             self._publish()
-            position = self._sent
-        self._write_position(position)
         return records
 
     def _tidy(self) -> None:
@@ -151,3 +154,6 @@ class EventSpool:
 
     def close(self) -> None:
         self._log.stop()
+        if self._position_fd is not None:
+            os.close(self._position_fd)
+            self._position_fd = None
