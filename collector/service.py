@@ -30,11 +30,12 @@ log = logging.getLogger(__name__)
 GC_YOUNG_THRESHOLD = 50_000
 
 
-def _collect_garbage_less() -> None:
-    """Taking a request allocates thousands of small tuples that die young (freed as soon as
-    they are unused; they form no cycles): looking for cycles among them every 700 took a
-    sixth of the CPU of a batch. Look less often, and never again through what was loaded at
-    start (modules, configuration)."""
+def collect_garbage_less() -> None:
+    """For a process that is the collector, once started. Taking a request allocates thousands
+    of small tuples that die young (freed as soon as they are unused; they form no cycles):
+    looking for cycles among them every 700 took a sixth of the CPU of a batch. Look less
+    often, and never again through what is alive after start (modules, configuration)."""
+    gc.collect()
     gc.freeze()
     gc.set_threshold(max(gc.get_threshold()[0], GC_YOUNG_THRESHOLD))
 
@@ -110,7 +111,6 @@ class CollectorService:
         self._persist_thread = threading.Thread(target=self._persist_loop, name="aa-persist", daemon=True)
         self._persist_thread.start()
         self._started = True
-        _collect_garbage_less()
         return self
 
     def _persist_loop(self) -> None:

@@ -165,7 +165,7 @@ class WriteAheadLog:
         self._open_segment()
 
     def append(self, payload: bytes, item: Any) -> Ticket:
-        """Stage a record; `wait(ticket)` makes it durable and returns what `apply(item)` gave."""
+        """Stage a record; `wait(ticket)` makes it durable and returns what `apply(seq, item)` gave."""
         if self._fd is None:
             raise RuntimeError("the collector is stopping")
         return self._group.stage((payload, item))

@@ -11,7 +11,7 @@ from pathlib import Path
 import typer
 
 from agent_analytics.collector.config import load_config
-from agent_analytics.collector.service import CollectorService
+from agent_analytics.collector.service import CollectorService, collect_garbage_less
 from agent_analytics.errors import UserError
 
 
@@ -60,6 +60,7 @@ def collector(
             f"cannot use the data dir {settings.data_dir} ({e.strerror or e}): pass another --data-dir"
         ) from None
 
+    collect_garbage_less()
     stop = threading.Event()
     for sig in (signal.SIGTERM, signal.SIGINT):
         signal.signal(sig, lambda *_: stop.set())
