@@ -13,17 +13,26 @@ from __future__ import annotations
 
 import json
 import time
+from collections.abc import Iterable
 from math import isfinite
 from typing import Any
 
+from google.protobuf.message import DecodeError
+from opentelemetry.proto.common.v1.common_pb2 import KeyValue
 from opentelemetry.proto.metrics.v1 import metrics_pb2
 
 from .label_policy import LabelPolicy
+from .metrics_wire import MetricsRequest
+from .otlp_codec import RequestError
 
 SUM, GAUGE, HISTOGRAM = "sum", "gauge", "histogram"
 CUMULATIVE = metrics_pb2.AGGREGATION_TEMPORALITY_CUMULATIVE
 
 Labels = tuple[tuple[str, str], ...]
+
+# encoded KeyValue -> (key, label text); emptied when it reaches PAIRS_KEPT entries
+_pairs: dict[bytes, tuple[str, str]] = {}
+PAIRS_KEPT = 50_000
 
 
 def attribute_text(value: Any) -> str:
@@ -46,50 +55,56 @@ def plain_value(value: Any) -> Any:
     return getattr(value, which) if which else None
 
 
-def resource_identity(attributes: Any, developer_attribute: str) -> tuple[str, bool]:
-    """(the agent, its service.name; whether the resource names the developer) of a resource."""
+def attribute_pair(encoded: bytes) -> tuple[str, str]:
+    """(key, label text) of an encoded KeyValue (see metrics_wire), decoded once per distinct
+    encoding; RequestError(400) when it is not one."""
+    pair = _pairs.get(encoded)
+    if pair is None:
+        try:
+            kv = KeyValue.FromString(encoded)
+        except DecodeError as e:
+            raise RequestError(400, "malformed", f"cannot decode an attribute: {e}") from None
+        pair = (kv.key, kv.value.string_value or attribute_text(kv.value))
+        if len(_pairs) >= PAIRS_KEPT:
+            _pairs.clear()
+        _pairs[encoded] = pair
+    return pair
+
+
+def resource_identity(pairs: Iterable[tuple[str, str]], developer_attribute: str) -> tuple[str, bool]:
+    """(the agent, its service.name; whether the resource names the developer) of a resource's
+    (key, text) attribute pairs."""
     agent = ""
     has_developer = False
-    for kv in attributes:
-        if kv.key == "service.name":
-            agent = kv.value.string_value
-        elif kv.key == developer_attribute:
+    for key, text in pairs:
+        if key == "service.name":
+            agent = text
+        elif key == developer_attribute:
             has_developer = True
     return agent, has_developer
 
 
-def _sorted_attributes(attributes: Any) -> Labels:
-    # OTLP attributes are a map: a sender may list them in any order, the stream is the same
-    return tuple(sorted((kv.key, kv.value.string_value or attribute_text(kv.value)) for kv in attributes))
-
-
-def _resource_labels(policy: LabelPolicy, agent: str, attributes: Any) -> dict[str, str]:
-    """The resource attributes the policy copies onto this agent's points (who the developer is,
-    for an agent whose points name nobody)."""
-    wanted = policy.resource_labels.get(agent)
-    if not wanted:
-        return {}
-    return {kv.key: attribute_text(kv.value) for kv in attributes if kv.key in wanted}
+def _pairs_of(attributes: Iterable[bytes]) -> list[tuple[str, str]]:
+    known = _pairs.get
+    return [known(encoded) or attribute_pair(encoded) for encoded in attributes]
 
 
 def _labels(
-    policy: LabelPolicy, attributes: Any, header_developer: str | None, resource_labels: dict[str, str]
+    policy: LabelPolicy, pairs: list[tuple[str, str]], header_developer: str | None, resource_labels: dict[str, str]
 ) -> Labels:
     drop = policy.drop_attributes
     rewrites = policy.rewrites
     developer_attribute = policy.developer_attribute
     items = []
-    for kv in attributes:
-        key = kv.key
+    for pair in pairs:
+        key = pair[0]
         if key in drop:
             continue
-        value = kv.value
-        text = value.string_value or attribute_text(value)
         if key in rewrites:
-            text = rewrites[key](text)
+            pair = (key, rewrites[key](pair[1]))
         if key == developer_attribute:
             header_developer = None
-        items.append((key, text))
+        items.append(pair)
     if resource_labels:
         present = {key for key, _ in items}
         items.extend((key, text) for key, text in resource_labels.items() if key not in present)
@@ -103,17 +118,23 @@ def accept(
     request: Any, policy: LabelPolicy, developer_id: str | None = None, now: float | None = None
 ) -> tuple[tuple, dict[str, int], int, int]:
     """(batch, points per agent, points of unsupported types, points with values refused) of an
-    ExportMetricsServiceRequest."""
+    ExportMetricsServiceRequest: a metrics_wire.MetricsRequest, or the official message."""
+    if not isinstance(request, MetricsRequest):
+        request = MetricsRequest.FromString(request.SerializeToString())
     metrics_out = []
     received: dict[str, int] = {}
     unsupported = refused = 0
-    developer_attribute = policy.developer_attribute
     for rm in request.resource_metrics:
-        agent, has_developer = resource_identity(rm.resource.attributes, developer_attribute)
+        resource = _pairs_of(rm.resource.attributes)
+        agent, has_developer = resource_identity(resource, policy.developer_attribute)
         # the header only names the developer when the data does not
         header_developer = None if has_developer else developer_id
-        resource_labels = _resource_labels(policy, agent, rm.resource.attributes)
-        resource_key = None
+        # the resource attributes the policy copies onto this agent's points (who the developer
+        # is, for an agent whose points name nobody)
+        wanted = policy.resource_labels.get(agent, ())
+        resource_labels = {key: text for key, text in resource if key in wanted}
+        # OTLP attributes are a map: a sender may list them in any order, the stream is the same
+        resource_key = tuple(sorted(resource))
         taken = 0
         for sm in rm.scope_metrics:
             for metric in sm.metrics:
@@ -128,8 +149,6 @@ def accept(
                     continue
                 monotonic = data.is_monotonic if kind == SUM else kind == HISTOGRAM
                 cumulative = kind != GAUGE and data.aggregation_temporality == CUMULATIVE
-                if cumulative and resource_key is None:
-                    resource_key = _sorted_attributes(rm.resource.attributes)
                 checked = kind == SUM and monotonic
                 points = []
                 for point in data.data_points:
@@ -145,8 +164,9 @@ def accept(
                     if kind != GAUGE and (not isfinite(number) or (checked and number < 0)):
                         refused += 1
                         continue
-                    stream = (resource_key, _sorted_attributes(point.attributes)) if cumulative else None
-                    labels = _labels(policy, point.attributes, header_developer, resource_labels)
+                    pairs = _pairs_of(point.attributes)
+                    stream = (resource_key, tuple(sorted(pairs))) if cumulative else None
+                    labels = _labels(policy, pairs, header_developer, resource_labels)
                     points.append((labels, stream, point.start_time_unix_nano, value))
                 if points:
                     taken += len(points)

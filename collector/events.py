@@ -15,9 +15,12 @@ from typing import Any
 import httpx
 from opentelemetry.proto.collector.logs.v1.logs_service_pb2 import ExportLogsServiceRequest
 
+from agent_analytics.vocabulary.series import LOKI_FORWARD_FAILURES, LOKI_FORWARDED
+
 from .accepted_points import resource_identity
 from .config import CollectorConfig
 from .event_spool import EventSpool
+from .group_commit import GroupCommit, Ticket
 from .metric_state import plain_value
 from .self_metrics import SelfMetrics
 
@@ -25,6 +28,9 @@ log = logging.getLogger(__name__)
 
 # Largest body sent to Loki at once (Loki's default limit for one push is larger).
 MAX_SEND_BYTES = 4 * 1024 * 1024
+# Sends to Loki start at most this often: under load one push carries the events of many
+# requests instead of each commit's (a push costs far more CPU than the events in it).
+SEND_INTERVAL_SECONDS = 0.05
 
 
 def _drop_keys(attributes: Any, keys: frozenset[str]) -> None:
@@ -48,7 +54,8 @@ def clean_logs(
     received = time.time_ns()
     for rl in request.resource_logs:
         _drop_keys(rl.resource.attributes, content_resource_attributes)
-        agent, has_developer = resource_identity(rl.resource.attributes, developer_attribute)
+        pairs = ((kv.key, kv.value.string_value) for kv in rl.resource.attributes)
+        agent, has_developer = resource_identity(pairs, developer_attribute)
         if developer_id and not has_developer:
             added = rl.resource.attributes.add()
             added.key = developer_attribute
@@ -86,7 +93,6 @@ class LokiSink:
             log.warning("loki unreachable (%s): events kept in the spool", type(e).__name__)
             return False
         if response.is_success:
-            self.self_metrics.add("agent_analytics_collector_loki_forwarded", records)
             return True
         if response.status_code == 429 or response.status_code >= 500:
             log.warning("loki answered %s: events kept in the spool", response.status_code)
@@ -95,33 +101,35 @@ class LokiSink:
         return None
 
     def _failed(self) -> None:
-        self.self_metrics.add("agent_analytics_collector_loki_forward_failures")
+        self.self_metrics.add(LOKI_FORWARD_FAILURES)
         self.backoff = min(self.max_backoff, max(0.5, self.backoff * 2))
         self.next_attempt = time.monotonic() + self.backoff
 
-    def accept(self, batch: bytes, records: int) -> None:
-        """Durable once this returns; sent by flush() on the pipeline's thread."""
-        self.spool.append(batch, records)
+    def stage(self, batch: bytes, records: int) -> Ticket:
+        """Durable once wait(ticket) returns; sent by flush() on the pipeline's thread."""
+        return self.spool.stage(batch, records)
+
+    def wait(self, ticket: Ticket) -> None:
+        self.spool.wait(ticket)
 
     def flush(self) -> None:
         """Send the spool, oldest first (several batches per request), until it is empty or Loki
         fails again. A batch leaves the spool only once Loki has taken it."""
         while time.monotonic() >= self.next_attempt:
-            items = self.spool.oldest(MAX_SEND_BYTES)
-            if not items:
+            taken = self.spool.oldest(MAX_SEND_BYTES)
+            if taken is None:
                 return
-            # concatenated OTLP messages merge their lists: one request for all of them
-            body = b"".join(batch for _, batch in items)
-            result = self._send(body, sum(EventSpool.records_of(path) for path, _ in items))
+            through, body, records = taken
+            result = self._send(body, records)
             if result is False:
                 self._failed()
                 return
+            gone = self.spool.sent(through)
             if result is None:
                 self._failed()
             else:
                 self.backoff = 0.0
-            for path, _ in items:
-                self.spool.remove(path)
+                self.self_metrics.add(LOKI_FORWARDED, gone)
 
     def wait_hint(self) -> float | None:
         """Seconds until the spool should be retried, None when nothing waits."""
@@ -131,6 +139,7 @@ class LokiSink:
 
     def close(self) -> None:
         self.client.close()
+        self.spool.close()
 
 
 def _timestamp(nanos: int) -> str:
@@ -143,10 +152,11 @@ def _attributes(kvs: Any) -> dict[str, Any]:
 
 class NdjsonSink:
     """Appends one JSON object per event to <data-dir>/events/events.ndjson, rotated by size.
-    Requests arrive on several threads: one lock keeps lines whole and rotation single."""
+    Requests arrive on several threads: their lines are written in group commits, one at a
+    time (whole lines, one rotation), with one sync for all."""
 
     def __init__(self, config: CollectorConfig):
-        self._lock = threading.Lock()
+        self._group = GroupCommit(self._commit)
         self.sync = config.durability == "fsync"
         self.directory: Path = config.events_dir
         self.directory.mkdir(parents=True, exist_ok=True)
@@ -167,8 +177,8 @@ class NdjsonSink:
         else:
             self.path.unlink()
 
-    def accept(self, batch: bytes, records: int) -> None:
-        """Written (and synced, with durability fsync) once this returns."""
+    def stage(self, batch: bytes, records: int) -> Ticket:
+        """Written (and synced, with durability fsync) once wait(ticket) returns."""
         request = ExportLogsServiceRequest.FromString(batch)
         lines = []
         for rl in request.resource_logs:
@@ -187,8 +197,15 @@ class NdjsonSink:
                         "resource": resource,
                     }
                     lines.append(json.dumps(event, separators=(",", ":"), default=str))
-        with self._lock:
-            self._append(lines)
+        return self._group.stage(lines)
+
+    def wait(self, ticket: Ticket) -> None:
+        self._group.wait(ticket)
+
+    def _commit(self, entries: list[tuple[list[str], Ticket]]) -> None:
+        self._append([line for lines, _ in entries for line in lines])
+        for _, ticket in entries:
+            ticket.settle()
 
     def _append(self, lines: list[str]) -> None:
         size = self.path.stat().st_size if self.path.exists() else 0
@@ -226,35 +243,49 @@ class NdjsonSink:
 
 
 class EventPipeline:
-    """Takes cleaned log requests from the receivers: the sink has them on disk before submit()
-    returns; a thread of its own sends the spool on to Loki."""
+    """Takes cleaned log requests from the receivers: stage() queues them for the sink, which
+    has them on disk when wait() returns; a thread of its own sends the spool on to Loki."""
 
     def __init__(self, config: CollectorConfig, self_metrics: SelfMetrics):
         self.sink: LokiSink | NdjsonSink = LokiSink(config, self_metrics) if config.loki_url else NdjsonSink(config)
         self._cond = threading.Condition()
         self._stopping = False
+        self._idle = False  # the sender waits for events (not for a retry or its next send)
         self._thread = threading.Thread(target=self._run, name="aa-events", daemon=True)
 
     def start(self) -> None:
         self._thread.start()
 
-    def submit(self, request: ExportLogsServiceRequest, records: int) -> None:
-        if not records:
+    def stage(self, request: ExportLogsServiceRequest, records: int) -> Ticket | None:
+        """Queue the request's records for the sink's next commit (None when it has none)."""
+        return self.sink.stage(request.SerializeToString(), records) if records else None
+
+    def wait(self, ticket: Ticket | None) -> None:
+        """Return once the staged records are on disk (leading the commit when none is under
+        way), and wake the sender."""
+        if ticket is None:
             return
-        self.sink.accept(request.SerializeToString(), records)
+        self.sink.wait(ticket)
         with self._cond:
-            self._cond.notify()
+            if self._idle:  # otherwise the sender is already due to look at the spool
+                self._cond.notify()
 
     def _run(self) -> None:
+        next_send = 0.0
         while True:
             with self._cond:
-                if self._stopping:
-                    return
-                hint = self.sink.wait_hint()
-                if hint is None or hint > 0:
+                while True:
+                    if self._stopping:
+                        return
+                    hint = self.sink.wait_hint()
+                    if hint is not None:
+                        hint = max(hint, next_send - time.monotonic())
+                        if hint <= 0:
+                            break
+                    self._idle = hint is None
                     self._cond.wait(timeout=hint)
-                if self._stopping:
-                    return
+                self._idle = False
+            next_send = time.monotonic() + SEND_INTERVAL_SECONDS
             try:
                 self.sink.flush()
             except Exception:  # a sink failure must not end event delivery

@@ -27,6 +27,8 @@ _STATUS = {
     413: grpc.StatusCode.RESOURCE_EXHAUSTED,
     415: grpc.StatusCode.INVALID_ARGUMENT,
 }
+# Requests handled at once.
+WORKERS = 8
 
 
 def _handler(receiver: Receiver, signal: str):
@@ -47,7 +49,7 @@ def _handler(receiver: Receiver, signal: str):
     return grpc.unary_unary_rpc_method_handler(export)
 
 
-def build_server(receiver: Receiver, host: str, port: int, fix: str, workers: int = 8) -> tuple[grpc.Server, int]:
+def build_server(receiver: Receiver, host: str, port: int, fix: str, workers: int = WORKERS) -> tuple[grpc.Server, int]:
     """A started-later gRPC server bound to host:port; returns it and the port bound. `fix` says
     what to do when the port is busy."""
     limit = receiver.max_request_bytes

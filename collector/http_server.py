@@ -7,6 +7,7 @@ contract (paths, content types, status codes) is small enough to spell out here.
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 from collections.abc import Awaitable, Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -25,9 +26,6 @@ log = logging.getLogger(__name__)
 Send = Callable[[dict[str, Any]], Awaitable[None]]
 Receive = Callable[[], Awaitable[dict[str, Any]]]
 
-# Requests handled at once (each mostly waits for the log sync it shares with the others).
-EXPORT_THREADS = 32
-
 SIGNAL_PATHS = {"/v1/metrics": "metrics", "/v1/logs": "logs", "/v1/traces": "traces"}
 
 
@@ -37,15 +35,63 @@ async def _respond(send: Send, status: int, body: bytes, content_type: str, extr
     await send({"type": "http.response.body", "body": body})
 
 
+def _answer_all(responses: list[Callable[[], bytes]]) -> list[tuple[bool, Any]]:
+    """(True, response) or (False, error) of each staged request, in turn: the first to find
+    its entries uncommitted leads one commit of everything staged; the others find theirs done."""
+    out = []
+    for response in responses:
+        try:
+            out.append((True, response()))
+        except Exception as e:
+            out.append((False, e))
+    return out
+
+
 class OtlpHttpApp:
+    """Requests are decoded and staged on the event loop as they come. Once the loop has taken
+    every request that was ready, the commit of each signal's requests goes to that signal's
+    committer thread (one hand-off per group, not per request; the metric log and the event
+    spool sync side by side) while the loop goes on with the next requests; the loop answers
+    a group when it is durable."""
+
     def __init__(self, receiver: Receiver):
         self.receiver = receiver
-        # export() waits until the request is on disk: off the event loop, so that concurrent
-        # requests share one write-ahead log sync instead of queueing behind each other
-        self._pool = ThreadPoolExecutor(max_workers=EXPORT_THREADS, thread_name_prefix="aa-http-export")
+        self._staged: dict[str, list[tuple[Callable[[], bytes], asyncio.Future]]] = {}
+        self._committers = {
+            signal: ThreadPoolExecutor(max_workers=1, thread_name_prefix=f"aa-http-{signal}")
+            for signal in SIGNAL_PATHS.values()
+        }
 
     def close(self) -> None:
-        self._pool.shutdown(wait=False)
+        for committer in self._committers.values():
+            committer.shutdown(wait=False)
+
+    async def _durable(self, signal: str, response: Callable[[], bytes]) -> bytes:
+        """The response of a staged request, once the commit after this turn of the loop ends."""
+        loop = asyncio.get_running_loop()
+        future = loop.create_future()
+        if not self._staged:
+            # after the requests whose turn is already queued, so they join this group
+            loop.call_soon(self._commit)
+        self._staged.setdefault(signal, []).append((response, future))
+        return await future
+
+    def _commit(self) -> None:
+        staged, self._staged = self._staged, {}
+        loop = asyncio.get_running_loop()
+        for signal, group in staged.items():
+            done = loop.run_in_executor(self._committers[signal], _answer_all, [r for r, _ in group])
+            done.add_done_callback(functools.partial(self._answer, group))
+
+    @staticmethod
+    def _answer(group: list[tuple[Callable[[], bytes], asyncio.Future]], done: asyncio.Future) -> None:
+        for (_, future), (ok, value) in zip(group, done.result(), strict=True):
+            if future.cancelled():
+                continue
+            if ok:
+                future.set_result(value)
+            else:
+                future.set_exception(value)
 
     async def _read_body(self, receive: Receive, headers: dict[bytes, bytes]) -> bytes:
         async def chunks():
@@ -87,8 +133,7 @@ class OtlpHttpApp:
                 value = headers.get(name.encode())
                 return value.decode("utf-8", "replace") if value else None
 
-            loop = asyncio.get_running_loop()
-            response = await loop.run_in_executor(self._pool, self.receiver.export, signal, body, kind, header)
+            response = await self._durable(signal, self.receiver.prepare(signal, body, kind, header))
         except RequestError as e:
             self.receiver.reject(e)
             extra = [(b"www-authenticate", b"Bearer")] if e.http_status == 401 else None

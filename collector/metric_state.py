@@ -5,6 +5,8 @@ the log position they contain, so a start applies each logged batch exactly once
     state = MetricState(policy, self_metrics, data_dir, sync=True)
     state.open()                 # snapshot + replay of the log after it
     state.ingest(request, None)  # returns once what the request added is on disk
+    staged = state.stage(request, None)   # or in two steps: stage on an event loop, then
+    state.finish(staged)                  # commit (with whatever else is staged) and count
     state.checkpoint()           # snapshot now; older log segments are deleted
     state.close()
 """
@@ -15,14 +17,25 @@ import json
 import logging
 import marshal
 import os
-import threading
 import time
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
+
+from agent_analytics.vocabulary.series import (
+    COLLECTOR_OVERFLOW,
+    COLLECTOR_RECEIVED,
+    COLLECTOR_REJECTED,
+    SNAPSHOTS,
+    WAL_BYTES,
+    WAL_DROPPED_BYTES,
+    WAL_REPLAYED,
+    WAL_SYNCS,
+)
 
 from .accepted_points import accept, attribute_text, plain_value  # noqa: F401 - the names other modules use
 from .accumulator import Accumulator
+from .group_commit import Ticket
 from .label_policy import LabelPolicy
 from .self_metrics import SelfMetrics
 from .wal import WriteAheadLog
@@ -34,6 +47,16 @@ STATE_VERSION = 2
 MARSHAL_VERSION = 4
 # A snapshot is taken when the log since the last one grows beyond this, so disk use stays bounded.
 DEFAULT_WAL_MAX_BYTES = 64 * 1024 * 1024
+
+
+class Staged(NamedTuple):
+    """A request's points in the log, not yet committed: its ticket (None without points) and
+    what accept() counted."""
+
+    ticket: Ticket | None
+    received: dict[str, int]
+    unsupported: int
+    refused: int
 
 
 class MetricState:
@@ -85,10 +108,10 @@ class MetricState:
             replayed += 1
         if replayed:
             log.info("replayed %d logged batches after the snapshot", replayed)
-        self.self_metrics.add("agent_analytics_collector_wal_replayed_batches", replayed)
-        self.self_metrics.add("agent_analytics_collector_wal_dropped_bytes", self.wal.dropped_bytes)
-        self.self_metrics.set("agent_analytics_collector_wal_bytes", self.wal.bytes)
-        self.wal.start(self._apply)
+        self.self_metrics.add(WAL_REPLAYED, replayed)
+        self.self_metrics.add(WAL_DROPPED_BYTES, self.wal.dropped_bytes)
+        self.self_metrics.set(WAL_BYTES, self.wal.bytes)
+        self.wal.start(lambda _, batch: self.accumulator.apply(batch))
         self._opened = True
 
     def close(self) -> None:
@@ -104,64 +127,58 @@ class MetricState:
 
     def ingest(self, request: Any, developer_id: str | None = None) -> tuple[int, int]:
         """Fold an ExportMetricsServiceRequest in, durably. Returns (accepted, rejected) points."""
-        batch, received, unsupported, refused = accept(request, self.policy, developer_id)
-        conflicting = 0
-        if batch[1]:
-            payload = marshal.dumps(batch, MARSHAL_VERSION)
-            conflicting, overflow = self.wal.submit(payload, batch).wait(timeout=120)
-            for name, n in overflow.items():
-                self.self_metrics.add("agent_analytics_collector_overflow", n, name)
-        accepted = sum(received.values()) - conflicting
-        for agent, n in received.items():
-            if n:
-                self.self_metrics.add("agent_analytics_collector_received", n, "metrics", agent or "unknown")
-        if unsupported or conflicting:
-            self.self_metrics.add(
-                "agent_analytics_collector_rejected", unsupported + conflicting, "unsupported_metric_type"
-            )
-        if refused:
-            self.self_metrics.add("agent_analytics_collector_rejected", refused, "invalid_value")
-        return accepted, unsupported + conflicting + refused
+        return self.finish(self.stage(request, developer_id))
 
-    def _apply(self, batch: tuple) -> tuple[int, dict[str, int]]:
-        return self.accumulator.apply(batch)
+    def stage(self, request: Any, developer_id: str | None = None) -> Staged:
+        """Accept the request's points and stage them in the log; nothing waits here."""
+        batch, received, unsupported, refused = accept(request, self.policy, developer_id)
+        ticket = self.wal.append(marshal.dumps(batch, MARSHAL_VERSION), batch) if batch[1] else None
+        return Staged(ticket, received, unsupported, refused)
+
+    def finish(self, staged: Staged) -> tuple[int, int]:
+        """Wait until the staged points are durable and folded in (leading the commit of all that
+        is staged when none is under way); count them. Returns (accepted, rejected) points."""
+        conflicting = 0
+        if staged.ticket is not None:
+            conflicting, overflow = self.wal.wait(staged.ticket)
+            for name, n in overflow.items():
+                self.self_metrics.add(COLLECTOR_OVERFLOW, n, name)
+        accepted = sum(staged.received.values()) - conflicting
+        for agent, n in staged.received.items():
+            if n:
+                self.self_metrics.add(COLLECTOR_RECEIVED, n, "metrics", agent or "unknown")
+        unsupported = staged.unsupported + conflicting
+        if unsupported:
+            self.self_metrics.add(COLLECTOR_REJECTED, unsupported, "unsupported_metric_type")
+        if staged.refused:
+            self.self_metrics.add(COLLECTOR_REJECTED, staged.refused, "invalid_value")
+        return accepted, unsupported + staged.refused
 
     def _synced(self, _: int) -> None:
-        self.self_metrics.add("agent_analytics_collector_wal_syncs")
-        self.self_metrics.set("agent_analytics_collector_wal_bytes", self.wal.bytes)
+        self.self_metrics.add(WAL_SYNCS)
+        self.self_metrics.set(WAL_BYTES, self.wal.bytes)
         if self.wal.bytes > self.wal_max_bytes and not self._checkpoint_wanted:
             self._checkpoint_wanted = True
-            self.wal.between_batches(self._snapshot)
+            self._writer.submit(self._snapshot)
 
     # --- snapshots ---------------------------------------------------------------------------------
 
     def checkpoint(self) -> None:
-        """Snapshot the totals at the next batch boundary and wait until it is on disk."""
-        taken = threading.Event()
-        futures: list[Future] = []
+        """Snapshot the totals now and wait until it is on disk."""
+        self._writer.submit(self._snapshot).result(timeout=120)
 
-        def task() -> None:
-            try:
-                futures.append(self._snapshot())
-            finally:
-                taken.set()
-
-        self.wal.between_batches(task)
-        taken.wait(timeout=120)
-        for future in futures:
-            future.result(timeout=120)
-
-    def _snapshot(self) -> Future:
-        """On the writer thread, where nothing is half-applied: copy the totals at this log
-        position and start a new segment; the file is written on the snapshot thread."""
-        self._checkpoint_wanted = False
+    def _copy(self) -> dict:
         self.accumulator.expire_streams(time.time())
-        data = self.accumulator.to_data()
-        data["version"] = STATE_VERSION
-        data["wal_position"] = self.wal.rotate()
-        return self._writer.submit(self._write_snapshot, data)
+        return self.accumulator.to_data()
 
-    def _write_snapshot(self, data: dict) -> None:
+    def _snapshot(self) -> None:
+        """On the snapshot thread (one, so snapshots reach the disk in the order they were
+        taken): copy the totals at a log position with nothing half-applied, write them, then
+        delete the log segments the snapshot holds."""
+        self._checkpoint_wanted = False
+        data, position = self.wal.checkpoint(self._copy)
+        data["version"] = STATE_VERSION
+        data["wal_position"] = position
         path = self.state_file
         tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
         try:
@@ -179,9 +196,9 @@ class MetricState:
             log.error("cannot write the metric state to %s: %s (the log keeps everything)", path, e)
             return
         # only now are the older segments in a durable snapshot
-        self.wal.remove_before(data["wal_position"])
-        self.self_metrics.add("agent_analytics_collector_snapshots")
-        self.self_metrics.set("agent_analytics_collector_wal_bytes", self.wal.bytes)
+        self.wal.remove_before(position)
+        self.self_metrics.add(SNAPSHOTS)
+        self.self_metrics.set(WAL_BYTES, self.wal.bytes)
 
     # --- reading -------------------------------------------------------------------------------------
 

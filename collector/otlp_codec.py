@@ -23,6 +23,8 @@ from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import (
     ExportTraceServiceResponse,
 )
 
+from .metrics_wire import MetricsRequest
+
 PROTOBUF = "application/x-protobuf"
 JSON = "application/json"
 
@@ -32,6 +34,8 @@ SIGNALS: dict[str, tuple[type[Message], type[Message]]] = {
     "logs": (ExportLogsServiceRequest, ExportLogsServiceResponse),
     "traces": (ExportTraceServiceRequest, ExportTraceServiceResponse),
 }
+# signal -> the type a request is read as, when not the official one
+READ_AS: dict[str, type[Message]] = {"metrics": MetricsRequest}
 
 
 @dataclass
@@ -101,9 +105,10 @@ def _hex_ids_to_base64(node: object) -> None:
 def decode(signal: str, body: bytes, kind: str) -> Message:
     """The export request of `signal` in `body` (PROTOBUF or JSON); RequestError(400) if malformed."""
     request_type = SIGNALS[signal][0]
+    read_as = READ_AS.get(signal, request_type)
     if kind == PROTOBUF:
         try:
-            return request_type.FromString(body)
+            return read_as.FromString(body)
         except DecodeError as e:
             raise RequestError(400, "malformed", f"cannot decode protobuf {request_type.__name__}: {e}") from None
     try:
@@ -112,7 +117,8 @@ def decode(signal: str, body: bytes, kind: str) -> Message:
             raise RequestError(400, "malformed", f"expected a JSON object {request_type.__name__}")
         if signal != "metrics":
             _hex_ids_to_base64(data)
-        return json_format.ParseDict(data, request_type(), ignore_unknown_fields=True)
+        request = json_format.ParseDict(data, request_type(), ignore_unknown_fields=True)
+        return request if read_as is request_type else read_as.FromString(request.SerializeToString())
     except (UnicodeDecodeError, json.JSONDecodeError) as e:
         raise RequestError(400, "malformed", f"body is not JSON: {e}") from None
     except RecursionError:  # arrays or objects nested deeper than any OTLP request

@@ -7,7 +7,7 @@ from prometheus_client import CollectorRegistry, Counter, Gauge
 
 from agent_analytics.vocabulary.series import COLLECTOR_SERIES, COUNTER, Series
 
-# prometheus_client's name (a counter's without `_total`) -> its declaration
+# the name prometheus_client is given (a counter's without `_total`) -> its declaration
 DEFINITIONS: dict[str, Series] = {series.base: series for series in COLLECTOR_SERIES}
 
 
@@ -21,17 +21,18 @@ class SelfMetrics:
             kind = Counter if series.kind == COUNTER else Gauge
             self._metrics[name] = kind(name, series.help, series.labels, registry=self.registry)
 
-    def _child(self, name: str, labels: tuple[str, ...]):
-        metric = self._metrics[name]
+    def _child(self, series: Series, labels: tuple[str, ...]):
+        metric = self._metrics[series.base]
         return metric.labels(*labels) if labels else metric
 
-    def add(self, name: str, amount: float = 1, *labels: str) -> None:
-        self._child(name, labels).inc(amount)
+    def add(self, series: Series, amount: float = 1, *labels: str) -> None:
+        self._child(series, labels).inc(amount)
 
-    def set(self, name: str, value: float, *labels: str) -> None:
-        self._child(name, labels).set(value)
+    def set(self, series: Series, value: float, *labels: str) -> None:
+        self._child(series, labels).set(value)
 
-    def get(self, name: str, *labels: str) -> float:
-        series = DEFINITIONS[name]
+    def get(self, name: Series | str, *labels: str) -> float:
+        """The value of one series, named as declared or as prometheus_client names it."""
+        series = name if isinstance(name, Series) else DEFINITIONS[name]
         value = self.registry.get_sample_value(str(series), dict(zip(series.labels, labels, strict=True)))
         return value or 0.0

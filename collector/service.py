@@ -8,6 +8,7 @@ svc.stop()           # snapshots the metric state, spools unsent events
 
 from __future__ import annotations
 
+import gc
 import logging
 import threading
 
@@ -23,6 +24,20 @@ from .receiver import Receiver
 from .self_metrics import SelfMetrics
 
 log = logging.getLogger(__name__)
+
+
+# Container objects allocated, net, before Python looks for garbage cycles (its default: 700).
+GC_YOUNG_THRESHOLD = 50_000
+
+
+def collect_garbage_less() -> None:
+    """For a process that is the collector, once started. Taking a request allocates thousands
+    of small tuples that die young (freed as soon as they are unused; they form no cycles):
+    looking for cycles among them every 700 took a sixth of the CPU of a batch. Look less
+    often, and never again through what is alive after start (modules, configuration)."""
+    gc.collect()
+    gc.freeze()
+    gc.set_threshold(max(gc.get_threshold()[0], GC_YOUNG_THRESHOLD))
 
 
 class CollectorService:

@@ -537,6 +537,9 @@ SPOOL_DROPPED = _col.add(
 SPOOL_BYTES = _col.add(
     "agent_analytics_collector_spool_bytes", GAUGE, "Bytes of events waiting in the on-disk spool for Loki"
 )
+SPOOL_RECORDS = _col.add(
+    "agent_analytics_collector_spool_records", GAUGE, "Log records waiting in the on-disk spool for Loki"
+)
 WAL_SYNCS = _col.add(
     "agent_analytics_collector_wal_syncs_total",
     COUNTER,

@@ -40,7 +40,7 @@ def collector(
         level=logging.INFO if verbose else logging.WARNING, format="%(levelname)s %(name)s: %(message)s"
     )
     from agent_analytics.collector.config import load_config
-    from agent_analytics.collector.service import CollectorService
+    from agent_analytics.collector.service import CollectorService, collect_garbage_less
 
     settings = load_config(
         config,
@@ -61,6 +61,7 @@ def collector(
             f"cannot use the data dir {settings.data_dir} ({e.strerror or e}): pass another --data-dir"
         ) from None
 
+    collect_garbage_less()
     stop = threading.Event()
     for sig in (signal.SIGTERM, signal.SIGINT):
         signal.signal(sig, lambda *_: stop.set())

@@ -1,21 +1,29 @@
-"""Benchmark: the embedded collector's ingest rate beside the raw cost of decoding the same bodies.
+"""Benchmark: the embedded collector's ingest rate beside the raw cost of decoding the same
+bodies and beside what its server stacks cost on their own.
 
     .venv/bin/python tests/bench/bench_collector.py                # best of 3 runs, 3 s per phase
     .venv/bin/python tests/bench/bench_collector.py --runs 5 --seconds 5 --json
 
-1. Baseline (this process, pinned to one core): decode each batch body with the protobuf
-   runtime and walk every resource, data point / log record and attribute (key and value).
-   That is the least any OTLP receiver in Python does per body.
-2. The real `agent-analytics collector` process, pinned to the same single core, receives the
-   same batch bodies over OTLP/HTTP (metrics also over OTLP/gRPC) from 20 concurrent clients
-   (this process, pinned to the other core): data points/s and log records/s it ingests, end
-   to end (metrics folded into the state; events forwarded to a Loki stand-in that answers
-   204, the time until the last one is forwarded included).
-3. Latency: 20 concurrent clients sending single recorded payloads (metrics and logs mixed, as
-   Claude Code sends them): p50 / p99 per request.
+1. Baseline (this process, pinned to one core): decode each body with the protobuf runtime
+   and walk every resource, data point / log record and attribute (key and value). That is
+   the least any OTLP receiver in Python does per body.
+2. Floor (tests/bench/collector_floor.py, pinned to the same core): the collector's HTTP and
+   gRPC server stacks answering every request at once, without decoding, log or state. It is
+   driven exactly like the collector, so a figure divided by the floor's is the share the
+   collector's own work leaves of what the server stack (and this load generator) can do.
+3. The real `agent-analytics collector` process, twice (`durability: fsync`, the default, and
+   `none`), pinned to the same single core, receives the same batch bodies over OTLP/HTTP
+   (metrics also over OTLP/gRPC) from 20 concurrent clients (this process, pinned to the other
+   core): data points/s and log records/s it ingests, end to end (metrics folded into the
+   state; events forwarded to a Loki stand-in that answers 204, the time until the last one is
+   forwarded included).
+4. Single payloads: 20 concurrent clients sending single recorded payloads (metrics and logs
+   mixed, as Claude Code sends them): requests/s, p50 / p99 per request.
 A batch is --batch recorded payloads concatenated into one request (protobuf merges them).
-All phases, baseline included, are repeated --runs times in turn; the best of each counts, so
-other load on a shared machine weighs on the figures as little as it can.
+All phases, baseline and floor included, are repeated --runs times in turn; the best of each
+counts, so other load on a shared machine weighs on the figures as little as it can. The CPU
+time the server process spends per request (from /proc) is shown too: it holds still when the
+machine is busy and rates do not. The summary is printed as Markdown.
 """
 
 import argparse
@@ -45,11 +53,23 @@ from opentelemetry.proto.collector.logs.v1.logs_service_pb2 import ExportLogsSer
 from opentelemetry.proto.collector.metrics.v1.metrics_service_pb2 import ExportMetricsServiceRequest  # noqa: E402
 
 FIXTURES = ROOT / "tests" / "fixtures" / "claude-code"
-GOAL_RATIO = 0.40
-GOAL_P99_MS = 50.0
-# durability: fsync may cost at most this share of the throughput of durability: none
-GOAL_DURABILITY_COST = 0.20
+FLOOR = Path(__file__).resolve().with_name("collector_floor.py")
+# metric batches over OTLP/HTTP: at least this share of decode-and-walk
+GOAL_BATCH_RATIO = 0.80
+# single payloads: at least this share of the floor's request rate, p99 under GOAL_P99_MS
+GOAL_SINGLE_RATIO = 0.75
+GOAL_P99_MS = 5.0
+# durability: none may answer at most this much faster than fsync
+GOAL_NONE_GAIN = 0.15
 DURABILITY = ("fsync", "none")
+TARGETS = ("floor", *DURABILITY)
+# phase -> what it sends and what its figure counts
+PHASES = {
+    "metrics_http": "metric data points, OTLP/HTTP batches",
+    "metrics_grpc": "metric data points, OTLP/gRPC batches",
+    "logs_http": "log records, OTLP/HTTP batches → Loki",
+    "singles": "requests, single payloads (metrics and logs)",
+}
 
 
 # --- payloads ------------------------------------------------------------------------------------
@@ -117,13 +137,22 @@ def walk_logs(body: bytes) -> int:
     return records
 
 
-def baseline_rate(walk, bodies: list[bytes], seconds: float) -> float:
-    items, start = 0, time.perf_counter()
+def baseline(bodies: list[tuple], seconds: float) -> dict:
+    """Decode and walk (walker, body) pairs in turn for `seconds`: items and bodies per second,
+    CPU per body."""
+    items = done = 0
+    start, cpu = time.perf_counter(), time.process_time()
     deadline = start + seconds
     while time.perf_counter() < deadline:
-        for body in bodies:
+        for walk, body in bodies:
             items += walk(body)
-    return items / (time.perf_counter() - start)
+        done += len(bodies)
+    elapsed = time.perf_counter() - start
+    return {
+        "items_per_s": items / elapsed,
+        "requests_per_s": done / elapsed,
+        "cpu_us_per_request": 1e6 * (time.process_time() - cpu) / done,
+    }
 
 
 # --- load generation -----------------------------------------------------------------------------
@@ -227,7 +256,11 @@ class SinkHandler(BaseHTTPRequestHandler):
         pass
 
 
-# --- the collector process -----------------------------------------------------------------------
+# --- the servers -------------------------------------------------------------------------------
+
+
+def pinned(core: int):
+    return lambda: os.sched_setaffinity(0, {core})
 
 
 def start_collector(core: int, data_dir: Path, loki_url: str, durability: str) -> tuple[subprocess.Popen, dict]:
@@ -256,10 +289,21 @@ def start_collector(core: int, data_dir: Path, loki_url: str, durability: str) -
         ],
         stdout=subprocess.PIPE,
         text=True,
-        preexec_fn=lambda: os.sched_setaffinity(0, {core}),
+        preexec_fn=pinned(core),
     )
     endpoints = json.loads(proc.stdout.readline())
     return proc, endpoints
+
+
+def start_floor(core: int) -> tuple[subprocess.Popen, dict]:
+    proc = subprocess.Popen([sys.executable, str(FLOOR)], stdout=subprocess.PIPE, text=True, preexec_fn=pinned(core))
+    return proc, json.loads(proc.stdout.readline())
+
+
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time of a process so far."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def self_metric(metrics_url: str, series: str) -> float:
@@ -274,32 +318,150 @@ def received_total(metrics_url: str, signal_name: str) -> float:
     )
 
 
-def phases(endpoints: dict, args, http_metrics, grpc_metrics, http_logs, singles) -> dict:
-    """Throughput of metrics over HTTP and gRPC and of logs, then single-payload latency, on one collector."""
+def phases(proc: subprocess.Popen, endpoints: dict, args, requests: dict) -> dict:
+    """Every phase against one server. For a collector (it has /metrics): every point and record
+    sent must be counted, and a phase of events lasts until the last one is forwarded to Loki."""
     port = int(endpoints["otlp_http"].rsplit(":", 1)[1])
-    metrics_url = endpoints["metrics"]
-    before = received_total(metrics_url, "metrics")
-    m = load(port, http_metrics, args.clients, args.seconds)
-    middle = received_total(metrics_url, "metrics")
-    g = load(0, grpc_metrics, args.clients, args.seconds, grpc_target=endpoints["otlp_grpc"])
-    after = received_total(metrics_url, "metrics")
-    records_before = received_total(metrics_url, "logs")
-    lg = load(port, http_logs, args.clients, args.seconds)
-    # every point and record sent must have been counted by the collector
-    counted = (middle - before, after - middle, received_total(metrics_url, "logs") - records_before)
-    if counted != (m["items"], g["items"], lg["items"]):
-        raise RuntimeError(f"collector counted {counted}, clients sent {(m['items'], g['items'], lg['items'])}")
-    # events count as ingested once Loki has them: wait for the background forwarder
-    drain_start = time.perf_counter()
-    received_logs = received_total(metrics_url, "logs")
-    while self_metric(metrics_url, "agent_analytics_collector_loki_forwarded_total") < received_logs:
-        if time.perf_counter() - drain_start > 300:
-            raise RuntimeError("events were not forwarded to the Loki stand-in within 300 s")
-        time.sleep(0.05)
-    drain = time.perf_counter() - drain_start
-    lg["items_per_s"] = lg["items"] / (lg["elapsed_s"] + drain)
-    lat = load(port, singles, args.clients, args.seconds)
-    return {"http": m, "grpc": g, "logs": lg, "drain_s": drain, "latency": lat}
+    metrics_url = endpoints.get("metrics")
+    out = {}
+    for phase, (sent, grpc_target, signals) in requests.items():
+        before = {s: received_total(metrics_url, s) for s in ("metrics", "logs")} if metrics_url else {}
+        cpu = cpu_seconds(proc.pid)
+        result = load(port, sent, args.clients, args.seconds, grpc_target=endpoints["otlp_grpc"] if grpc_target else "")
+        result["cpu_us_per_request"] = 1e6 * (cpu_seconds(proc.pid) - cpu) / result["requests"]
+        if metrics_url:
+            counted = sum(received_total(metrics_url, s) - before[s] for s in signals)
+            if counted != result["items"]:
+                raise RuntimeError(f"{phase}: the collector counted {counted:.0f}, clients sent {result['items']}")
+            if "logs" in signals:
+                # events count as ingested once Loki has them: wait for the background forwarder
+                drain_start = time.perf_counter()
+                received_logs = received_total(metrics_url, "logs")
+                while self_metric(metrics_url, "agent_analytics_collector_loki_forwarded_total") < received_logs:
+                    if time.perf_counter() - drain_start > 300:
+                        raise RuntimeError("events were not forwarded to the Loki stand-in within 300 s")
+                    time.sleep(0.05)
+                result["drain_s"] = time.perf_counter() - drain_start
+                if phase == "logs_http":
+                    result["items_per_s"] = result["items"] / (result["elapsed_s"] + result["drain_s"])
+        out[phase] = result
+    return out
+
+
+# --- the summary -----------------------------------------------------------------------------------
+
+
+def rate(result: dict, phase: str) -> float:
+    return result["requests_per_s" if phase == "singles" else "items_per_s"]
+
+
+def summarize(runs: list[dict], args, cores: tuple[int, int]) -> dict:
+    def best(target: str, phase: str) -> dict:
+        return max((r[target][phase] for r in runs), key=lambda x: rate(x, phase))
+
+    table = {}
+    for phase in PHASES:
+        row = {target: best(target, phase) for target in TARGETS + ("baseline",)}
+        fsync, none, floor = rate(row["fsync"], phase), rate(row["none"], phase), rate(row["floor"], phase)
+        figures = {
+            "floor_per_s": floor,
+            "fsync_per_s": fsync,
+            "none_per_s": none,
+            "of_floor": fsync / floor,
+            "none_gain": none / fsync - 1,
+            "fsync": {k: row["fsync"][k] for k in ("p50_ms", "p99_ms", "cpu_us_per_request")},
+            "none": {k: row["none"][k] for k in ("p50_ms", "p99_ms", "cpu_us_per_request")},
+            "floor": {k: row["floor"][k] for k in ("p50_ms", "p99_ms", "cpu_us_per_request")},
+            "baseline_per_s": rate(row["baseline"], phase),
+            "baseline_cpu_us_per_request": row["baseline"]["cpu_us_per_request"],
+        }
+        figures["of_baseline"] = fsync / figures["baseline_per_s"]
+        table[phase] = figures
+    singles, http_batches = table["singles"], table["metrics_http"]
+    goals = {
+        "metric batches over OTLP/HTTP >= 80% of decode + walk": http_batches["of_baseline"] >= GOAL_BATCH_RATIO,
+        "single payloads >= 75% of the floor": singles["of_floor"] >= GOAL_SINGLE_RATIO,
+        "single payloads p99 < 5 ms": singles["fsync"]["p99_ms"] < GOAL_P99_MS,
+        "durability none gains <= 15% over fsync": all(t["none_gain"] <= GOAL_NONE_GAIN for t in table.values()),
+    }
+    sent = {
+        "points": sum(r[m][p]["items"] for r in runs for m in DURABILITY for p in ("metrics_http", "metrics_grpc")),
+        "records": sum(r[m]["logs_http"]["items"] for r in runs for m in DURABILITY),
+        "single_requests": sum(r[m]["singles"]["requests"] for r in runs for m in DURABILITY),
+    }
+    return {
+        "cores": {"servers": cores[0], "clients": cores[1]},
+        "runs": args.runs,
+        "seconds_per_phase": args.seconds,
+        "batch_payloads": args.batch,
+        "clients": args.clients,
+        "phases": table,
+        "goals": goals,
+        "sent_and_counted": sent,
+        "all_runs": runs,
+    }
+
+
+def markdown(figures: dict, command: str) -> str:
+    table = figures["phases"]
+    lines = [
+        f"Collector and floor pinned to core {figures['cores']['servers']}, {figures['clients']} clients on core "
+        f"{figures['cores']['clients']}; batches of {figures['batch_payloads']} recorded payloads; best of "
+        f"{figures['runs']} runs of {figures['seconds_per_phase']:g} s per phase; `durability: fsync` (the default).",
+        "",
+        "| per second | decode + walk | floor (no work) | collector | of decode + walk | of floor "
+        "| p50 | p99 | CPU per request: collector / floor / decode + walk |",
+        "|---|---|---|---|---|---|---|---|---|",
+    ]
+    for phase, label in PHASES.items():
+        t = table[phase]
+        lines.append(
+            f"| {label} | {t['baseline_per_s']:,.0f} | {t['floor_per_s']:,.0f} | {t['fsync_per_s']:,.0f} "
+            f"| {t['of_baseline']:.0%} | {t['of_floor']:.0%} | {t['fsync']['p50_ms']:.1f} ms "
+            f"| {t['fsync']['p99_ms']:.1f} ms | {t['fsync']['cpu_us_per_request']:,.0f} µs "
+            f"/ {t['floor']['cpu_us_per_request']:,.0f} µs / {t['baseline_cpu_us_per_request']:,.0f} µs |"
+        )
+    lines += [
+        "",
+        "| per second | `durability: fsync` | `durability: none` | none gains | p99 fsync / none |",
+        "|---|---|---|---|---|",
+    ]
+    for phase, label in PHASES.items():
+        t = table[phase]
+        lines.append(
+            f"| {label} | {t['fsync_per_s']:,.0f} | {t['none_per_s']:,.0f} | {t['none_gain']:+.0%} "
+            f"| {t['fsync']['p99_ms']:.1f} ms / {t['none']['p99_ms']:.1f} ms |"
+        )
+    singles = table["singles"]
+    floor_cpu, walk_cpu = singles["floor"]["cpu_us_per_request"], singles["baseline_cpu_us_per_request"]
+    batch = table["metrics_http"]
+    fsync_cpu, none_cpu = batch["fsync"]["cpu_us_per_request"], batch["none"]["cpu_us_per_request"]
+    walk_batch_cpu = batch["baseline_cpu_us_per_request"]
+    lines += [
+        "",
+        f"In CPU per request, which other load on the machine moves far less than rates: a metric batch over "
+        f"OTLP/HTTP costs the collector {fsync_cpu:,.0f} µs with fsync and {none_cpu:,.0f} µs without, decode + "
+        f"walk {walk_batch_cpu:,.0f} µs ({walk_batch_cpu / fsync_cpu:.0%} of its rate on a core of its own).",
+    ]
+    lines += [
+        "",
+        f"A server answering single payloads from one core can at best reach the floor's CPU per request "
+        f"({floor_cpu:,.0f} µs) plus decoding and walking the payload ({walk_cpu:,.0f} µs): "
+        f"{floor_cpu / (floor_cpu + walk_cpu):.0%} of the floor's rate when that core is the limit; "
+        f"the collector spends {singles['fsync']['cpu_us_per_request']:,.0f} µs.",
+    ]
+    lines += ["", "| goal | met |", "|---|---|"]
+    lines += [f"| {goal} | {'yes' if met else 'no'} |" for goal, met in figures["goals"].items()]
+    sent = figures["sent_and_counted"]
+    lines += [
+        "",
+        f"Every one of the {sent['points']:,} data points and {sent['records']:,} log records of the batch phases "
+        f"and of the {sent['single_requests']:,} single-payload requests was counted by the collector, and every "
+        "record forwarded to Loki.",
+        "",
+        f"Rerun: `{command}`",
+    ]
+    return "\n".join(lines)
 
 
 def main() -> None:
@@ -317,115 +479,67 @@ def main() -> None:
     metric_batches, log_batches = batches(metrics_bodies, args.batch), batches(log_bodies, args.batch)
     points_per = [walk_metrics(b) for b in metric_batches]
     records_per = [walk_logs(b) for b in log_batches]
-    http_metrics = [(http_request("/v1/metrics", b), n) for b, n in zip(metric_batches, points_per, strict=True)]
-    grpc_metrics = list(zip(metric_batches, points_per, strict=True))
-    http_logs = [(http_request("/v1/logs", b), n) for b, n in zip(log_batches, records_per, strict=True)]
     singles = [(http_request("/v1/metrics", b), walk_metrics(b)) for b in metrics_bodies]
     singles += [(http_request("/v1/logs", b), walk_logs(b)) for b in log_bodies]
+    # what the baseline decodes and walks for each phase
+    walked = {
+        "metrics_http": [(walk_metrics, b) for b in metric_batches],
+        "logs_http": [(walk_logs, b) for b in log_batches],
+        "singles": [(walk_metrics, b) for b in metrics_bodies] + [(walk_logs, b) for b in log_bodies],
+    }
+    walked["metrics_grpc"] = walked["metrics_http"]
+    # phase -> (requests, over gRPC, signals counted)
+    requests = {
+        "metrics_http": (
+            [(http_request("/v1/metrics", b), n) for b, n in zip(metric_batches, points_per, strict=True)],
+            False,
+            ("metrics",),
+        ),
+        "metrics_grpc": (list(zip(metric_batches, points_per, strict=True)), True, ("metrics",)),
+        "logs_http": (
+            [(http_request("/v1/logs", b), n) for b, n in zip(log_batches, records_per, strict=True)],
+            False,
+            ("logs",),
+        ),
+        "singles": (singles, False, ("metrics", "logs")),
+    }
 
     sink = ThreadingHTTPServer(("127.0.0.1", 0), SinkHandler)
     threading.Thread(target=sink.serve_forever, daemon=True).start()
     data_dir = Path(tempfile.mkdtemp(prefix="aa-bench-collector-"))
     loki_url = f"http://127.0.0.1:{sink.server_address[1]}"
-    collectors = {mode: start_collector(server_core, data_dir / mode, loki_url, mode) for mode in DURABILITY}
+    servers = {"floor": start_floor(server_core)}
+    servers |= {mode: start_collector(server_core, data_dir / mode, loki_url, mode) for mode in DURABILITY}
     runs = []
     try:
-        for _, endpoints in collectors.values():
-            httpx.get(endpoints["metrics"], timeout=30)  # warm up
+        for mode in DURABILITY:
+            httpx.get(servers[mode][1]["metrics"], timeout=30)  # warm up
         for _ in range(args.runs):
-            # the baseline runs on the collector's core, between the collector's own phases,
-            # so both see the same machine
+            # the baseline runs on the servers' core, between their phases, so all see the same machine
             os.sched_setaffinity(0, {server_core})
             run = {
-                "base_points": baseline_rate(walk_metrics, metric_batches, args.seconds),
-                "base_records": baseline_rate(walk_logs, log_batches, args.seconds),
+                "baseline": {
+                    phase: baseline(walked[phase], args.seconds) for phase in ("metrics_http", "logs_http", "singles")
+                }
             }
+            run["baseline"]["metrics_grpc"] = run["baseline"]["metrics_http"]
             os.sched_setaffinity(0, {client_core})
-            for mode, (_, endpoints) in collectors.items():
-                run[mode] = phases(endpoints, args, http_metrics, grpc_metrics, http_logs, singles)
+            for target, (proc, endpoints) in servers.items():
+                run[target] = phases(proc, endpoints, args, requests)
             runs.append(run)
     finally:
-        for proc, _ in collectors.values():
+        for proc, _ in servers.values():
             proc.send_signal(signal.SIGTERM)
             proc.wait(timeout=60)
         sink.shutdown()
         shutil.rmtree(data_dir, ignore_errors=True)
 
-    def best(mode: str, phase: str) -> dict:
-        return max((r[mode][phase] for r in runs), key=lambda x: x["items_per_s"])
-
-    base_points = max(r["base_points"] for r in runs)
-    base_records = max(r["base_records"] for r in runs)
-    m, g, lg = best("fsync", "http"), best("fsync", "grpc"), best("fsync", "logs")
-    lat = min((r["fsync"]["latency"] for r in runs), key=lambda x: x["p99_ms"])
-    off = {phase: best("none", phase) for phase in ("http", "grpc", "logs")}
-    off_lat = min((r["none"]["latency"] for r in runs), key=lambda x: x["p99_ms"])
-    durability_cost = {
-        phase: 1 - best("fsync", phase)["items_per_s"] / off[phase]["items_per_s"] for phase in ("http", "grpc", "logs")
-    }
-    sent_points = sum(r[mode][p]["items"] for r in runs for mode in DURABILITY for p in ("http", "grpc"))
-    sent_records = sum(r[mode]["logs"]["items"] for r in runs for mode in DURABILITY)
-    figures = {
-        "cores": {"collector": server_core, "clients": client_core},
-        "runs": args.runs,
-        "seconds_per_phase": args.seconds,
-        "batch_payloads": args.batch,
-        "clients": args.clients,
-        "baseline_points_per_s": base_points,
-        "baseline_records_per_s": base_records,
-        "metrics_http": {k: m[k] for k in ("items_per_s", "p50_ms", "p99_ms")}
-        | {"ratio": m["items_per_s"] / base_points},
-        "metrics_grpc": {k: g[k] for k in ("items_per_s", "p50_ms", "p99_ms")}
-        | {"ratio": g["items_per_s"] / base_points},
-        "logs_http": {k: lg[k] for k in ("items_per_s", "p50_ms", "p99_ms")}
-        | {"ratio": lg["items_per_s"] / base_records},
-        "single_payloads": {k: lat[k] for k in ("requests_per_s", "p50_ms", "p99_ms")},
-        "durability_none": {
-            phase: {k: off[phase][k] for k in ("items_per_s", "p50_ms", "p99_ms")} for phase in ("http", "grpc", "logs")
-        }
-        | {"single_payloads": {k: off_lat[k] for k in ("requests_per_s", "p50_ms", "p99_ms")}},
-        "durability_cost": durability_cost,
-        "sent_and_counted": {"points": sent_points, "records": sent_records},
-        "all_runs": runs,
-    }
+    figures = summarize(runs, args, (server_core, client_core))
     if args.json:
         print(json.dumps(figures, indent=2))
         return
-    print(
-        f"collector pinned to core {server_core}, clients on core {client_core}; {args.clients} clients; "
-        f"throughput batches of {args.batch} recorded payloads; best of {args.runs} runs of {args.seconds:g} s"
-    )
-    print(f"{'':34} {'decode+walk':>14} {'collector':>12} {'ratio':>7} {'goal':>6} {'p99 ms':>8}")
-    for label, base, phase in (
-        ("metrics over HTTP, data points/s", base_points, m),
-        ("metrics over gRPC, data points/s", base_points, g),
-        ("logs over HTTP, log records/s", base_records, lg),
-    ):
-        print(
-            f"{label:34} {base:14,.0f} {phase['items_per_s']:12,.0f} "
-            f"{phase['items_per_s'] / base:7.0%} {GOAL_RATIO:6.0%} {phase['p99_ms']:8.1f}"
-        )
-    print(
-        f"{'single payloads, requests/s':34} {'':14} {lat['requests_per_s']:12,.0f} {'':7} {'':6} "
-        f"{lat['p99_ms']:8.1f}  (p50 {lat['p50_ms']:.1f} ms; goal p99 < {GOAL_P99_MS:.0f} ms)"
-    )
-    print(
-        f"durability none (no fsync) beside fsync, same run: {'':8} {'none':>12} {'fsync':>12} {'cost':>7} {'goal':>6}"
-    )
-    for label, phase in (
-        ("metrics over HTTP, data points/s", "http"),
-        ("metrics over gRPC, data points/s", "grpc"),
-        ("logs over HTTP, log records/s", "logs"),
-    ):
-        print(
-            f"{label:58} {off[phase]['items_per_s']:12,.0f} {best('fsync', phase)['items_per_s']:12,.0f} "
-            f"{durability_cost[phase]:7.0%} {GOAL_DURABILITY_COST:6.0%}"
-        )
-    print(f"{'single payloads, p99 ms':58} {off_lat['p99_ms']:12.1f} {lat['p99_ms']:12.1f}")
-    print(
-        f"every one of the {sent_points:,} data points and {sent_records:,} log records sent in the throughput "
-        "phases was counted by the collector, and every record forwarded to Loki"
-    )
+    command = " ".join([".venv/bin/python", "tests/bench/bench_collector.py", *sys.argv[1:]])
+    print(markdown(figures, command))
 
 
 if __name__ == "__main__":

@@ -87,16 +87,15 @@ def test_loki_down_spools_then_delivers_exactly_once(start_collector, loki, log_
     wait_until(lambda: self_metric(service, "agent_analytics_collector_spool_bytes") > 0, timeout=20, what="spool")
     send_logs(service, log_bodies[2:])
     total = sum(n for _, n in log_bodies)
-    spool = service.config.spool_dir
-    wait_until(
-        lambda: sum(int(p.stem.split("-")[1]) for p in spool.glob("*.pb")) == total, timeout=20, what="all spooled"
-    )
+    assert self_metric(service, "agent_analytics_collector_spool_records") == total
     assert self_metric(service, "agent_analytics_collector_loki_forward_failures_total") >= 1
     assert loki.count() == 0
 
     loki.start()
     wait_until(lambda: loki.count() == total, timeout=30, what="spool replayed")
-    wait_until(lambda: not list(spool.glob("*.pb")), timeout=10, what="spool emptied")
+    wait_until(
+        lambda: self_metric(service, "agent_analytics_collector_spool_records") == 0, timeout=10, what="spool emptied"
+    )
     time.sleep(1.5)  # one more retry period: nothing is sent twice
     assert loki.count() == total
     assert set(event_ids(loki.records).values()) == {1}
@@ -111,10 +110,10 @@ def test_spool_survives_a_restart(start_collector, loki, log_bodies, tmp_path):
     send_logs(first, log_bodies)
     first.stop()
     total = sum(n for _, n in log_bodies)
-    assert sum(int(p.stem.split("-")[1]) for p in first.config.spool_dir.glob("*.pb")) == total
 
+    second = start_collector(loki_url=loki.url, data_dir=data_dir, loki_max_backoff_seconds=1.0)
+    assert self_metric(second, "agent_analytics_collector_spool_records") == total
     loki.start()
-    second = start_collector(loki_url=loki.url, data_dir=data_dir)
     wait_until(lambda: loki.count() == total, timeout=30, what="spool replayed after restart")
     assert set(event_ids(loki.records).values()) == {1}
     assert self_metric(second, "agent_analytics_collector_spool_bytes") == 0
@@ -124,27 +123,46 @@ def test_spool_is_bounded_oldest_dropped_and_counted(start_collector, loki, log_
     sizes = [len(body) for body, _ in log_bodies]
     # room for the two newest batches only
     service = start_collector(loki_url=loki.url, spool_max_bytes=sizes[-1] + sizes[-2], loki_max_backoff_seconds=1.0)
-    spool = service.config.spool_dir
 
-    def spooled() -> int:
-        return sum(int(p.stem.split("-")[1]) for p in spool.glob("*.pb"))
+    def spooled() -> float:
+        return self_metric(service, "agent_analytics_collector_spool_records")
 
     sent = 0
     for one in log_bodies:
         send_logs(service, [one])
         sent += one[1]
-        wait_until(
-            lambda sent=sent: spooled() + self_metric(service, "agent_analytics_collector_spool_dropped_total") == sent,
-            timeout=10,
-            what="batch spooled",
-        )
+        assert spooled() + self_metric(service, "agent_analytics_collector_spool_dropped_total") == sent
     kept = spooled()
     total = sum(n for _, n in log_bodies)
     dropped = self_metric(service, "agent_analytics_collector_spool_dropped_total")
     assert dropped > 0 and dropped + kept == total
-    assert len(list(spool.glob("*.pb"))) == 2
+    assert kept == log_bodies[-1][1] + log_bodies[-2][1]  # the two newest batches
     assert self_metric(service, "agent_analytics_collector_spool_bytes") <= sizes[-1] + sizes[-2]
 
     loki.start()
     wait_until(lambda: loki.count() == kept, timeout=30, what="what was kept arrives")
     assert loki.count() == total - dropped
+
+
+def test_batches_spooled_by_an_earlier_version_are_delivered_once(start_collector, loki, log_bodies, tmp_path):
+    """The spool used to be one file per batch, `<sequence>-<records>.pb`: a collector started on
+    such a spool sends those batches, then forgets the files."""
+    data_dir = tmp_path / "upgraded"
+    spool = data_dir / "spool"
+    spool.mkdir(parents=True)
+    for i, (body, records) in enumerate(log_bodies):
+        (spool / f"{i:012d}-{records}.pb").write_bytes(body)
+    total = sum(n for _, n in log_bodies)
+
+    loki.start()
+    service = start_collector(loki_url=loki.url, data_dir=data_dir)
+    wait_until(lambda: loki.count() == total, timeout=30, what="the earlier spool delivered")
+    assert not list(spool.glob("*.pb"))
+    assert set(event_ids(loki.records).values()) == {1}
+    assert self_metric(service, "agent_analytics_collector_loki_forwarded_total") == total
+    service.stop()
+
+    again = start_collector(loki_url=loki.url, data_dir=data_dir)
+    time.sleep(0.5)  # a restart sends nothing again
+    assert self_metric(again, "agent_analytics_collector_spool_records") == 0
+    assert loki.count() == total
