@@ -10,8 +10,8 @@ import pytest
 
 from agent_analytics.config.errors import RuntimeFailure
 from agent_analytics.wire.serving import Servers, listen
-from tests.stack.test_up import env_for, port_args, read_until, running_up, stop
 from tests.support.net import free_port
+from tests.support.up_process import env_for, port_args, read_until, running_up, stop
 
 CLI = [sys.executable, "-m", "agent_analytics.cli"]
 BUSY = "Address already in use"

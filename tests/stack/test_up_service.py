@@ -20,7 +20,7 @@ from pathlib import Path
 import pytest
 
 from agent_analytics.stack import service
-from tests.stack.test_up import env_for
+from tests.support.up_process import env_for
 
 PROGRAM = [sys.executable, "-m", "agent_analytics.cli"]  # how these tests start the CLI
 

@@ -22,9 +22,9 @@ from opentelemetry.sdk.resources import Resource
 from agent_analytics.stack.supervision import load_policy
 from tests.collector.sdk_workload import DELTA
 from tests.collector.test_collector_kill import Recording
-from tests.stack.test_up import env_for, port_args, prom_value, run_up
 from tests.support import fake_loki_grafana
 from tests.support.net import free_port, wait_until
+from tests.support.up_process import env_for, port_args, prom_value, run_up
 
 pytestmark = pytest.mark.prometheus
 
