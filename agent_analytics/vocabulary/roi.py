@@ -238,7 +238,10 @@ def active_days_promql(active: str, vendor_cost: str, span: str, filters: str = 
         f"(group by (developer_id) (sum_over_time({sel(hours)}[1d] offset {hourly.HOUR_END_OFFSET}) > 0)"
         f" or group by (developer_id) (sum_over_time({sel(vendor_cost)}[1d]) > 0))"
     )
-    return f"sum by (developer_id) (count_over_time({day}[{span}:1d]))"
+    # each daily step counts the day that ends at it; shifted by a millisecond so that a window
+    # starting at midnight (month to date) leaves out the day before it in Prometheus 2 too, whose
+    # ranges hold their start (Prometheus 3's leave it out)
+    return f"sum by (developer_id) (count_over_time({day}[{span}:1d] offset -1ms))"
 
 
 def _tier_index(name: str) -> int:
@@ -267,14 +270,14 @@ def _constant(value: float, **labels: str) -> str:
     return out
 
 
-def time_based_hours_promql(active_days: str, range_seconds: str) -> str:
+def time_based_hours_promql(active_days: str, range_seconds: str, presets: dict[str, Preset] = PRESETS) -> str:
     """Hours saved of every preset (label `preset`): the developers of each tier, counted from one
     reading of the active days, times each preset's hours per developer per week, times the weeks
     of the range."""
     counts = f'count_values("tier_index", {tier_index_promql(active_days, range_seconds)})'
     hours = " or ".join(
         _constant(h, preset=name, tier_index=str(_tier_index(t)))
-        for name, p in PRESETS.items()
+        for name, p in presets.items()
         for t, h in p.hours_per_week.items()
     )
     # every preset at 0 where no developer was active
@@ -282,10 +285,10 @@ def time_based_hours_promql(active_days: str, range_seconds: str) -> str:
     return f"({total}) * {range_seconds} / {WEEK_SECONDS}"
 
 
-def output_based_hours_promql(active_days: str) -> str:
+def output_based_hours_promql(active_days: str, presets: dict[str, Preset] = PRESETS) -> str:
     """Hours saved of every preset (label `preset`): developer-days x WORKDAY_HOURS x the share of
     their output the uplift stands for."""
     factors = " or ".join(
-        _constant(WORKDAY_HOURS * p.output_uplift / (1 + p.output_uplift), preset=name) for name, p in PRESETS.items()
+        _constant(WORKDAY_HOURS * p.output_uplift / (1 + p.output_uplift), preset=name) for name, p in presets.items()
     )
     return f"(sum({active_days}) or vector(0)) * on () group_right () ({factors})"
