@@ -16,6 +16,17 @@ EMPTY_HINT = (
 )
 
 
+# how long after `demo` wrote its blocks an empty window means Prometheus has not loaded them yet
+DEMO_LOADING_SECONDS = 180
+
+
+def loading_hint(seconds_ago: float) -> str:
+    return (
+        f"Demo history was written {seconds_ago:.0f} seconds ago and Prometheus has not loaded it yet: a running"
+        " Prometheus loads new blocks within a minute. Run `agent-analytics report` again then."
+    )
+
+
 def _is_money(key: str) -> bool:
     return key == "usd" or key.endswith("_usd")
 
@@ -80,10 +91,13 @@ def is_empty(data: dict) -> bool:
     )
 
 
-def summary(data: dict) -> str:
+def summary(data: dict, demo_written_ago: float | None = None) -> str:
     """One line: spend, people, commits, and the ROI as the range the published evidence gives
-    (no percentage: the presets disagree too much for one) and the break-even."""
+    (no percentage: the presets disagree too much for one) and the break-even. An empty window
+    says what to do, or that the demo history just written is still loading."""
     if is_empty(data):
+        if demo_written_ago is not None and demo_written_ago < DEMO_LOADING_SECONDS:
+            return loading_hint(demo_written_ago)
         return EMPTY_HINT
     s, c, u, r = data["spend"], data["commits"], data["usage"], data["roi"]
     parts = [
@@ -109,9 +123,9 @@ def summary(data: dict) -> str:
     return "; ".join(parts) + "."
 
 
-def presented(data: dict) -> dict:
+def presented(data: dict, demo_written_ago: float | None = None) -> dict:
     """The report as shown: rounded, the total the sum of its shown parts, and a summary first."""
     out = rounded(data)
     spend = out["spend"]
     spend["total_usd"] = round((spend["usage_usd"] or 0.0) + spend["seats_usd"], 2)
-    return {"summary": summary(out), **out}
+    return {"summary": summary(out, demo_written_ago), **out}

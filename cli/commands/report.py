@@ -10,9 +10,10 @@ import typer
 from agent_analytics.cli.moments import parse_time
 from agent_analytics.cli.options import PROMETHEUS_ALIAS
 from agent_analytics.config.errors import RuntimeFailure
+from agent_analytics.history.demo.history import STATE_FILE
 from agent_analytics.report import measures
 from agent_analytics.report.presentation import formatted, line, usd, value_at
-from agent_analytics.stack.paths import prometheus_url_for
+from agent_analytics.stack.paths import prometheus_url_for, resolve_tsdb
 from agent_analytics.vocabulary import figures, words
 
 
@@ -153,6 +154,14 @@ def _render(data: dict, console) -> None:
         )
     )
     _render_roi(data, console)
+
+
+def _demo_written_ago(data_dir: Path | None) -> float | None:
+    """Seconds since `demo` last wrote into the TSDB of the stack on `data_dir`, if it did."""
+    try:
+        return time.time() - (resolve_tsdb(data_dir, None) / STATE_FILE).stat().st_mtime
+    except OSError:
+        return None
 
 
 def _count(v) -> str:
@@ -302,8 +311,10 @@ def report(
         "output_uplift": output_uplift,
     }
     url = prometheus or prometheus_alias or prometheus_url_for(data_dir)
+    # the stack's own Prometheus: demo may have just written history it has not loaded yet
+    written_ago = None if prometheus or prometheus_alias else _demo_written_ago(data_dir)
     try:
-        data = presented(build_report(Prometheus(url), win, overrides))
+        data = presented(build_report(Prometheus(url), win, overrides), written_ago)
     except PrometheusError as e:
         raise RuntimeFailure(str(e)) from None
     if as_json:

@@ -1,6 +1,7 @@
 """demo writes a month into a real Prometheus; report reads back exactly the generator's ground truth."""
 
 import json
+import random
 import subprocess
 import sys
 from datetime import UTC, datetime
@@ -8,7 +9,7 @@ from datetime import UTC, datetime
 import pytest
 
 from agent_analytics.history.demo.generate import generate
-from agent_analytics.history.demo.organisation import ROI, cast
+from agent_analytics.history.demo.organisation import ROI, cast, staff
 from agent_analytics.vocabulary.series import CODEX_TOKENS, GEMINI_TOKENS, VENDOR_COST
 from agent_analytics.vocabulary.spend import (
     Window,
@@ -77,6 +78,13 @@ def prom(tmp_path_factory):
     out = cli(*args, "--days", str(DAYS - 2), "--end", str(END - 2 * DAY))
     assert out.stdout.startswith("Wrote demo history") and f"{DEVELOPERS} developers" in out.stdout
     assert "A running Prometheus loads new blocks within a minute" in out.stdout  # report right away shows none
+    # the people beyond --developers are named, and why they are there
+    outsiders = ", ".join(d.developer_id for d in cast(SEED, staff_of(DEVELOPERS)).not_onboarded)
+    assert (
+        f"The {DEVELOPERS} developers send telemetry and commit with the git hook; 2 more people ({outsiders}) use"
+        " Claude Code, Cursor or Codex but never ran `init`: only the vendors' APIs know them, so `report` counts"
+        " them among the people active with an agent and lists them under rollout coverage."
+    ) in " ".join(out.stdout.split())
     # Later the same demo continues the counters up to its new end, and a third run has nothing to add.
     assert cli(*args, "--end", str(END)).stdout.startswith("Continued demo history")
     assert "nothing to write" in cli(*args, "--end", str(END)).stdout
@@ -85,6 +93,10 @@ def prom(tmp_path_factory):
     assert other.stderr.count("\n") == 1
     with Prometheus(data_dir=tsdb, extra_args=["--storage.tsdb.retention.time=400d"]) as p:
         yield p
+
+
+def staff_of(developers: int):
+    return staff(developers, random.Random(SEED))
 
 
 def cents(expected):
@@ -333,3 +345,50 @@ def test_a_prometheus_data_path_that_is_a_file_is_one_line(tmp_path):
     assert result.stderr.strip() == (
         f"error: {not_a_folder} is not a folder: give the Prometheus TSDB folder (its --storage.tsdb.path)"
     )
+
+
+def test_labels_are_words_and_token_types_that_add_up_others_are_left_out(prom):
+    text = cli("report", "--prometheus", prom.url, "--range", "30d", "--at", str(END)).stdout
+    for words in ("Commits with no agent", "Commits with Claude Code", "Commits with GitHub Copilot"):
+        assert words in text
+    for words in ("interacting with Claude Code", "Claude Code working (tools and answers)", "cache reads"):
+        assert words in text
+    assert "input (cached included)" in text and "reasoning (part of output)" in text  # Codex, in words
+    for raw in ("Commits (none)", "(cli)", "(user)", "cacheRead", "cached_input", "reasoning_output", " total "):
+        assert raw not in text, raw
+
+
+@pytest.mark.parametrize(("range_", "seconds"), [("90d", 90 * DAY), ("12h", 12 * 3600), ("2w", 14 * DAY)])
+def test_any_prometheus_duration_is_a_window(prom, range_, seconds):
+    data = report(prom, range_)
+    assert (data["range"], data["window"]["seconds"]) == (range_, seconds)
+    assert data["window"]["start"] == datetime.fromtimestamp(END - seconds, UTC).isoformat()
+
+
+def test_a_window_that_is_no_duration_is_one_line():
+    result = cli("report", "--range", "7 days", check=False)
+    assert result.returncode == 2 and result.stdout == ""
+    assert "'7 days' is not a window: give a duration such as 7d, 90d or 12h, or mtd" in result.stderr
+
+
+def test_right_after_demo_the_report_says_the_history_is_loading_never_that_there_is_none(tmp_path):
+    """`demo` into the data folder of a running stack, then `report` at once, as the README's tour does."""
+    data_dir = tmp_path / "data"
+    with Prometheus(data_dir=data_dir / "prometheus", extra_args=["--storage.tsdb.retention.time=400d"]) as p:
+        # where `up` says which Prometheus it runs (the config it writes)
+        run = data_dir / "run"
+        run.mkdir()
+        job = {"job_name": "prometheus", "static_configs": [{"targets": [p.url.removeprefix("http://")]}]}
+        (run / "prometheus.yml").write_text(json.dumps({"scrape_configs": [job]}))
+        cli("demo", "--developers", "2", "--days", "1", "--end", str(END), "--data-dir", str(data_dir))
+        data = json.loads(cli("report", "--data-dir", str(data_dir), "--at", str(END), "--json").stdout)
+        loaded = p.query("count(claude_code_active_time_seconds_total)", at=END)
+    assert data["prometheus"] == p.url
+    if loaded:  # Prometheus took the blocks in between (it does once a minute)
+        assert data["usage"]["claude_code_active_developers"] == 2
+    else:
+        assert data["summary"].startswith("Demo history was written ")
+        assert data["summary"].endswith(
+            "seconds ago and Prometheus has not loaded it yet: a running Prometheus loads new blocks within a"
+            " minute. Run `agent-analytics report` again then."
+        )

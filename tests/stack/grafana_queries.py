@@ -104,11 +104,13 @@ def substitute(
     rate_interval: str = "1m",
     prometheus=None,
     at: float | None = None,
+    picks: dict[str, str] | None = None,
 ) -> str:
     """Grafana's interpolation: multi-value variables set to All become their allValue (.*),
     $__range/$__interval are durations of the dashboard's time range and step, and a
     query_result() variable is what its query gives on `prometheus` at `at` (without one: the
-    default it falls back to, as on a Prometheus without the roi config)."""
+    default it falls back to, as on a Prometheus without the roi config). `picks`: variables set
+    to a value instead of All (a single value, as Grafana writes it into a regex)."""
     range_seconds = seconds(range_)
     computed = {}
     for name, (query, regex) in target.computed.items():
@@ -130,6 +132,7 @@ def substitute(
         "github_team": ".*",
         **target.variables,
         **computed,
+        **(picks or {}),
     }
     expr = target.expr
     for name in sorted(values, key=len, reverse=True):  # $__range_s before $__range
