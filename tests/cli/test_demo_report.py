@@ -171,7 +171,17 @@ def test_report_30d_equals_the_generated_month(prom, history):
     usage = sum(truth.values())
     assert data["spend"]["usage_usd"] == cents(usage)
     assert data["spend"]["total_usd"] == cents(usage + seat_usd)
-    assert data["commits"]["cost_per_assisted_commit_with_seats_usd"] == cents((usage + seat_usd) / assisted)
+    # two costs per assisted commit, each under a name that says what it divides
+    with_seats = data["commits"]["cost_per_assisted_commit_with_seats_usd"]
+    assert with_seats == cents((usage + seat_usd) / assisted)
+    by_use = sum(v for agent, v in commits.items() if agent in ("claude-code", "codex", "cursor", "gemini-cli"))
+    usage_only = data["commits"]["usage_cost_per_usage_assisted_commit_usd"]
+    assert usage_only == cents(usage / by_use) and usage_only != with_seats
+    assert "cost_per_assisted_commit_usd" not in data["commits"] and "output_per_dollar" not in data
+    text = " ".join(cli("report", "--prometheus", prom.url, "--range", "30d", "--at", str(END)).stdout.split())
+    assert f"AI spend (usage and seats) per assisted commit │ ${with_seats:,.2f}" in text
+    assert f"Usage spend per commit assisted by an agent billed by use │ ${usage_only:,.2f}" in text
+    assert f"{len(people)} people active with an agent (2 of them known only through vendor APIs" in data["summary"]
 
     accepted = history.gauge_samples("agent_analytics_copilot_code_acceptance_activities", start, END)
     generated = history.gauge_samples("agent_analytics_copilot_code_generation_activities", start, END)

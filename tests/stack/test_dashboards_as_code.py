@@ -7,6 +7,7 @@ import re
 
 import pytest
 
+from agent_analytics.vocabulary import roi
 from agent_analytics.vocabulary.facts import ROI_DEFAULTS
 from grafana.dashboards_src import build
 from tests.stack.grafana_queries import load_dashboards, targets
@@ -123,3 +124,23 @@ def test_every_selector_of_agent_and_git_series_applies_the_dashboard_variables(
         bare = re.findall(r"(?<![:\w])((?:claude_code_|agent_analytics_git_)\w+)\b(?![{\w])", target.expr)
         missing += [f"{target}: {name} without any filter" for name in bare]
     assert not missing, "\n".join(sorted(set(missing)))
+
+
+def test_the_roi_headline_is_the_range_with_the_break_even_and_each_presets_assumptions_beside_it():
+    board = load_dashboards()["ai-spend-roi.json"]
+    rows = [p for p in board["panels"] if p["type"] == "row"]
+    assert rows[0]["title"].startswith("ROI: a range over published evidence, not one number")
+    first = [p for p in board["panels"] if rows[0]["gridPos"]["y"] < p["gridPos"]["y"] < rows[1]["gridPos"]["y"]]
+    value, break_even, assumptions = first
+    assert (value["title"], value["fieldConfig"]["defaults"]["unit"]) == (
+        "Value of the hours saved, time-based",
+        "currencyUSD",
+    )
+    assert value["targets"][0]["legendFormat"] == "{{preset}}"  # one value per preset, side by side
+    assert break_even["title"] == "Break-even: hours saved per active developer per week"
+    content = assumptions["options"]["content"]
+    for name, preset in roi.PRESETS.items():
+        hours = " | ".join(f"{h:g}" for h in preset.hours_per_week.values())
+        assert f"| **{name}** | {hours} | +{preset.output_uplift:.0%} |" in content
+    # no net-return percentage heads the dashboard
+    assert all(p["fieldConfig"]["defaults"].get("unit") != "percentunit" for p in first if "fieldConfig" in p)

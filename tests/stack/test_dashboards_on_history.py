@@ -16,7 +16,7 @@ import pytest
 from agent_analytics.history.demo.generate import generate
 from agent_analytics.history.demo.organisation import ROI
 from agent_analytics.report.presentation import value_at
-from agent_analytics.vocabulary import figures, roi, series
+from agent_analytics.vocabulary import figures, roi, series, spend
 from agent_analytics.vocabulary.facts import SEAT_MONTH_SECONDS
 from grafana.dashboards_src import claude_code, copilot, productivity, spend_roi
 from tests.stack.grafana_queries import Target, query_result_value, substitute, targets
@@ -218,6 +218,15 @@ def test_every_figure_of_report_and_the_dashboards_is_one_number(prom, history, 
         figure = figures.figure(path)
         assert shown_equal(figure, expected, value_at(report, path)), (path, expected, value_at(report, path))
     assert report["spend"]["reconciliation"]["claude-code"]["telemetry_usd"]  # the figures have rows to compare
+    # the ROI inputs: the dashboard's variables read the exporter's roi config, as report does
+    (roi_panel,) = [t for _, t in pairs if t.panel == "Value of the hours saved, time-based"]
+    for variable, key in (
+        ("hourly_rate_usd", "hourly_rate_usd"),
+        ("minutes_per_commit", "minutes_saved_per_assisted_commit"),
+    ):
+        query, regex = roi_panel.computed[variable]
+        shown = float(query_result_value(query, regex, prom, AT, f"{seconds}s"))
+        assert report["roi"]["assumptions"][key] == {"value": shown, "source": "exporter"} and shown == ROI[key]
 
 
 def newest_gauge(history, name: str, since: int, **labels: str) -> dict[str, float]:
@@ -289,6 +298,11 @@ def ground_truth(history, since: int, seconds: int) -> dict:
         "commits.total": sum(commits.values()),
         "commits.assisted": assisted,
         "commits.cost_per_assisted_commit_with_seats_usd": (usage + seats) / assisted,
+        # usage spend pays for the commits of the agents billed by use only (Copilot's are paid by seats)
+        "commits.usage_cost_per_usage_assisted_commit_usd": usage
+        / sum(v for agent, v in commits.items() if agent in spend.AGENTS),
+        "output.claude_code_lines_added_per_dollar": total(series.CLAUDE_LINES, where=lambda m: m["type"] == "added")
+        / cc_cost,
         "tokens.claude-code": total(TOKENS, "type"),
         "usage.claude_code_sessions": total(series.CLAUDE_SESSIONS),
         "output.claude_code_pull_requests": total(series.CLAUDE_PULL_REQUESTS),

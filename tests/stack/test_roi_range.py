@@ -44,6 +44,7 @@ SESSIONS = "claude_code_session_count_total"
 COMMITTING = "agent_analytics_committing_sessions_total"
 SESSIONS_BY = {"moderate.c": 6, "heavy.d": 10}  # Claude Code sessions begun
 COMMITTING_BY = {"moderate.c": 2, "heavy.d": 1}  # of them, sessions whose commits the hook saw
+COPILOT_COMMITTING = {"heavy.d": 4}  # Copilot sessions that made a commit: not Claude Code's
 COMMITS_BY = {("none.a", "none"): 5, ("moderate.c", "claude-code"): 3, ("heavy.d", "claude-code"): 2}
 
 # ground truth: tiers by active days per week (light under 2, moderate under 4, heavy from 4)
@@ -94,10 +95,14 @@ def series() -> list:
     for (dev, agent), n in COMMITS_BY.items():
         labels = {"__name__": COMMITS, "developer_id": dev, "team_id": "t", "agent": agent, "evidence": "trailer"}
         out.append((labels, counter({day(10) + timedelta(hours=15, minutes=5): float(n)})))
-    for name, counts in ((SESSIONS, SESSIONS_BY), (COMMITTING, COMMITTING_BY)):
+    for name, counts, agent in (
+        (SESSIONS, SESSIONS_BY, None),
+        (COMMITTING, COMMITTING_BY, "claude-code"),
+        (COMMITTING, COPILOT_COMMITTING, "copilot"),
+    ):
         for dev, n in counts.items():
             labels = {"__name__": name, "developer_id": dev, "team_id": "t"}
-            labels |= {"agent": "claude-code"} if name == COMMITTING else {}
+            labels |= {"agent": agent} if agent else {}
             out.append((labels, counter({day(12) + timedelta(hours=11, minutes=5): float(n)})))
     return out
 
@@ -180,6 +185,7 @@ def test_own_assumption_and_output_per_commit_and_session(prom, report):
     assert c["cost_per_commit_with_seats_usd"] == round(SPEND / every, 2)  # money in cents
     assert panel(prom, "AI spend (usage and seats) per commit, assisted or not") == pytest.approx(SPEND / every)
     assert c["cost_per_assisted_commit_with_seats_usd"] == round(SPEND / assisted, 2)
+    # Claude Code's sessions over Claude Code's sessions: the Copilot sessions are not in either side
     assert (report["usage"]["claude_code_sessions"], out["claude_code_sessions_with_a_commit"]) == (16, 3)
     assert out["claude_code_share_of_sessions_with_a_commit"] == pytest.approx(3 / 16, rel=1e-12)
     share = panel(prom, "Share of Claude Code sessions that made a commit")
