@@ -223,12 +223,13 @@ def _render_roi(data: dict, console) -> None:
             rows,
         )
     )
+    words, hours = line(data, "roi.break_even_hours_per_developer_week")
+    rate = roi["assumptions"]["hourly_rate_usd"]["value"]
     console.print(
-        f"{line(data, 'roi.break_even_hours_per_developer_week')[0]}: "
-        f"{line(data, 'roi.break_even_hours_per_developer_week')[1]}, against AI spend (usage and seats) of"
-        f" {usd(data['spend']['total_usd'])}."
+        f"{words}: {hours}, at {usd(rate)} an hour, pays for the AI spend (usage and seats) of"
+        f" {usd(data['spend']['total_usd'])}. Compare it with what each preset assumes:"
     )
-    console.print("What each preset assumes, in hours saved per developer per week and extra output per developer-day:")
+    console.print("  (hours saved per developer per week by adoption tier; extra output per developer-day)")
     for name, p in presets.items():
         hours = ", ".join(f"{tier} {h:g} h" for tier, h in p["hours_per_week"].items())
         console.print(f"  {name}: {hours}; output +{p['output_uplift']:.0%}")

@@ -54,15 +54,22 @@ def resolve_datasource(board: dict, ref: dict) -> dict:
     return found
 
 
+def board_variables(board: dict) -> tuple[dict, dict]:
+    """A dashboard's textbox and constant defaults, and its query_result() variables."""
+    variables = board["templating"]["list"]
+    defaults = {v["name"]: v["query"] for v in variables if v["type"] in ("textbox", "constant")}
+    computed = {
+        v["name"]: (v["query"], v["regex"])
+        for v in variables
+        if v["type"] == "query" and str(v["query"]).startswith("query_result(")
+    }
+    return defaults, computed
+
+
 def targets(kind: str | None = None) -> list[Target]:
     out = []
     for board in load_dashboards().values():
-        defaults = {v["name"]: v["query"] for v in board["templating"]["list"] if v["type"] in ("textbox", "constant")}
-        computed = {
-            v["name"]: (v["query"], v["regex"])
-            for v in board["templating"]["list"]
-            if v["type"] == "query" and str(v["query"]).startswith("query_result(")
-        }
+        defaults, computed = board_variables(board)
         for panel in board["panels"]:
             for t in panel.get("targets", []):
                 ds = resolve_datasource(board, t["datasource"])["type"]
