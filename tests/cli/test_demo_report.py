@@ -1,6 +1,7 @@
 """demo writes a month into a real Prometheus; report reads back exactly the generator's ground truth."""
 
 import json
+import os
 import random
 import subprocess
 import sys
@@ -32,7 +33,11 @@ DAY = 86400
 
 
 def cli(*args: str, check: bool = True) -> subprocess.CompletedProcess:
-    result = subprocess.run([sys.executable, "-m", "agent_analytics.cli", *args], capture_output=True, text=True)
+    # a terminal wide enough that no table cell wraps
+    env = {**os.environ, "COLUMNS": "200"}
+    result = subprocess.run(
+        [sys.executable, "-m", "agent_analytics.cli", *args], capture_output=True, text=True, env=env
+    )
     if check:
         assert result.returncode == 0, result.stderr
     return result
@@ -182,6 +187,8 @@ def test_report_30d_equals_the_generated_month(prom, history):
     assert f"AI spend (usage and seats) per assisted commit │ ${with_seats:,.2f}" in text
     assert f"Usage spend per commit assisted by an agent billed by use │ ${usage_only:,.2f}" in text
     assert f"{len(people)} people active with an agent (2 of them known only through vendor APIs" in data["summary"]
+    for outsider in outsiders:  # in the spend table, each says why only vendors know them
+        assert f"{outsider} (vendor API only: not set up with init)" in text
 
     accepted = history.gauge_samples("agent_analytics_copilot_code_acceptance_activities", start, END)
     generated = history.gauge_samples("agent_analytics_copilot_code_generation_activities", start, END)

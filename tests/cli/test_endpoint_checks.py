@@ -232,3 +232,9 @@ def test_doctor_names_dns_tls_and_refused_connections_apart_for_every_service(ho
         "detail": f"http://{address}: TLS failure, the server expects TLS",
         "fix": f"use https://{address}",
     }
+
+
+def test_init_says_what_it_configures_by_default(home):
+    text = " ".join(cli("init", "--help").stdout.split())
+    assert "the agents' telemetry (Claude Code unless --agents names others) and the git hook" in text
+    assert "init refuses one that is not an OTLP/HTTP receiver" in text
