@@ -1,7 +1,7 @@
-"""The usage measures of `report`: peak hours (UTC hour of day × weekday) of active time and
-spend, spend and tokens of MCP servers and tools, lines per session, and the time from a
-session's first prompt to its commits. The same PromQL as the Claude Code dashboard's "Usage
-patterns" row, without the dashboard's filters, over the report's window.
+"""The usage measures of `report` beyond its figures: peak hours (UTC hour of day × weekday) of
+active time and spend, and spend and tokens of MCP servers and tools. The same PromQL as the
+Claude Code dashboard's "Usage patterns" row, without the dashboard's filters, over the report's
+window. Lines per session and the time to commit are figures (agent_analytics/vocabulary/figures.py).
 
 MCP tool calls are counted from the events, which are in Loki (the dashboard's "MCP tool calls"
 panel); the report reads Prometheus only.
@@ -12,18 +12,13 @@ from __future__ import annotations
 from string import Template
 
 from agent_analytics.vocabulary import series
-from agent_analytics.vocabulary.hourly import by_hour_and_weekday, grown
+from agent_analytics.vocabulary.hourly import by_hour_and_weekday
 from agent_analytics.vocabulary.promql import WEEKDAYS, growth
-from agent_analytics.vocabulary.series import TIME_TO_COMMIT
-
-from .queries import COST
 
 RANGE = "$range"
+COST = series.CLAUDE_COST
 TOKENS = series.CLAUDE_TOKENS
 ACTIVE = series.CLAUDE_ACTIVE_TIME
-LINES = series.CLAUDE_LINES
-ADDED = 'type="added"'
-SESSIONS = series.CLAUDE_SESSIONS
 MCP = 'mcp_server_name!=""'
 TOP_HOURS = 5
 
@@ -39,29 +34,11 @@ MEASURES: dict[str, tuple[str, tuple[str, ...]]] = {
         f"sum by (mcp_server_name, mcp_tool_name) ({growth(f'{TOKENS}{{{MCP}}}', RANGE)})",
         ("mcp_server_name", "mcp_tool_name"),
     ),
-    "lines_added": (grown(LINES, RANGE, ADDED), ()),
-    "sessions": (grown(SESSIONS, RANGE), ()),
-    "lines_added_by_developer": (grown(LINES, RANGE, ADDED, by="developer_id"), ("developer_id",)),
-    "sessions_by_developer": (grown(SESSIONS, RANGE, by="developer_id"), ("developer_id",)),
-    "commits_timed": (f"sum({growth(f'{TIME_TO_COMMIT}_count', RANGE)})", ()),
-    "time_to_commit_sum": (f"sum({growth(f'{TIME_TO_COMMIT}_sum', RANGE)})", ()),
-    "time_to_commit_median": (
-        f"histogram_quantile(0.5, sum by (le) ({growth(f'{TIME_TO_COMMIT}_bucket', RANGE)}))",
-        (),
-    ),
 }
 
 
 def render(name: str, range_: str) -> str:
     return Template(MEASURES[name][0]).substitute(range=range_)
-
-
-def _scalar(result) -> float | None:
-    return result[0][1] if result else None
-
-
-def _ratio(a: float | None, b: float | None) -> float | None:
-    return a / b if a is not None and b else None
 
 
 def _grid(result, key: str) -> list[dict]:
@@ -90,13 +67,6 @@ def build_measures(prom, end: int, seconds: int) -> dict:
         }
         for server, tool in sorted(set(tokens) | set(spend_mcp))
     ]
-    sessions_by = {m.get("developer_id", ""): v for m, v in r["sessions_by_developer"]}
-    per_developer = [
-        {"developer_id": dev, "lines_per_session": _ratio(lines, sessions_by.get(dev))}
-        for dev, lines in sorted((m.get("developer_id", ""), v) for m, v in r["lines_added_by_developer"])
-        if sessions_by.get(dev)
-    ]
-    timed = _scalar(r["commits_timed"])
     return {
         "peak_hours": {
             "timezone": "UTC",
@@ -109,17 +79,6 @@ def build_measures(prom, end: int, seconds: int) -> dict:
             "by_tool": sorted(mcp, key=lambda row: (-row["usd"], -row["tokens"], row["server"], row["tool"])),
             "usd": sum(row["usd"] for row in mcp),
             "tokens": sum(row["tokens"] for row in mcp),
-        },
-        "lines_per_session": {
-            "lines_added": _scalar(r["lines_added"]),
-            "sessions": _scalar(r["sessions"]),
-            "overall": _ratio(_scalar(r["lines_added"]), _scalar(r["sessions"])),
-            "by_developer": per_developer,
-        },
-        "time_to_commit": {
-            "commits_timed": timed,
-            "mean_seconds": _ratio(_scalar(r["time_to_commit_sum"]), timed),
-            "median_seconds_estimate": _scalar(r["time_to_commit_median"]) if timed else None,
         },
     }
 
@@ -142,9 +101,9 @@ def rows(m: dict) -> list[list[str]]:
         [f"MCP {row['server']} / {row['tool']}", f"${row['usd']:,.2f}, {num(row['tokens'])} tokens"]
         for row in m["mcp"]["by_tool"]
     ]
-    lps, ttc = m["lines_per_session"], m["time_to_commit"]
+    ttc = m["time_to_commit"]
     out += [
-        ["Lines added per session", num(lps["overall"], 1)],
+        ["Lines added per session", num(m["lines_per_session"], 1)],
         ["Commits timed from their session's first prompt", num(ttc["commits_timed"])],
         ["Time to commit, mean", num(None if ttc["mean_seconds"] is None else ttc["mean_seconds"] / 60, 1, " min")],
         [

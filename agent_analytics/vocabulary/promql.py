@@ -1,5 +1,7 @@
 """PromQL shared by `report`, the dashboards and the recording rules."""
 
+import re
+
 
 def growth(selector: str, window: str, lookback: str | None = None) -> str:
     """How much the counters matching `selector` grew in `window` (ending at evaluation time), per series.
@@ -40,3 +42,33 @@ def grid_by_hour_and_weekday(hour_total: str, span: str) -> str:
         f' * on() group_left(weekday) count_values("weekday", day_of_week({ended}))'
     )
     return f"sum by (weekday, hour) (sum_over_time(({cell})[{span}:1h]))"
+
+
+def selector(metric: str, labels: str = "") -> str:
+    """`metric` (a name, or a {__name__=~...} selector) with the label matchers `labels` added."""
+    if not labels:
+        return metric
+    if metric.startswith("{"):
+        return metric[:-1] + ", " + labels + "}"
+    return f"{metric}{{{labels}}}"
+
+
+def latest(metric: str, labels: str = "", span: str = "$__range") -> str:
+    """The newest value of a gauge within `span`, per series.
+
+    A bare gauge selector only finds a sample from the last 5 minutes: Copilot, seat and
+    configuration gauges of demo or backfilled history (one sample an hour) or of an exporter
+    that stopped would blank the figure although the window holds their values."""
+    return f"last_over_time({selector(metric, labels)}[{span}])"
+
+
+DURATION_UNITS = {"ms": 0.001, "s": 1, "m": 60, "h": 3600, "d": 86400, "w": 7 * 86400, "y": 365 * 86400}
+_DURATION = re.compile(r"(\d+)(ms|[smhdwy])")
+
+
+def duration_seconds(text: str) -> float | None:
+    """The seconds of a Prometheus duration ("30d", "1h30m", "2w"), or None if `text` is not one."""
+    parts = _DURATION.findall(text)
+    if not text or "".join(n + u for n, u in parts) != text:
+        return None
+    return sum(int(n) * DURATION_UNITS[u] for n, u in parts)

@@ -1,6 +1,6 @@
-"""The ROI model: published evidence as data, and pure functions from an organisation's figures
-to a range of estimates. `report` and the AI spend & ROI dashboard both read this module (the
-dashboard through the PromQL built here, `report` through the same figures in Python).
+"""The ROI model: published evidence as data, and the PromQL from an organisation's figures to a
+range of estimates. `report` and the AI spend & ROI dashboard both evaluate it, as figures of
+agent_analytics/vocabulary/figures.py.
 
 Two models, each under three presets:
 
@@ -122,81 +122,6 @@ def own_preset(values: dict[str, float | None]) -> Preset | None:
     return Preset(hours, base.output_uplift if uplift is None else uplift, (), "your own numbers (roi config or flags)")
 
 
-def tier(active_days: float, window_seconds: float) -> str:
-    """The adoption tier of a developer with `active_days` in a window of `window_seconds`."""
-    if active_days <= 0:
-        return "none"
-    per_week = active_days * WEEK_SECONDS / window_seconds
-    return max((t for t, least in TIER_MIN_DAYS_PER_WEEK.items() if per_week >= least), key=TIERS.index)
-
-
-def tiers(active_days_by_developer: dict[str, float], window_seconds: float) -> dict[str, int]:
-    counts = dict.fromkeys(TIERS, 0)
-    for days in active_days_by_developer.values():
-        counts[tier(days, window_seconds)] += 1
-    return counts
-
-
-def time_based_hours(tier_counts: dict[str, int], window_seconds: float, preset: Preset) -> float:
-    weeks = window_seconds / WEEK_SECONDS
-    return sum(tier_counts.get(t, 0) * h for t, h in preset.hours_per_week.items()) * weeks
-
-
-def output_based_hours(developer_days: float, preset: Preset) -> float:
-    """The working hours the extra output would take: of the output of a developer-day with the
-    agent, uplift / (1 + uplift) is extra."""
-    return developer_days * WORKDAY_HOURS * preset.output_uplift / (1 + preset.output_uplift)
-
-
-def net_return(value_usd: float, spend_usd: float) -> float | None:
-    """(value - spend) / spend, as value / spend - 1 (the dashboard's form, which reads the spend
-    once): 0 breaks even, 1 returns the spend twice over."""
-    return value_usd / spend_usd - 1 if spend_usd else None
-
-
-def estimate(hours: float, hourly_rate_usd: float, spend_usd: float) -> dict:
-    value = hours * hourly_rate_usd
-    return {"hours_saved": hours, "value_usd": value, "net_return": net_return(value, spend_usd)}
-
-
-def estimates(
-    tier_counts: dict[str, int],
-    developer_days: float,
-    window_seconds: float,
-    hourly_rate_usd: float,
-    spend_usd: float,
-    own: Preset | None = None,
-) -> dict[str, dict[str, dict]]:
-    """model -> preset -> hours saved, their value and the net return on `spend_usd`; the
-    operator's preset, if any, as OWN_PRESET after the published ones."""
-    presets = PRESETS | ({OWN_PRESET: own} if own else {})
-    return {
-        "time_based": {
-            name: estimate(time_based_hours(tier_counts, window_seconds, p), hourly_rate_usd, spend_usd)
-            for name, p in presets.items()
-        },
-        "output_based": {
-            name: estimate(output_based_hours(developer_days, p), hourly_rate_usd, spend_usd)
-            for name, p in presets.items()
-        },
-    }
-
-
-def value_range(by_preset: dict[str, dict]) -> dict[str, float | None]:
-    """The lowest and highest of each figure over the published presets."""
-    out: dict[str, float | None] = {}
-    # money keys end in _usd (what `report --json` rounds to cents)
-    for key, name in (
-        ("hours_saved", "hours_saved_{}"),
-        ("value_usd", "value_{}_usd"),
-        ("net_return", "net_return_{}"),
-    ):
-        values = [e[key] for preset, e in by_preset.items() if preset in PRESETS and e[key] is not None]
-        out[name.format("low")] = min(values) if values else None
-        out[name.format("high")] = max(values) if values else None
-    return out
-
-
 def citations() -> list[dict]:
     """Each preset's studies (name, year, what was measured, link)."""
     return [
@@ -238,7 +163,10 @@ def active_days_promql(active: str, vendor_cost: str, span: str, filters: str = 
         f"(group by (developer_id) (sum_over_time({sel(hours)}[1d] offset {hourly.HOUR_END_OFFSET}) > 0)"
         f" or group by (developer_id) (sum_over_time({sel(vendor_cost)}[1d]) > 0))"
     )
-    return f"sum by (developer_id) (count_over_time({day}[{span}:1d]))"
+    # each daily step counts the day that ends at it; shifted by a millisecond so that a window
+    # starting at midnight (month to date) leaves out the day before it in Prometheus 2 too, whose
+    # ranges hold their start (Prometheus 3's leave it out)
+    return f"sum by (developer_id) (count_over_time({day}[{span}:1d] offset -1ms))"
 
 
 def _tier_index(name: str) -> int:
@@ -267,14 +195,14 @@ def _constant(value: float, **labels: str) -> str:
     return out
 
 
-def time_based_hours_promql(active_days: str, range_seconds: str) -> str:
+def time_based_hours_promql(active_days: str, range_seconds: str, presets: dict[str, Preset] = PRESETS) -> str:
     """Hours saved of every preset (label `preset`): the developers of each tier, counted from one
     reading of the active days, times each preset's hours per developer per week, times the weeks
     of the range."""
     counts = f'count_values("tier_index", {tier_index_promql(active_days, range_seconds)})'
     hours = " or ".join(
         _constant(h, preset=name, tier_index=str(_tier_index(t)))
-        for name, p in PRESETS.items()
+        for name, p in presets.items()
         for t, h in p.hours_per_week.items()
     )
     # every preset at 0 where no developer was active
@@ -282,10 +210,10 @@ def time_based_hours_promql(active_days: str, range_seconds: str) -> str:
     return f"({total}) * {range_seconds} / {WEEK_SECONDS}"
 
 
-def output_based_hours_promql(active_days: str) -> str:
+def output_based_hours_promql(active_days: str, presets: dict[str, Preset] = PRESETS) -> str:
     """Hours saved of every preset (label `preset`): developer-days x WORKDAY_HOURS x the share of
     their output the uplift stands for."""
     factors = " or ".join(
-        _constant(WORKDAY_HOURS * p.output_uplift / (1 + p.output_uplift), preset=name) for name, p in PRESETS.items()
+        _constant(WORKDAY_HOURS * p.output_uplift / (1 + p.output_uplift), preset=name) for name, p in presets.items()
     )
     return f"(sum({active_days}) or vector(0)) * on () group_right () ({factors})"

@@ -186,16 +186,29 @@ def agent_spend(agent: str, w: Window, by: str = "", filters: str = "") -> str:
     return f"sum by ({by}) ({_either(telemetry_cost(agent, w, filters), vendor_cost(agent, w, filters))})"
 
 
-def spend_by_agent(w: Window, by: str = "", filters: str = "", agents: tuple[str, ...] = AGENTS) -> str:
-    """USD per agent (label `agent`), summed by `by`."""
+def picked(regex: str, agents: tuple[str, ...] = AGENTS) -> str:
+    """One series (label `agent`, value 1) per agent of `agents` whose name `regex` matches whole,
+    as a dashboard's $agent does. PromQL matches regexes only in selectors, so each agent is a
+    constant series: those label_replace() renames (they match) are the ones `unless` keeps."""
+    each = "(" + " or ".join(f'label_replace(vector(1), "agent", "{a}", "", "")' for a in agents) + ")"
+    return f'({each} unless on (agent) label_replace({each}, "agent", "picked:$1", "agent", "({regex})"))'
+
+
+def spend_by_agent(
+    w: Window, by: str = "", filters: str = "", agents: tuple[str, ...] = AGENTS, agent_regex: str = ""
+) -> str:
+    """USD per agent (label `agent`), summed by `by`; only the agents `agent_regex` matches, if given."""
     grouping = ", ".join(x for x in ("agent", by) if x)
     parts = [f'label_replace({agent_spend(a, w, by, filters)}, "agent", "{a}", "", "")' for a in agents]
-    return f"sum by ({grouping}) (\n" + "\nor\n".join(parts) + "\n)"
+    out = f"sum by ({grouping}) (\n" + "\nor\n".join(parts) + "\n)"
+    return f"({out}\nand on (agent) {picked(agent_regex, agents)})" if agent_regex else out
 
 
-def total_spend(w: Window, by: str = "", filters: str = "", agents: tuple[str, ...] = AGENTS) -> str:
-    """Usage-based USD of every agent over the window, summed by `by`."""
-    return f"sum by ({by}) ({spend_by_agent(w, by, filters, agents)})"
+def total_spend(
+    w: Window, by: str = "", filters: str = "", agents: tuple[str, ...] = AGENTS, agent_regex: str = ""
+) -> str:
+    """Usage-based USD of every agent (or those `agent_regex` matches) over the window, summed by `by`."""
+    return f"sum by ({by}) ({spend_by_agent(w, by, filters, agents, agent_regex)})"
 
 
 def telemetry_spend(w: Window, by: str = "", filters: str = "") -> str:
@@ -221,19 +234,19 @@ def vendor_spend(
 
 
 def reconciliation(agent: str, w: Window, filters: str = "") -> dict[str, str]:
-    """Per developer, what telemetry and the vendor API each say the agent cost, and the
-    difference (telemetry - vendor, a missing side counted as 0), whatever spend_source picks."""
-    by = "team_id, developer_id"
-    t = f"sum by ({by}) ({raw_telemetry_cost(agent, w, filters)})"
-    v = f"sum by ({by}) ({raw_vendor_cost(agent, w, filters)})"
+    """What telemetry and the vendor API each say the agent cost per developer, whatever
+    spend_source picks: for the developers both see, each side, the difference (telemetry -
+    vendor) and its share of the vendor's figure; and the developers only one of them sees."""
+    by = "developer_id"
+    t = f"(sum by ({by}) ({raw_telemetry_cost(agent, w, filters)}) > 0)"
+    v = f"(sum by ({by}) ({raw_vendor_cost(agent, w, filters)}) > 0)"
     return {
-        "telemetry": t,
-        "vendor": v,
-        # each side read once: both kept apart by a label, the vendor's negated, then added up
-        "difference": (
-            f'sum by ({by}) (label_replace({t}, "side", "telemetry", "", "")'
-            f' or label_replace(-({v}), "side", "vendor", "", ""))'
-        ),
+        "telemetry_usd": f"{t} and on ({by}) {v}",
+        "vendor_usd": f"{v} and on ({by}) {t}",
+        "difference_usd": f"{t} - on ({by}) {v}",
+        "difference_share": f"({t} - on ({by}) {v}) / on ({by}) {v}",
+        "only_telemetry_usd": f"{t} unless on ({by}) {v}",
+        "only_vendor_usd": f"{v} unless on ({by}) {t}",
     }
 
 

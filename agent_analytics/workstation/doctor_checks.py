@@ -52,9 +52,37 @@ def _auth(ws: workstation.Workstation) -> dict[str, str]:
     return {"Authorization": f"Bearer {ws.api_key}"} if ws.api_key else {}
 
 
+def _caused_by(error: BaseException, kind: type) -> BaseException | None:
+    """The exception of `kind` behind an httpx error, if that is what it was."""
+    seen: BaseException | None = error
+    while seen is not None:
+        if isinstance(seen, kind):
+            return seen
+        seen = seen.__cause__ or seen.__context__
+    return None
+
+
 def _unreachable(name: str, url: str, error: Exception, fix: str) -> Check:
-    reason = "connection refused" if isinstance(error, httpx.ConnectError) else type(error).__name__
-    return Check(name, FAIL, f"{url} unreachable ({reason})", fix)
+    """Why `url` could not be reached, each cause named apart: a host that does not resolve, TLS
+    spoken on one side only, a refused connection, no answer."""
+    host = urlsplit(url).hostname
+    if _caused_by(error, socket.gaierror):
+        return Check(name, FAIL, f"{url} unreachable: {host} does not resolve (DNS)", f"check the host name; {fix}")
+    if tls := _tls_error(error):
+        if url.startswith("https://") and not isinstance(tls, ssl.SSLCertVerificationError):
+            plain = "http://" + url.removeprefix("https://")
+            return Check(
+                name, FAIL, f"{url}: TLS failure ({tls.reason or tls}): the server does not speak TLS", f"use {plain}"
+            )
+        return Check(name, FAIL, f"{url}: TLS failure ({getattr(tls, 'verify_message', None) or tls})", fix)
+    if _caused_by(error, ConnectionRefusedError) or "refused" in str(error).lower():
+        return Check(name, FAIL, f"{url} unreachable (connection refused)", fix)
+    if isinstance(error, httpx.TimeoutException):
+        return Check(name, FAIL, f"{url} did not answer in {TIMEOUT:g}s", fix)
+    if url.startswith("http://") and _speaks_tls(url):
+        secure = "https://" + url.removeprefix("http://")
+        return Check(name, FAIL, f"{url}: TLS failure, the server expects TLS", f"use {secure}")
+    return Check(name, FAIL, f"{url} unreachable ({type(error).__name__}: {error})", fix)
 
 
 def check_config(ws: workstation.Workstation | None, error: str) -> Check:
@@ -106,12 +134,7 @@ NOT_OTLP_FIX = (
 
 def _tls_error(error: BaseException) -> ssl.SSLError | None:
     """The TLS failure behind an httpx error, if that is what it was."""
-    seen = error
-    while seen is not None:
-        if isinstance(seen, ssl.SSLError):
-            return seen
-        seen = seen.__cause__ or seen.__context__
-    return None
+    return _caused_by(error, ssl.SSLError)
 
 
 def _speaks_tls(endpoint: str) -> bool:
@@ -147,6 +170,13 @@ def collector_unreachable(endpoint: str, error: httpx.HTTPError) -> Check:
             FAIL,
             f"{endpoint}: TLS failure ({tls.reason or tls}): the server does not speak TLS on this port",
             f"use http:// if the collector serves plain HTTP: `agent-analytics init --endpoint {plain}`",
+        )
+    if _caused_by(error, socket.gaierror):
+        return Check(
+            "collector",
+            FAIL,
+            f"{endpoint} unreachable: {urlsplit(endpoint).hostname} does not resolve (DNS)",
+            "check the host name in the endpoint: `agent-analytics init --endpoint URL`",
         )
     if isinstance(error, httpx.ConnectError):
         reason = "connection refused" if "refused" in str(error).lower() else str(error) or "cannot connect"

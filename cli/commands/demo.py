@@ -9,9 +9,8 @@ import typer
 
 from agent_analytics.cli.moments import parse_time
 from agent_analytics.config.errors import RuntimeFailure
+from agent_analytics.history.demo.history import STATE_FILE
 from agent_analytics.stack.paths import resolve_tsdb
-
-STATE_FILE = "agent-analytics-demo.json"  # beside the blocks; Prometheus ignores it
 
 
 def demo(
@@ -64,6 +63,7 @@ def demo(
     """
     from agent_analytics.cli.progress import progress_bar
     from agent_analytics.history.demo.generate import DemoState, generate  # heavy (price table): loaded only when used
+    from agent_analytics.history.demo.organisation import cast
     from agent_analytics.history.hourly_backfill import write_history
     from agent_analytics.history.tsdb_blocks import BlockError, check_tsdb_dir, newest_allowed
     from agent_analytics.vocabulary.hourly import kept_labels
@@ -111,11 +111,18 @@ def demo(
     scratch.write_text(history.state(seed).to_json())
     scratch.replace(state_file)
     teams = len({d.team_id for d in history.developers})
+    outsiders = cast(seed, history.developers).not_onboarded
     how = "continued" if resume else "wrote"
     typer.echo(
         f"{how.capitalize()} demo history: {samples} samples of {len(series)} series and {written.hourly_samples}"
         f" hourly pre-aggregated samples ({developers} developers in"
         f" {teams} teams, {_when(history.start)} to {_when(history.end)} UTC) as {len(blocks)} block(s) into {tsdb}"
+    )
+    typer.echo(
+        f"The {developers} developers send telemetry and commit with the git hook; {len(outsiders)} more people"
+        f" ({', '.join(d.developer_id for d in outsiders)}) use Claude Code, Cursor or Codex but never ran `init`:"
+        " only the vendors' APIs know them, so `report` counts them among the people active with an agent and"
+        " lists them under rollout coverage."
     )
     typer.echo(
         "A running Prometheus loads new blocks within a minute (a stopped one at its next start):"

@@ -12,7 +12,7 @@ import typer
 
 from agent_analytics.config.errors import RuntimeFailure
 from agent_analytics.workstation import config as workstation
-from agent_analytics.workstation import hook_install, otlp_endpoint
+from agent_analytics.workstation import doctor_checks, hook_install, otlp_endpoint
 from agent_analytics.workstation.agent_settings import WRITERS, SettingsError, claude_code
 
 API_KEY_PLACEHOLDER = "<api-key>"
@@ -100,11 +100,14 @@ def init(
     ),
     as_json: bool = typer.Option(False, "--json", help="Print what was configured as JSON."),
 ) -> None:
-    """Set up this workstation: telemetry of Claude Code, Gemini CLI and Codex, and the git hook.
+    """Set up this workstation: the agents' telemetry (Claude Code unless --agents names others) and the git hook.
 
     Interactive by default; with --yes every answer comes from the flags, then from the current
     config, then from defaults. Settings files are merged, never replaced, and running init
     again with the same answers changes nothing.
+
+    The endpoint is probed first: init refuses one that is not an OTLP/HTTP receiver (unreachable,
+    a host that does not resolve, another server), or, with --yes, warns and goes on.
     """
     saved = workstation.load_or_none()
     current = saved or workstation.Workstation()
@@ -150,6 +153,12 @@ def init(
         loki_url=loki_url if loki_url is not None else current.loki_url if same_stack else "",
         without_loki=no_loki or (loki_url is None and same_stack and current.without_loki),
     )
+    # an endpoint that is not an OTLP/HTTP receiver would leave every agent sending into the void
+    probe = doctor_checks.check_collector(ws, ws.endpoint)
+    if probe.status != doctor_checks.OK:
+        if not yes:
+            _fail(f"{probe.detail}: {probe.fix}; or pass --yes to configure this endpoint anyway")
+        typer.echo(f"warning: {probe.detail}: {probe.fix}", err=True)
     try:
         config_changed = workstation.save(ws)
         agent_changes = {name: WRITERS[name].apply(ws, home) for name in chosen}
@@ -169,6 +178,7 @@ def init(
                 {
                     "config": {"path": str(workstation.config_path()), "changed": config_changed},
                     "endpoint": ws.endpoint,
+                    "endpoint_check": probe.as_dict(),
                     "exporter_url": ws.exporter_url,
                     "api_key_set": bool(ws.api_key),
                     "developer_id": ws.developer_id,

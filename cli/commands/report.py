@@ -10,19 +10,11 @@ import typer
 from agent_analytics.cli.moments import parse_time
 from agent_analytics.cli.options import PROMETHEUS_ALIAS
 from agent_analytics.config.errors import RuntimeFailure
-from agent_analytics.stack.paths import prometheus_url_for
-
-
-def _usd(v) -> str:
-    return "-" if v is None else f"${v:,.2f}"
-
-
-def _num(v, digits: int = 0) -> str:
-    return "-" if v is None else f"{v:,.{digits}f}"
-
-
-def _pct(v) -> str:
-    return "-" if v is None else f"{v * 100:.1f}%"
+from agent_analytics.history.demo.history import STATE_FILE
+from agent_analytics.report import measures
+from agent_analytics.report.presentation import formatted, line, usd, value_at
+from agent_analytics.stack.paths import prometheus_url_for, resolve_tsdb
+from agent_analytics.vocabulary import figures, words
 
 
 def _table(title: str, columns: list[str], rows: list[list[str]]):
@@ -36,122 +28,171 @@ def _table(title: str, columns: list[str], rows: list[list[str]]):
     return table
 
 
+def _figure_table(data: dict, title: str, paths: list[str]):
+    return _table(title, ["", "value"], [line(data, path) for path in paths])
+
+
+def _by_table(data: dict, path: str, column: str, name=lambda value: value or "(none)"):
+    """A figure given per label value: one row each, in words."""
+    figure = figures.figure(path)
+    rows = [[name(key), formatted(v, figure.unit)] for key, v in value_at(data, path).items()]
+    return _table(figure.words, [column, figure.unit.replace("usd", "USD")], rows)
+
+
 def _render(data: dict, console) -> None:
     w = data["window"]
     console.print(data["summary"], markup=False)
     console.print(f"[bold]Agent Analytics[/bold], {data['range']}: {w['start']} to {w['end']} ({data['prometheus']})")
     s = data["spend"]
+    console.print(_figure_table(data, "Spend", ["spend.usage_usd", "spend.seats_usd", "spend.total_usd"]))
+    console.print(_by_table(data, "spend.by_model_usd", "model"))
+    console.print(_by_table(data, "spend.by_team_usd", "team"))
+    vendor_only = data["usage"]["known_only_to_vendor_apis_usd"]
     console.print(
         _table(
-            "Spend",
-            ["", "USD"],
-            [
-                ["Usage (every agent)", _usd(s["metered_usd"])],
-                ["Seats", _usd(s["seats_usd"])],
-                ["Total", _usd(s["total_usd"])],
-            ],
-        )
-    )
-    console.print(_table("Spend by model", ["model", "USD"], [[r["model"], _usd(r["usd"])] for r in s["by_model"]]))
-    console.print(
-        _table("Spend by team", ["team", "USD"], [[r["team_id"] or "(none)", _usd(r["usd"])] for r in s["by_team"]])
-    )
-    console.print(
-        _table(
-            "Spend by developer",
+            figures.figure("spend.by_developer_usd").words,
             ["developer", "team", "USD"],
-            [[r["developer_id"] or "(unknown)", r["team_id"], _usd(r["usd"])] for r in s["by_developer"]],
-        )
-    )
-    console.print(
-        _table(
-            "Spend by agent",
-            ["agent", "kind", "USD"],
-            [[r["agent"], "usage" if r["kind"] == "metered" else r["kind"], _usd(r["usd"])] for r in s["by_agent"]],
-        )
-    )
-    console.print(
-        _table(
-            "Reconciliation: telemetry vs vendor API (totals take one per developer)",
-            ["agent", "developer", "team", "telemetry", "vendor API", "difference"],
             [
-                [agent, r["developer_id"] or "(unknown)", r["team_id"], _usd(r["telemetry_usd"]), _usd(r["vendor_usd"])]
-                + [_usd(r["difference_usd"])]
-                for agent, rows in s["reconciliation"].items()
-                for r in rows
+                [
+                    (dev or "(unknown)") + (" (vendor API only: not set up with init)" if dev in vendor_only else ""),
+                    ", ".join(s["teams_by_developer"].get(dev, [])),
+                    usd(v),
+                ]
+                for dev, v in s["by_developer_usd"].items()
             ],
         )
     )
+    by_agent = [
+        [words.agent(agent), usd(s["usage_by_agent_usd"].get(agent)), usd(s["seats_by_agent_usd"].get(agent))]
+        for agent in sorted(set(s["usage_by_agent_usd"]) | set(s["seats_by_agent_usd"]))
+    ]
+    console.print(_table("Spend by agent", ["agent", "usage", "seats in the window"], by_agent))
+    _render_reconciliation(data, console)
     console.print(
         _table(
             "Rollout coverage: vendor API users without telemetry or git hook",
             ["agent", "developer", "team", "telemetry", "git hook"],
             [
-                [r["agent"], r["developer_id"], r["team_id"], "yes" if r["telemetry"] else "no"]
+                [words.agent(r["agent"]), r["developer_id"], r["team_id"], "yes" if r["telemetry"] else "no"]
                 + ["yes" if r["git_hook"] else "no"]
                 for r in data["rollout_coverage"]
             ],
         )
     )
     tokens = [
-        [agent, _words(kind), _num(v)]
+        [words.agent(agent), words.token_type(agent, kind) or kind, _count(v)]
         for agent, by_type in data["tokens"].items()
         for kind, v in sorted(by_type.items())
     ]
     console.print(_table("Tokens", ["agent", "type", "tokens"], tokens))
     u = data["usage"]
-    usage = [
-        ["Active developers (spend or activity, every agent)", _num(u["active_developers"])],
-        ["Claude Code sessions", _num(u["sessions"])],
+    usage = [line(data, "usage.active_developers")]
+    usage += [["  of them known only through a vendor API (see Rollout coverage)", _count(len(vendor_only))]]
+    usage += [line(data, p) for p in ("usage.claude_code_active_developers", "usage.claude_code_sessions")]
+    usage += [line(data, "usage.claude_code_active_hours")]
+    usage += [
+        [f"  {words.active_time(kind)}", formatted(v, figures.HOURS)]
+        for kind, v in u["claude_code_active_hours_by_type"].items()
     ]
-    usage += [[f"Active hours ({_words(k)})", _num(v, 1)] for k, v in sorted(u["active_hours_by_type"].items())]
-    usage += [[f"Lines {_words(k)}", _num(v)] for k, v in sorted(u["lines_by_type"].items())]
+    usage += [line(data, p) for p in ("usage.claude_code_lines_added", "usage.claude_code_lines_removed")]
     console.print(_table("Usage", ["", "value"], usage))
     c = data["commits"]
-    commits = [[f"Commits ({agent})", _num(v)] for agent, v in sorted(c["by_agent"].items(), key=lambda kv: -kv[1])]
-    commits += [
-        ["Commits (all)", _num(c["total"])],
-        ["Assisted commits", _num(c["assisted"])],
-        ["Assisted share", _pct(c["assisted_share"])],
-        ["AI spend per assisted commit", _usd(c["cost_per_assisted_commit_usd"])],
+    made = [[f"Commits with {words.agent(agent)}", _count(v)] for agent, v in c["by_agent"].items()]
+    made += [
+        line(data, f"commits.{key}")
+        for key in (
+            "total",
+            "assisted",
+            "assisted_share",
+            "cost_per_assisted_commit_with_seats_usd",
+            "usage_cost_per_usage_assisted_commit_usd",
+            "cost_per_commit_with_seats_usd",
+        )
     ]
-    console.print(_table("Commits (git)", ["", "value"], commits))
-    from agent_analytics.report import measures  # the PromQL tables load only for a report
-
+    console.print(_table("Commits (git)", ["", "value"], made))
+    output = [path for path in figures.FIGURES if path.startswith("output.")]
+    console.print(_figure_table(data, "Claude Code's output (its telemetry on both sides of each ratio)", output))
     console.print(_table("Usage patterns", ["", "value"], measures.rows(data["measures"])))
     cp = data["copilot"]
     copilot = [
-        ["Code generations per report day", _num(cp["daily_code_generation_activities"], 1)],
-        ["Code acceptances per report day", _num(cp["daily_code_acceptance_activities"], 1)],
-        ["Acceptance rate", _pct(cp["acceptance_rate"])],
-        *[[f"Seats ({_words(k)})", _num(v)] for k, v in sorted(cp["seats"].items())],
-        ["Seat utilisation (active this cycle)", _pct(cp["seat_utilisation"])],
+        line(data, p) for p in ("copilot.daily_code_generation_activities", "copilot.daily_code_acceptance_activities")
     ]
+    copilot += [line(data, "copilot.acceptance_rate")]
+    copilot += [[f"Seats {words.seat_state(k)}", _count(v)] for k, v in sorted(cp["seats"].items())]
+    copilot += [line(data, "copilot.seat_utilisation")]
     console.print(_table("GitHub Copilot", ["", "value"], copilot))
+    seats = data["seats"]
     console.print(
         _table(
             "Seats",
-            ["agent", "seats", "USD/seat/month", "cost in range"],
-            [[r["agent"], _num(r["seats"]), _usd(r["price_monthly_usd"]), _usd(r["cost_usd"])] for r in data["seats"]],
+            ["agent", "seats", "USD/seat/month", "cost in the window"],
+            [
+                [
+                    words.agent(agent),
+                    _count(n),
+                    usd(seats["price_monthly_usd"].get(agent)),
+                    usd(s["seats_by_agent_usd"].get(agent)),
+                ]
+                for agent, n in sorted(seats["paid"].items())
+            ],
         )
     )
     console.print(
         _table(
-            "Budgets (month to date)",
+            "Budgets (month to date; usage spend: seat licences are not in team budgets)",
             ["team", "budget/month", "spent", "used", "status"],
             [
                 [
                     b["team_id"],
-                    _usd(b["budget_monthly_usd"]),
-                    _usd(b["spend_mtd_usd"]),
-                    _pct(b["used_share"]),
-                    b["status"],
+                    usd(b["budget_monthly_usd"]),
+                    usd(b["spend_mtd_usd"]),
+                    formatted(b["used_share"], figures.SHARE),
                 ]
+                + [b["status"]]
                 for b in data["budgets"]
             ],
         )
     )
     _render_roi(data, console)
+
+
+def _demo_written_ago(data_dir: Path | None) -> float | None:
+    """Seconds since `demo` last wrote into the TSDB of the stack on `data_dir`, if it did."""
+    try:
+        return time.time() - (resolve_tsdb(data_dir, None) / STATE_FILE).stat().st_mtime
+    except OSError:
+        return None
+
+
+def _count(v) -> str:
+    return formatted(v, figures.COUNT)
+
+
+def _render_reconciliation(data: dict, console) -> None:
+    for agent, vendor in figures.RECONCILED.items():
+        rec = data["spend"]["reconciliation"][agent]
+        rows = [
+            [
+                dev,
+                usd(v),
+                usd(rec["vendor_usd"].get(dev)),
+                usd(rec["difference_usd"].get(dev)),
+                formatted(rec["difference_share"].get(dev), figures.SHARE),
+            ]
+            for dev, v in sorted(rec["telemetry_usd"].items())
+        ]
+        title = f"Reconciliation, {words.agent(agent)}: telemetry vs the {vendor} API, developers both see"
+        console.print(_table(title, ["developer", "telemetry", "vendor API", "difference", "of vendor API"], rows))
+        only_t, only_v = rec["only_telemetry"], rec["only_vendor"]
+        console.print(
+            f"Seen by one source only (not a difference): {_people(only_t['developers'])} in telemetry only"
+            f" ({usd(only_t['usd'])}), {_people(only_v['developers'])} in the {vendor} API only ({usd(only_v['usd'])})."
+            " Totals take one source per developer."
+        )
+
+
+def _people(n: int) -> str:
+    return f"{n:,} developer" + ("" if n == 1 else "s")
 
 
 ASSUMPTION_WORDS = {
@@ -160,67 +201,42 @@ ASSUMPTION_WORDS = {
 }
 
 
-def _words(label: str) -> str:
-    """A raw label value as words (active_this_cycle -> active this cycle)."""
-    return label.replace("_", " ")
-
-
 def _render_roi(data: dict, console) -> None:
     roi = data["roi"]
-    out = data["output_per_dollar"]
+    presets = roi["presets"]
+    rows = []
+    for preset in presets:
+        row = [preset]
+        for model in ("time_based", "output_based"):
+            m = roi[model]
+            row += [
+                formatted(m["hours_saved"].get(preset), figures.HOURS),
+                usd(m["value_usd"].get(preset)),
+                formatted(m["net_return"].get(preset), figures.SHARE),
+            ]
+        rows.append(row)
     console.print(
         _table(
-            "Output per dollar (usage spend)",
-            ["", "value"],
-            [
-                ["Cost per commit (every commit)", _usd(out["cost_per_commit_usd"])],
-                ["Cost per assisted commit", _usd(out["cost_per_assisted_commit_usd"])],
-                ["Pull requests (Claude Code)", _num(out["pull_requests"])],
-                ["Cost per pull request", _usd(out["cost_per_pull_request_usd"])],
-                ["Lines added (Claude Code)", _num(out["lines_added"])],
-                ["Lines added per dollar", _num(out["lines_added_per_dollar"], 1)],
-                ["Accepted edit decisions (Claude Code)", _num(out["accepted_edit_decisions"])],
-                ["Sessions that made a commit (git hook)", _num(out["sessions_with_a_commit"])],
-                ["Share of Claude Code sessions that made a commit", _pct(out["share_of_sessions_with_a_commit"])],
-            ],
-        )
-    )
-    tiers = roi["adoption"]["tiers"]
-    console.print(
-        _table(
-            "Adoption (active days per week in the window)",
-            ["tier", "developers"],
-            [[_words(tier), _num(n)] for tier, n in tiers.items()]
-            + [["developer-days with an agent", _num(roi["adoption"]["developer_days"])]],
-        )
-    )
-    rows = [
-        [
-            f"{_words(model).replace(' ', '-')}, {preset}",
-            _num(e["hours_saved"], 1),
-            _usd(e["value_usd"]),
-            _pct(e["net_return"]),
-        ]
-        for model, by_preset in roi["estimates"].items()
-        for preset, e in by_preset.items()
-    ]
-    own = roi["own_assumption"]
-    rows.append(
-        [
-            "your minutes per assisted commit",
-            _num(own["hours_saved"], 1),
-            _usd(own["value_usd"]),
-            _pct(own["net_return"]),
-        ]
-    )
-    console.print(
-        _table(
-            "ROI estimates (net return = (value - spend) / spend)",
-            ["estimate", "hours saved", "value", "net return"],
+            "ROI: a range over the presets (value of the hours saved at the hourly rate; net return = (value - spend)"
+            " / spend)",
+            ["preset", "hours, time-based", "value", "net return", "hours, output-based", "value", "net return"],
             rows,
         )
     )
-    console.print(f"AI spend (usage and seats) in the window: {_usd(roi['spend_usd'])}.")
+    words, hours = line(data, "roi.break_even_hours_per_developer_week")
+    rate = roi["assumptions"]["hourly_rate_usd"]["value"]
+    console.print(
+        f"{words}: {hours}, at {usd(rate)} an hour, pays for the AI spend (usage and seats) of"
+        f" {usd(data['spend']['total_usd'])}. Compare it with what each preset assumes:"
+    )
+    console.print("  (hours saved per developer per week by adoption tier; extra output per developer-day)")
+    for name, p in presets.items():
+        hours = ", ".join(f"{tier} {h:g} h" for tier, h in p["hours_per_week"].items())
+        console.print(f"  {name}: {hours}; output +{p['output_uplift']:.0%}")
+    tiers = [path for path in figures.FIGURES if path.startswith("roi.adoption.")]
+    console.print(_figure_table(data, "Adoption (active days per week in the window)", tiers))
+    own = [path for path in figures.FIGURES if path.startswith("roi.own_assumption.")]
+    console.print(_figure_table(data, "ROI from your own minutes per assisted commit", own))
     a = roi["assumptions"]
     console.print(
         "Assumptions: "
@@ -247,7 +263,11 @@ def report(
         None, "--data-dir", help="Data folder of `agent-analytics up` (default: the user data folder)."
     ),
     range_: str = typer.Option(
-        "30d", "--range", show_default=False, help="Window: 7d, 30d or mtd (month to date, UTC; default: 30d)."
+        "30d",
+        "--range",
+        show_default=False,
+        help="Window ending at --at: a Prometheus duration (7d, 90d, 12h, 1w) or mtd (month to date, UTC;"
+        " default: 30d).",
     ),
     at: str = typer.Option(None, help="End of the window (unix seconds or ISO time; default: now)."),
     as_json: bool = typer.Option(False, "--json", help="Print the figures as JSON instead of tables."),
@@ -268,8 +288,8 @@ def report(
 ) -> None:
     """Spend of every agent, tokens, sessions, assisted commits, Copilot, budgets and ROI from Prometheus.
 
-    Every figure comes from one named PromQL query (agent_analytics/report/queries.py); --json gives the same numbers
-    as data.
+    Every figure is defined once (agent_analytics/vocabulary/figures.py), with the PromQL the dashboards' panels run;
+    --json gives the same numbers as data, each under its name.
 
     ROI assumptions come from the flags, else the exporter's roi config, else defaults, printed with their source.
     """
@@ -278,9 +298,11 @@ def report(
     from agent_analytics.report.figures import Prometheus, PrometheusError, build_report, window
     from agent_analytics.report.presentation import presented
 
-    if range_ not in ("7d", "30d", "mtd"):
-        raise typer.BadParameter("use 7d, 30d or mtd", param_hint="--range")
     end = parse_time(at) if at is not None else math.ceil(time.time())
+    try:
+        win = window(range_, end)
+    except ValueError as e:
+        raise typer.BadParameter(str(e), param_hint="--range") from None
     overrides = {
         "hourly_rate_usd": hourly_rate,
         "minutes_saved_per_assisted_commit": minutes_per_commit,
@@ -290,8 +312,10 @@ def report(
         "output_uplift": output_uplift,
     }
     url = prometheus or prometheus_alias or prometheus_url_for(data_dir)
+    # the stack's own Prometheus: demo may have just written history it has not loaded yet
+    written_ago = None if prometheus or prometheus_alias else _demo_written_ago(data_dir)
     try:
-        data = presented(build_report(Prometheus(url), window(range_, end), overrides))
+        data = presented(build_report(Prometheus(url), win, overrides), written_ago)
     except PrometheusError as e:
         raise RuntimeFailure(str(e)) from None
     if as_json:

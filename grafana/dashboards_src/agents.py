@@ -1,14 +1,15 @@
-"""The agents side by side (a row of AI spend & ROI): tokens, requests and cost of Claude Code,
-Gemini CLI, Codex and the Copilot CLI, each from the series of that agent that counts once."""
+"""The agents side by side (a row of AI spend & ROI): tokens, requests and usage spend of Claude
+Code, Gemini CLI, Codex and the Copilot CLI, each from the series of that agent that counts once."""
 
 from .builder import Row, bars, loki, prom, timeseries
+from .figure_panels import bars_of
 from .queries import (
     CODEX_REQUESTS,
     CODEX_TOKENS,
     COPILOT_INPUT,
     COPILOT_OUTPUT,
     COPILOT_REQUESTS,
-    COST,
+    DASHBOARD,
     GEMINI_REQUESTS,
     GEMINI_TOKEN_USAGE,
     PEOPLE,
@@ -67,13 +68,6 @@ def row() -> Row:
                 width=4,
                 description="From the api_request events: Claude Code has no request metric.",
             ),
-            bars(
-                "Cost by agent (range)",
-                [prom(window(COST, PEOPLE_MODEL), "Claude Code")],
-                "currencyUSD",
-                width=4,
-                description="Claude Code reports its own cost. Gemini CLI, Codex and the Copilot CLI report tokens"
-                " only; their cost appears once their tokens are priced.",
-            ),
+            bars_of("spend.usage_by_agent_usd", DASHBOARD, width=4),
         ],
     )

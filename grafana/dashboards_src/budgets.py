@@ -3,7 +3,7 @@
 from agent_analytics.vocabulary import facts, series
 
 from .builder import Row, alert_list, bars, dashboard, prom, table, timeseries
-from .common import standard_variables
+from .common import variables
 from .queries import TEAM
 
 TELEMETRY_MTD = f"{series.TELEMETRY_MTD}{{{TEAM}}}"
@@ -21,7 +21,7 @@ BUDGET_ALERTS = "AgentSpendFastBurn|AgentSpendSlowBurn|AgentBudgetExhausted|Agen
 
 def build() -> dict:
     overview = Row(
-        "Budget per team (this month, UTC)",
+        "Budget per team (this month, UTC; usage spend: seat licences are not in team budgets)",
         [
             table(
                 "Budgets",
@@ -106,6 +106,6 @@ def build() -> dict:
         "Budgets",
         "Monthly AI budgets per team: burn rates, what is left, and the alerts on them.",
         [overview, burn, alerts],
-        standard_variables(),
+        variables("team"),
         tags=("budgets",),
     )

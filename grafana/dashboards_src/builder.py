@@ -289,13 +289,25 @@ def query_variable(name: str, label: str, query: str, multi: bool = True) -> Var
     )
 
 
-def textbox_variable(name: str, label: str, default: str, description: str) -> Variable:
+# query_result() lists `<name>{<labels>} <value> <timestamp in ms>` per series: the value of a
+# series without a name or labels (a number the query computes)
+QUERY_RESULT_VALUE = r"/^\{\} (\S+) /"
+
+
+def config_variable(name: str, label: str, query: str, description: str) -> Variable:
+    """A number the viewer may change, read from Prometheus (a query_result() variable: the value
+    of an instant query at the end of the time range) whenever the dashboard loads."""
     return (
-        dashboard_builders.TextBoxVariable(name)
+        dashboard_builders.QueryVariable(name)
         .label(label)
-        .default_value(default)
-        .current(model.VariableOption(text=default, value=default))
         .description(description)
+        .datasource(PROMETHEUS)
+        .query(f"query_result({query})")
+        .regex(QUERY_RESULT_VALUE)
+        .refresh(model.VariableRefresh.ON_TIME_RANGE_CHANGED)
+        .allow_custom_value(True)
+        .include_all(False)
+        .multi(False)
     )
 
 

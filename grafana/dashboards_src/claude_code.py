@@ -2,18 +2,20 @@
 metrics; latency, errors, tools and cost per session/prompt from the events in Loki; usage
 patterns (peak hours, MCP servers and tools, lines per session, time to commit)."""
 
+from dataclasses import replace
+
 from agent_analytics.vocabulary.promql import WEEKDAYS
 
 from . import usage_patterns as usage
 from .builder import Panel, Row, bars, dashboard, logs, loki, matrix, prom, stat, table, timeseries
-from .common import standard_variables
+from .common import variables
+from .figure_panels import bars_of, stat_of
 from .queries import (
     ACTIVE_TIME,
     CC_COMMITS,
-    CC_PULL_REQUESTS,
+    DASHBOARD,
     EDIT_DECISIONS,
     GEMINI_TOKENS,
-    LINES,
     PEOPLE,
     PEOPLE_MODEL,
     SESSIONS,
@@ -24,10 +26,10 @@ from .queries import (
     window,
 )
 
+S = replace(DASHBOARD, agent="")  # Claude Code's own dashboard: no agent to pick
+
 CACHE_READ = window(TOKENS, f'{PEOPLE_MODEL}, type="cacheRead"')
 ALL_INPUT = window(TOKENS, f'{PEOPLE_MODEL}, type=~"input|cacheRead|cacheCreation"')
-ACCEPTED = window(EDIT_DECISIONS, f'{PEOPLE}, decision="accept"')
-DECIDED = window(EDIT_DECISIONS, PEOPLE)
 API_REQUESTS = events("api_request")
 TOOL_OK = events("tool_result", ' | success="true"')
 
@@ -56,34 +58,11 @@ def usage_patterns_row() -> Row:
                 "Claude Code spend in each hour of the day (columns, UTC) and weekday (rows), added up over"
                 " the time range's whole hours.",
             ),
-            stat(
-                "Lines per session",
-                usage.LINES_PER_SESSION,
-                width=6,
-                decimals=1,
-                description="Lines Claude Code added, divided by the sessions begun in the time range.",
-            ),
-            stat(
-                "Time to commit (mean)",
-                usage.TTC_MEAN,
-                "s",
-                width=6,
-                description="From a session's first prompt to each commit made in it (the git hook names the"
-                " session; its first prompt comes from the events in Loki; the exporter's loki_url).",
-            ),
-            stat(
-                "Time to commit (median, estimate)",
-                usage.TTC_MEDIAN,
-                "s",
-                width=6,
-                description="Median of the same, interpolated within the histogram's buckets.",
-            ),
-            stat("Commits timed", usage.TTC_COUNT, width=6, description="Commits whose session start was found."),
-            bars(
-                "Lines per session by developer",
-                [prom(usage.LINES_PER_SESSION_BY_DEVELOPER, "{{developer_id}}")],
-                width=8,
-            ),
+            stat_of("measures.lines_per_session", S, width=6),
+            stat_of("measures.time_to_commit.mean_seconds", S, width=6),
+            stat_of("measures.time_to_commit.median_seconds_estimate", S, width=6),
+            stat_of("measures.time_to_commit.commits_timed", S, width=6),
+            bars_of("measures.lines_per_session_by_developer", S, width=8),
             table(
                 "MCP spend by server and tool",
                 [prom(usage.MCP_SPEND, instant=True)],
@@ -126,7 +105,7 @@ def build() -> dict:
                 stack=True,
                 interval=STEP,
             ),
-            bars("Tokens by type (range)", [prom(window(TOKENS, PEOPLE_MODEL, by="type"), "{{type}}")], width=6),
+            bars_of("tokens.claude-code", S, width=6),
             bars("Tokens by model (range)", [prom(window(TOKENS, PEOPLE_MODEL, by="model"), "{{model}}")], width=6),
             timeseries(
                 "Claude Code and Gemini CLI tokens by model",
@@ -150,12 +129,16 @@ def build() -> dict:
     activity = Row(
         "Sessions and output",
         [
-            stat("Sessions", window(SESSIONS, PEOPLE)),
-            stat("Active time", window(ACTIVE_TIME, PEOPLE), "s"),
-            stat("Lines added", window(LINES, f'{PEOPLE_MODEL}, type="added"')),
-            stat("Lines removed", window(LINES, f'{PEOPLE_MODEL}, type="removed"')),
-            stat("Commits", window(CC_COMMITS, PEOPLE)),
-            stat("Pull requests", window(CC_PULL_REQUESTS, PEOPLE)),
+            stat_of("usage.claude_code_sessions", S),
+            stat_of("usage.claude_code_active_hours", S),
+            stat_of("usage.claude_code_lines_added", S),
+            stat_of("usage.claude_code_lines_removed", S),
+            stat(
+                "Commits Claude Code made",
+                window(CC_COMMITS, PEOPLE),
+                description="Commits Claude Code reports it made.",
+            ),
+            stat_of("output.claude_code_pull_requests", S),
             timeseries(
                 "Active time by type",
                 [prom(per_interval(ACTIVE_TIME, PEOPLE, by="type"), "{{type}}")],
@@ -163,13 +146,7 @@ def build() -> dict:
                 interval=STEP,
             ),
             timeseries("Sessions over time", [prom(per_interval(SESSIONS, PEOPLE), "sessions")], interval=STEP),
-            stat(
-                "Edit accept rate",
-                f"{ACCEPTED} / {DECIDED}",
-                "percentunit",
-                width=8,
-                description="Accepted / all Edit, Write and NotebookEdit decisions.",
-            ),
+            stat_of("output.claude_code_edit_accept_rate", S, width=8),
             bars(
                 "Edit decisions by tool and decision",
                 [prom(window(EDIT_DECISIONS, PEOPLE, by="tool_name, decision"), "{{tool_name}} {{decision}}")],
@@ -307,7 +284,7 @@ def build() -> dict:
         "Tokens, sessions, output and edit decisions of Claude Code, and its API requests and "
         "tool calls from the events.",
         [tokens, activity, api, usage_patterns_row()],
-        standard_variables(),
+        variables("team", "developer", "model"),
         time_from="now-7d",
         tags=("claude-code",),
     )

@@ -2,10 +2,15 @@
 usage gauges describe the latest complete report day (GitHub publishes about two days late)."""
 
 from agent_analytics.vocabulary import series
+from agent_analytics.vocabulary.figures import Scope
+from agent_analytics.vocabulary.promql import latest
 
-from .builder import Row, bars, dashboard, prom, stat, table, timeseries
-from .common import standard_variables
-from .queries import latest
+from .builder import Row, bars, dashboard, prom, query_variable, stat, table, timeseries
+from .figure_panels import bars_of, stat_of
+
+S = Scope("$__range", "$__range_s")  # Copilot's figures are the organisation's: no people to pick
+# GitHub's teams, as the Copilot reports name them (label `team`): the Teams table's filter
+GITHUB_TEAM = 'team=~"$github_team"'
 
 P = "agent_analytics_copilot_"
 
@@ -39,10 +44,11 @@ def build() -> dict:
             stat("Weekly active users", f"sum({last('weekly_active_users')})"),
             stat("Monthly active users", f"sum({last('monthly_active_users')})"),
             stat(
-                "Acceptance rate",
+                "Acceptance rate (latest report day)",
                 f"sum({last('code_acceptance_activities')}) / sum({last('code_generation_activities')})",
                 "percentunit",
             ),
+            stat_of("copilot.acceptance_rate", S, width=4),
             stat("Lines added", f"sum({last('loc_added')})"),
             stat("Lines suggested", f"sum({last('loc_suggested_to_add')})"),
             timeseries(
@@ -72,10 +78,10 @@ def build() -> dict:
             table(
                 "Teams",
                 [
-                    prom(last("team_active_users")),
-                    prom(last("team_code_acceptance_activities")),
-                    prom(last("team_loc_added")),
-                    prom(last("team_ai_credits_used")),
+                    prom(last("team_active_users", GITHUB_TEAM)),
+                    prom(last("team_code_acceptance_activities", GITHUB_TEAM)),
+                    prom(last("team_loc_added", GITHUB_TEAM)),
+                    prom(last("team_ai_credits_used", GITHUB_TEAM)),
                 ],
                 width=24,
             ),
@@ -84,7 +90,7 @@ def build() -> dict:
     seats = Row(
         "Seats",
         [
-            bars("Seats by state", [prom(f"sum by (state) ({last('seats')})", "{{state}}")]),
+            bars_of("copilot.seats", S),
             bars("Idle seats", [prom(f"sum by (days) ({last('seats_idle')})", "idle {{days}} days")]),
             stat("Never used seats", f"sum({last('seats_never_used')})", width=4),
             stat(
@@ -121,6 +127,6 @@ def build() -> dict:
         "Copilot users, acceptance, lines, breakdowns by IDE/language/model/feature, seats and data "
         "freshness, from the Copilot usage metrics API.",
         [usage, breakdowns, seats, freshness],
-        standard_variables(),
+        [query_variable("github_team", "GitHub team", f"label_values({series.COPILOT_TEAM_ACTIVE}, team)")],
         tags=("copilot",),
     )

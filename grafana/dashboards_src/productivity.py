@@ -1,10 +1,15 @@
 """3. Productivity: what comes out in git, by agent and evidence, per team and developer."""
 
+from dataclasses import replace
+
 from agent_analytics.vocabulary import series
 
 from .builder import Row, bars, dashboard, prom, stat, table, timeseries
-from .common import standard_variables
-from .queries import COMMITS, GIT, GIT_LINES_ADDED, GIT_LINES_DELETED, PEOPLE, SESSIONS, window
+from .common import variables
+from .figure_panels import bars_of, stat_of
+from .queries import COMMITS, DASHBOARD, GIT, GIT_LINES_ADDED, GIT_LINES_DELETED, PEOPLE, SESSIONS, window
+
+S = replace(DASHBOARD, model="")  # commits name no model
 
 ASSISTED = f'{GIT}, agent!="none"'
 DAILY_COMMITS = f'sum by (agent) ({series.COMMITS_1D}{{team_id=~"$team", agent=~"$agent"}})'
@@ -14,16 +19,11 @@ def build() -> dict:
     commits = Row(
         "Commits",
         [
-            stat(
-                "Assisted commits",
-                window(COMMITS, ASSISTED),
-                width=6,
-                description="Commits an agent helped with: the git hook saw its session, or a trailer names it.",
-            ),
-            stat("All commits", window(COMMITS, GIT), width=6),
-            stat("Assisted share", f"{window(COMMITS, ASSISTED)} / {window(COMMITS, GIT)}", "percentunit", width=6),
+            stat_of("commits.assisted", S, width=6),
+            stat_of("commits.total", S, width=6),
+            stat_of("commits.assisted_share", S, width=6),
             stat("Lines added with an agent", window(GIT_LINES_ADDED, ASSISTED), width=6),
-            bars("Commits by agent", [prom(window(COMMITS, GIT, by="agent"), "{{agent}}")]),
+            bars_of("commits.by_agent", S),
             bars("Commits by evidence", [prom(window(COMMITS, GIT, by="evidence"), "{{evidence}}")]),
             bars("Lines added by agent", [prom(window(GIT_LINES_ADDED, GIT, by="agent"), "{{agent}}")]),
             timeseries(
@@ -70,6 +70,6 @@ def build() -> dict:
         "Productivity",
         "Commits and lines in git by agent and evidence; assisted share per team; sessions vs commits per developer.",
         [commits, people],
-        standard_variables(),
+        variables("team", "developer", "agent"),
         tags=("git",),
     )

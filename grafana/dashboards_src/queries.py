@@ -1,12 +1,13 @@
-"""PromQL and LogQL building blocks shared by the dashboards: series names, the dashboard
-filters, and counter growth over the time range (agent_analytics.vocabulary.hourly.grown, as `report`
-reads counters)."""
+"""PromQL and LogQL building blocks shared by the dashboards: series names, the dashboards' scope
+and filters, and counter growth over the time range (agent_analytics.vocabulary.figures.counted, as
+`report` reads counters)."""
 
 from __future__ import annotations
 
 from agent_analytics.vocabulary import series
-from agent_analytics.vocabulary.hourly import by_step, grown
-from agent_analytics.vocabulary.promql import growth
+from agent_analytics.vocabulary.figures import Scope, counted
+from agent_analytics.vocabulary.hourly import by_step
+from agent_analytics.vocabulary.promql import selector
 
 COST = series.CLAUDE_COST
 TOKENS = series.CLAUDE_TOKENS
@@ -29,36 +30,27 @@ COMMITS = series.GIT_COMMITS
 GIT_LINES_ADDED = series.GIT_LINES_ADDED
 GIT_LINES_DELETED = series.GIT_LINES_DELETED
 
+# The scope of the figures a dashboard shows: its time range and variables (agent_analytics.vocabulary.figures)
+DASHBOARD = Scope(
+    "$__range",
+    "$__range_s",
+    team="$team",
+    developer="$developer",
+    model="$model",
+    agent="$agent",
+    hourly_rate="$hourly_rate_usd",
+    minutes_per_commit="$minutes_per_commit",
+)
 # dashboard variables as label filters ("All" is .*, which also matches a missing label)
-TEAM = 'team_id=~"$team"'
-PEOPLE = 'team_id=~"$team", developer_id=~"$developer"'
-PEOPLE_MODEL = 'team_id=~"$team", developer_id=~"$developer", model=~"$model"'
-GIT = 'team_id=~"$team", developer_id=~"$developer", agent=~"$agent"'
-
-
-def selector(metric: str, labels: str = "") -> str:
-    if not labels:
-        return metric
-    if metric.startswith("{"):  # a {__name__=~...} selector
-        return metric[:-1] + ", " + labels + "}"
-    return f"{metric}{{{labels}}}"
+TEAM = DASHBOARD.team_only
+PEOPLE = DASHBOARD.people
+PEOPLE_MODEL = DASHBOARD.people_model
+GIT = DASHBOARD.git
 
 
 def window(metric: str, labels: str = "", by: str | None = None, span: str = "$__range") -> str:
-    """Growth of a counter over `span`, summed (by `by`): agent_analytics.vocabulary.hourly.grown()."""
-    if metric.startswith("{"):  # a {__name__=~...} selector: raw growth
-        grouping = f" by ({by})" if by else ""
-        return f"sum{grouping} ({growth(selector(metric, labels), span)})"
-    return grown(metric, span, labels, by)
-
-
-def latest(metric: str, labels: str = "", span: str = "$__range") -> str:
-    """The newest value of a gauge within `span` (default: the time range), per series.
-
-    A bare gauge selector only finds a sample from the last 5 minutes: Copilot, seat and
-    configuration gauges of demo or backfilled history (one sample an hour) or of an exporter
-    that stopped would blank the panel although the time range holds their values."""
-    return f"last_over_time({selector(metric, labels)}[{span}])"
+    """Growth of a counter over `span`, summed (by `by`), as the figures read counters."""
+    return counted(metric, span, labels, by)
 
 
 # The minimum interval of time series panels that read per_interval(): their steps are whole

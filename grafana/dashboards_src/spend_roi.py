@@ -1,214 +1,123 @@
 """1. AI spend & ROI: for whoever pays. Spend (usage and seats), per team and developer,
-month-end forecast against budget, cost per output, and ROI as a range (grafana/dashboards_src/roi.py)."""
+month-end forecast against budget, cost per output, and ROI as a range (grafana/dashboards_src/roi.py).
+Every figure `report` also shows is agent_analytics.vocabulary.figures' own (figure_panels)."""
 
 from agent_analytics.vocabulary import series
 from agent_analytics.vocabulary import spend as spending
-from agent_analytics.vocabulary.facts import ROI_DEFAULTS, SEAT_MONTH_SECONDS
+from agent_analytics.vocabulary.figures import RECONCILED, figure
+from agent_analytics.vocabulary.promql import latest
 
 from . import agents, roi
-from .builder import Row, bars, dashboard, prom, stat, table, textbox_variable, timeseries
-from .common import standard_variables
-from .queries import (
-    CC_PULL_REQUESTS,
-    COMMITS,
-    COST,
-    GIT,
-    LINES,
-    PEOPLE,
-    PEOPLE_MODEL,
-    STEP,
-    TEAM,
-    latest,
-    per_interval,
-    window,
-)
+from .builder import Row, dashboard, prom, stat, table, timeseries
+from .common import variables
+from .figure_panels import bars_of, stat_of, table_of
+from .queries import COST, DASHBOARD, PEOPLE_MODEL, STEP, TEAM, per_interval
 
-RANGE = spending.Window("$__range")
-# usage-based spend of every agent (agent_analytics/vocabulary/spend.py), one source per agent and developer
-SPEND = spending.total_spend(RANGE, "", PEOPLE_MODEL)
-
-
-RECONCILED = {"claude-code": "Claude Code (Anthropic)", "codex": "Codex (OpenAI)"}
-
-
-def spend_by(labels: str) -> str:
-    return spending.total_spend(RANGE, labels, PEOPLE_MODEL)
-
-
-# seats: configured (claude-code, cursor, ...) plus Copilot's billed seats, at configured prices
-# (gauges read with latest(): their newest value in the time range)
-SEAT_PRICE = latest(series.SEAT_PRICE)
-COPILOT_SEAT_PRICE = latest(series.SEAT_PRICE, 'agent="copilot"')
-SEATS_PAID = latest(series.SEATS_PAID)
-CLAUDE_SEATS_PAID = latest(series.SEATS_PAID, 'agent="claude-code"')
-COPILOT_SEATS = latest(series.COPILOT_SEATS, 'state="total"')
-COPILOT_SEATS_ACTIVE = latest(series.COPILOT_SEATS, 'state="active_this_cycle"')
 COPILOT_SEATS_IDLE_30D = latest(series.COPILOT_SEATS_IDLE, 'days="30"')
-SEATS_MONTHLY = (
-    f"(sum({SEAT_PRICE} * on (agent) group_left () {SEATS_PAID}) or vector(0))"
-    f" + (sum({COPILOT_SEAT_PRICE}) * sum({COPILOT_SEATS}) or vector(0))"
-)
-SEATS_IN_RANGE = f"({SEATS_MONTHLY}) * $__range_s / {SEAT_MONTH_SECONDS}"
-SEATS_BY_AGENT_IN_RANGE = (
-    f"(sum by (agent) ({SEAT_PRICE} * on (agent) group_left () {SEATS_PAID})"
-    f' or label_replace(sum({COPILOT_SEAT_PRICE}) * sum({COPILOT_SEATS}), "agent", "copilot", "", ""))'
-    f" * $__range_s / {SEAT_MONTH_SECONDS}"
-)
-ASSISTED_COMMITS = window(COMMITS, f'{GIT}, agent!="none"')
-LINES_ADDED = window(LINES, f'{PEOPLE_MODEL}, type="added"')
-TOTAL = f"({SPEND} or vector(0)) + {SEATS_IN_RANGE}"
-
-
-def _default(assumption: str) -> str:
-    return f"{ROI_DEFAULTS[assumption]:g}"
+CLAUDE_SEATS_PAID = latest(series.SEATS_PAID, 'agent="claude-code"')
+S = DASHBOARD
 
 
 def build() -> dict:
     spend = Row(
         "Spend",
         [
-            stat(
-                "Usage-based spend",
-                SPEND,
-                "currencyUSD",
-                decimals=2,
-                description="Usage-based spend of every agent over the time range: Claude Code, Codex, Cursor and "
-                "Gemini CLI, from telemetry or the vendors' APIs, one source per agent and developer (spend_source).",
-            ),
-            stat(
-                "Seat licences per month",
-                SEATS_MONTHLY,
-                "currencyUSD",
-                description="Configured seats x seat price, plus Copilot's billed seats x the copilot seat price.",
-            ),
-            stat(
-                "Total for the range",
-                TOTAL,
-                "currencyUSD",
-                decimals=2,
-                description="Usage plus seat licences pro-rated to the length of the time range.",
-            ),
+            stat_of("spend.usage_usd", S),
+            stat_of("spend.seats_monthly_usd", S),
+            stat_of("spend.seats_usd", S),
+            stat_of("spend.total_usd", S),
             stat(
                 "Month to date / budget",
                 f"sum({series.MONTH_TO_DATE}{{{TEAM}}} and on (team_id) {series.BUDGET})"
                 f" / sum({series.BUDGET}{{{TEAM}}})",
                 "percentunit",
-                description="Spend this month (UTC) of the teams that have a budget, over their budgets.",
+                description="Usage spend this month (UTC) of the teams that have a budget, over their budgets;"
+                " seat licences are not in team budgets.",
                 thresholds=[(None, "green"), (0.8, "orange"), (1, "red")],
             ),
             stat(
                 "Month-end forecast",
                 f"sum({series.FORECAST_MONTH_END}{{{TEAM}}})",
                 "currencyUSD",
-                description="Month to date plus the last 24 hours' pace until the end of the month.",
+                description="Usage spend month to date plus the last 24 hours' pace until the end of the month.",
             ),
-            stat("Monthly budget", f"sum({series.BUDGET}{{{TEAM}}})", "currencyUSD"),
             timeseries(
-                "Spend by team",
+                "Claude Code spend by team over time (telemetry)",
                 [prom(per_interval(COST, PEOPLE_MODEL, by="team_id"), "{{team_id}}")],
                 "currencyUSD",
                 stack=True,
                 interval=STEP,
                 description="Claude Code telemetry cost in each graph step (whole hours); vendor reports are daily.",
             ),
-            bars("Spend by model", [prom(spend_by("model"), "{{model}}")], "currencyUSD", width=12),
-            table(
-                "Spend by agent",
-                [
-                    prom(f"sort_desc({spending.spend_by_agent(RANGE, '', PEOPLE_MODEL)})", "usage"),
-                    prom(SEATS_BY_AGENT_IN_RANGE, "seats"),
-                ],
-                "currencyUSD",
-                description="Usage-based spend and seat licences pro-rated to the time range, per agent.",
+            bars_of("spend.by_model_usd", S, width=12),
+            table_of(
+                "Spend by agent (usage, and seats in the time range)",
+                ["spend.usage_by_agent_usd", "spend.seats_by_agent_usd"],
+                S,
+                description=f"{figure('spend.usage_by_agent_usd').means} {figure('spend.seats_by_agent_usd').means}",
             ),
-            table("Spend per developer", [prom(f"sort_desc({spend_by('team_id, developer_id')})")], "currencyUSD"),
-            bars("Spend per team", [prom(spend_by("team_id"), "{{team_id}}")], "currencyUSD", width=12),
+            table_of(
+                figure("spend.by_developer_usd").words,
+                ["spend.by_developer_usd"],
+                S,
+                description=figure("spend.by_developer_usd").means,
+            ),
+            bars_of("spend.by_team_usd", S, width=12),
         ],
     )
     efficiency = Row(
-        "Cost per output",
+        "Cost per output (like by like: each ratio's spend pays for the output it counts)",
         [
-            stat(
-                "Cost per assisted commit",
-                f"{SPEND} / {ASSISTED_COMMITS}",
-                "currencyUSD",
-                decimals=2,
-                width=6,
-                description="Usage spend divided by commits an agent helped with (git, any agent).",
-            ),
-            stat(
-                "Cost per pull request",
-                f"{SPEND} / {window(CC_PULL_REQUESTS, PEOPLE)}",
-                "currencyUSD",
-                decimals=2,
-                width=6,
-            ),
-            stat(
-                "Cost per 1k lines",
-                f"{SPEND} / ({LINES_ADDED} / 1000)",
-                "currencyUSD",
-                decimals=2,
-                width=6,
-                description="Usage spend per thousand lines Claude Code added.",
-            ),
-            stat("Assisted commits", ASSISTED_COMMITS, width=6),
-        ],
-    )
-    configured = Row(
-        "Configured ROI assumptions (the exporter's roi settings; the variables at the top apply)",
-        [
-            stat(
-                "Configured hourly rate",
-                f"max({latest('agent_analytics_roi_hourly_rate_usd')})",
-                "currencyUSD",
-                width=12,
-            ),
-            stat(
-                "Configured min per commit",
-                f"max({latest('agent_analytics_roi_minutes_saved_per_assisted_commit')})",
-                "m",
-                width=12,
-            ),
+            stat_of("commits.cost_per_assisted_commit_with_seats_usd", S, width=6),
+            stat_of("commits.usage_cost_per_usage_assisted_commit_usd", S, width=6),
+            stat_of("commits.cost_per_commit_with_seats_usd", S, width=6),
+            stat_of("commits.assisted", S, width=6),
+            stat_of("output.claude_code_cost_per_pull_request_usd", S, width=6),
+            stat_of("output.claude_code_lines_added_per_dollar", S, width=6),
+            stat_of("output.claude_code_pull_requests", S, width=6),
+            stat_of("output.claude_code_share_of_sessions_with_a_commit", S, width=6),
         ],
     )
     seats = Row(
         "Licence utilisation",
         [
-            stat(
-                "Copilot seats active this cycle",
-                f"sum({COPILOT_SEATS_ACTIVE}) / sum({COPILOT_SEATS})",
-                "percentunit",
-                width=6,
-            ),
-            stat(
-                "Copilot idle seats (30 days)",
-                f"sum({COPILOT_SEATS_IDLE_30D})",
-                width=6,
-            ),
+            stat_of("copilot.seat_utilisation", S, width=6),
+            stat("Copilot idle seats (30 days)", f"sum({COPILOT_SEATS_IDLE_30D})", width=6),
             stat(
                 "Claude Code developers active (24h) / seats paid",
                 f"sum({series.ACTIVE_DEVELOPERS_1D}{{{TEAM}}}) / sum({CLAUDE_SEATS_PAID})",
                 "percentunit",
                 width=6,
             ),
-            stat(
-                "Claude Code developers active in range",
-                f"count({window(COST, PEOPLE_MODEL, by='developer_id')} > 0)",
-                width=6,
-            ),
+            stat_of("usage.claude_code_active_developers", S, width=6),
         ],
     )
     reconcile = Row(
         "Reconciliation: telemetry and vendor APIs per developer",
         [
-            table(
-                f"{RECONCILED[agent]}: telemetry vs vendor API",
-                [prom(q, name) for name, q in spending.reconciliation(agent, RANGE, PEOPLE_MODEL).items()],
-                "currencyUSD",
-                description="What telemetry and the vendor API each say the agent cost, and telemetry minus "
-                "vendor; totals take one of them per developer (spend_source).",
-            )
+            panel
             for agent in spending.SPEND_SOURCE_AGENTS
+            for panel in (
+                table_of(
+                    f"{figure(f'spend.reconciliation.{agent}.telemetry_usd').words.split(':')[0]}: developers both see",
+                    [
+                        f"spend.reconciliation.{agent}.{key}"
+                        for key in ("telemetry_usd", "vendor_usd", "difference_usd", "difference_share")
+                    ],
+                    S,
+                    description="What telemetry and the vendor API each say the agent cost, for the developers both "
+                    "see: telemetry, vendor API, telemetry minus vendor API, and that difference as a share of the "
+                    "vendor API's figure. Totals take one of them per developer (spend_source).",
+                ),
+                table_of(
+                    f"{figure(f'spend.reconciliation.{agent}.telemetry_usd').words.split(':')[0]}: seen by one only",
+                    [f"spend.reconciliation.{agent}.{key}" for key in ("only_telemetry_usd", "only_vendor_usd")],
+                    S,
+                    description=f"Developers only telemetry or only the {RECONCILED[agent]} API sees: not a "
+                    "difference, a developer without the other source (a machine without init, an API key, a plan "
+                    "the vendor API does not cover).",
+                ),
+            )
         ],
     )
     coverage = Row(
@@ -216,29 +125,27 @@ def build() -> dict:
         [
             table(
                 "Vendor API users init has not reached",
-                [prom(q, name) for name, q in spending.coverage_gaps(RANGE, PEOPLE_MODEL, GIT).items()],
-                width=24,
+                [
+                    prom(q, name)
+                    for name, q in spending.coverage_gaps(spending.Window("$__range"), PEOPLE_MODEL, S.git).items()
+                ],
+                width=12,
                 description="People a vendor API saw using an agent in the time range who send no telemetry of "
                 "that agent (0 under telemetry) or whose commits no git hook has seen (0 under git_hook).",
-            )
+            ),
+            table_of(
+                figure("usage.known_only_to_vendor_apis_usd").words,
+                ["usage.known_only_to_vendor_apis_usd"],
+                S,
+                description=figure("usage.known_only_to_vendor_apis_usd").means,
+            ),
         ],
     )
-    variables = standard_variables() + [
-        textbox_variable(
-            "hourly_rate_usd", "Hourly rate (USD)", _default("hourly_rate_usd"), "Loaded cost of one engineering hour."
-        ),
-        textbox_variable(
-            "minutes_per_commit",
-            "Minutes saved per assisted commit",
-            _default("minutes_saved_per_assisted_commit"),
-            "Minutes saved per commit an agent helped with.",
-        ),
-    ]
     return dashboard(
         "aa-spend-roi",
         "AI spend & ROI",
         "What AI coding assistants cost, per team and developer, and what they return.",
-        [spend, reconcile, coverage, efficiency, *roi.rows(SPEND, TOTAL), configured, seats, agents.row()],
-        variables,
+        [*roi.headline(S), spend, reconcile, coverage, efficiency, *roi.rows(S), seats, agents.row()],
+        variables("team", "developer", "model", "agent", "hourly_rate_usd", "minutes_per_commit"),
         tags=("spend", "roi"),
     )

@@ -1,14 +1,14 @@
 """PromQL and LogQL of the usage-pattern panels: when people use Claude Code (hour of day ×
 weekday, UTC), which MCP servers and tools they use, lines per session, and the time from a
-session's first prompt to the commits made in it. `report` runs the same expressions
+session's first prompt to the commits made in it (those two are figures of
+agent_analytics.vocabulary.figures). `report` runs the same expressions
 (agent_analytics.report.measures), so both give the same numbers."""
 
 from __future__ import annotations
 
 from agent_analytics.vocabulary.hourly import by_hour_and_weekday as hour_grid
-from agent_analytics.vocabulary.series import TIME_TO_COMMIT
 
-from .queries import ACTIVE_TIME, COST, GIT, LINES, PEOPLE, PEOPLE_MODEL, SESSIONS, TOKENS, events, window
+from .queries import ACTIVE_TIME, COST, PEOPLE, PEOPLE_MODEL, TOKENS, events, window
 
 # Claude Code's tool events name every MCP tool `mcp_tool` (2.1.2 and later; the server and tool
 # are only inside tool_parameters, content the collector removes), earlier releases
@@ -32,17 +32,3 @@ MCP_TOKENS = window(TOKENS, f"{PEOPLE_MODEL}, {MCP_POINTS}", by="mcp_server_name
 MCP_TOOL_RESULTS = events("tool_result", f" | {MCP_TOOL}")
 MCP_TOOL_CALLS = f"sum by (tool_name) (count_over_time({MCP_TOOL_RESULTS} [$__range]))"
 MCP_TOOL_FAILURES = f'sum by (tool_name) (count_over_time({MCP_TOOL_RESULTS} | success="false" [$__range]))'
-
-# Lines per session: lines Claude Code added over the sessions begun.
-ADDED = f'{PEOPLE_MODEL}, type="added"'
-LINES_ADDED = window(LINES, ADDED)
-SESSIONS_BEGUN = window(SESSIONS, PEOPLE)
-LINES_PER_SESSION = f"{LINES_ADDED} / {SESSIONS_BEGUN}"
-LINES_PER_SESSION_BY_DEVELOPER = (
-    f"{window(LINES, ADDED, by='developer_id')} / {window(SESSIONS, PEOPLE, by='developer_id')}"
-)
-
-# Time to commit: the exporter's histogram of (commit time - the session's first prompt).
-TTC_COUNT = window(f"{TIME_TO_COMMIT}_count", GIT)
-TTC_MEAN = f"{window(f'{TIME_TO_COMMIT}_sum', GIT)} / {TTC_COUNT}"
-TTC_MEDIAN = f"histogram_quantile(0.5, {window(f'{TIME_TO_COMMIT}_bucket', GIT, by='le')})"

@@ -55,7 +55,7 @@ from agent_analytics.vocabulary.facts import (  # noqa: E402
     seconds,  # noqa: E402
 )
 from agent_analytics.wire.prom_query import Prometheus as PromClient  # noqa: E402
-from tests.support.grafana_queries import RULES, Target, load_dashboards, substitute  # noqa: E402
+from tests.support.grafana_queries import RULES, Target, board_variables, load_dashboards, substitute  # noqa: E402
 from tests.support.prometheus import Prometheus  # noqa: E402
 
 HOUR = 3600
@@ -400,7 +400,7 @@ def board_queries(board: dict) -> list[tuple]:
     """(target, expr, range seconds, step) of each PromQL target, as Grafana sends it."""
     range_ = RANGE_BY_DASHBOARD_FROM[board["time"]["from"]]
     range_seconds = seconds(range_)
-    defaults = {v["name"]: v["query"] for v in board["templating"]["list"] if v["type"] == "textbox"}
+    defaults, computed = board_variables(board)
     queries = []
     for panel in board["panels"]:
         step = grafana_step(panel, range_seconds)
@@ -410,7 +410,9 @@ def board_queries(board: dict) -> list[tuple]:
             if t["datasource"]["type"] != "prometheus":
                 continue
             instant = t.get("instant", False)
-            target = Target(board["title"], panel["title"], panel["type"], "prometheus", t["expr"], instant, defaults)
+            target = Target(
+                board["title"], panel["title"], panel["type"], "prometheus", t["expr"], instant, defaults, computed
+            )
             expr = substitute(target, range_=range_, interval=f"{step}s", rate_interval=f"{rate_interval}s")
             queries.append((target, expr, range_seconds, step))
     return queries
@@ -451,7 +453,7 @@ def main() -> None:
                 ("vector(1)", "vector(1)"),
                 ("count(cost series)", "count(claude_code_cost_usage_USD_total)"),
             ):
-                probe = Target("baseline", name, "stat", "prometheus", expr, True, {})
+                probe = Target("baseline", name, "stat", "prometheus", expr, True, {}, {})
                 times = [timed(prometheus, probe, expr, end, 0, HOUR) for _ in range(args.repeat)]
                 baseline[name] = {"median_ms": statistics.median(times) * 1000, "max_ms": max(times) * 1000}
             for board in load_dashboards().values():

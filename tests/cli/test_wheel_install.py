@@ -129,7 +129,7 @@ def test_the_installed_wheel_runs_demo_up_and_report(tmp_path):
         )
         history = generate(DEVELOPERS, DAYS, seed=SEED, end=END)
         spent = sum(spend_truth((history,), END - 7 * 86400, END).values())  # every agent
-        assert report["spend"]["metered_usd"] == pytest.approx(spent, abs=0.005)  # in cents
+        assert report["spend"]["usage_usd"] == pytest.approx(spent, abs=0.005)  # in cents
         assert spent > 0
     finally:
         up.send_signal(signal.SIGINT)

@@ -12,7 +12,7 @@ import pytest
 
 from grafana.dashboards_src import build
 from grafana.dashboards_src.builder import Row, dashboard, logs, text
-from grafana.dashboards_src.common import standard_variables
+from grafana.dashboards_src.common import variables
 from tests.support.grafana_queries import load_dashboards, provisioned_datasources
 
 VARIABLE_REF = re.compile(r"\$\{(\w+)\}")
@@ -115,4 +115,5 @@ def test_a_dashboard_gets_the_variables_of_the_datasources_it_queries():
     assert names([note], []) == []
     assert names([events], []) == ["loki"]
     # the query variables read Prometheus: the dashboard needs its variable although no panel does
-    assert names([note, events], standard_variables()) == ["datasource", "loki", "team", "developer", "model", "agent"]
+    people = variables("team", "developer", "model", "agent")
+    assert names([note, events], people) == ["datasource", "loki", "team", "developer", "model", "agent"]

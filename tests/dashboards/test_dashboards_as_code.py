@@ -7,6 +7,8 @@ import re
 
 import pytest
 
+from agent_analytics.vocabulary import roi
+from agent_analytics.vocabulary.facts import ROI_DEFAULTS
 from grafana.dashboards_src import build
 from tests.support.grafana_queries import load_dashboards, targets
 
@@ -33,10 +35,11 @@ def test_the_check_mode_reports_a_stale_file(tmp_path, monkeypatch, capsys):
 def test_dashboard_shape(name):
     board = load_dashboards()[name]
     assert board["uid"].startswith("aa-") and board["title"]
-    variables = {v["name"]: v for v in board["templating"]["list"]}
-    for var in ("team", "developer", "model", "agent"):
-        assert variables[var]["includeAll"] and variables[var]["allValue"] == ".*"
-        assert variables[var]["datasource"] == {"type": "prometheus", "uid": "${datasource}"}
+    for var in board["templating"]["list"]:
+        if var["type"] == "query" and var["query"].startswith("label_values("):
+            assert var["includeAll"] and var["allValue"] == ".*"
+        if var["type"] == "query":
+            assert var["datasource"] == {"type": "prometheus", "uid": "${datasource}"}
     ids = [p["id"] for p in board["panels"]]
     assert len(ids) == len(set(ids))
     for panel in board["panels"]:
@@ -44,11 +47,44 @@ def test_dashboard_shape(name):
         assert pos["x"] + pos["w"] <= 24
 
 
-def test_roi_assumptions_are_dashboard_variables():
+BUILT_IN = {"__range", "__range_s", "__range_ms", "__interval", "__interval_ms", "__rate_interval", "1"}
+VARIABLE = re.compile(r"\$\{?([A-Za-z_0-9]+)")
+
+
+@pytest.mark.parametrize("name", sorted(build.DASHBOARDS))
+def test_every_variable_a_dashboard_offers_filters_one_of_its_panels_and_none_is_missing(name):
+    board = load_dashboards()[name]
+    offered = {v["name"] for v in board["templating"]["list"] if v["type"] != "datasource"}
+    exprs = [t["expr"] for p in board["panels"] for t in p.get("targets", [])]
+    used = {v for expr in exprs for v in VARIABLE.findall(expr)} - BUILT_IN
+    assert used == offered, f"{name}: offered but unused {offered - used}, used but not offered {used - offered}"
+
+
+def test_the_dashboards_offer_what_their_panels_can_filter():
+    offered = {
+        name: [v["name"] for v in board["templating"]["list"] if v["type"] != "datasource"]
+        for name, board in load_dashboards().items()
+    }
+    assert offered == {
+        "ai-spend-roi.json": ["team", "developer", "model", "agent", "hourly_rate_usd", "minutes_per_commit"],
+        "budgets.json": ["team"],
+        "claude-code-usage.json": ["team", "developer", "model"],
+        "github-copilot.json": ["github_team"],
+        "productivity.json": ["team", "developer", "agent"],
+    }
+
+
+def test_roi_inputs_are_variables_that_default_to_the_exporters_roi_config():
     board = load_dashboards()["ai-spend-roi.json"]
     variables = {v["name"]: v for v in board["templating"]["list"]}
-    for name in ("hourly_rate_usd", "minutes_per_commit"):
-        assert variables[name]["type"] == "textbox" and float(variables[name]["query"]) > 0
+    for name, key in (
+        ("hourly_rate_usd", "hourly_rate_usd"),
+        ("minutes_per_commit", "minutes_saved_per_assisted_commit"),
+    ):
+        assert variables[name]["query"] == (
+            f"query_result(max(last_over_time(agent_analytics_roi_{key}[$__range])) or vector({ROI_DEFAULTS[key]:g}))"
+        )
+        assert variables[name]["allowCustomValue"] and "current" not in variables[name]  # the query's value first
     assert "minutes_per_line" not in variables  # lines are not credited beside the commits that hold them
     exprs = " ".join(t["expr"] for p in board["panels"] for t in p.get("targets", []))
     assert "$hourly_rate_usd" in exprs and "$minutes_per_commit" in exprs
@@ -88,3 +124,23 @@ def test_every_selector_of_agent_and_git_series_applies_the_dashboard_variables(
         bare = re.findall(r"(?<![:\w])((?:claude_code_|agent_analytics_git_)\w+)\b(?![{\w])", target.expr)
         missing += [f"{target}: {name} without any filter" for name in bare]
     assert not missing, "\n".join(sorted(set(missing)))
+
+
+def test_the_roi_headline_is_the_range_with_the_break_even_and_each_presets_assumptions_beside_it():
+    board = load_dashboards()["ai-spend-roi.json"]
+    rows = [p for p in board["panels"] if p["type"] == "row"]
+    assert rows[0]["title"].startswith("ROI: a range over published evidence, not one number")
+    first = [p for p in board["panels"] if rows[0]["gridPos"]["y"] < p["gridPos"]["y"] < rows[1]["gridPos"]["y"]]
+    value, break_even, assumptions = first
+    assert (value["title"], value["fieldConfig"]["defaults"]["unit"]) == (
+        "Value of the hours saved, time-based",
+        "currencyUSD",
+    )
+    assert value["targets"][0]["legendFormat"] == "{{preset}}"  # one value per preset, side by side
+    assert break_even["title"] == "Break-even: hours saved per active developer per week"
+    content = assumptions["options"]["content"]
+    for name, preset in roi.PRESETS.items():
+        hours = " | ".join(f"{h:g}" for h in preset.hours_per_week.values())
+        assert f"| **{name}** | {hours} | +{preset.output_uplift:.0%} |" in content
+    # no net-return percentage heads the dashboard
+    assert all(p["fieldConfig"]["defaults"].get("unit") != "percentunit" for p in first if "fieldConfig" in p)

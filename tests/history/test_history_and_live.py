@@ -71,11 +71,12 @@ def test_spend_over_history_and_live_data_counts_each_once(stack, claude_fixture
     truth = sum(spend_truth((history,), history.start, history.end).values())
     live = ground_truth.total(claude_fixtures, "claude_code.cost.usage")
     assert truth > 0 and live > 0
-    spend = panel(prom, "AI spend & ROI", "Usage-based spend")
+    spend = panel(prom, "AI spend & ROI", "Usage spend")
     assert len(spend) == 1
     assert float(spend[0]["value"][1]) == pytest.approx(truth + live, abs=1e-6)
     by_developer = {
-        s["metric"]["developer_id"]: float(s["value"][1]) for s in panel(prom, "AI spend & ROI", "Spend per developer")
+        s["metric"]["developer_id"]: float(s["value"][1])
+        for s in panel(prom, "AI spend & ROI", "Usage spend by developer")
     }
     assert by_developer[DEVELOPER] == pytest.approx(live, abs=1e-9)
     assert sum(by_developer.values()) == pytest.approx(truth + live, abs=1e-6)
@@ -86,5 +87,5 @@ def test_tokens_over_history_and_live_data_count_each_once(stack, claude_fixture
     expected = {k[0]: v for k, v in history.total(TOKENS, history.start, history.end, ("type",)).items()}
     for kind, n in ground_truth.total_by(claude_fixtures, "claude_code.token.usage", "type").items():
         expected[kind] = expected.get(kind, 0) + n
-    result = panel(prom, "Claude Code usage", "Tokens by type (range)")
+    result = panel(prom, "Claude Code usage", "Claude Code tokens by type")
     assert {s["metric"]["type"]: float(s["value"][1]) for s in result} == expected

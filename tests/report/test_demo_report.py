@@ -1,6 +1,8 @@
 """demo writes a month into a real Prometheus; report reads back exactly the generator's ground truth."""
 
 import json
+import os
+import random
 import subprocess
 import sys
 from datetime import UTC, datetime
@@ -8,7 +10,7 @@ from datetime import UTC, datetime
 import pytest
 
 from agent_analytics.history.demo.generate import generate
-from agent_analytics.history.demo.organisation import ROI, cast
+from agent_analytics.history.demo.organisation import ROI, cast, staff
 from agent_analytics.vocabulary.series import CODEX_TOKENS, GEMINI_TOKENS, VENDOR_COST
 from agent_analytics.vocabulary.spend import (
     Window,
@@ -17,7 +19,6 @@ from agent_analytics.vocabulary.spend import (
     coverage_gaps,
     not_reached,
     raw_telemetry_cost,
-    reconciliation,
 )
 from agent_analytics.vocabulary.token_prices import token_type_prices
 from tests.support.demo_spend import spend_truth, summed
@@ -32,7 +33,11 @@ DAY = 86400
 
 
 def cli(*args: str, check: bool = True) -> subprocess.CompletedProcess:
-    result = subprocess.run([sys.executable, "-m", "agent_analytics.cli", *args], capture_output=True, text=True)
+    # a terminal wide enough that no table cell wraps
+    env = {**os.environ, "COLUMNS": "200"}
+    result = subprocess.run(
+        [sys.executable, "-m", "agent_analytics.cli", *args], capture_output=True, text=True, env=env
+    )
     if check:
         assert result.returncode == 0, result.stderr
     return result
@@ -78,6 +83,13 @@ def prom(tmp_path_factory):
     out = cli(*args, "--days", str(DAYS - 2), "--end", str(END - 2 * DAY))
     assert out.stdout.startswith("Wrote demo history") and f"{DEVELOPERS} developers" in out.stdout
     assert "A running Prometheus loads new blocks within a minute" in out.stdout  # report right away shows none
+    # the people beyond --developers are named, and why they are there
+    outsiders = ", ".join(d.developer_id for d in cast(SEED, staff_of(DEVELOPERS)).not_onboarded)
+    assert (
+        f"The {DEVELOPERS} developers send telemetry and commit with the git hook; 2 more people ({outsiders}) use"
+        " Claude Code, Cursor or Codex but never ran `init`: only the vendors' APIs know them, so `report` counts"
+        " them among the people active with an agent and lists them under rollout coverage."
+    ) in " ".join(out.stdout.split())
     # Later the same demo continues the counters up to its new end, and a third run has nothing to add.
     assert cli(*args, "--end", str(END)).stdout.startswith("Continued demo history")
     assert "nothing to write" in cli(*args, "--end", str(END)).stdout
@@ -88,13 +100,18 @@ def prom(tmp_path_factory):
         yield p
 
 
+def staff_of(developers: int):
+    return staff(developers, random.Random(SEED))
+
+
 def cents(expected):
     """Money in `report --json` is rounded to cents."""
     return pytest.approx(expected, abs=0.005)
 
 
-def rows(items, key, value="usd"):
-    return {tuple(r[k] for k in key): r[value] for r in items}
+def one_label(summed_truth: dict) -> dict:
+    """Ground truth by one label, keyed as `report --json` keys a figure per label value."""
+    return {k[0]: v for k, v in summed_truth.items()}
 
 
 def test_report_30d_equals_the_generated_month(prom, history):
@@ -104,22 +121,27 @@ def test_report_30d_equals_the_generated_month(prom, history):
     cost = "claude_code_cost_usage_USD_total"
     truth = spend_truth(history.parts, start, END)  # every agent's spend, one source per developer
 
-    assert rows(data["spend"]["by_model"], ("model",)) == cents(summed(truth, "model"))
-    assert rows(data["spend"]["by_team"], ("team_id",)) == cents(summed(truth, "team_id"))
-    by_dev = summed(truth, "developer_id", "team_id")
-    assert rows(data["spend"]["by_developer"], ("developer_id", "team_id")) == cents(by_dev)
-    assert set(history.total(cost, start, END, ("developer_id", "team_id"))) < set(by_dev)  # and vendor-only people
-    metered_by_agent = {r["agent"]: r["usd"] for r in data["spend"]["by_agent"] if r["kind"] == "metered"}
-    assert metered_by_agent == cents({agent: usd for (agent,), usd in summed(truth, "agent").items()})
-    assert set(metered_by_agent) == {"claude-code", "codex", "cursor", "gemini-cli"}
+    assert data["spend"]["by_model_usd"] == cents(one_label(summed(truth, "model")))
+    assert data["spend"]["by_team_usd"] == cents(one_label(summed(truth, "team_id")))
+    by_dev = one_label(summed(truth, "developer_id"))
+    assert data["spend"]["by_developer_usd"] == cents(by_dev)
+    assert list(data["spend"]["by_developer_usd"]) == sorted(by_dev, key=lambda dev: -by_dev[dev])  # most first
+    assert {k[0] for k in history.total(cost, start, END, ("developer_id",))} < set(by_dev)  # and vendor-only people
+    usage_by_agent = data["spend"]["usage_by_agent_usd"]
+    assert usage_by_agent == cents(one_label(summed(truth, "agent")))
+    assert set(usage_by_agent) == {"claude-code", "codex", "cursor", "gemini-cli"}
 
     tokens = history.total("claude_code_token_usage_tokens_total", start, END, ("type",))
     assert data["tokens"]["claude-code"] == {k[0]: v for k, v in tokens.items()}
     gemini = history.total(GEMINI_TOKENS, start, END, ("type",))
     assert data["tokens"]["gemini-cli"] == {k[0]: v for k, v in gemini.items()} and gemini
-    assert data["usage"]["sessions"] == history.total("claude_code_session_count_total", start, END)[()]
+    codex = history.total(CODEX_TOKENS, start, END, ("token_type",))
+    assert data["tokens"]["codex"] == {k[0]: v for k, v in codex.items() if k[0] != "total"}  # total adds up the others
+    assert data["usage"]["claude_code_sessions"] == history.total("claude_code_session_count_total", start, END)[()]
     active = history.total("claude_code_active_time_seconds_total", start, END, ("type",))
-    assert data["usage"]["active_hours_by_type"] == pytest.approx({k[0]: v / 3600 for k, v in active.items()})
+    assert data["usage"]["claude_code_active_hours_by_type"] == pytest.approx(
+        {k[0]: v / 3600 for k, v in active.items()}
+    )
     # everyone with spend or activity: the developers' telemetry of every agent and the people
     # known only to vendor APIs
     people = {
@@ -134,8 +156,11 @@ def test_report_30d_equals_the_generated_month(prom, history):
         for (name, labels), values in part.gauges.items()
         if name == VENDOR_COST and any(v for t, v in values.items() if start <= t <= END)
     }
-    assert data["usage"]["active_developers"] == len(people) > DEVELOPERS
-    assert data["usage"]["developers_with_claude_code_active_time"] == DEVELOPERS
+    assert data["usage"]["active_developers"] == len(people) == DEVELOPERS + 2
+    crew = cast(SEED, history.parts[0].developers)
+    outsiders = {crew.claude_api_only.developer_id, crew.api_key_user.developer_id}
+    assert set(data["usage"]["known_only_to_vendor_apis_usd"]) == outsiders  # the two never set up with init
+    assert data["usage"]["claude_code_active_developers"] == DEVELOPERS
 
     commits = {k[0]: v for k, v in history.total("agent_analytics_git_commits_total", start, END, ("agent",)).items()}
     assert data["commits"]["by_agent"] == commits
@@ -146,12 +171,24 @@ def test_report_30d_equals_the_generated_month(prom, history):
 
     # Seats are prorated over the window: price * seats * (30 days / average month).
     seats = data["seats"]
-    assert {r["agent"] for r in seats} == {"copilot", "cursor"}
-    seat_usd = sum(r["price_monthly_usd"] * r["seats"] * 30 / (365.25 / 12) for r in seats)
-    metered = sum(truth.values())
-    assert data["spend"]["metered_usd"] == cents(metered)
-    assert data["spend"]["total_usd"] == cents(metered + seat_usd)
-    assert data["commits"]["cost_per_assisted_commit_usd"] == cents((metered + seat_usd) / assisted)
+    assert set(seats["paid"]) == set(seats["price_monthly_usd"]) == {"copilot", "cursor"}
+    seat_usd = sum(seats["price_monthly_usd"][a] * n * 30 / (365.25 / 12) for a, n in seats["paid"].items())
+    usage = sum(truth.values())
+    assert data["spend"]["usage_usd"] == cents(usage)
+    assert data["spend"]["total_usd"] == cents(usage + seat_usd)
+    # two costs per assisted commit, each under a name that says what it divides
+    with_seats = data["commits"]["cost_per_assisted_commit_with_seats_usd"]
+    assert with_seats == cents((usage + seat_usd) / assisted)
+    by_use = sum(v for agent, v in commits.items() if agent in ("claude-code", "codex", "cursor", "gemini-cli"))
+    usage_only = data["commits"]["usage_cost_per_usage_assisted_commit_usd"]
+    assert usage_only == cents(usage / by_use) and usage_only != with_seats
+    assert "cost_per_assisted_commit_usd" not in data["commits"] and "output_per_dollar" not in data
+    text = " ".join(cli("report", "--prometheus", prom.url, "--range", "30d", "--at", str(END)).stdout.split())
+    assert f"AI spend (usage and seats) per assisted commit │ ${with_seats:,.2f}" in text
+    assert f"Usage spend per commit assisted by an agent billed by use │ ${usage_only:,.2f}" in text
+    assert f"{len(people)} people active with an agent (2 of them known only through vendor APIs" in data["summary"]
+    for outsider in outsiders:  # in the spend table, each says why only vendors know them
+        assert f"{outsider} (vendor API only: not set up with init)" in text
 
     accepted = history.gauge_samples("agent_analytics_copilot_code_acceptance_activities", start, END)
     generated = history.gauge_samples("agent_analytics_copilot_code_generation_activities", start, END)
@@ -161,7 +198,7 @@ def test_report_30d_equals_the_generated_month(prom, history):
     assert util == pytest.approx(data["copilot"]["seats"]["active_this_cycle"] / data["copilot"]["seats"]["total"])
 
     lines = history.total("claude_code_lines_of_code_count_total", start, END, ("type",))[("added",)]
-    assert data["output_per_dollar"]["lines_added"] == lines
+    assert data["usage"]["claude_code_lines_added"] == lines
     roi = data["roi"]
     used = {k: ROI[k] for k in ("hourly_rate_usd", "minutes_saved_per_assisted_commit")}
     assert {k: v["value"] for k, v in roi["assumptions"].items()} == used
@@ -189,7 +226,7 @@ def test_month_to_date_budgets_and_a_shorter_window(prom, history):
 
     week = report(prom, "7d", "--hourly-rate", "120")
     week_spend = sum(spend_truth(history.parts, END - 7 * DAY, END).values())
-    assert week["spend"]["metered_usd"] == cents(week_spend)
+    assert week["spend"]["usage_usd"] == cents(week_spend)
     assert 0 < week_spend < sum(spend_truth(history.parts, history.start, END).values())
     assert week["roi"]["assumptions"]["hourly_rate_usd"] == {"value": 120.0, "source": "flag"}
 
@@ -239,17 +276,29 @@ def test_reconciliation_has_a_row_rollout_coverage_has_people_and_totals_count_e
     crew = cast(SEED, history.parts[0].developers)
     both, outsider = crew.reconciled, crew.claude_api_only
     telemetry = history.total("claude_code_cost_usage_USD_total", start, END, ("developer_id",))
-    rows = {
-        side: {r["metric"]["developer_id"]: float(r["value"][1]) for r in prom.query(q, END)}
-        for side, q in reconciliation("claude-code", window).items()
-    }
+    data = report(prom, "30d")
+    rec = data["spend"]["reconciliation"]["claude-code"]
     admin_api = vendor_cost(history, start, both.developer_id, "anthropic")
-    assert rows["telemetry"][both.developer_id] == pytest.approx(telemetry[(both.developer_id,)])
-    assert rows["vendor"][both.developer_id] == pytest.approx(admin_api) and admin_api > 0
-    assert rows["difference"][both.developer_id] == pytest.approx(telemetry[(both.developer_id,)] - admin_api)
+    difference = telemetry[(both.developer_id,)] - admin_api
+    # side by side: only the developer both telemetry and the Admin API see
+    assert rec["telemetry_usd"] == cents({both.developer_id: telemetry[(both.developer_id,)]})
+    assert rec["vendor_usd"] == cents({both.developer_id: admin_api}) and admin_api > 0
+    assert rec["difference_usd"] == cents({both.developer_id: difference})
+    assert rec["difference_share"] == pytest.approx({both.developer_id: difference / admin_api}, rel=1e-9)
+    # apart: whoever only one of them sees, counted, not a difference
+    telemetry_only = {dev: usd for (dev,), usd in telemetry.items() if usd and dev != both.developer_id}
     outsider_cost = vendor_cost(history, start, outsider.developer_id, "anthropic")
-    assert rows["vendor"][outsider.developer_id] == pytest.approx(outsider_cost)
-    assert outsider.developer_id not in rows["telemetry"]
+    assert rec["only_telemetry_usd"] == cents(telemetry_only)
+    assert rec["only_telemetry"] == {"developers": DEVELOPERS - 1, "usd": cents(sum(telemetry_only.values()))}
+    assert rec["only_vendor"] == {"developers": 1, "usd": cents(outsider_cost)}
+    text = cli("report", "--prometheus", prom.url, "--range", "30d", "--at", str(END)).stdout
+    one_line = " ".join(text.split())
+    assert difference < 0 and f"-${-difference:,.2f}" in text and "$-" not in text  # money as people write it
+    assert f"{difference / admin_api * 100:.1f}%" in text
+    assert (
+        f"Seen by one source only (not a difference): {DEVELOPERS - 1} developers in telemetry only"
+        f" (${sum(telemetry_only.values()):,.2f}), 1 developer in the Anthropic API only (${outsider_cost:,.2f})."
+    ) in one_line
 
     reached = {(r["metric"]["agent"], r["metric"]["developer_id"]) for r in prom.query(not_reached(window), END)}
     assert reached == {
@@ -277,8 +326,8 @@ def test_reconciliation_has_a_row_rollout_coverage_has_people_and_totals_count_e
 def test_tables_show_the_same_figures(prom):
     data = report(prom, "30d")
     text = cli("report", "--prometheus", prom.url, "--range", "30d", "--at", str(END)).stdout
-    top = data["spend"]["by_developer"][0]
-    assert top["developer_id"] in text and f"${top['usd']:,.2f}" in text
+    top, usd = next(iter(data["spend"]["by_developer_usd"].items()))
+    assert top in text and f"${usd:,.2f}" in text
     assert f"${data['spend']['total_usd']:,.2f}" in text
     assert "Assumptions: hourly rate (USD) = 95 (exporter)" in text
 
@@ -294,7 +343,7 @@ def test_report_on_an_empty_prometheus_says_no_data(tmp_path):
     with Prometheus(data_dir=tmp_path / "empty") as empty:
         data = json.loads(cli("report", "--prometheus", empty.url, "--range", "7d", "--json").stdout)
         text = cli("report", "--prometheus", empty.url, "--range", "7d").stdout
-    assert data["spend"]["total_usd"] == 0 and data["spend"]["by_model"] == []
+    assert data["spend"]["total_usd"] == 0 and data["spend"]["by_model_usd"] == {}
     assert data["commits"]["assisted_share"] is None and data["copilot"]["acceptance_rate"] is None
     assert data["roi"]["own_assumption"]["net_return"] is None
     assert data["roi"]["adoption"]["tiers"] == {"none": 0, "light": 0, "moderate": 0, "heavy": 0}
@@ -313,3 +362,50 @@ def test_a_prometheus_data_path_that_is_a_file_is_one_line(tmp_path):
     assert result.stderr.strip() == (
         f"error: {not_a_folder} is not a folder: give the Prometheus TSDB folder (its --storage.tsdb.path)"
     )
+
+
+def test_labels_are_words_and_token_types_that_add_up_others_are_left_out(prom):
+    text = cli("report", "--prometheus", prom.url, "--range", "30d", "--at", str(END)).stdout
+    for words in ("Commits with no agent", "Commits with Claude Code", "Commits with GitHub Copilot"):
+        assert words in text
+    for words in ("interacting with Claude Code", "Claude Code working (tools and answers)", "cache reads"):
+        assert words in text
+    assert "input (cached included)" in text and "reasoning (part of output)" in text  # Codex, in words
+    for raw in ("Commits (none)", "(cli)", "(user)", "cacheRead", "cached_input", "reasoning_output", " total "):
+        assert raw not in text, raw
+
+
+@pytest.mark.parametrize(("range_", "seconds"), [("90d", 90 * DAY), ("12h", 12 * 3600), ("2w", 14 * DAY)])
+def test_any_prometheus_duration_is_a_window(prom, range_, seconds):
+    data = report(prom, range_)
+    assert (data["range"], data["window"]["seconds"]) == (range_, seconds)
+    assert data["window"]["start"] == datetime.fromtimestamp(END - seconds, UTC).isoformat()
+
+
+def test_a_window_that_is_no_duration_is_one_line():
+    result = cli("report", "--range", "7 days", check=False)
+    assert result.returncode == 2 and result.stdout == ""
+    assert "'7 days' is not a window: give a duration such as 7d, 90d or 12h, or mtd" in result.stderr
+
+
+def test_right_after_demo_the_report_says_the_history_is_loading_never_that_there_is_none(tmp_path):
+    """`demo` into the data folder of a running stack, then `report` at once, as the README's tour does."""
+    data_dir = tmp_path / "data"
+    with Prometheus(data_dir=data_dir / "prometheus", extra_args=["--storage.tsdb.retention.time=400d"]) as p:
+        # where `up` says which Prometheus it runs (the config it writes)
+        run = data_dir / "run"
+        run.mkdir()
+        job = {"job_name": "prometheus", "static_configs": [{"targets": [p.url.removeprefix("http://")]}]}
+        (run / "prometheus.yml").write_text(json.dumps({"scrape_configs": [job]}))
+        cli("demo", "--developers", "2", "--days", "1", "--end", str(END), "--data-dir", str(data_dir))
+        data = json.loads(cli("report", "--data-dir", str(data_dir), "--at", str(END), "--json").stdout)
+        loaded = p.query("count(claude_code_active_time_seconds_total)", at=END)
+    assert data["prometheus"] == p.url
+    if loaded:  # Prometheus took the blocks in between (it does once a minute)
+        assert data["usage"]["claude_code_active_developers"] == 2
+    else:
+        assert data["summary"].startswith("Demo history was written ")
+        assert data["summary"].endswith(
+            "seconds ago and Prometheus has not loaded it yet: a running Prometheus loads new blocks within a"
+            " minute. Run `agent-analytics report` again then."
+        )

@@ -48,11 +48,11 @@ def test_spend_by_agent_and_developer_equal_the_ground_truth(prom, range_):
     truth = h.expected(range_)
     s = data["spend"]
     # --json gives money in cents
-    assert {r["agent"]: r["usd"] for r in s["by_agent"] if r["kind"] == "metered"} == cents(truth["by_agent"])
-    developers = {r["developer_id"]: r["usd"] for r in s["by_developer"] if r["usd"]}
+    assert s["usage_by_agent_usd"] == cents(truth["by_agent"])
+    developers = {dev: usd for dev, usd in s["by_developer_usd"].items() if usd}
     assert developers == cents(truth["by_developer"])
-    assert s["metered_usd"] == cents(truth["total"])
-    assert sum(r["usd"] for r in s["by_team"]) == pytest.approx(truth["total"], abs=0.005 * len(s["by_team"]))
+    assert s["usage_usd"] == cents(truth["total"])
+    assert sum(s["by_team_usd"].values()) == pytest.approx(truth["total"], abs=0.005 * len(s["by_team_usd"]))
 
 
 def test_budgets_count_every_agent_month_to_date_once(prom):
@@ -70,14 +70,21 @@ def test_budgets_count_every_agent_month_to_date_once(prom):
 
 def test_reconciliation_and_rollout_coverage(prom):
     data = report(prom, "30d")
-    rows = {r["developer_id"]: r for r in data["spend"]["reconciliation"]["claude-code"]}
-    assert rows["ana"]["telemetry_usd"] == pytest.approx(10.0) and rows["ana"]["vendor_usd"] == pytest.approx(5.5)
-    assert rows["ana"]["difference_usd"] == pytest.approx(4.5)
-    assert rows["bob"]["telemetry_usd"] is None and rows["bob"]["difference_usd"] == pytest.approx(-13.5)
-    codex = {r["developer_id"]: r for r in data["spend"]["reconciliation"]["codex"]}
-    assert codex["dan"]["vendor_usd"] == pytest.approx(0.75) and codex["fay"]["vendor_usd"] is None
-    assert codex["fay"]["telemetry_usd"] == cents(h.codex_usd())
-    assert data["tokens"]["codex"] == h.FAY_CODEX  # Nov 5, in the 30 days
+    rec = data["spend"]["reconciliation"]["claude-code"]
+    # ana: both sources see her, side by side; bob: the Admin API only, apart (not a difference)
+    assert (rec["telemetry_usd"], rec["vendor_usd"], rec["difference_usd"]) == (
+        {"ana": 10.0},
+        {"ana": 5.5},
+        {"ana": 4.5},
+    )
+    assert rec["difference_share"] == {"ana": pytest.approx(4.5 / 5.5)}
+    assert rec["only_vendor_usd"] == {"bob": 13.5} and rec["only_telemetry_usd"] == {}
+    assert rec["only_vendor"] == {"developers": 1, "usd": 13.5}
+    codex = data["spend"]["reconciliation"]["codex"]
+    assert codex["telemetry_usd"] == {} and codex["only_vendor_usd"] == {"dan": 0.75}
+    assert codex["only_telemetry_usd"] == {"fay": cents(h.codex_usd())}
+    # Nov 5, in the 30 days; `total` only adds up the others: left out
+    assert data["tokens"]["codex"] == {k: v for k, v in h.FAY_CODEX.items() if k != "total"}
     assert data["tokens"]["gemini-cli"] == h.ERIN_GEMINI
     coverage = {(r["agent"], r["developer_id"]): (r["telemetry"], r["git_hook"]) for r in data["rollout_coverage"]}
     assert coverage == {
@@ -97,5 +104,5 @@ def test_the_tables_show_every_agent_and_both_new_sections(prom):
         env={"COLUMNS": "200", "PATH": ""},
     )
     assert done.returncode == 0, done.stderr
-    for text in ("claude-code", "cursor", "codex", "gemini-cli", "Reconciliation", "Rollout coverage", "$13.50"):
+    for text in ("Claude Code", "Cursor", "Codex", "Gemini CLI", "Reconciliation", "Rollout coverage", "$13.50"):
         assert text in done.stdout, text

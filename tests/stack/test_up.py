@@ -111,7 +111,7 @@ def test_up_serves_everything_and_stops_cleanly_on_ctrl_c(tmp_path, claude_fixtu
         )
         assert report.returncode == 0, report.stderr
         figures = json.loads(report.stdout)
-        assert figures["spend"]["metered_usd"] == round(expected, 2)  # report --json gives money in cents
+        assert figures["spend"]["usage_usd"] == round(expected, 2)  # report --json gives money in cents
         assert figures["tokens"]["claude-code"] == fixture_tokens(body)
 
         stop(proc)

@@ -70,10 +70,14 @@ def test_the_reconciliation_shows_both_sources_and_the_difference(proms):
     rec = spend.reconciliation("claude-code", w)
     for mode in MODES:  # whatever spend_source picks
         prom = proms[mode]
-        assert by(prom, rec["telemetry"], "developer_id") == {"ana": 10.0}
-        assert by(prom, rec["vendor"], "developer_id") == pytest.approx({"ana": 5.5, "bob": 13.5}, rel=1e-12)
-        difference = by(prom, rec["difference"], "developer_id", zeros=True)
-        assert difference == pytest.approx({"ana": 4.5, "bob": -13.5}, rel=1e-12)
+        # ana, whom both see, side by side; bob, whom only the Admin API sees, apart
+        assert by(prom, rec["telemetry_usd"], "developer_id") == {"ana": 10.0}
+        assert by(prom, rec["vendor_usd"], "developer_id") == pytest.approx({"ana": 5.5}, rel=1e-12)
+        difference = by(prom, rec["difference_usd"], "developer_id", zeros=True)
+        assert difference == pytest.approx({"ana": 4.5}, rel=1e-12)
+        assert by(prom, rec["difference_share"], "developer_id") == pytest.approx({"ana": 4.5 / 5.5}, rel=1e-12)
+        assert by(prom, rec["only_vendor_usd"], "developer_id") == pytest.approx({"bob": 13.5}, rel=1e-12)
+        assert by(prom, rec["only_telemetry_usd"], "developer_id") == {}
 
 
 def test_a_revised_day_counts_once_with_its_revision(proms):
@@ -110,17 +114,23 @@ def panel_targets(dashboard: str, title: str) -> list[str]:
 
 def test_the_ai_spend_dashboard_shows_every_agent_as_the_history_holds_it(proms):
     prom, truth = proms["auto"], h.expected("30d")
-    (usage, seats) = panel_targets("AI spend & ROI", "Spend by agent")
+    (usage, seats) = panel_targets("AI spend & ROI", "Spend by agent (usage, and seats in the time range)")
     assert by(prom, usage, "agent") == pytest.approx(truth["by_agent"], rel=1e-12)
     assert prom.query(seats, at=h.END) == []  # no seats configured in this history
-    (total,) = panel_targets("AI spend & ROI", "Usage-based spend")
+    (total,) = panel_targets("AI spend & ROI", "Usage spend")
     assert float(prom.query(total, at=h.END)[0]["value"][1]) == pytest.approx(truth["total"], rel=1e-12)
-    (developers,) = panel_targets("AI spend & ROI", "Spend per developer")
+    (developers,) = panel_targets("AI spend & ROI", "Usage spend by developer")
     assert by(prom, developers, "developer_id") == pytest.approx(truth["by_developer"], rel=1e-12)
-    telemetry, vendor, difference = panel_targets("AI spend & ROI", "Claude Code (Anthropic): telemetry vs vendor API")
+    telemetry, vendor, difference, share = panel_targets(
+        "AI spend & ROI", "Claude Code (Anthropic): developers both see"
+    )
     assert by(prom, telemetry, "developer_id") == {"ana": 10.0}
-    assert by(prom, vendor, "developer_id") == pytest.approx({"ana": 5.5, "bob": 13.5}, rel=1e-12)
-    assert by(prom, difference, "developer_id", zeros=True) == pytest.approx({"ana": 4.5, "bob": -13.5}, rel=1e-12)
+    assert by(prom, vendor, "developer_id") == pytest.approx({"ana": 5.5}, rel=1e-12)
+    assert by(prom, difference, "developer_id", zeros=True) == pytest.approx({"ana": 4.5}, rel=1e-12)
+    assert by(prom, share, "developer_id") == pytest.approx({"ana": 4.5 / 5.5}, rel=1e-12)
+    only_telemetry, only_vendor = panel_targets("AI spend & ROI", "Claude Code (Anthropic): seen by one only")
+    assert prom.query(only_telemetry, at=h.END) == []
+    assert by(prom, only_vendor, "developer_id") == pytest.approx({"bob": 13.5}, rel=1e-12)
     no_telemetry, no_hook = panel_targets("AI spend & ROI", "Vendor API users init has not reached")
     rows = {
         (r["metric"]["agent"], r["metric"]["developer_id"]): float(r["value"][1])

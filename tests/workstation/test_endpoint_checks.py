@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import shutil
 import ssl
 import subprocess
 import threading
@@ -150,3 +151,90 @@ def test_a_grpc_listener_at_the_endpoint_is_not_otlp_http(home):
         service.stop()
     assert check["detail"].startswith(f"{grpc} answers, but not OTLP/HTTP"), check
     assert "4317 is gRPC" in check["fix"]
+
+
+@pytest.fixture(scope="module")
+def collector(tmp_path_factory):
+    """The embedded collector: its OTLP/HTTP port is a receiver, its metrics port is not."""
+    from agent_analytics.collector.config import load_config
+    from agent_analytics.collector.service import CollectorService
+
+    data = tmp_path_factory.mktemp("collector")
+    service = CollectorService(load_config(None, grpc_port=0, http_port=0, metrics_port=0, data_dir=data))
+    service.start()
+    yield service.endpoints
+    service.stop()
+
+
+def wrong_endpoints(collector) -> dict[str, tuple[str, str]]:
+    """A new user's likely mistakes: (endpoint, what init says about it)."""
+    closed = f"http://127.0.0.1:{free_port()}"
+    metrics = collector["metrics"].removesuffix("/metrics")
+    return {
+        "closed port": (closed, f"{closed} unreachable (connection refused): start the collector"),
+        "metrics port": (metrics, f"{metrics} answers, but not OTLP/HTTP: POST /v1/metrics got "),
+        "no such host": (
+            "http://collector.does-not-resolve.invalid:4318",
+            "http://collector.does-not-resolve.invalid:4318 unreachable: collector.does-not-resolve.invalid does"
+            " not resolve (DNS): check the host name in the endpoint",
+        ),
+    }
+
+
+def test_init_refuses_an_endpoint_that_is_no_otlp_receiver_and_with_yes_warns(home, collector):
+    for mistake, (endpoint, says) in wrong_endpoints(collector).items():
+        refused = cli("init", "--no-hook", "--endpoint", endpoint, input="\n" * 6)
+        assert refused.exit_code == 1, mistake
+        error = refused.stderr.strip().splitlines()
+        assert len(error) == 1 and error[0].startswith(f"error: {says}"), (mistake, error)
+        assert error[0].endswith("; or pass --yes to configure this endpoint anyway")
+        assert not workstation.config_path().exists() and not (home / ".claude").exists()
+
+        warned = cli("init", "--yes", "--no-hook", "--endpoint", endpoint, "--json")
+        assert warned.exit_code == 0, mistake
+        assert warned.stderr.startswith(f"warning: {says}") and warned.stderr.count("\n") == 1
+        check = json.loads(warned.stdout)["endpoint_check"]
+        assert check["status"] == "fail" and check["detail"] in warned.stderr
+        workstation.config_path().unlink()  # as before the next mistake
+        shutil.rmtree(home / ".claude")
+
+    accepted = cli("init", "--no-hook", "--endpoint", collector["otlp_http"], input="\n" * 6)
+    assert accepted.exit_code == 0 and accepted.stderr == ""
+    assert workstation.load().endpoint == collector["otlp_http"]
+
+
+def test_doctor_names_dns_tls_and_refused_connections_apart_for_every_service(home, certificate):
+    dns = "http://analytics.does-not-resolve.invalid:4318"
+    check = collector_check(dns)
+    assert check["detail"] == f"{dns} unreachable: analytics.does-not-resolve.invalid does not resolve (DNS)"
+    assert check["fix"] == "check the host name in the endpoint: `agent-analytics init --endpoint URL`"
+
+    def exporter_check(url: str) -> dict:
+        result = cli("doctor", "--json", "--endpoint", f"http://127.0.0.1:{free_port()}", "--exporter-url", url)
+        return next(c for c in json.loads(result.stdout)["checks"] if c["name"] == "exporter")
+
+    closed = f"http://127.0.0.1:{free_port()}"
+    assert exporter_check(closed)["detail"] == f"{closed} unreachable (connection refused)"
+    nowhere = "http://exporter.does-not-resolve.invalid:9465"
+    assert exporter_check(nowhere)["detail"] == (
+        f"{nowhere} unreachable: exporter.does-not-resolve.invalid does not resolve (DNS)"
+    )
+    with serving(ThreadingHTTPServer(("127.0.0.1", 0), NotOtlp)) as address:
+        https_to_http = exporter_check(f"https://{address}")
+    assert https_to_http["detail"].startswith(f"https://{address}: TLS failure (")
+    assert https_to_http["detail"].endswith("): the server does not speak TLS")
+    assert https_to_http["fix"] == f"use http://{address}"
+    with tls_only(certificate) as address:
+        http_to_https = exporter_check(f"http://{address}")
+    assert http_to_https == {
+        "name": "exporter",
+        "status": "fail",
+        "detail": f"http://{address}: TLS failure, the server expects TLS",
+        "fix": f"use https://{address}",
+    }
+
+
+def test_init_says_what_it_configures_by_default(home):
+    text = " ".join(cli("init", "--help").stdout.split())
+    assert "the agents' telemetry (Claude Code unless --agents names others) and the git hook" in text
+    assert "init refuses one that is not an OTLP/HTTP receiver" in text

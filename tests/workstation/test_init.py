@@ -47,6 +47,19 @@ def home(tmp_path, monkeypatch) -> Path:
     return isolated_home(tmp_path, monkeypatch)
 
 
+@pytest.fixture(scope="module")
+def receiver(tmp_path_factory) -> str:
+    """The OTLP/HTTP endpoint of a running embedded collector: what the wizard's probe must find."""
+    from agent_analytics.collector.config import load_config
+    from agent_analytics.collector.service import CollectorService
+
+    data = tmp_path_factory.mktemp("collector")
+    service = CollectorService(load_config(None, grpc_port=0, http_port=0, metrics_port=0, data_dir=data))
+    service.start()
+    yield service.endpoints["otlp_http"]
+    service.stop()
+
+
 def seed_foreign_settings(home: Path) -> None:
     (home / ".claude").mkdir()
     (home / ".claude" / "settings.json").write_text(json.dumps(CLAUDE_BEFORE))
@@ -174,14 +187,15 @@ def test_managed_settings_snippet_names_the_org_wide_paths(home):
     assert own == "developer.id=ada.lovelace@example.com,team.id=payments"
 
 
-def test_the_wizard_asks_and_defaults_to_git_identity(home):
-    answers = "\n".join(["http://10.1.2.3:4318", "", "", "", "mobile", "claude-code,codex", ""]) + "\n"
+def test_the_wizard_asks_and_defaults_to_git_identity(home, receiver):
+    host = receiver.removeprefix("http://").split(":")[0]
+    answers = "\n".join([receiver, "", "", "", "mobile", "claude-code,codex", ""]) + "\n"
     result = cli("init", "--no-hook", input=answers)
     assert result.exit_code == 0, result.output
     config = workstation.load()
     assert (config.endpoint, config.exporter_url, config.api_key) == (
-        "http://10.1.2.3:4318",
-        "http://10.1.2.3:9465",
+        receiver,
+        f"http://{host}:9465",
         "",
     )
     assert (config.developer_id, config.team_id, config.agents) == (
@@ -199,7 +213,7 @@ def test_the_wizard_asks_and_defaults_to_git_identity(home):
     assert workstation.load() == config
 
 
-def test_the_wizard_reads_piped_answers_and_explains_missing_ones(home):
+def test_the_wizard_reads_piped_answers_and_explains_missing_ones(home, receiver):
     def wizard(answers: str) -> subprocess.CompletedProcess:
         return subprocess.run(
             [sys.executable, "-m", "agent_analytics.cli", "init", "--no-hook"],
@@ -209,11 +223,11 @@ def test_the_wizard_reads_piped_answers_and_explains_missing_ones(home):
             timeout=60,
         )
 
-    piped = wizard("http://10.1.2.3:4318\n\nkey-123\n\n\n\n")
+    piped = wizard(f"{receiver}\n\nkey-123\n\n\n\n")
     assert piped.returncode == 0, piped.stderr
     assert piped.stderr == ""  # no warning about echoing the key: there is no terminal to hide it on
     assert workstation.load().api_key == "key-123"
-    cut_short = wizard("http://10.1.2.3:4318\n")
+    cut_short = wizard(f"{receiver}\n")
     assert cut_short.returncode == 1
     assert cut_short.stderr.strip().splitlines()[-1] == (
         "error: no answer to 'Exporter URL (git commits)' (input ended): answer every question,"
@@ -228,7 +242,9 @@ def test_a_broken_settings_file_is_reported_and_left_alone(home):
     result = cli("init", *FLAGS)
     assert result.exit_code == 1
     assert "settings.json is not valid JSON" in result.stderr and "fix it" in result.stderr
-    assert len(result.stderr.strip().splitlines()) == 1
+    # one line of error, after --yes's one line of warning about the endpoint that does not resolve
+    warning, error = result.stderr.strip().splitlines()
+    assert warning.startswith("warning: http://collector.internal:4318 unreachable") and error.startswith("error: ")
     assert (home / ".claude" / "settings.json").read_text() == broken
 
 

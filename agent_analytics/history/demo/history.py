@@ -8,6 +8,8 @@ from dataclasses import asdict, dataclass, field
 from ..openmetrics import Series, counter_samples
 from .organisation import Developer
 
+STATE_FILE = "agent-analytics-demo.json"  # beside the blocks in the TSDB folder; Prometheus ignores it
+
 
 @dataclass
 class DemoHistory:

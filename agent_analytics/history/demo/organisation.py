@@ -70,6 +70,11 @@ class Cast:
     claude_api_only: Developer  # never onboarded: Claude Code in the Admin API only
     api_key_user: Developer  # never onboarded: Cursor, and Codex with an API key (OpenAI report)
 
+    @property
+    def not_onboarded(self) -> tuple[Developer, ...]:
+        """People only the vendors' APIs know: they never ran `init`."""
+        return (self.claude_api_only, self.api_key_user)
+
 
 def cast(seed: int, people: list[Developer]) -> Cast:
     rng = random.Random(f"{seed}:not-onboarded")
