@@ -497,7 +497,8 @@ the counter lives here, not in the process that restarted.
 STACK_RESTARTS = _st.add(
     "agent_analytics_stack_restarts_total",
     COUNTER,
-    "Restarts of a child process of `up` (`prometheus`, `loki`, `grafana`) since `up` started; 0 from the start "
+    "Restarts of a child process of `up` (`prometheus`, `loki`, `alertmanager`, `grafana`) since `up` started; 0 "
+    "from the start "
     "for each child that runs",
     "child",
 )

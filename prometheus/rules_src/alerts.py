@@ -305,9 +305,9 @@ def _child_restarting() -> Alert:
         "AgentAnalyticsChildRestarting",
         f"sum by (child) ({growth(series.STACK_RESTARTS, window)}) > {most}",
         "ticket",
-        f"`agent-analytics up` restarted {{{{ $labels.child }}}} {{{{ $value | printf \"%.0f\" }}}} times in the last"
+        f'`agent-analytics up` restarted {{{{ $labels.child }}}} {{{{ $value | printf "%.0f" }}}} times in the last'
         f" {_hours(window)}",
-        f"{{{{ $labels.child }}}} keeps stopping: `up` started it again {{{{ $value | printf \"%.0f\" }}}} times in"
+        f'{{{{ $labels.child }}}} keeps stopping: `up` started it again {{{{ $value | printf "%.0f" }}}} times in'
         f" the last {_hours(window)}\n"
         f"(more than {most} is not a one-off). Each restart is a gap in what that server does; its log says why.",
         comment="the exporter inside `up` serves the counter: it does not restart with the child, so Prometheus\n"
