@@ -574,6 +574,15 @@ OTELCOL_ENQUEUE_FAILED_LOGS = _up.add(
     "exporter",
 )
 LOKI_EXPORTERS = 'exporter=~".*loki.*"'  # the OTel Collector's Loki exporters, whatever their id
+NOTIFICATIONS_SENT = _up.add(
+    "prometheus_notifications_sent_total", COUNTER, "Alerts Prometheus sent to an Alertmanager", "alertmanager"
+)
+NOTIFICATIONS_FAILED = _up.add(
+    "prometheus_notifications_errors_total",
+    COUNTER,
+    "Alerts Prometheus sent to an Alertmanager that failed",
+    "alertmanager",
+)
 
 
 def up(job: str) -> str:
