@@ -28,7 +28,7 @@ def run(*args: str) -> subprocess.CompletedProcess:
 
 
 # The pages of the docs site that show the product's own config files.
-CONFIG_EXAMPLE_PAGES = ("configuration.md", "exporter.md", "vendors.md", "collector.md", "cli.md")
+CONFIG_EXAMPLE_PAGES = ("configuration.md", "exporter.md", "vendors.md", "collector.md", "cli.md", "getting-paged.md")
 
 
 def docs_yaml_blocks() -> list[str]:
@@ -48,7 +48,7 @@ def test_every_yaml_example_of_the_docs_passes_config_check(tmp_path):
         kinds.append(result.stdout.strip().removeprefix(f"{path}: a valid ").removesuffix(" config"))
         # the examples name repositories of their own machine: reported, not fatal
         assert all(line.startswith(f"warning: {path}: ") for line in result.stderr.splitlines()), result.stderr
-    assert {"exporter", "stack"} <= set(kinds), kinds
+    assert {"exporter", "stack", "alerting"} <= set(kinds), kinds
 
 
 EXPORTER_KEYS = (
