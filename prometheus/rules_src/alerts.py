@@ -267,8 +267,17 @@ def alerts() -> list[tuple[str, list[Alert]]]:
             facts.LOKI_FAILING_FOR,
         ),
     ]
-    pipeline += [_telemetry_stopped(), _child_restarting()]
-    return [("agent_analytics_budget_alerts", budget), ("agent_analytics_pipeline_alerts", pipeline)]
+    pipeline.append(_child_restarting())
+    return [
+        ("agent_analytics_budget_alerts", budget),
+        ("agent_analytics_pipeline_alerts", pipeline),
+        (ROLLOUT_GROUP, [_telemetry_stopped()]),
+    ]
+
+
+# The rollout alert reads daily figures over days: in a file of its own, so that its rule unit
+# tests, which span days, evaluate only it (build.py writes each file).
+ROLLOUT_GROUP = "agent_analytics_rollout_alerts"
 
 
 def _telemetry_stopped() -> Alert:
@@ -319,9 +328,12 @@ def _comment(text: str, indent: str) -> str:
     return "".join(f"{indent}# {line}\n" for line in text.splitlines()) if text else ""
 
 
-def render(runbook_base_url: str = facts.RUNBOOK_BASE_URL) -> str:
+def render(runbook_base_url: str = facts.RUNBOOK_BASE_URL, rollout: bool = False) -> str:
+    """The rule file of the budget and pipeline alerts, or (rollout) that of the rollout alert."""
     out = [HEADER, "groups:\n"]
     for name, rules in alerts():
+        if (name == ROLLOUT_GROUP) != rollout:
+            continue
         out.append(f"  - name: {name}\n    interval: {facts.RULE_INTERVAL}\n    rules:\n")
         for i, a in enumerate(rules):
             if i:

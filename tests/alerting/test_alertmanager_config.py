@@ -123,8 +123,9 @@ def test_grouping_timings_and_inhibitions_come_from_the_monitoring_facts(secrets
         "equal": ["team_id"],
     }
     # every alert the facts name is one the rules have; the budget alerts are the budget group's
+    files = (build.ALERTS_OUT, build.ROLLOUT_ALERTS_OUT)
     groups = {
-        g["name"]: [r["alert"] for r in g["rules"]] for g in yaml.safe_load(build.ALERTS_OUT.read_text())["groups"]
+        g["name"]: [r["alert"] for r in g["rules"]] for f in files for g in yaml.safe_load(f.read_text())["groups"]
     }
     alerts = {a for names in groups.values() for a in names}
     named = {i.source for i in facts.INHIBITIONS} | {t for i in facts.INHIBITIONS for t in i.targets}

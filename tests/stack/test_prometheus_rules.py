@@ -20,6 +20,7 @@ pytestmark = pytest.mark.prometheus
 
 ROOT = Path(__file__).resolve().parents[2]
 UNIT_TESTS = sorted((ROOT / "prometheus" / "tests").glob("*.yml"))
+OUTPUTS = ("OUT", "HOURLY_OUT", "ALERTS_OUT", "ROLLOUT_ALERTS_OUT")  # the files build.py writes
 
 
 def promtool(*args: str, cwd: Path = ROOT, timeout: int = 300) -> subprocess.CompletedProcess:
@@ -31,10 +32,10 @@ def promtool(*args: str, cwd: Path = ROOT, timeout: int = 300) -> subprocess.Com
 def test_committed_recording_and_alert_rules_equal_the_generated_ones(tmp_path, monkeypatch, capsys):
     for path, text in build.outputs().items():
         assert path.read_text() == text, f"{path.name}: run python prometheus/rules_src/build.py"
-    for name in ("OUT", "HOURLY_OUT", "ALERTS_OUT"):
+    for name in OUTPUTS:
         monkeypatch.setattr(build, name, tmp_path / getattr(build, name).name)
     assert build.main([]) == 0 and build.main(["--check"]) == 0
-    for path in (build.OUT, build.HOURLY_OUT, build.ALERTS_OUT):
+    for path in (getattr(build, name) for name in OUTPUTS):
         original = path.read_text()
         path.write_text("groups: []\n")
         assert build.main(["--check"]) == 1 and path.name in capsys.readouterr().out
@@ -47,17 +48,17 @@ def alert_rules(text: str) -> list[dict]:
 
 
 def test_every_alert_links_its_runbook_under_the_configured_absolute_base(tmp_path, monkeypatch):
-    committed = alert_rules(build.ALERTS_OUT.read_text())
+    committed = alert_rules(build.ALERTS_OUT.read_text()) + alert_rules(build.ROLLOUT_ALERTS_OUT.read_text())
     assert len(committed) == 12
     for rule in committed:
         url = rule["annotations"]["runbook_url"]
         assert url == f"{facts.RUNBOOK_BASE_URL}#runbook-{rule['alert'].lower()}"
         assert url.startswith("https://")
     # another base: every link moves to it, nothing else in the rules changes
-    for name in ("OUT", "HOURLY_OUT", "ALERTS_OUT"):
+    for name in OUTPUTS:
         monkeypatch.setattr(build, name, tmp_path / getattr(build, name).name)
     assert build.main(["--runbook-base-url", "https://wiki.example.org/ops/agent-analytics"]) == 0
-    moved = alert_rules(build.ALERTS_OUT.read_text())
+    moved = alert_rules(build.ALERTS_OUT.read_text()) + alert_rules(build.ROLLOUT_ALERTS_OUT.read_text())
     assert [r["annotations"]["runbook_url"] for r in moved] == [
         f"https://wiki.example.org/ops/agent-analytics#runbook-{r['alert'].lower()}" for r in committed
     ]

@@ -53,7 +53,8 @@ def compressed_rule_files(folder: Path, factor: int = 60) -> list[Path]:
     out: nothing the budget rules and alerts read needs them."""
     interval = f"{60 * 1000 // factor}ms"
     out = []
-    for path, text in [(build.OUT, build.render()), (build.ALERTS_OUT, build.ALERTS_OUT.read_text())]:
+    alerts = [build.ALERTS_OUT, build.ROLLOUT_ALERTS_OUT]
+    for path, text in [(build.OUT, build.render()), *((a, a.read_text()) for a in alerts)]:
         data = yaml.safe_load(text)
         for group in data["groups"]:
             group["interval"] = interval
