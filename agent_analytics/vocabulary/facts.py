@@ -92,12 +92,12 @@ RESTARTS_MAX = 2
 
 # --- telemetry that stopped ---------------------------------------------------------------------
 
-# A developer a vendor organisation API saw using an agent on a day that ended within the last
-# VENDOR_DAY_SPAN, who sent that agent's telemetry within ONBOARDED_SPAN but none for the two days
-# around that day (agent_developer:telemetry_sent:1d absent for QUIET_SPAN): the vendor's day lies
+# A developer a vendor organisation API saw using an agent (or, for the git hook, committing with it)
+# on a day that ended within the last VENDOR_DAY_SPAN, who sent that agent's telemetry (or whose
+# hook delivered such commits) within ONBOARDED_SPAN but none for QUIET_DAYS: the vendor's day lies
 # wholly in the quiet time, so a holiday (no use, no telemetry) never fires.
 VENDOR_DAY_SPAN = "1d"
-QUIET_SPAN = "1d"
+QUIET_DAYS = 2
 ONBOARDED_SPAN = "30d"
 ONBOARDED_STEP = "1h"  # the onboarding look-back reads the recorded series once an hour
 TELEMETRY_STOPPED_FOR = "1h"

@@ -7,7 +7,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 
-from agent_analytics.vocabulary import facts, series, spend
+from agent_analytics.vocabulary import facts, hourly, series, spend
 from agent_analytics.vocabulary.promql import growth
 
 HEADER = """\
@@ -280,31 +280,59 @@ def alerts() -> list[tuple[str, list[Alert]]]:
 ROLLOUT_GROUP = "agent_analytics_rollout_alerts"
 
 
+def _indent(text: str, by: str = "  ") -> str:
+    return "".join(f"{by}{line}\n" for line in text.splitlines())
+
+
+def _quiet(signal: str, used: str, lately: str, onboarded: str) -> str:
+    """The developers in `used` (by agent, team and developer) absent from `lately` and present in
+    `onboarded` (by agent and developer), labelled signal=`signal`."""
+    body = f"{used}\nunless on (agent, developer_id)\n{lately}\nand on (agent, developer_id)\n{onboarded}"
+    return f'label_replace(\n  (\n{_indent(body, "    ")}  ),\n  "signal", "{signal}", "", ""\n)'
+
+
+def _hook_commits(span: str) -> str:
+    """(agent, developer) with commits the git hook delivered (session evidence) in `span`."""
+    commits = hourly.per_series(series.GIT_COMMITS, span, 'evidence="session"', by="agent, developer_id", summed=True)
+    return f"sum by (agent, developer_id) (\n{_indent(commits)}) > 0"
+
+
 def _telemetry_stopped() -> Alert:
+    days, onboarded, vendor_day = facts.QUIET_DAYS, facts.ONBOARDED_SPAN, facts.VENDOR_DAY_SPAN
     sent = series.TELEMETRY_SENT  # a developer who sent the agent's telemetry in the last day
-    quiet_days = facts.seconds(facts.QUIET_SPAN) // 86400 + 1
+    telemetry = _quiet(
+        "telemetry",
+        spend.vendor_users(spend.Window(vendor_day)),
+        f"last_over_time({sent}[{days - 1}d])",
+        f"last_over_time({sent}[{onboarded}:{facts.ONBOARDED_STEP}])",
+    )
+    hook = _quiet(
+        "git_hook",
+        f"group by (agent, team_id, developer_id) (sum_over_time({series.VENDOR_COMMITS}[{vendor_day}]) > 0)",
+        _hook_commits(f"{days}d"),
+        _hook_commits(onboarded),
+    )
+    what = '{{ if eq $labels.signal "git_hook" }}git hook{{ else }}telemetry{{ end }}'
     return Alert(
         "AgentTelemetryStopped",
-        f"{spend.vendor_users(spend.Window(facts.VENDOR_DAY_SPAN))}\n"
-        "unless on (agent, developer_id)\n"
-        f"last_over_time({sent}[{facts.QUIET_SPAN}])\n"
-        "and on (agent, developer_id)\n"
-        f"last_over_time({sent}[{facts.ONBOARDED_SPAN}:{facts.ONBOARDED_STEP}])",
+        f"{telemetry}\nor\n{hook}",
         "ticket",
-        "{{ $labels.developer_id }} uses {{ $labels.agent }} but their telemetry stopped",
-        "A vendor organisation API reports {{ $labels.developer_id }} (team {{ $labels.team_id }}) using\n"
-        f"{{{{ $labels.agent }}}} on a day that ended in the last {_hours(facts.VENDOR_DAY_SPAN)}, but none of their"
-        f" {{{{ $labels.agent }}}} telemetry has reached\n"
-        f"the collector for {_words(quiet_days)} days, though they sent it within the last"
-        f" {facts.seconds(facts.ONBOARDED_SPAN) // 86400} days: their spend\n"
-        "counts from the vendor's daily report only, and their sessions, prompts and commits by session are"
-        " missing.",
+        f"{{{{ $labels.developer_id }}}} uses {{{{ $labels.agent }}}} but their {what} went quiet",
+        "A vendor organisation API reports {{ $labels.developer_id }} (team {{ $labels.team_id }})"
+        ' {{ if eq $labels.signal "git_hook" }}committing with{{ else }}using{{ end }}\n'
+        f"{{{{ $labels.agent }}}} on a day that ended in the last {_hours(vendor_day)}, but"
+        ' {{ if eq $labels.signal "git_hook" }}their git hook has delivered none of their {{ $labels.agent }}'
+        " commits{{ else }}none of their {{ $labels.agent }} telemetry has reached the collector{{ end }}\n"
+        f"for {_words(days)} days, though it did within the last {facts.seconds(onboarded) // 86400} days:"
+        " {{ if eq $labels.signal \"git_hook\" }}their commits lose the agent's session and their workstation's"
+        " team{{ else }}their spend counts from the vendor's daily report only, and their sessions and prompts are"
+        " missing{{ end }}.",
         facts.TELEMETRY_STOPPED_FOR,
-        f"{sent} holds a developer for a day after their last telemetry; absent for another\n"
-        f"{_hours(facts.QUIET_SPAN)}, the vendor's day (stamped at its end, reported after it) lies wholly in the"
-        " quiet time:\n"
-        "a holiday, without use, never fires. Never onboarded (no telemetry in the look-back) never fires either:\n"
-        "rollout coverage on the AI spend & ROI dashboard lists those developers.",
+        f"{sent} holds a developer for a day after their last telemetry: absent for another day, the\n"
+        "vendor's day (stamped at its end, reported after it) lies wholly in the quiet time, so a holiday, without\n"
+        "use, never fires. The git hook: the vendor counts commits made with the agent (Anthropic's\n"
+        "commits_by_claude_code); none came with the agent's session (evidence session) for as long. Never\n"
+        "onboarded (nothing in the look-back) never fires: rollout coverage on AI spend & ROI lists those.",
     )
 
 
