@@ -17,7 +17,7 @@ import yaml
 from agent_analytics.alerting.alertmanager import SECRETS, Timings, generate
 from agent_analytics.alerting.routing import alerting_from
 from agent_analytics.config.files import parse_yaml
-from tests.cli.test_up import endpoint, env_for, port_args, read_until, running_up, stop
+from tests.cli.test_up import endpoint, env_for, port_args, read_until, run_up, running_up, stop
 from tests.support.alertmanager import Alertmanager, Webhook, amtool
 from tests.support.net import free_port, wait_until
 
@@ -170,3 +170,17 @@ def test_without_alertmanager_up_runs_the_rest_and_says_how_to_install_it(tmp_pa
         assert proc.wait(timeout=60) == 0
     assert not (data_dir / "run" / "alertmanager").exists()
     assert os.listdir(data_dir / "logs") and not (data_dir / "logs" / "alertmanager.log").exists()
+
+
+def test_a_secret_missing_from_the_environment_stops_up_with_one_line(tmp_path):
+    config = tmp_path / "stack.yaml"
+    config.write_text(
+        "alerting:\n  receivers:\n    oncall: {pagerduty: {routing_key: {env: ONCALL_PD_KEY}}}\n"
+        "  default: {page: oncall}\n"
+    )
+    result = run_up(["--config", str(config), "--data-dir", str(tmp_path / "data"), *port_args()], env_for(tmp_path))
+    assert result.returncode == 2
+    assert result.stderr.splitlines() == [
+        f"error: {config}: alerting: receivers.oncall.pagerduty.routing_key: the environment variable ONCALL_PD_KEY"
+        " is missing or empty: export ONCALL_PD_KEY"
+    ]
