@@ -89,13 +89,13 @@ def matcher(label: str, value: str, op: str = "=") -> str:
 class _Secrets:
     """Turns each Secret into the path Alertmanager reads it from, collecting those to write."""
 
-    def __init__(self, folder: Path, source: str, check: bool):
-        self.folder, self.source, self.check = folder, source, check
+    def __init__(self, folder: Path, source: str):
+        self.folder, self.source = folder, source
         self.to_write: dict[str, str] = {}
 
     def path(self, key: str, secret: Secret) -> str:
-        value = secret.read() if (self.check or secret.env is not None) else None
-        if value is None and (self.check or secret.env is not None):
+        value = secret.read()
+        if value is None:
             fix = f"export {secret.env}" if secret.env else f"put the secret into {secret.file}"
             raise ConfigError(f"{self.source}: {key}: the {secret.where()} is missing or empty: {fix}")
         if secret.file is not None:
@@ -182,17 +182,15 @@ def generate(
     folder: Path,
     source: str = "alerting",
     timings: Timings | None = None,
-    check_files: bool = True,
 ) -> Generated:
     """The configuration for `folder` (where it, its template and its secrets are written).
 
-    Every secret in an environment variable must be set; with `check_files` every secret file
-    must be readable too (off where the files exist only on the machine Alertmanager runs on).
-    A missing one is a ConfigError naming `source` and the key.
+    Every secret must be there (its variable set, its file readable, as where Alertmanager runs):
+    a missing one is a ConfigError naming `source` and the key.
     """
     routing = routing or AlertingConfig()
     timings = timings or Timings()
-    secrets = _Secrets(folder, source, check_files)
+    secrets = _Secrets(folder, source)
     config = {
         "route": {
             "receiver": NOBODY,

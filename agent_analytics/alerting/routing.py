@@ -60,7 +60,8 @@ class Secret(ConfigModel):
     @classmethod
     def _variable_name(cls, value: str | None) -> str | None:
         if value is not None and not ENV_NAME.fullmatch(value):
-            raise ValueError(f"expected the NAME of an environment variable (e.g. SLACK_URL), got {value!r}")
+            # the value is not repeated: it may be the secret itself
+            raise ValueError("expected the NAME of an environment variable (e.g. SLACK_URL), not a value")
         return value
 
     @field_validator("file", mode="after")
@@ -81,7 +82,7 @@ class Secret(ConfigModel):
             return os.environ.get(self.env) or None
         try:
             return self.file.read_text().rstrip("\r\n") or None
-        except OSError:
+        except (OSError, UnicodeDecodeError):
             return None
 
 

@@ -25,7 +25,7 @@ from agent_analytics.collector.service import CollectorService
 from agent_analytics.config.assets import asset_dir
 from agent_analytics.config.errors import ConfigError, RuntimeFailure
 from agent_analytics.exporter.service import ExporterService
-from agent_analytics.vocabulary.facts import JOB_COLLECTOR, JOB_EXPORTER, JOB_PROMETHEUS
+from agent_analytics.vocabulary.facts import ALERTMANAGER_PACKAGE, JOB_COLLECTOR, JOB_EXPORTER, JOB_PROMETHEUS
 from agent_analytics.wire import past_counters
 
 from . import lock
@@ -35,9 +35,9 @@ from .supervision import Supervisor
 
 HOST = "127.0.0.1"
 INSTALL_PROMETHEUS = "sudo apt-get install prometheus"
-INSTALL_ALERTMANAGER = "sudo apt-get install prometheus-alertmanager"
-# Debian's package names the server prometheus-alertmanager; upstream's release archive alertmanager
-ALERTMANAGER_BINARIES = ("alertmanager", "prometheus-alertmanager")
+INSTALL_ALERTMANAGER = f"sudo apt-get install {ALERTMANAGER_PACKAGE}"
+# upstream's release archive names the server alertmanager, Debian's package prometheus-alertmanager
+ALERTMANAGER_BINARIES = ("alertmanager", ALERTMANAGER_PACKAGE)
 READY_TIMEOUT = 120.0
 GRAFANA_BINARIES = ("grafana", "grafana-server")  # `grafana server` (Grafana 10+) or the older server binary
 GRAFANA_HOMES = ("/usr/share/grafana", "/usr/local/share/grafana", "/opt/grafana")

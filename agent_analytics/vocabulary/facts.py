@@ -104,6 +104,8 @@ TELEMETRY_STOPPED_FOR = "1h"
 
 # --- notifications (Alertmanager) ---------------------------------------------------------------
 
+# Debian's package of Alertmanager (0.25, with amtool); its server binary has the same name
+ALERTMANAGER_PACKAGE = "prometheus-alertmanager"
 SEVERITIES = ("page", "ticket")  # the `severity` label of every alert: a pager or a ticket channel
 # Alertmanager groups one notification per alert and team; `page` repeats sooner than `ticket`
 GROUP_BY = ("alertname", "team_id")

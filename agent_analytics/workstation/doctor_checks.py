@@ -14,6 +14,7 @@ from urllib.parse import urlsplit
 import httpx
 from prometheus_client.parser import text_string_to_metric_families
 
+from agent_analytics.vocabulary.facts import ALERTMANAGER_PACKAGE
 from agent_analytics.vocabulary.series import NOTIFICATIONS_FAILED, NOTIFICATIONS_SENT
 from agent_analytics.workstation import agent_versions, hook_install, hook_sender, otlp_endpoint
 from agent_analytics.workstation import config as workstation
@@ -244,7 +245,7 @@ def check_prometheus_targets(prometheus_url: str) -> Check:
     return Check("prometheus targets", OK, f"{len(active)} up ({', '.join(jobs)})")
 
 
-INSTALL_ALERTMANAGER = "sudo apt-get install prometheus-alertmanager"
+INSTALL_ALERTMANAGER = f"sudo apt-get install {ALERTMANAGER_PACKAGE}"
 
 
 def _notification_counts(prometheus_url: str) -> dict[str, tuple[float, float]]:

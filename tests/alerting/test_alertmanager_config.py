@@ -181,6 +181,14 @@ def test_a_secret_written_into_the_config_is_refused_without_repeating_it():
         "alerting.yaml: receivers.chat.slack.url: a secret is never written in the config: write {file: PATH} or"
         " {env: VARIABLE} (line 3)"
     )
+    # the secret where the variable's name belongs: refused, not repeated either
+    doc = parse_yaml(f"receivers:\n  chat:\n    slack: {{url: {{env: '{SLACK_URL}'}}}}\n", "alerting.yaml")
+    with pytest.raises(ConfigError) as e:
+        alerting_from(doc)
+    assert str(e.value) == (
+        "alerting.yaml: receivers.chat.slack.url.env: expected the NAME of an environment variable (e.g. SLACK_URL),"
+        " not a value (line 3)"
+    )
 
 
 def test_a_notification_names_the_team_its_figures_the_runbook_and_the_dashboard(tmp_path):
