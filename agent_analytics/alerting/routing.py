@@ -30,6 +30,7 @@ from pydantic import BeforeValidator, Field, Strict, ValidationInfo, field_valid
 
 from agent_analytics.config.files import At, ConfigModel, Document, config_error, read_yaml, validate
 from agent_analytics.config.types import HttpUrl, Text
+from agent_analytics.vocabulary.facts import SEVERITIES
 
 NOBODY = "nobody"  # the receiver of what no route names: seen in Alertmanager and Grafana, sent nowhere
 ENV_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
@@ -187,9 +188,6 @@ class AlertingConfig(ConfigModel):
         named = [(("default",), self.default)] + ([(("pipeline",), self.pipeline)] if self.pipeline else [])
         return named + [(("teams", team), route) for team, route in self.teams.items()]
 
-    def pipeline_route(self) -> Route:
-        return self.pipeline if self.pipeline is not None else self.default
-
     def secrets(self) -> list[tuple[str, Secret]]:
         """(key path, secret) of every secret the receivers name, for messages and checks."""
         out = []
@@ -207,7 +205,7 @@ def check_routes(config: AlertingConfig, doc: Document, prefix: tuple = ()) -> A
     """`config` when every route names a defined receiver, else the ConfigError at that route."""
     known = ", ".join(config.receivers) or "none defined"
     for where, route in config.routes():
-        for severity in ("page", "ticket"):
+        for severity in SEVERITIES:
             name = getattr(route, severity)
             if name is not None and name not in config.receivers:
                 message = f"no receiver named {name!r} under receivers ({known})"

@@ -1,11 +1,12 @@
 """The whole product on one machine: embedded collector and exporter, Prometheus, and Loki,
 Alertmanager and Grafana when their binaries are installed.
 
-Prometheus, Loki, Alertmanager and Grafana run as child processes (CHILDREN below) with configuration generated
-under the data folder (run/), pointing at each other on 127.0.0.1; their logs go to logs/. They
-are kept running by a Supervisor (supervision.py): one that exits is restarted, alone. Children
-are started in their own session (a Ctrl-C reaches only `up`, which stops them in order) and get
-SIGTERM if `up` itself dies. The collector and exporter run inside `up`.
+Prometheus, Loki, Alertmanager and Grafana run as child processes (CHILDREN below) with
+configuration generated under the data folder (run/), pointing at each other on 127.0.0.1; their
+logs go to logs/. They are kept running by a Supervisor (supervision.py): one that exits is
+restarted, alone. Children are started in their own session (a Ctrl-C reaches only `up`, which
+stops them in order) and get SIGTERM if `up` itself dies. The collector and exporter run inside
+`up`.
 """
 
 import os
