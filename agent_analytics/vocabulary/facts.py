@@ -101,6 +101,7 @@ QUIET_DAYS = 2
 ONBOARDED_SPAN = "30d"
 ONBOARDED_STEP = "1h"  # the onboarding look-back reads the recorded series once an hour
 TELEMETRY_STOPPED_FOR = "1h"
+ROLLOUT_RULE_INTERVAL = "5m"  # it reads daily figures over days: every 5 minutes is soon enough
 
 # --- notifications (Alertmanager) ---------------------------------------------------------------
 

@@ -275,8 +275,8 @@ def alerts() -> list[tuple[str, list[Alert]]]:
     ]
 
 
-# The rollout alert reads daily figures over days: in a file of its own, so that its rule unit
-# tests, which span days, evaluate only it (build.py writes each file).
+# The rollout alert reads daily figures over days: evaluated less often, in a file of its own, so
+# that its rule unit tests, which span days, evaluate only it (build.py writes each file).
 ROLLOUT_GROUP = "agent_analytics_rollout_alerts"
 
 
@@ -362,7 +362,8 @@ def render(runbook_base_url: str = facts.RUNBOOK_BASE_URL, rollout: bool = False
     for name, rules in alerts():
         if (name == ROLLOUT_GROUP) != rollout:
             continue
-        out.append(f"  - name: {name}\n    interval: {facts.RULE_INTERVAL}\n    rules:\n")
+        interval = facts.ROLLOUT_RULE_INTERVAL if name == ROLLOUT_GROUP else facts.RULE_INTERVAL
+        out.append(f"  - name: {name}\n    interval: {interval}\n    rules:\n")
         for i, a in enumerate(rules):
             if i:
                 out.append("\n")

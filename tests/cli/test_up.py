@@ -509,6 +509,11 @@ def test_the_commands_up_prints_run_as_printed_and_a_foreign_loki_is_left_alone(
         assert config["team_id"] == "my-team" and config["developer_id"] == "ada@example.com"
         assert config["prometheus_url"] == prometheus and config["without_loki"] is True
 
+        def sends_alerts() -> bool:  # Prometheus applies discovered targets every 5 s: its Alertmanager too
+            found = httpx.get(f"{prometheus}/api/v1/alertmanagers", timeout=5).json()["data"]
+            return bool(found["activeAlertmanagers"])
+
+        wait_until(sends_alerts, timeout=30, what="Prometheus sending to the Alertmanager of up")
         doctor = subprocess.run(
             ["sh", "-c", f"{commands[2]} --json"], capture_output=True, text=True, env=env, timeout=120, cwd=home
         )
