@@ -113,7 +113,7 @@ def stack(tmp_path_factory) -> Iterator[dict]:
         )
         prometheus.wait_targets_up()
         spenders = {
-            "alpha": Spender(collector.endpoints["otlp_http"], "alpha", 5.0),
+            "alpha": Spender(collector.endpoints["otlp_http"], "alpha", 10.0),
             "beta": Spender(collector.endpoints["otlp_http"], "beta", 1.0),
         }
         for spender in spenders.values():
