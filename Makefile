@@ -1,6 +1,6 @@
 # Two entry points for a newcomer on Debian/Ubuntu: `make up` and `make test`.
-# Both install what they need first: `up` the Python venv and Prometheus from the OS packages,
-# `test` also the npm test tools.
+# Both install what they need first: `up` the Python venv, Prometheus and Alertmanager from the OS
+# packages, `test` also the npm test tools.
 
 VENV   ?= .venv
 PY     := $(VENV)/bin/python
@@ -12,7 +12,7 @@ APT    := $(if $(SUDO),$(SUDO) )apt-get
 CLIENTS_DIR ?= $(HOME)/.cache/agent-analytics/real-clients
 CLIENT_PACKAGES := @anthropic-ai/claude-code @google/gemini-cli @openai/codex @github/copilot
 
-.PHONY: install setup up test wheel lint bench python-venv prometheus node-tools otelcol clean real-clients real-clients-install
+.PHONY: install setup up test wheel lint bench python-venv prometheus alertmanager node-tools otelcol clean real-clients real-clients-install
 
 python-venv:
 	@python3 -c 'import ensurepip, venv' 2>/dev/null || \
@@ -28,10 +28,15 @@ prometheus:
 	@command -v prometheus >/dev/null && command -v promtool >/dev/null || \
 	  ( $(APT) update -qq && DEBIAN_FRONTEND=noninteractive $(APT) install -y -qq prometheus )
 
+# Debian names the server prometheus-alertmanager; amtool comes with it
+alertmanager:
+	@{ command -v alertmanager || command -v prometheus-alertmanager; } >/dev/null && command -v amtool >/dev/null || \
+	  ( $(APT) update -qq && DEBIAN_FRONTEND=noninteractive $(APT) install -y -qq prometheus-alertmanager )
+
 node-tools:
 	@if [ -f tests/logql/package.json ]; then cd tests/logql && npm ci --no-audit --no-fund --silent; fi
 
-install: $(VENV)/.installed prometheus
+install: $(VENV)/.installed prometheus alertmanager
 
 setup: install node-tools
 

@@ -46,10 +46,31 @@ def _stack_model():
     return StackFile
 
 
+def _secret_warnings(alerting, where: str = "") -> list[str]:
+    return [
+        f"{where}{key}: the {secret.where()} is missing or empty here (Alertmanager needs it where it runs)"
+        for key, secret in alerting.secrets()
+        if secret.read() is None
+    ]
+
+
 def _check_stack(doc: Document, base: Path) -> list[str]:
     from agent_analytics.stack.config import stack_from
 
-    return _repo_warnings(stack_from(doc, base, check_paths=False).exporter.repos, "exporter.repos")
+    parsed = stack_from(doc, base, check_paths=False)
+    return _repo_warnings(parsed.exporter.repos, "exporter.repos") + _secret_warnings(parsed.alerting, "alerting.")
+
+
+def _alerting_model():
+    from agent_analytics.alerting.routing import AlertingConfig
+
+    return AlertingConfig
+
+
+def _check_alerting(doc: Document, base: Path) -> list[str]:
+    from agent_analytics.alerting.routing import alerting_from
+
+    return _secret_warnings(alerting_from(doc, base))
 
 
 def _collector_model():
@@ -97,6 +118,12 @@ KINDS = {
         ),
         Kind("workstation", "the workstation config `init` writes", _workstation_model, _check_workstation),
         Kind("label-policy", "a label policy (`label_policy_file`)", _policy_model, _check_policy),
+        Kind(
+            "alerting",
+            "the alerting config (receivers and teams; section alerting of `up --config`)",
+            _alerting_model,
+            _check_alerting,
+        ),  # fmt: skip
     )
 }
 

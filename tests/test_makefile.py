@@ -18,6 +18,7 @@ def test_make_up_runs_no_npm_and_make_test_does():
     up = make("-n", "-B", "up")
     assert up.returncode == 0, up.stderr
     assert "agent-analytics up" in up.stdout
+    assert "apt-get install -y -qq prometheus-alertmanager" in up.stdout  # `up` runs Alertmanager when installed
     assert "npm" not in up.stdout
     assert "npm ci" in make("-n", "-B", "test").stdout
 

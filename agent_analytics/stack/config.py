@@ -1,12 +1,15 @@
-"""The YAML file of `agent-analytics up`: ports, and the collector's and exporter's own settings.
+"""The YAML file of `agent-analytics up`: ports, the collector's and exporter's own settings, and alerting.
 
     ports:        {otlp_grpc: 4317, otlp_http: 4318, collector_metrics: 8889, exporter: 9465,
-                   prometheus: 9090, loki: 3100, grafana: 3000}
+                   prometheus: 9090, loki: 3100, grafana: 3000, alertmanager: 9093}
     collector:    # the collector's settings (see `agent-analytics collector --help`), minus ports/data_dir
       host: 127.0.0.1
     exporter:     # the exporter's config format, e.g.
       repos: [~/src/api]
     prometheus:   {scrape_interval: 15s, retention: 400d}
+    alerting:     # who gets paged and who gets tickets, per team (agent_analytics/alerting/routing.py)
+      receivers: {ops: {webhook: {url: https://hooks.example.com/alerts}}}
+      default: {page: ops, ticket: ops}
 
 Every section is optional; flags of `up` override `ports`.
 """
@@ -18,6 +21,7 @@ from typing import Any
 
 from pydantic import Field, create_model, field_validator
 
+from agent_analytics.alerting.routing import AlertingConfig, check_routes
 from agent_analytics.collector.config import CollectorSettings
 from agent_analytics.config.errors import ConfigError
 from agent_analytics.config.files import At, ConfigModel, Document, read_yaml, validate
@@ -64,6 +68,7 @@ class StackFile(ConfigModel):
     collector: CollectorSettings = Field(default_factory=CollectorSettings)
     exporter: ExporterConfig = Field(default_factory=ExporterConfig)
     prometheus: PrometheusSettings = Field(default_factory=PrometheusSettings)
+    alerting: AlertingConfig = Field(default_factory=AlertingConfig)
 
     @field_validator("collector", mode="before")
     @classmethod
@@ -84,15 +89,18 @@ class StackConfig:
     collector: dict[str, Any] = field(default_factory=dict)
     exporter: ExporterConfig = field(default_factory=ExporterConfig)
     prometheus: dict[str, str] = field(default_factory=lambda: dict(PROMETHEUS_DEFAULTS))
+    alerting: AlertingConfig = field(default_factory=AlertingConfig)
 
 
 def stack_from(doc: Document, base_dir: Path, check_paths: bool = True) -> StackFile:
-    return validate(
+    parsed = validate(
         StackFile,
         doc,
         {"base_dir": base_dir, "check_paths": check_paths},
         not_a_mapping=f"expected a mapping with sections {', '.join(StackFile.model_fields)}",
     )
+    check_routes(parsed.alerting, doc.section("alerting"), ("alerting",))
+    return parsed
 
 
 def load_stack_config(path: Path | None, port_flags: dict[str, int | None] | None = None) -> StackConfig:
@@ -105,6 +113,7 @@ def load_stack_config(path: Path | None, port_flags: dict[str, int | None] | Non
         collector=parsed.collector.model_dump(exclude_unset=True),
         exporter=parsed.exporter,
         prometheus=parsed.prometheus.model_dump(),
+        alerting=parsed.alerting,
     )
     for name, value in (port_flags or {}).items():
         if value is not None:

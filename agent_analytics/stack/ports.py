@@ -9,6 +9,7 @@ DEFAULT_PORTS = {
     "prometheus": 9090,
     "loki": 3100,
     "grafana": 3000,
+    "alertmanager": 9093,
 }
 PORT_FLAGS = {name: "--" + name.replace("_", "-") + "-port" for name in DEFAULT_PORTS}
 PORT_OWNERS = {
@@ -19,4 +20,5 @@ PORT_OWNERS = {
     "prometheus": "Prometheus",
     "loki": "Loki",
     "grafana": "Grafana",
+    "alertmanager": "Alertmanager",
 }

@@ -1,11 +1,12 @@
-"""The whole product on one machine: embedded collector and exporter, Prometheus, and Loki and
-Grafana when their binaries are installed.
+"""The whole product on one machine: embedded collector and exporter, Prometheus, and Loki,
+Alertmanager and Grafana when their binaries are installed.
 
-Prometheus, Loki and Grafana run as child processes (CHILDREN below) with configuration generated
-under the data folder (run/), pointing at each other on 127.0.0.1; their logs go to logs/. They
-are kept running by a Supervisor (supervision.py): one that exits is restarted, alone. Children
-are started in their own session (a Ctrl-C reaches only `up`, which stops them in order) and get
-SIGTERM if `up` itself dies. The collector and exporter run inside `up`.
+Prometheus, Loki, Alertmanager and Grafana run as child processes (CHILDREN below) with
+configuration generated under the data folder (run/), pointing at each other on 127.0.0.1; their
+logs go to logs/. They are kept running by a Supervisor (supervision.py): one that exits is
+restarted, alone. Children are started in their own session (a Ctrl-C reaches only `up`, which
+stops them in order) and get SIGTERM if `up` itself dies. The collector and exporter run inside
+`up`.
 """
 
 import os
@@ -18,12 +19,14 @@ from pathlib import Path
 
 import yaml
 
+from agent_analytics.alerting import alertmanager
+from agent_analytics.alerting.prometheus_alerting import alerting_section
 from agent_analytics.collector.config import load_config as load_collector_config
 from agent_analytics.collector.service import CollectorService
 from agent_analytics.config.assets import asset_dir
 from agent_analytics.config.errors import ConfigError, RuntimeFailure
 from agent_analytics.exporter.service import ExporterService
-from agent_analytics.vocabulary.facts import JOB_COLLECTOR, JOB_EXPORTER, JOB_PROMETHEUS
+from agent_analytics.vocabulary.facts import ALERTMANAGER_PACKAGE, JOB_COLLECTOR, JOB_EXPORTER, JOB_PROMETHEUS
 from agent_analytics.wire import past_counters
 
 from . import lock
@@ -34,6 +37,9 @@ from .supervision import Supervisor
 
 HOST = "127.0.0.1"
 INSTALL_PROMETHEUS = "sudo apt-get install prometheus"
+INSTALL_ALERTMANAGER = f"sudo apt-get install {ALERTMANAGER_PACKAGE}"
+# upstream's release archive names the server alertmanager, Debian's package prometheus-alertmanager
+ALERTMANAGER_BINARIES = ("alertmanager", ALERTMANAGER_PACKAGE)
 READY_TIMEOUT = 120.0
 GRAFANA_BINARIES = ("grafana", "grafana-server")  # `grafana server` (Grafana 10+) or the older server binary
 GRAFANA_HOMES = ("/usr/share/grafana", "/usr/local/share/grafana", "/opt/grafana")
@@ -77,6 +83,11 @@ def find_prometheus() -> tuple[str | None, str]:
     return binary, "" if binary else "no `prometheus` on PATH"
 
 
+def find_alertmanager() -> tuple[str | None, str]:
+    binary = next((b for b in map(shutil.which, ALERTMANAGER_BINARIES) if b), None)
+    return binary, "" if binary else "no `alertmanager` or `prometheus-alertmanager` on PATH"
+
+
 def find_grafana() -> tuple[str | None, str]:
     binary = next((b for b in map(shutil.which, GRAFANA_BINARIES) if b), None)
     return binary, "" if binary else "no `grafana` or `grafana-server` on PATH"
@@ -101,6 +112,12 @@ class LocalStack:
     @property
     def loki_absent(self) -> str:
         return self.found["loki"][1]
+
+    @property
+    def alertmanager_absent(self) -> str:
+        """Why no Alertmanager runs and how to get one, or "" when one does."""
+        why = self.found["alertmanager"][1]
+        return f"not started ({why}): install it with `{INSTALL_ALERTMANAGER}`" if why else ""
 
     def present(self) -> list["ChildSpec"]:
         """The children this machine has, in the order they start."""
@@ -176,6 +193,9 @@ class LocalStack:
                 {"job_name": JOB_EXPORTER, "static_configs": [{"targets": [f"{HOST}:{self.ports['exporter']}"]}]},
             ],
         }
+        if self.binary("alertmanager"):
+            grafana = self.config.alerting.grafana_url or self.url("grafana")
+            config["alerting"] = alerting_section([f"{HOST}:{self.ports['alertmanager']}"], grafana)
         path = self.run_dir / "prometheus.yml"
         path.write_text(yaml.safe_dump(config, sort_keys=False))
         return path
@@ -208,9 +228,15 @@ class LocalStack:
         for sub in ("datasources", "dashboards", "plugins", "alerting"):
             (target / sub).mkdir(parents=True, exist_ok=True)
         local = {"prometheus": self.url("prometheus"), "loki": self.url("loki")}
+        if self.binary("alertmanager"):
+            local["alertmanager"] = self.url("alertmanager")
         for path in sorted((source / "datasources").glob("*.y*ml")):
             doc = yaml.safe_load(path.read_text())
-            for ds in doc.get("datasources", []):
+            # without an Alertmanager here, its data source would only show errors
+            doc["datasources"] = [
+                ds for ds in doc.get("datasources", []) if ds.get("type") != "alertmanager" or "alertmanager" in local
+            ]
+            for ds in doc["datasources"]:
                 if ds.get("type") in local:
                     ds["url"] = local[ds["type"]]
             (target / "datasources" / path.name).write_text(yaml.safe_dump(doc, sort_keys=False))
@@ -266,6 +292,23 @@ check_for_updates = false
 
     def loki_command(self, binary: str) -> list[str]:
         return [binary, f"-config.file={self.loki_config()}"]
+
+    def alertmanager_config(self) -> Path:
+        """Its configuration from the `alerting` section, with its template and secrets, under run/."""
+        generated = alertmanager.generate(
+            self.config.alerting, self.run_dir / "alertmanager", f"{self.config.path or 'config'}: alerting"
+        )
+        return generated.write()
+
+    def alertmanager_command(self, binary: str) -> list[str]:
+        return [
+            binary,
+            f"--config.file={self.alertmanager_config()}",
+            f"--storage.path={self.data_dir / 'alertmanager'}",
+            f"--web.listen-address={HOST}:{self.ports['alertmanager']}",
+            f"--web.external-url={self.url('alertmanager')}",
+            "--cluster.listen-address=",  # one Alertmanager: no gossip port to collide with another
+        ]
 
     def grafana_command(self, binary: str) -> list[str]:
         home = self.grafana_home(binary)
@@ -338,6 +381,7 @@ check_for_updates = false
     def stop(self) -> None:
         """Stop everything that was started, children first; idempotent."""
         self.supervisor.stop()
+        shutil.rmtree(self.run_dir / "alertmanager" / alertmanager.SECRETS, ignore_errors=True)
         if self.exporter is not None:
             self.exporter.stop()
             self.exporter = None
@@ -361,12 +405,13 @@ check_for_updates = false
             "prometheus": self.url("prometheus"),
             "loki": self.url("loki") if "loki" in names else None,
             "grafana": self.url("grafana") if "grafana" in names else None,
+            "alertmanager": self.url("alertmanager") if "alertmanager" in names else None,
         }
 
 
 @dataclass(frozen=True)
 class ChildSpec:
-    """A server `up` runs as a child process; another one (Alertmanager) is one more entry in CHILDREN."""
+    """A server `up` runs as a child process; another one is one more entry in CHILDREN."""
 
     name: str  # its log (logs/NAME.log), its `child` label in the restart counter, its name in messages
     port: str  # the key of `ports` it listens on
@@ -378,6 +423,8 @@ class ChildSpec:
 
 CHILDREN = (  # in the order they start, and the reverse of the order they stop
     ChildSpec("loki", "loki", "/ready", find_grafana_loki, LocalStack.loki_command),
+    # before Prometheus, which sends it alerts from its first evaluation
+    ChildSpec("alertmanager", "alertmanager", "/-/ready", find_alertmanager, LocalStack.alertmanager_command),
     ChildSpec(
         "prometheus", "prometheus", "/-/ready", find_prometheus, LocalStack.prometheus_command, INSTALL_PROMETHEUS
     ),

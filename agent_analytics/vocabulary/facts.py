@@ -83,6 +83,79 @@ VENDOR_DOWN_HOURS = 2  # two polls at the default interval: one failed poll is n
 VENDOR_DOWN_FOR = "10m"
 LOKI_FAILURE_WINDOW = "10m"
 LOKI_FAILING_FOR = "10m"
+# `up` restarting a child process (agent_analytics_stack_restarts_total): more restarts than this
+# within the window is a ticket; a crash loop (5 within a minute) ends `up` itself
+RESTARTS_WINDOW = "1h"
+RESTARTS_MAX = 2
+
+# --- telemetry that stopped ---------------------------------------------------------------------
+
+# A developer a vendor organisation API saw using an agent (or, for the git hook, committing with it)
+# on a day that ended within the last VENDOR_DAY_SPAN, who sent that agent's telemetry (or whose
+# hook delivered such commits) within ONBOARDED_SPAN but none for QUIET_DAYS: the vendor's day lies
+# wholly in the quiet time, so a holiday (no use, no telemetry) never fires.
+VENDOR_DAY_SPAN = "1d"
+QUIET_DAYS = 2
+ONBOARDED_SPAN = "30d"
+ONBOARDED_STEP = "1h"  # the onboarding look-back reads the recorded series once an hour
+TELEMETRY_STOPPED_FOR = "1h"
+ROLLOUT_RULE_INTERVAL = "5m"  # it reads daily figures over days: every 5 minutes is soon enough
+
+# --- notifications (Alertmanager) ---------------------------------------------------------------
+
+# Debian's package of Alertmanager (0.25, with amtool); its server binary has the same name
+ALERTMANAGER_PACKAGE = "prometheus-alertmanager"
+SEVERITIES = ("page", "ticket")  # the `severity` label of every alert: a pager or a ticket channel
+# Alertmanager groups one notification per alert and team; `page` repeats sooner than `ticket`
+GROUP_BY = ("alertname", "team_id")
+GROUP_WAIT = "30s"
+GROUP_INTERVAL = "5m"
+REPEAT_INTERVAL = {"page": "4h", "ticket": "24h"}
+# The budget alerts: they carry the team's figures and a link to the Budgets dashboard
+BUDGET_ALERTS = ("AgentSpendFastBurn", "AgentSpendSlowBurn", "AgentBudgetExhausted", "AgentBudgetForecastOverrun")
+
+
+@dataclass(frozen=True)
+class Inhibition:
+    """While `source` fires, `targets` with the same values of `equal` notify nobody."""
+
+    source: str
+    targets: tuple[str, ...]
+    equal: tuple[str, ...] = ()
+    why: str = ""
+
+
+INHIBITIONS = (
+    Inhibition(
+        "AgentBudgetExhausted",
+        ("AgentSpendFastBurn", "AgentSpendSlowBurn", "AgentBudgetForecastOverrun"),
+        ("team_id",),
+        "a team whose budget is gone is told so once, not also that it burns or will overrun it",
+    ),
+    Inhibition(
+        "AgentAnalyticsCollectorDown",
+        ("AgentTelemetryStopped", "LokiForwardingFailing"),
+        why="with the collector down every developer's telemetry stops and no event reaches Loki",
+    ),
+    Inhibition(
+        "AgentAnalyticsExporterDown",
+        ("CopilotDataStale", "VendorDataStale", "VendorApiDown"),
+        why="the exporter polls GitHub and the vendors: its outage makes their data stale",
+    ),
+)
+
+# The Budgets dashboard (grafana/dashboards/budgets.json): its uid, URL slug and team variable.
+# A budget alert links it filtered to its team, under Grafana's external URL.
+BUDGETS_DASHBOARD_UID = "aa-budgets"
+BUDGETS_DASHBOARD_SLUG = "budgets"
+BUDGETS_TEAM_VARIABLE = "team"
+GRAFANA_URL = "http://localhost:3000"  # Grafana of compose.yaml as the machine running it sees it
+
+
+def budgets_dashboard_url(grafana_url: str, team: str) -> str:
+    base = grafana_url.rstrip("/")
+    return f"{base}/d/{BUDGETS_DASHBOARD_UID}/{BUDGETS_DASHBOARD_SLUG}?var-{BUDGETS_TEAM_VARIABLE}={team}"
+
 
 # --- runbooks -----------------------------------------------------------------------------------
 

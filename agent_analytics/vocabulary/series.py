@@ -497,7 +497,8 @@ the counter lives here, not in the process that restarted.
 STACK_RESTARTS = _st.add(
     "agent_analytics_stack_restarts_total",
     COUNTER,
-    "Restarts of a child process of `up` (`prometheus`, `loki`, `grafana`) since `up` started; 0 from the start "
+    "Restarts of a child process of `up` (`prometheus`, `loki`, `alertmanager`, `grafana`) since `up` started; 0 "
+    "from the start "
     "for each child that runs",
     "child",
 )
@@ -576,6 +577,15 @@ OTELCOL_ENQUEUE_FAILED_LOGS = _up.add(
     "exporter",
 )
 LOKI_EXPORTERS = 'exporter=~".*loki.*"'  # the OTel Collector's Loki exporters, whatever their id
+NOTIFICATIONS_SENT = _up.add(
+    "prometheus_notifications_sent_total", COUNTER, "Alerts Prometheus sent to an Alertmanager", "alertmanager"
+)
+NOTIFICATIONS_FAILED = _up.add(
+    "prometheus_notifications_errors_total",
+    COUNTER,
+    "Alerts Prometheus sent to an Alertmanager that failed",
+    "alertmanager",
+)
 
 
 def up(job: str) -> str:

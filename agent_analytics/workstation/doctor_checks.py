@@ -11,7 +11,10 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import httpx
+from prometheus_client.parser import text_string_to_metric_families
 
+from agent_analytics.vocabulary.facts import ALERTMANAGER_PACKAGE
+from agent_analytics.vocabulary.series import NOTIFICATIONS_FAILED, NOTIFICATIONS_SENT
 from agent_analytics.workstation import agent_versions, hook_install, hook_sender, otlp_endpoint
 from agent_analytics.workstation import config as workstation
 from agent_analytics.workstation.agent_settings import WRITERS, SettingsError
@@ -271,6 +274,67 @@ def check_prometheus_targets(prometheus_url: str) -> Check:
     return Check("prometheus targets", OK, f"{len(active)} up ({', '.join(jobs)})")
 
 
+INSTALL_ALERTMANAGER = f"sudo apt-get install {ALERTMANAGER_PACKAGE}"
+
+
+def _notification_counts(prometheus_url: str) -> dict[str, tuple[float, float]]:
+    """Alertmanager URL -> (alerts Prometheus sent it, of which failed), from Prometheus' own /metrics."""
+    text = httpx.get(f"{prometheus_url}/metrics", timeout=TIMEOUT).text
+    sent: dict[str, float] = {}
+    failed: dict[str, float] = {}
+    for family in text_string_to_metric_families(text):
+        for sample in family.samples:
+            target = {NOTIFICATIONS_SENT: sent, NOTIFICATIONS_FAILED: failed}.get(sample.name)
+            if target is not None and "alertmanager" in sample.labels:
+                target[sample.labels["alertmanager"]] = sample.value
+    return {url: (sent.get(url, 0.0), failed.get(url, 0.0)) for url in sent.keys() | failed.keys()}
+
+
+def _alertmanager_state(url: str, counts: tuple[float, float]) -> tuple[str, str]:
+    """(status, detail) of one Alertmanager Prometheus sends to (its push URL, .../api/v2/alerts)."""
+    base = url.split("/api/", 1)[0]
+    try:
+        ready = httpx.get(f"{base}/-/ready", timeout=TIMEOUT).status_code == 200
+    except httpx.HTTPError:
+        ready = False
+    sent, failed = counts
+    if failed:
+        status = WARN if ready else FAIL
+        now = "it answers from here now" if ready else "it does not answer from here either"
+        return status, f"{failed:.0f} of {sent:.0f} alerts Prometheus sent to {base} failed ({now})"
+    if ready:
+        return OK, f"{base} ready"
+    if sent:
+        return OK, f"{base}: Prometheus sent it {sent:.0f} alerts without error (not reachable from here)"
+    return WARN, f"{base} does not answer from here, and Prometheus has sent it nothing yet"
+
+
+def check_alertmanager(prometheus_url: str) -> Check:
+    """Whether Prometheus has an Alertmanager it can reach: the alerts fire there, and reach people from there."""
+    name = "alertmanager"
+    try:
+        found = httpx.get(f"{prometheus_url}/api/v1/alertmanagers", timeout=TIMEOUT).json()["data"]
+        counts = _notification_counts(prometheus_url)
+    except (httpx.HTTPError, ValueError, KeyError, TypeError) as e:
+        return Check(name, FAIL, f"cannot ask {prometheus_url} where it sends alerts ({type(e).__name__})", "")
+    active = [a["url"] for a in found.get("activeAlertmanagers") or []]
+    if not active:
+        return Check(
+            name,
+            WARN,
+            "Prometheus sends its alerts to no Alertmanager: they fire and reach nobody",
+            f"install Alertmanager (`{INSTALL_ALERTMANAGER}`) and restart `agent-analytics up`, or add"
+            " alerting.alertmanagers to Prometheus' config",
+        )
+    states = [_alertmanager_state(url, counts.get(url, (0.0, 0.0))) for url in active]
+    status = next((s for s in (FAIL, WARN) if any(state == s for state, _ in states)), OK)
+    fix = (
+        "start Alertmanager (`docker compose up -d alertmanager`, or restart `agent-analytics up`), or correct"
+        " alerting.alertmanagers in Prometheus' config; its log says why a send failed"
+    )
+    return Check(name, status, "; ".join(detail for _, detail in states), fix if status != OK else "")
+
+
 def check_hook(cwd: Path) -> Check:
     fix = "run `agent-analytics hook install` (or `--repo PATH` for one repository)"
     script = hook_install.installed_hook(cwd) or hook_install.installed_hook()
@@ -363,6 +427,7 @@ def run(targets: Targets | None, home: Path, cwd: Path) -> Iterator[Check]:
     yield prometheus
     if prometheus.status == OK:
         yield check_prometheus_targets(targets.prometheus_url)
+        yield check_alertmanager(targets.prometheus_url)
     # Loki only holds events (prompts, tool calls, API errors): metrics work without it.
     if targets.loki_url:
         yield check_ready("loki", targets.loki_url, "/ready", WARN, "start Loki for events, or pass --loki-url")

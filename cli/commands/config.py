@@ -39,3 +39,22 @@ def check(
     for warning in warnings:
         typer.echo(f"warning: {file}: {warning}", err=True)
     typer.echo(f"{file}: a valid {found.name} config")
+
+
+@config_app.command("alertmanager")
+def alertmanager_config(
+    file: Annotated[Path, typer.Argument(help="The alerting config (receivers, teams, default).", metavar="FILE")],
+    out: Annotated[Path, typer.Option("--out", help="The folder to write alertmanager.yml and what it reads into.")],
+) -> None:
+    """Write the Alertmanager configuration generated from an alerting config, for an Alertmanager of your own.
+
+    Writes alertmanager.yml, its notification template and, for each secret the config reads from an environment
+    variable, a file only you can read under secrets/ (Alertmanager reads secrets from files only). `up` does this
+    itself from the alerting section of its --config.
+    """
+    from agent_analytics.alerting.alertmanager import generate
+    from agent_analytics.alerting.routing import load_alerting
+
+    folder = out.expanduser().absolute()
+    written = generate(load_alerting(file), folder, str(file)).write()
+    typer.echo(f"wrote {written}")

@@ -31,7 +31,9 @@ def _init_flags(endpoints: dict[str, str | None], loki_url: str | None) -> str:
     return flags
 
 
-def _instructions(endpoints: dict[str, str | None], data_dir: Path, loki_url: str | None, loki_absent: str) -> str:
+def _instructions(
+    endpoints: dict[str, str | None], data_dir: Path, loki_url: str | None, loki_absent: str, alertmanager_absent: str
+) -> str:
     otlp = endpoints["otlp_http"]
     me = invocation.command()
     rows = [
@@ -45,6 +47,7 @@ def _instructions(endpoints: dict[str, str | None], data_dir: Path, loki_url: st
             endpoints["loki"] or loki_url or f"not started ({loki_absent}); events go to files under the data dir",
         ),
         ("Grafana", endpoints["grafana"] or "not started (no `grafana` or `grafana-server` on PATH)"),
+        ("Alertmanager", endpoints["alertmanager"] or alertmanager_absent),
     ]
     width = max(len(name) for name, _ in rows)
     lines = [f"Agent Analytics is running; Ctrl-C stops it. Data: {data_dir}", ""]
@@ -72,7 +75,7 @@ def _instructions(endpoints: dict[str, str | None], data_dir: Path, loki_url: st
 
 
 def up(
-    config: Path = typer.Option(None, help="YAML file with sections ports, collector, exporter, prometheus."),
+    config: Path = typer.Option(None, help="YAML file with sections ports, collector, exporter, prometheus, alerting."),
     data_dir: Path = typer.Option(None, help="Where the stack keeps its data (default: the user data folder)."),
     otlp_grpc_port: int = _port_option("otlp_grpc"),
     otlp_http_port: int = _port_option("otlp_http"),
@@ -81,6 +84,7 @@ def up(
     prometheus_port: int = _port_option("prometheus"),
     loki_port: int = _port_option("loki"),
     grafana_port: int = _port_option("grafana"),
+    alertmanager_port: int = _port_option("alertmanager"),
     as_json: bool = typer.Option(False, "--json", help="Print the endpoints as one JSON line once ready."),
     install_service: bool = typer.Option(
         False,
@@ -92,7 +96,7 @@ def up(
         False, "--uninstall-service", help="Stop and remove the service --install-service installed."
     ),
 ) -> None:
-    """Run the embedded collector and exporter, Prometheus, and Loki and Grafana when installed.
+    """Run the embedded collector and exporter, Prometheus, and Loki, Alertmanager and Grafana when installed.
 
     Waits until everything answers, prints the endpoints and what to run on a workstation, and stops it all on Ctrl-C.
     A server that stops is restarted (one line each on stderr; agent_analytics_stack_restarts_total on the
@@ -106,6 +110,7 @@ def up(
         "prometheus": prometheus_port,
         "loki": loki_port,
         "grafana": grafana_port,
+        "alertmanager": alertmanager_port,
     }
     if install_service and uninstall_service:
         raise UserError("--install-service and --uninstall-service: choose one")
@@ -137,7 +142,11 @@ def up(
     try:
         endpoints = stack.endpoints()
         loki_url = endpoints["loki"] or stack.config.collector.get("loki_url")
-        text = json.dumps(endpoints) if as_json else _instructions(endpoints, folder, loki_url, stack.loki_absent)
+        text = (
+            json.dumps(endpoints)
+            if as_json
+            else _instructions(endpoints, folder, loki_url, stack.loki_absent, stack.alertmanager_absent)
+        )
         typer.echo(text, nl=True)
         while not stop.wait(0.1):
             stack.supervise()  # a child that keeps stopping ends the run with one line

@@ -1,5 +1,6 @@
-"""Generate prometheus/rules/agent_analytics.*.rules.yml (the recording rules, a file per group) and
-agent_analytics.alerts.yml (the alerts, prometheus/rules_src/alerts.py), both from the names,
+"""Generate prometheus/rules/agent_analytics.*.rules.yml (the recording rules, a file per group),
+agent_analytics.alerts.yml and agent_analytics.rollout.alerts.yml (the alerts,
+prometheus/rules_src/alerts.py), all from the names,
 windows and thresholds of agent_analytics/vocabulary (series.py, facts.py).
 
 Counter growth over a window is agent_analytics.vocabulary.promql.growth(), the expression the
@@ -32,6 +33,7 @@ HOURLY_OUT = RULES_DIR / "agent_analytics.hourly.rules.yml"
 USAGE_OUT = RULES_DIR / "agent_analytics.usage.rules.yml"
 BUDGET_OUT = RULES_DIR / "agent_analytics.budget.rules.yml"
 ALERTS_OUT = RULES_DIR / "agent_analytics.alerts.yml"
+ROLLOUT_ALERTS_OUT = RULES_DIR / "agent_analytics.rollout.alerts.yml"
 
 COST = series.CLAUDE_COST
 TOKENS = series.CLAUDE_TOKENS
@@ -268,7 +270,11 @@ def recording(interval: str = facts.RULE_INTERVAL) -> dict[Path, str]:
 
 
 def outputs(runbook_base_url: str = facts.RUNBOOK_BASE_URL) -> dict[Path, str]:
-    return {**recording(), ALERTS_OUT: alerts.render(runbook_base_url)}
+    return {
+        **recording(),
+        ALERTS_OUT: alerts.render(runbook_base_url),
+        ROLLOUT_ALERTS_OUT: alerts.render(runbook_base_url, rollout=True),
+    }
 
 
 def main(argv: list[str]) -> int:

@@ -28,7 +28,7 @@ def run(*args: str) -> subprocess.CompletedProcess:
 
 
 # The pages of the docs site that show the product's own config files.
-CONFIG_EXAMPLE_PAGES = ("configuration.md", "exporter.md", "vendors.md", "collector.md", "cli.md")
+CONFIG_EXAMPLE_PAGES = ("configuration.md", "exporter.md", "vendors.md", "collector.md", "cli.md", "getting-paged.md")
 
 
 def docs_yaml_blocks() -> list[str]:
@@ -48,7 +48,7 @@ def test_every_yaml_example_of_the_docs_passes_config_check(tmp_path):
         kinds.append(result.stdout.strip().removeprefix(f"{path}: a valid ").removesuffix(" config"))
         # the examples name repositories of their own machine: reported, not fatal
         assert all(line.startswith(f"warning: {path}: ") for line in result.stderr.splitlines()), result.stderr
-    assert {"exporter", "stack"} <= set(kinds), kinds
+    assert {"exporter", "stack", "alerting"} <= set(kinds), kinds
 
 
 EXPORTER_KEYS = (
@@ -83,6 +83,12 @@ TYPOS = {
         "metrics.cardinality_limitz",
         "cardinality_limit, cardinality_limits, developer_attribute, developer_header, drop_attributes,"
         " resource_labels, rewrite_values",
+        3,
+    ),
+    "alerting": (
+        "receivers:\n  tickets:\n    slack: {url: {env: SLACK_URL}, chanel: '#ai-spend'}\n",
+        "receivers.tickets.slack.chanel",
+        "channel, url",
         3,
     ),
 }
@@ -151,14 +157,15 @@ def test_a_file_that_fits_no_kind_or_two_asks_for_the_kind(tmp_path):
     assert result.returncode == 2
     assert result.stderr == (
         f"error: {both}: its keys (collector) fit stack or collector:"
-        " pass --kind (exporter, stack, collector, workstation, label-policy)\n"
+        " pass --kind (exporter, stack, collector, workstation, label-policy, alerting)\n"
     )
     assert aa("config", "check", str(both), "--kind", "collector").returncode == 0
     assert aa("config", "check", str(both), "--kind", "stack").returncode == 0
     unknown = aa("config", "check", str(both), "--kind", "grafana")
     assert (unknown.returncode, unknown.stderr) == (
         2,
-        "error: unknown config kind 'grafana': use one of exporter, stack, collector, workstation, label-policy\n",
+        "error: unknown config kind 'grafana': use one of exporter, stack, collector, workstation, label-policy,"
+        " alerting\n",
     )
     missing = aa("config", "check", str(tmp_path / "nope.yaml"))
     assert missing.returncode == 2 and missing.stderr.startswith(f"error: {tmp_path / 'nope.yaml'}: no such file")
@@ -170,12 +177,12 @@ def test_schema_of_the_exporter_and_stack_files(tmp_path):
     assert set(exporter["properties"]) == set(EXPORTER_KEYS.split(", "))
     assert exporter["properties"]["scan_interval_seconds"]["default"] == 60.0
     stack = json.loads(aa("config", "schema", "stack").stdout)
-    assert set(stack["properties"]) == {"ports", "collector", "exporter", "prometheus"}
+    assert set(stack["properties"]) == {"ports", "collector", "exporter", "prometheus", "alerting"}
     ports = stack["$defs"]["Ports"]
     assert ports["additionalProperties"] is False
     assert ports["properties"]["prometheus"]["default"] == 9090
     assert ports["properties"]["prometheus"]["maximum"] == 65535
-    for kind in ("collector", "workstation", "label-policy"):
+    for kind in ("collector", "workstation", "label-policy", "alerting"):
         assert json.loads(aa("config", "schema", kind).stdout)["additionalProperties"] is False
 
 

@@ -102,7 +102,10 @@ def test_the_installed_wheel_runs_demo_up_and_report(tmp_path):
     demo = ["--developers", str(DEVELOPERS), "--days", str(DAYS), "--seed", str(SEED), "--end", str(END)]
     assert run("demo", *demo, "--data-dir", str(data_dir)).stdout.startswith("Wrote demo history")
 
-    ports = {flag: free_port() for flag in ("otlp-grpc", "otlp-http", "collector-metrics", "exporter", "prometheus")}
+    ports = {
+        flag: free_port()
+        for flag in ("otlp-grpc", "otlp-http", "collector-metrics", "exporter", "prometheus", "alertmanager")
+    }
     args = [arg for flag, port in ports.items() for arg in (f"--{flag}-port", str(port))]
     up = subprocess.Popen(
         [str(command), "up", "--json", "--data-dir", str(data_dir), *args],

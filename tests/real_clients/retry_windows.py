@@ -179,7 +179,7 @@ def measure_up(root: Path) -> dict[str, float]:
     nothing restarting (baseline) and while `up` restarts a SIGKILLed Prometheus; Prometheus ready again
     after its SIGKILL; a fresh `up` accepting OTLP after its start."""
     ports = {flag: free_port() for flag in ("--otlp-grpc-port", "--otlp-http-port", "--collector-metrics-port",
-                                            "--exporter-port", "--prometheus-port")}  # fmt: skip
+                                            "--exporter-port", "--prometheus-port", "--alertmanager-port")}  # fmt: skip
     args = [str(a) for pair in ports.items() for a in pair]
     otlp = f"http://127.0.0.1:{ports['--otlp-http-port']}/v1/metrics"
     ready = f"http://127.0.0.1:{ports['--prometheus-port']}/-/ready"

@@ -56,6 +56,11 @@ class TestVendorBudget:
         unit_test_passes("vendor_budget_test")
 
 
+class TestTelemetryStopped:
+    def test_passes(self):
+        unit_test_passes("telemetry_stopped_test")
+
+
 def test_every_unit_test_file_has_its_class():
     classes = {name for name, value in globals().items() if name.startswith("Test") and isinstance(value, type)}
     assert len(UNIT_TESTS) >= 9

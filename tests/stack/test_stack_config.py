@@ -46,9 +46,18 @@ def published(service: str) -> dict[int, str]:
     return out
 
 
+def one_shot(name: str) -> bool:
+    """A service that runs to completion before the ones that need it (no restart, no health)."""
+    return any(
+        dep.get("condition") == "service_completed_successfully" and dependency == name
+        for service in SERVICES.values()
+        for dependency, dep in service.get("depends_on", {}).items()
+    )
+
+
 def test_every_image_is_pinned_to_a_version():
     images = {name: s["image"] for name, s in SERVICES.items() if "build" not in s}
-    assert set(images) == {"otel-collector", "prometheus", "loki", "grafana"}
+    assert set(images) == {"otel-collector", "prometheus", "loki", "grafana", "alertmanager"}
     for name, image in images.items():
         repo, _, tag = image.rpartition(":")
         assert repo and re.fullmatch(r"v?\d+\.\d+\.\d+", tag), f"{name}: {image} is not pinned to a release"
@@ -56,6 +65,7 @@ def test_every_image_is_pinned_to_a_version():
     assert re.fullmatch(r"prom/prometheus:v3\.\d+\.\d+", images["prometheus"])
     assert re.fullmatch(r"grafana/loki:3\.\d+\.\d+", images["loki"])
     assert images["grafana"].startswith("grafana/grafana:")
+    assert re.fullmatch(r"prom/alertmanager:v0\.\d+\.\d+", images["alertmanager"])
 
 
 def test_the_exporter_is_built_from_the_repository_dockerfile():
@@ -68,13 +78,22 @@ def test_the_exporter_is_built_from_the_repository_dockerfile():
 
 def test_every_service_has_a_health_check():
     for name, service in SERVICES.items():
+        if one_shot(name):
+            continue
         check = service.get("healthcheck", {}).get("test")
         assert check and check[0] in ("CMD", "CMD-SHELL"), f"{name} has no health check"
 
 
 def test_state_lives_in_named_volumes():
-    assert set(COMPOSE["volumes"]) == {"exporter-data", "prometheus-data", "loki-data", "grafana-data"}
-    for name, volume in [("prometheus", "prometheus-data"), ("loki", "loki-data"), ("grafana", "grafana-data")]:
+    assert set(COMPOSE["volumes"]) == {
+        "exporter-data",
+        "prometheus-data",
+        "loki-data",
+        "grafana-data",
+        "alertmanager-data",
+    }
+    named = [("prometheus", "prometheus-data"), ("loki", "loki-data"), ("grafana", "grafana-data")]
+    for name, volume in [*named, ("alertmanager", "alertmanager-data")]:
         assert any(v.startswith(f"{volume}:") for v in SERVICES[name]["volumes"]), name
 
 
@@ -82,6 +101,7 @@ def test_prometheus_loki_and_grafana_listen_on_loopback_and_otlp_is_open():
     assert published("prometheus") == {9090: "127.0.0.1"}
     assert published("loki") == {3100: "127.0.0.1"}
     assert published("grafana") == {3000: "127.0.0.1"}
+    assert published("alertmanager") == {9093: "127.0.0.1"}
     assert published("otel-collector") == {4317: "0.0.0.0", 4318: "0.0.0.0"}
 
 
@@ -117,6 +137,7 @@ def test_grafana_provisions_the_datasources_and_dashboards_it_mounts():
     assert {(s["type"], s["uid"], s["url"]) for s in sources} == {
         ("prometheus", "aa-prometheus", "http://prometheus:9090"),
         ("loki", "aa-loki", "http://loki:3100"),
+        ("alertmanager", "aa-alertmanager", "http://alertmanager:9093"),
     }
     provider = yaml.safe_load((ROOT / "grafana/provisioning/dashboards/dashboards.yaml").read_text())["providers"][0]
     assert provider["options"]["path"] == "/var/lib/grafana/dashboards"

@@ -40,7 +40,7 @@ def test_up_runs_loki_and_grafana_when_installed_and_wires_them(tmp_path, claude
     ]
     with running_up(args, env) as proc:
         text = read_until(proc, "Ctrl-C stops it")
-        loki, grafana = endpoint(text, "Loki"), endpoint(text, "Grafana")
+        loki, grafana, alertmanager = endpoint(text, "Loki"), endpoint(text, "Grafana"), endpoint(text, "Alertmanager")
         prometheus, otlp_http = endpoint(text, "Prometheus"), endpoint(text, "Collector OTLP/HTTP")
         assert httpx.get(f"{loki}/ready", timeout=5).status_code == 200
         assert httpx.get(f"{grafana}/api/health", timeout=5).json()["database"] == "ok"
@@ -50,7 +50,11 @@ def test_up_runs_loki_and_grafana_when_installed_and_wires_them(tmp_path, claude
         ini = next(a.split("=", 1)[1] for a in argv if a.startswith("--config="))
         provisioning = Path(re.search(r"^provisioning = (.+)$", Path(ini).read_text(), re.M).group(1))
         datasources = yaml.safe_load((provisioning / "datasources" / "datasources.yaml").read_text())["datasources"]
-        assert {d["uid"]: d["url"] for d in datasources} == {"aa-prometheus": prometheus, "aa-loki": loki}
+        assert {d["uid"]: d["url"] for d in datasources} == {
+            "aa-prometheus": prometheus,
+            "aa-loki": loki,
+            "aa-alertmanager": alertmanager,
+        }
         providers = yaml.safe_load((provisioning / "dashboards" / "dashboards.yaml").read_text())["providers"]
         dashboards = Path(providers[0]["options"]["path"])
         assert dashboards == Path(__file__).resolve().parents[2] / "grafana" / "dashboards"
@@ -142,14 +146,21 @@ def test_the_commands_up_prints_run_as_printed_and_a_foreign_loki_is_left_alone(
         assert config["team_id"] == "my-team" and config["developer_id"] == "ada@example.com"
         assert config["prometheus_url"] == prometheus and config["without_loki"] is True
 
+        def sends_alerts() -> bool:  # Prometheus applies discovered targets every 5 s: its Alertmanager too
+            found = httpx.get(f"{prometheus}/api/v1/alertmanagers", timeout=5).json()["data"]
+            return bool(found["activeAlertmanagers"])
+
+        wait_until(sends_alerts, timeout=30, what="Prometheus sending to the Alertmanager of up")
         doctor = subprocess.run(
             ["sh", "-c", f"{commands[2]} --json"], capture_output=True, text=True, env=env, timeout=120, cwd=home
         )
         checks = {c["name"]: c for c in json.loads(doctor.stdout)["checks"]}
-        assert {name: checks[name]["status"] for name in ("collector", "exporter", "prometheus", "loki")} == {
+        names = ("collector", "exporter", "prometheus", "alertmanager", "loki")
+        assert {name: checks[name]["status"] for name in names} == {
             "collector": "ok",
             "exporter": "ok",
             "prometheus": "ok",
+            "alertmanager": "ok",  # the one `up` runs, which its Prometheus sends to
             "loki": "ok",
         }, checks
         assert checks["prometheus"]["detail"] == f"{prometheus} ready"

@@ -20,6 +20,7 @@ from opentelemetry.sdk.metrics.export import PeriodicExportingMetricReader
 from opentelemetry.sdk.resources import Resource
 
 from agent_analytics.stack.supervision import load_policy
+from agent_analytics.stack.supervisor import find_alertmanager
 from tests.collector.sdk_workload import DELTA
 from tests.collector.test_collector_kill import Recording
 from tests.support import fake_loki_grafana
@@ -28,7 +29,8 @@ from tests.support.up_process import env_for, port_args, prom_value, run_up
 
 pytestmark = pytest.mark.prometheus
 
-READY = {"loki": "/ready", "prometheus": "/-/ready", "grafana": "/api/health"}
+READY = {"loki": "/ready", "alertmanager": "/-/ready", "prometheus": "/-/ready", "grafana": "/api/health"}
+CHILDREN = tuple(READY)
 
 
 def child_pid(parent: int, name: str) -> int | None:
@@ -45,6 +47,13 @@ def child_pid(parent: int, name: str) -> int | None:
         if ppid == parent and name in {Path(a).name for a in argv}:
             return int(proc.name)
     return None
+
+
+def program(child: str) -> str:
+    """The file name of the program `up` runs for a child (Debian names Alertmanager's prometheus-alertmanager)."""
+    if child == "alertmanager":
+        return Path(find_alertmanager()[0]).name
+    return child
 
 
 class Sender:
@@ -134,8 +143,8 @@ def test_each_child_killed_comes_back_alone_while_agents_send(tmp_path, claude_f
         records_per_post = sum(len(sl.log_records) for rl in sent.resource_logs for sl in rl.scope_logs)
         posted = 0
 
-        for name in ("loki", "prometheus", "grafana"):
-            before = child_pid(up.pid, name)
+        for name in CHILDREN:
+            before = child_pid(up.pid, program(name))
             assert before is not None, name
             os.kill(before, signal.SIGKILL)
             if name == "loki":  # events arriving while Loki is away wait in the collector's spool
@@ -149,7 +158,7 @@ def test_each_child_killed_comes_back_alone_while_agents_send(tmp_path, claude_f
                 posted += records_per_post
             wait_until(
                 lambda n=name, b=before: (
-                    child_pid(up.pid, n) not in (None, b)
+                    child_pid(up.pid, program(n)) not in (None, b)
                     and httpx.get(endpoints[n] + READY[n], timeout=2).status_code == 200
                 ),
                 timeout=20,
@@ -173,7 +182,7 @@ def test_each_child_killed_comes_back_alone_while_agents_send(tmp_path, claude_f
         )
         # Each restart counted once, on the exporter's page and so in Prometheus.
         restarts = "agent_analytics_stack_restarts_total"
-        for name in ("loki", "prometheus", "grafana"):
+        for name in CHILDREN:
             wait_until(
                 lambda n=name: prom_value(prometheus, f'{restarts}{{child="{n}"}}') == 1,
                 timeout=30,
@@ -184,12 +193,12 @@ def test_each_child_killed_comes_back_alone_while_agents_send(tmp_path, claude_f
 
         lines = stderr.read_text().splitlines()
         policy = load_policy()
-        for name in ("loki", "prometheus", "grafana"):
+        for name in CHILDREN:
             (line,) = [line for line in lines if line.startswith(f"{name} stopped ")]
             assert line.startswith(f"{name} stopped (killed by SIGKILL after ")
             assert f"; restarted after {policy.first_delay_seconds:g}s, restart 1 within 60s (pid " in line
             assert line.endswith(f"; log: {tmp_path / 'data' / 'logs' / name}.log")
-        assert sum("; restarted after " in line for line in lines) == 3, lines  # nothing else restarted
+        assert sum("; restarted after " in line for line in lines) == len(CHILDREN), lines  # nothing else restarted
 
         up.send_signal(signal.SIGTERM)  # as a service manager stops it
         assert up.wait(timeout=60) == 0, stderr.read_text()

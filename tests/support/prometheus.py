@@ -18,7 +18,8 @@ class Prometheus:
 
     `targets` maps a job name to a list of host:port targets scraped every `scrape_interval`.
     `rule_files` are loaded as they are (recording and alerting rules). `remote_write` turns on
-    the receiver with the out-of-order window `up` uses, as history writes need.
+    the receiver with the out-of-order window `up` uses, as history writes need. `alerting` is the
+    config's alerting section (where alerts are sent).
     """
 
     def __init__(
@@ -30,6 +31,7 @@ class Prometheus:
         data_dir: Path | None = None,
         extra_args: list[str] | None = None,
         remote_write: bool = False,
+        alerting: dict | None = None,
     ):
         binary = shutil.which("prometheus")
         if binary is None:
@@ -46,6 +48,8 @@ class Prometheus:
                 {"job_name": job, "static_configs": [{"targets": tgts}]} for job, tgts in (targets or {}).items()
             ],
         }
+        if alerting is not None:
+            config["alerting"] = alerting
         if remote_write:
             config["storage"] = {"tsdb": {"out_of_order_time_window": "400d"}}
             extra_args = [

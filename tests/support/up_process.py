@@ -21,6 +21,7 @@ PORT_FLAGS = (
     "--collector-metrics-port",
     "--exporter-port",
     "--prometheus-port",
+    "--alertmanager-port",  # where its binary is installed, `up` runs Alertmanager too
 )
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import threading
 from contextlib import ExitStack, contextmanager
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -10,10 +11,12 @@ from pathlib import Path
 
 import pytest
 
+from agent_analytics.alerting.alertmanager import generate
 from agent_analytics.collector.config import load_config as collector_config
 from agent_analytics.collector.service import CollectorService
 from agent_analytics.exporter.config import parse_config
 from agent_analytics.exporter.service import ExporterService
+from tests.support.alertmanager import Alertmanager
 from tests.support.net import free_port, wait_until
 from tests.support.prometheus import Prometheus
 from tests.support.workstation import cli, isolated_home, make_repo
@@ -69,12 +72,14 @@ def stack(tmp_path_factory):
             parse_config({"auth_tokens": [KEY]}), port=0, data_dir=data / "exporter", scan=False, poll=False
         ).start()
         stack.callback(exporter.stop)
+        alertmanager = stack.enter_context(Alertmanager(generate(None, data / "alertmanager").write()))
         prometheus = stack.enter_context(
             Prometheus(
                 targets={
                     "collector": [f"127.0.0.1:{collector.metrics_port}"],
                     "exporter": [f"127.0.0.1:{exporter.port}"],
-                }
+                },
+                alerting={"alertmanagers": [{"static_configs": [{"targets": [f"127.0.0.1:{alertmanager.port}"]}]}]},
             )
         )
         prometheus.wait_targets_up()
@@ -85,6 +90,7 @@ def stack(tmp_path_factory):
             "prometheus": prometheus.url,
             "loki": loki,
             "collector_metrics": f"127.0.0.1:{collector.metrics_port}",
+            "alertmanager": alertmanager.url,
         }
 
 
@@ -115,6 +121,7 @@ def test_everything_passes_against_a_running_stack(home, stack):
         "exporter": "ok",
         "prometheus": "ok",
         "prometheus targets": "ok",
+        "alertmanager": "ok",
         "loki": "ok",
         "up service": "ok",  # not installed: nothing expects one
         "git hook": "ok",
@@ -125,10 +132,11 @@ def test_everything_passes_against_a_running_stack(home, stack):
     }, checks
     assert code == 0
     assert checks["prometheus targets"]["detail"] == "2 up (collector, exporter)"
+    assert checks["alertmanager"]["detail"] == f"{stack['alertmanager']} ready"
 
     human = cli("doctor", "--prometheus-url", stack["prometheus"], "--loki-url", stack["loki"])
     assert human.exit_code == 0
-    assert human.stdout.count("✓") == 12 and "✗" not in human.stdout
+    assert human.stdout.count("✓") == 13 and "✗" not in human.stdout
     assert human.stdout.rstrip().endswith("All checks passed.")
 
 
@@ -194,6 +202,40 @@ def test_a_down_scrape_target_is_named(home, stack):
     assert target["status"] == "fail"
     assert target["detail"].startswith(f"1 of 2 down: exporter http://{dead_target}/metrics (")
     assert "connection refused" in target["detail"]
+
+
+def test_alerts_that_reach_no_alertmanager_are_a_warning_and_failed_sends_a_failure(home, stack, tmp_path):
+    init(stack)
+    targets = {"collector": [stack["collector_metrics"]]}
+    with Prometheus(targets=targets) as alone:  # sends its alerts nowhere
+        code, checks = doctor("--prometheus-url", alone.url, "--loki-url", stack["loki"])
+    assert checks["alertmanager"] == {
+        "name": "alertmanager",
+        "status": "warn",
+        "detail": "Prometheus sends its alerts to no Alertmanager: they fire and reach nobody",
+        "fix": "install Alertmanager (`sudo apt-get install prometheus-alertmanager`) and restart `agent-analytics up`,"
+        " or add alerting.alertmanagers to Prometheus' config",
+    }
+    # an Alertmanager that is not there, and an alert that fires at once: Prometheus' sends fail
+    rules = tmp_path / "always.yml"
+    rules.write_text("groups:\n  - name: always\n    rules:\n      - alert: Always\n        expr: vector(1)\n")
+    gone = f"127.0.0.1:{free_port()}"
+    alerting = {"alertmanagers": [{"static_configs": [{"targets": [gone]}]}]}
+    resend = ["--rules.alert.resend-delay=1s"]  # not once a minute: the first send may precede discovery
+    with Prometheus(targets=targets, rule_files=[rules], alerting=alerting, extra_args=resend) as sending:
+        failure: dict = {}
+
+        def failed_send_seen() -> bool:
+            nonlocal failure
+            failure = doctor("--prometheus-url", sending.url, "--loki-url", stack["loki"])[1]["alertmanager"]
+            return failure["status"] == "fail"
+
+        wait_until(failed_send_seen, timeout=30, what="a failed send to the missing Alertmanager")
+    assert re.fullmatch(
+        rf"\d+ of \d+ alerts Prometheus sent to http://{gone} failed \(it does not answer from here either\)",
+        failure["detail"],
+    ), failure
+    assert failure["fix"].startswith("start Alertmanager (`docker compose up -d alertmanager`, or restart")
 
 
 def test_without_a_config_doctor_says_to_run_init(home):
