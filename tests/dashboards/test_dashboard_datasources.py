@@ -96,6 +96,7 @@ def test_the_datasource_variables_default_to_the_provisioned_datasources(name):
     assert {(t, d["name"], d["uid"]) for t, d in by_type.items()} == {
         ("prometheus", "Prometheus", "aa-prometheus"),
         ("loki", "Loki", "aa-loki"),
+        ("alertmanager", "Alertmanager", "aa-alertmanager"),  # for Grafana's alerting views, no panel
     }
     for variable in datasource_variables(load_dashboards()[name]).values():
         source = by_type[variable["query"]]
