@@ -1,4 +1,4 @@
-"""`up` keeps its servers running: a child killed with SIGKILL comes back alone while agents send,
+"""`up` keeps its servers running: a child killed with SIGKILL comes back alone while agents and the git hook send,
 and a child that keeps stopping ends `up` with one line naming it."""
 
 import json
@@ -25,6 +25,7 @@ from tests.collector.sdk_workload import DELTA
 from tests.collector.test_collector_kill import Recording
 from tests.support import fake_loki_grafana
 from tests.support.net import free_port, wait_until
+from tests.support.scrape import scrape, total
 from tests.support.up_process import env_for, port_args, prom_value, run_up
 
 pytestmark = pytest.mark.prometheus
@@ -92,6 +93,32 @@ class Sender:
         self.provider.shutdown()
 
 
+class Committer:
+    """A developer committing in a real repository through the git hook `init` installed, one
+    commit every few tenths of a second; `made` counts the commits git made."""
+
+    def __init__(self, repo: Path, env: dict[str, str]):
+        self.repo, self.env = repo, env
+        self.made = 0
+        self.stop = threading.Event()
+        self.thread = threading.Thread(target=self._run)
+
+    def git(self, *args: str) -> None:
+        subprocess.run(["git", *args], cwd=self.repo, env=self.env, check=True, capture_output=True, timeout=60)
+
+    def _run(self) -> None:
+        while not self.stop.is_set():
+            (self.repo / "work.txt").write_text(f"{self.made}\n")
+            self.git("add", "work.txt")
+            self.git("commit", "-q", "-m", f"change {self.made}")
+            self.made += 1
+            time.sleep(0.3)
+
+    def finish(self) -> None:
+        self.stop.set()
+        self.thread.join(timeout=60)
+
+
 def collector_total(metrics_url: str, client: str) -> float:
     page = httpx.get(metrics_url, timeout=5).text
     return sum(
@@ -126,7 +153,7 @@ def test_each_child_killed_comes_back_alone_while_agents_send(tmp_path, claude_f
             text=True,
             env=env,
         )
-    senders = []
+    senders, committer = [], None
     try:
         endpoints = json.loads(up.stdout.readline() or "null")
         assert endpoints, stderr.read_text()
@@ -136,7 +163,23 @@ def test_each_child_killed_comes_back_alone_while_agents_send(tmp_path, claude_f
             Sender("http", HttpExporter(endpoint=f"{endpoints['otlp_http']}/v1/metrics", timeout=5)),
             Sender("grpc", GrpcExporter(endpoint=grpc_target, insecure=True, timeout=5)),
         ]
-        for sender in senders:
+        # the workstation of this `up`, set up as `up` prints it: its git hook sends to the exporter
+        workstation = [
+            *("init", "--endpoint", endpoints["otlp_http"], "--exporter-url", endpoints["exporter"]),
+            *("--prometheus-url", prometheus, "--no-loki", "--team", "platform", "--developer-id", "ada@example.com"),
+            "--yes",
+        ]
+        done = subprocess.run(
+            [sys.executable, "-m", "agent_analytics.cli", *workstation], env=env, capture_output=True, text=True
+        )
+        assert done.returncode == 0, done.stderr
+        repo = tmp_path / "repo"
+        repo.mkdir()
+        committer = Committer(
+            repo, env | {"GIT_AUTHOR_EMAIL": "ada@example.com", "GIT_COMMITTER_EMAIL": "ada@example.com"}
+        )
+        committer.git("init", "-q", "-b", "main")
+        for sender in (*senders, committer):
             sender.thread.start()
         events = (claude_fixtures / "session-tools.logs.pb").read_bytes()
         sent = ExportLogsServiceRequest.FromString(events)
@@ -167,8 +210,16 @@ def test_each_child_killed_comes_back_alone_while_agents_send(tmp_path, claude_f
             assert up.poll() is None, stderr.read_text()
 
         wait_until(lambda: logs_at_loki(record) == posted, timeout=30, what="the spooled events at the restarted Loki")
-        for sender in senders:
+        for sender in (*senders, committer):
             sender.finish()
+        # Every commit of the git hook reached the exporter, once (it never went away).
+        commits = "agent_analytics_git_commits_total"
+        assert committer.made >= len(CHILDREN)
+        wait_until(
+            lambda: total(scrape(endpoints["exporter"]), commits, team_id="platform") == committer.made,
+            timeout=30,
+            what="every commit of the git hook at the exporter",
+        )
         # Every export was acknowledged (the collector never went away), and the collector holds exactly that.
         for sender in senders:
             assert sender.refused() == 0
@@ -206,6 +257,8 @@ def test_each_child_killed_comes_back_alone_while_agents_send(tmp_path, claude_f
     finally:
         for sender in senders:
             sender.stop.set()
+        if committer is not None:
+            committer.stop.set()
         if up.poll() is None:
             up.kill()
             up.wait()
