@@ -19,6 +19,7 @@ class Prometheus:
     `targets` maps a job name to a list of host:port targets scraped every `scrape_interval`.
     `rule_files` are loaded as they are (recording and alerting rules). `remote_write` turns on
     the receiver with the out-of-order window `up` uses, as history writes need.
+    `external_labels` tell replicas apart (tests/support/thanos.py).
     """
 
     def __init__(
@@ -30,6 +31,7 @@ class Prometheus:
         data_dir: Path | None = None,
         extra_args: list[str] | None = None,
         remote_write: bool = False,
+        external_labels: dict[str, str] | None = None,
     ):
         binary = shutil.which("prometheus")
         if binary is None:
@@ -40,7 +42,11 @@ class Prometheus:
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         config = {
-            "global": {"scrape_interval": scrape_interval, "evaluation_interval": evaluation_interval},
+            "global": {
+                "scrape_interval": scrape_interval,
+                "evaluation_interval": evaluation_interval,
+                **({"external_labels": external_labels} if external_labels else {}),
+            },
             "rule_files": [str(p) for p in (rule_files or [])],
             "scrape_configs": [
                 {"job_name": job, "static_configs": [{"targets": tgts}]} for job, tgts in (targets or {}).items()
