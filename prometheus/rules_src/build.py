@@ -6,7 +6,7 @@ Counter growth over a window is agent_analytics.promql.growth(), the expression 
 dashboards and `report` use, with a longer lookback for rules evaluated every minute, so that
 they hold across a gap in the samples (safe_growth() below).
 
-python prometheus/rules_src/build.py           # write the rule files
+python prometheus/rules_src/build.py           # write the rule files (and Thanos Ruler's copies, thanos.py)
 python prometheus/rules_src/build.py --check   # exit 1 if a committed file differs
 python prometheus/rules_src/build.py --runbook-base-url https://wiki.example/agent-analytics
     # the alerts' runbook_url under another base (default: monitoring.RUNBOOK_BASE_URL)
@@ -28,7 +28,7 @@ from agent_analytics import (
 )
 from agent_analytics import monitoring as m  # noqa: E402
 from agent_analytics.promql import growth  # noqa: E402
-from prometheus.rules_src import alerts  # noqa: E402
+from prometheus.rules_src import alerts, thanos  # noqa: E402
 
 OUT = Path(__file__).resolve().parent.parent / "rules" / "agent_analytics.rules.yml"
 ALERTS_OUT = OUT.with_name("agent_analytics.alerts.yml")
@@ -263,7 +263,8 @@ def render(interval: str = m.RULE_INTERVAL) -> str:
 
 
 def outputs(runbook_base_url: str = m.RUNBOOK_BASE_URL) -> dict[Path, str]:
-    return {OUT: render(), ALERTS_OUT: alerts.render(runbook_base_url)}
+    files = {OUT: render(), ALERTS_OUT: alerts.render(runbook_base_url)}
+    return {**files, **thanos.ruler_files(files)}
 
 
 def main(argv: list[str]) -> int:
@@ -278,6 +279,7 @@ def main(argv: list[str]) -> int:
             print(f"{name} is out of date; run python prometheus/rules_src/build.py")
         return 1 if stale else 0
     for path, text in files.items():
+        path.parent.mkdir(exist_ok=True)
         path.write_text(text)
         print(f"wrote {path}")
     return 0
