@@ -25,10 +25,11 @@ from pathlib import Path
 import httpx
 import yaml
 
+from prometheus.rules_src.thanos import STRATEGY
 from tests.support.go_build import build_folder, build_once
 from tests.support.net import free_port, wait_until
 from tests.support.processes import terminate
-from tests.support.prometheus import Prometheus
+from tests.support.prometheus import Prometheus, QueryApi
 
 REPO = Path(__file__).resolve().parents[2]
 MODULE = REPO / "thanos" / "go.mod"
@@ -98,6 +99,19 @@ def upload_blocks(bucket_config: Path, tsdb: Path, labels: dict[str, str]) -> No
         raise RuntimeError(f"thanos tools bucket upload-blocks failed:\n{done.stderr[-3000:]}")
 
 
+def ruler_rule_files(files: list[Path], folder: Path) -> list[Path]:
+    """Copies of rule files as the ruler loads them (prometheus/rules_src/thanos.py)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    out = []
+    for path in files:
+        data = yaml.safe_load(path.read_text())
+        for group in data["groups"]:
+            group[STRATEGY[0]] = STRATEGY[1]
+        out.append(folder / path.name)
+        out[-1].write_text(yaml.safe_dump(data, sort_keys=False))
+    return out
+
+
 class Component:
     """One Thanos component (`thanos <kind> ...`) on free loopback ports."""
 
@@ -141,10 +155,11 @@ class Component:
 class Layout:
     """The large-organisation layout on one machine: see the module's docstring.
 
-    `targets` are scraped by both replicas (job -> host:port list); `rule_files` go to the ruler;
+    `targets` are scraped by both replicas (job -> host:port list); `rule_files` go to the ruler
+    (with Thanos' partial response strategy, as prometheus/rules/thanos/ has them);
     `history` are TSDB folders (written by `demo`/`backfill`) uploaded to the bucket before the
-    store gateway starts. `query_url` is Grafana's data source and `report --prometheus-url`;
-    `write_url` is where the exporter writes history (its `remote_write_url`).
+    store gateway starts. `query_url` is Grafana's data source and `report --prometheus-url` (`api`
+    queries it); `write_url` is where the exporter writes history (its `remote_write_url`).
     """
 
     def __init__(
@@ -196,7 +211,7 @@ class Layout:
             "rule",
             [
                 f"--data-dir={self.workdir / 'rule'}",
-                *(f"--rule-file={p}" for p in rule_files),
+                *(f"--rule-file={p}" for p in ruler_rule_files(rule_files, self.workdir / "rules")),
                 f"--eval-interval={eval_interval}",
                 f"--query={self.query.url}",
                 f'--label={REPLICA_LABEL}="ruler"',
@@ -207,6 +222,7 @@ class Layout:
         endpoints = [*self.sidecars.values(), self.receive, self.store, self.ruler]
         self.query.args += [f"--endpoint={c.grpc}" for c in endpoints]
         self.query_url = self.query.url
+        self.api = QueryApi(self.query_url)
         self.write_url = f"http://127.0.0.1:{self.write_port}/api/v1/receive"
 
     def components(self) -> list[Component]:
