@@ -41,7 +41,12 @@ TAGS = "netgo,slicelabels"
 REPLICA_LABEL = "replica"  # the one external label every component announces; Query drops it
 # Prometheus blocks stay 2 hours long so the sidecar ships each one (it refuses compacted TSDBs)
 SIDECAR_PROMETHEUS_FLAGS = ["--storage.tsdb.min-block-duration=2h", "--storage.tsdb.max-block-duration=2h"]
-OUT_OF_ORDER_WINDOW = "400d"  # as `agent-analytics up` and compose.yaml give Prometheus
+OUT_OF_ORDER_WINDOW = "400d"
+# History blocks (`demo`, `backfill`) go into the bucket under a label of their own, not the replica
+# label: Query's deduplication merges series that differ only in the replica label by taking one
+# source at a time, and after the last sample of a sparse series (hourly, daily) it skips the other
+# source's samples for twice that spacing: live data in the hours after history would be lost.
+HISTORY_LABELS = {"origin": "history"}  # as `agent-analytics up` and compose.yaml give Prometheus
 
 
 def version() -> str:
@@ -231,7 +236,7 @@ class Layout:
     def start(self) -> Layout:
         try:
             for tsdb in self.history:
-                upload_blocks(self.bucket, tsdb, {REPLICA_LABEL: "history"})
+                upload_blocks(self.bucket, tsdb, HISTORY_LABELS)
             for prom in self.replicas.values():
                 prom.start()
             for component in self.components():

@@ -44,7 +44,7 @@ from tests.support.demo_spend import write_demo
 from tests.support.net import free_port, wait_until
 from tests.support.prometheus import Prometheus, QueryApi
 from tests.support.rules import fast_rule_files
-from tests.support.thanos import REPLICA_LABEL, Layout
+from tests.support.thanos import HISTORY_LABELS, REPLICA_LABEL, Layout
 from tests.support.vendor_standins.anthropic import AnthropicStandIn, cost_row
 
 pytestmark = pytest.mark.prometheus
@@ -276,11 +276,16 @@ def stacks(claude_fixtures: Path, tmp_path_factory) -> Iterator[Stacks]:
 
 
 def keyed(result: list[dict]) -> dict[tuple, float]:
-    """Each value of a query's answer by its series' labels (and time, in a range query's)."""
+    """Each value of a query's answer by its series' labels (and time, in a range query's).
+
+    A raw series of history (a table that lists series unaggregated) carries on Thanos the
+    label its blocks were uploaded under (HISTORY_LABELS): left out here, once it is checked
+    that no two series differ only in it."""
     out = {}
     for s in result:
-        labels = tuple(sorted(s["metric"].items()))
+        labels = tuple(sorted((k, v) for k, v in s["metric"].items() if k not in HISTORY_LABELS))
         for t, v in [s["value"]] if "value" in s else s["values"]:
+            assert (labels, float(t)) not in out, f"two series of {labels}"
             out[(labels, float(t))] = float(v)
     return out
 
