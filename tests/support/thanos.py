@@ -224,8 +224,11 @@ class Layout:
             ],
             self.workdir,
         )
-        endpoints = [*self.sidecars.values(), self.receive, self.store, self.ruler]
-        self.query.args += [f"--endpoint={c.grpc}" for c in endpoints]
+        # Query answers over every Store API, the ruler's too (thanos/query-endpoints.yml in compose)
+        endpoints = self.workdir / "query-endpoints.yml"
+        stores = [*self.sidecars.values(), self.receive, self.store, self.ruler]
+        endpoints.write_text(yaml.safe_dump({"endpoints": [{"address": c.grpc} for c in stores]}))
+        self.query.args.append(f"--endpoint.sd-config-file={endpoints}")
         self.query_url = self.query.url
         self.api = QueryApi(self.query_url)
         self.write_url = f"http://127.0.0.1:{self.write_port}/api/v1/receive"
