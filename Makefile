@@ -70,7 +70,7 @@ wheel: $(VENV)/.installed
 	$(VENV)/bin/pip wheel -q --no-deps --no-build-isolation -w dist .
 	rm -rf build
 
-bench: setup
+bench: setup thanos
 	$(PY) tests/bench/run_all.py
 
 clean:
