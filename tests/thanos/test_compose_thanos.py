@@ -129,6 +129,10 @@ def test_grafana_and_the_exporter_use_query_and_receive():
     write_port = flag(SERVICES["thanos-receive"], "remote-write.address")[0].rsplit(":", 1)[1]
     receive = f"http://thanos-receive:{write_port}/api/v1/receive"
     assert config.history_url() == receive == remote_write.endpoint(receive)
+    # without remote_write_url, history goes where it always went: Prometheus' own receiver
+    single = parse_config({"prometheus_url": "http://prometheus:9090/"})
+    assert remote_write.endpoint(single.history_url()) == "http://prometheus:9090/api/v1/write"
+    assert remote_write.endpoint("https://proxy.example/prometheus") == "https://proxy.example/prometheus/api/v1/write"
     base_config = yaml.safe_load(BASE["configs"]["exporter_config"]["content"])
     overlay = yaml.safe_load(THANOS["configs"]["exporter_config"]["content"])
     assert {k: v for k, v in overlay.items() if k not in ("prometheus_url", "remote_write_url")} == {
