@@ -5,7 +5,7 @@ with its history written by remote write (commits made in past days, Claude Ente
 one of them revised). Each stack has an exporter that writes its history to it (Receive for
 Thanos); both scrape the same collector and exporter. Every dashboard target and `report --json`
 give the same numbers on Thanos Query as on the single Prometheus; the ruler's alerts fire as the
-single Prometheus' do; a replica killed during ingestion costs nothing."""
+single Prometheus' do; a replica killed during ingestion loses no sample and resets no counter."""
 
 from __future__ import annotations
 
@@ -54,7 +54,7 @@ DEVELOPERS, DAYS, SEED = 5, 10, 7
 # minutes): on two busy cores the ruler's groups, each rule a query through Query, take up to a
 # second, and an evaluation that overruns its interval skips the next one.
 RULE_INTERVAL = "2s"
-HOUR, DAY = 3600, 86400
+HOUR = 3600
 COST = monitoring.CLAUDE_COST
 ENV = "AA_TEST_THANOS_ANALYTICS_KEY"
 KEY = "sk-ant-api01-thanos-standin-77e2"
@@ -80,7 +80,7 @@ BUDGET_ALERTS = {
 CLAUDE = "\n\nCo-Authored-By: Claude <noreply@anthropic.com>"
 PAST_COMMITS = {2: CLAUDE, 4: "", 9: CLAUDE, 20: CLAUDE, 33: "", 45: CLAUDE}  # days ago (at noon) -> trailer
 LIVE_COMMITS = [("Add the parser" + CLAUDE, 12), ("Fix a typo", 1)]
-REVISED_DAY, REVISED_CENTS = 3, "999.75"  # Anthropic revises ivy's third-last day after the first poll
+REVISED_DAY, REVISED_CENTS = 3, "999.75"  # Anthropic revises ivy's day of 3 days ago after the first poll
 
 
 def cents(k: int) -> dict[str, str]:
