@@ -15,9 +15,10 @@ The same queries, answered three ways (`make thanos` builds Thanos first):
 * `query+store`: Thanos Query over a store gateway, the blocks uploaded to a bucket (a folder
   here): where a long history lives in the layout of docs/scaling-thanos.md.
 
-Each target runs --repeat times the way Grafana sends it (bench_dashboard_queries.board_queries);
-per dashboard: the sum of its targets' median times and the time to load it (every target at
-once, median of --repeat loads), each backend's ratio to `single`. Then the rule groups: how long
+Each target runs --repeat times the way Grafana sends it (bench_dashboard_queries.board_queries),
+the backends taking turns after one unmeasured round; per dashboard: the sum of its targets'
+median times and the time to load it (every target at once, median of --repeat loads), each
+backend's ratio to `single`. Then the rule groups: how long
 one evaluation of each takes on the single Prometheus and on Thanos Ruler (through Query over the
 store gateway), at the production interval; the single Prometheus evaluates them on the loaded
 data, so a kept --data folder gains their recorded series (at the time of the run, after the
@@ -77,20 +78,31 @@ def wait_stores(query: Component, count: int) -> None:
     wait_until(healthy, timeout=600, what="Query sees its stores")
 
 
-def measure(api: QueryApi, boards: list[tuple[str, list]], end: int, repeat: int) -> dict[str, dict]:
-    """Per dashboard: the sum of its targets' median seconds and the median time to load it."""
-    out = {}
+def measure(backends: dict[str, QueryApi], boards: list[tuple[str, list]], end: int, repeat: int) -> dict:
+    """Backend -> dashboard -> the sum of its targets' median seconds and the median time to load
+    it. Each backend answers every target once unmeasured first (warm caches, as a dashboard
+    opened before); then the backends take turns on each query, so a change in the machine's
+    load falls on all of them."""
+    for _, queries in boards:
+        for query in queries:
+            for api in backends.values():
+                timed(api, *query[:2], end, *query[2:])
+    out: dict[str, dict] = {name: {} for name in backends}
     for title, queries in boards:
-        medians = [
-            statistics.median(timed(api, target, expr, end, range_seconds, step) for _ in range(repeat))
-            for target, expr, range_seconds, step in queries
-        ]
-        loads = [dashboard_load(api, queries, end) for _ in range(repeat)]
-        out[title] = {
-            "targets": len(queries),
-            "sum_ms": sum(medians) * 1000,
-            "load_ms": statistics.median(loads) * 1000,
-        }
+        times = {name: [[] for _ in queries] for name in backends}
+        loads: dict[str, list[float]] = {name: [] for name in backends}
+        for _ in range(repeat):
+            for i, query in enumerate(queries):
+                for name, api in backends.items():
+                    times[name][i].append(timed(api, *query[:2], end, *query[2:]))
+            for name, api in backends.items():
+                loads[name].append(dashboard_load(api, queries, end))
+        for name in backends:
+            out[name][title] = {
+                "targets": len(queries),
+                "sum_ms": sum(statistics.median(t) for t in times[name]) * 1000,
+                "load_ms": statistics.median(loads[name]) * 1000,
+            }
     return out
 
 
@@ -158,7 +170,7 @@ def main() -> None:
                 wait_stores(query, 1)
                 backends[name] = QueryApi(query.url)
             series = float(prom.query('count({__name__=~".+"})', at=end)[0]["value"][1])
-            results = {name: measure(api, boards, end, args.repeat) for name, api in backends.items()}
+            results = measure(backends, boards, end, args.repeat)
         rules: dict[str, dict[str, float]] = {}
         if not args.no_rules:
             store_query = components[-1]
