@@ -10,6 +10,7 @@ single Prometheus' do; a replica killed during ingestion loses no sample and res
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import json
 import math
 import os
@@ -378,15 +379,7 @@ def test_a_replica_is_one_series_through_query(stacks):
 
 def panel(api: QueryApi, dashboard: str, title: str, range_: str, at: int, developer: str) -> list[dict]:
     (target,) = [t for t in targets("prometheus") if t.dashboard == dashboard and t.panel == title]
-    one = Target(
-        target.dashboard,
-        target.panel,
-        target.panel_type,
-        target.datasource,
-        target.expr,
-        True,
-        {**target.variables, "developer": developer},
-    )
+    one = dataclasses.replace(target, instant=True, variables={**target.variables, "developer": developer})
     return api.query(substitute(one, range_=range_), at=at)
 
 
