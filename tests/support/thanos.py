@@ -201,6 +201,8 @@ class Layout:
             [
                 f"--tsdb.path={self.workdir / 'receive'}",
                 f"--remote-write.address=127.0.0.1:{self.write_port}",
+                # its replication listener too, or two layouts on one machine collide on 19391
+                f"--receive.capnproto-address=127.0.0.1:{free_port()}",
                 f'--label={REPLICA_LABEL}="receive"',
                 f"--tsdb.out-of-order.time-window={OUT_OF_ORDER_WINDOW}",
                 f"--tsdb.retention={OUT_OF_ORDER_WINDOW}",
