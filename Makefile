@@ -12,7 +12,7 @@ APT    := $(if $(SUDO),$(SUDO) )apt-get
 CLIENTS_DIR ?= $(HOME)/.cache/agent-analytics/real-clients
 CLIENT_PACKAGES := @anthropic-ai/claude-code @google/gemini-cli @openai/codex @github/copilot
 
-.PHONY: install setup up test wheel lint bench python-venv prometheus alertmanager node-tools otelcol clean real-clients real-clients-install
+.PHONY: install setup up test wheel lint bench python-venv prometheus alertmanager node-tools otelcol thanos clean real-clients real-clients-install
 
 python-venv:
 	@python3 -c 'import ensurepip, venv' 2>/dev/null || \
@@ -45,10 +45,15 @@ setup: install node-tools
 otelcol: $(VENV)/.installed
 	@$(PY) -m tests.support.otelcol
 
+# Thanos (the large-organisation layout of docs/scaling-thanos.md), built with Go from its published
+# module (thanos/go.mod) into the user cache: many minutes the first time, at low priority.
+thanos: $(VENV)/.installed
+	@nice $(PY) -m tests.support.thanos
+
 up: install
 	$(AA) up
 
-test: setup otelcol real-clients-install
+test: setup otelcol thanos real-clients-install
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	# two workers, a test file (or class) each: the suite waits on real servers as much as it computes
@@ -70,7 +75,7 @@ wheel: $(VENV)/.installed
 	$(VENV)/bin/pip wheel -q --no-deps --no-build-isolation -w dist .
 	rm -rf build
 
-bench: setup
+bench: setup thanos
 	$(PY) tests/bench/run_all.py
 
 clean:

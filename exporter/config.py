@@ -234,6 +234,9 @@ class ExporterConfig(ConfigModel):
     data_dir: Text | None = None
     # where history is written at its own time (Prometheus' remote-write receiver)
     prometheus_url: Text | None = None
+    # where history is written instead, when prometheus_url takes queries only (Thanos Query): a
+    # remote-write endpoint such as Thanos Receive's http://receive:19291/api/v1/receive
+    remote_write_url: Text | None = None
     # how long a scanned commit by a hook user waits for the hook's richer record
     hook_wait_seconds: Annotated[Number, Field(ge=0)] = 86400.0
     # Loki holding the agents' events: when a commit's session began (time to commit)
@@ -246,7 +249,11 @@ class ExporterConfig(ConfigModel):
     def spend_source_of(self, agent: str) -> str:
         return self.spend_source.get(agent, "auto")
 
-    @field_validator("prometheus_url", "loki_url", mode="after")
+    def history_url(self) -> str | None:
+        """Where history goes in by remote write."""
+        return self.remote_write_url or self.prometheus_url
+
+    @field_validator("prometheus_url", "remote_write_url", "loki_url", mode="after")
     @classmethod
     def _base_url(cls, value: str | None) -> str | None:
         return value.rstrip("/") or None if value else None

@@ -76,6 +76,7 @@ class ExporterService:
                 functools.partial(source_for, name, config, identities),
                 self.vendor_days,
                 config.prometheus_url,
+                write_url=config.remote_write_url,
             )
             for name, source_config in vendor_configs.items()
         ]
@@ -122,10 +123,10 @@ class ExporterService:
         """Count held commits whose wait is over and write staged history into Prometheus; samples written."""
         self.store.release_held()
         self.time_to_commit.resolve()
-        if not self.config.prometheus_url:
+        if not self.config.history_url():
             return 0  # kept staged until a prometheus_url is configured
         try:
-            return self.store.push_history(self.config.prometheus_url).samples
+            return self.store.push_history(self.config.history_url()).samples
         except RemoteWriteError as e:
             self.stats.history_errors += 1
             log.warning("history not written yet, retried at the next scan: %s", e)

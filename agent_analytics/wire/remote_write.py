@@ -1,4 +1,5 @@
-"""Prometheus remote write 1.0: a WriteRequest protobuf, snappy-framed, POSTed to /api/v1/write.
+"""Prometheus remote write 1.0: a WriteRequest protobuf, snappy-framed, POSTed to /api/v1/write
+(or to another receiver's endpoint: Thanos Receive's /api/v1/receive, Mimir's /api/v1/push).
 
 Samples go in at their own timestamps, which is how history reaches Prometheus without a scrape.
 Prometheus must run with `--web.enable-remote-write-receiver`, and samples older than its head
@@ -11,12 +12,15 @@ Sample{double value = 1; int64 timestamp = 2 (milliseconds)}. Snappy's block for
 body made only of literals, which every decoder accepts.
 """
 
+import re
 import struct
 from collections.abc import Iterable, Sequence
 
 import httpx
 
 WRITE_PATH = "/api/v1/write"
+# a URL that already names a receiver's endpoint (…/api/v1/receive, …/api/v1/push) is used as it is
+ENDPOINT = re.compile(r"/api/v1/[a-z]+$")
 HEADERS = {
     "Content-Encoding": "snappy",
     "Content-Type": "application/x-protobuf",
@@ -91,12 +95,19 @@ def batches(series: Sequence[tuple[dict[str, str], Sequence[tuple[int, float]]]]
         yield batch
 
 
+def endpoint(url: str) -> str:
+    """Where to POST: Prometheus' base URL plus WRITE_PATH, or a receiver's endpoint as given."""
+    url = url.rstrip("/")
+    return url if ENDPOINT.search(url) else url + WRITE_PATH
+
+
 def push(base_url: str, series: Sequence[tuple[dict[str, str], Sequence[tuple[int, float]]]], timeout=30.0) -> int:
-    """Write every series; returns the number of samples Prometheus acknowledged. All or RemoteWriteError.
+    """Write every series to `base_url` (see endpoint()); returns the number of samples
+    acknowledged. All or RemoteWriteError.
 
     A request sent twice is harmless: Prometheus keeps one of two identical samples.
     """
-    url = base_url.rstrip("/") + WRITE_PATH
+    url = endpoint(base_url)
     written = 0
     with httpx.Client(timeout=timeout) as client:
         for batch in batches(series):

@@ -56,13 +56,15 @@ class VendorPoller:
         prometheus_url: str | None = None,
         today: Callable[[], date] = utc_today,
         prometheus_wait_seconds: float = PROMETHEUS_WAIT_SECONDS,
+        write_url: str | None = None,
     ):
         self.name = name
         self.prometheus_wait_seconds = prometheus_wait_seconds
         self.config = config
         self.make_source = make_source
         self.store = store
-        self.prometheus_url = prometheus_url
+        self.prometheus_url = prometheus_url  # asked which days it holds
+        self.write_url = write_url  # where day samples go, when not prometheus_url (Thanos Receive)
         self._today = today
         self._poll_lock = threading.Lock()
         self._lock = threading.Lock()
@@ -158,10 +160,11 @@ class VendorPoller:
 
     def push(self) -> int:
         """Write staged day samples into Prometheus (kept staged until prometheus_url is set)."""
-        if not self.prometheus_url:
+        url = self.write_url or self.prometheus_url
+        if not url:
             return 0
         try:
-            return self.store.push(self.prometheus_url)
+            return self.store.push(url)
         except RemoteWriteError as e:
             log.warning("%s: day samples not written yet, retried at the next poll: %s", self.name, e)
             with self._lock:

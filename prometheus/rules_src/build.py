@@ -7,7 +7,7 @@ Counter growth over a window is agent_analytics.vocabulary.promql.growth(), the 
 dashboards and `report` use, with a longer lookback for rules evaluated every minute, so that
 they hold across a gap in the samples (safe_growth() below).
 
-python prometheus/rules_src/build.py           # write the rule files
+python prometheus/rules_src/build.py           # write the rule files (and Thanos Ruler's copies, thanos.py)
 python prometheus/rules_src/build.py --check   # exit 1 if a committed file differs
 python prometheus/rules_src/build.py --runbook-base-url https://wiki.example/agent-analytics
     # the alerts' runbook_url under another base (default: facts.RUNBOOK_BASE_URL)
@@ -25,7 +25,7 @@ if __package__ in (None, ""):  # run as a script: make `prometheus.rules_src` im
 
 from agent_analytics.vocabulary import facts, hourly, series, spend  # noqa: E402
 from agent_analytics.vocabulary.promql import growth  # noqa: E402
-from prometheus.rules_src import alerts  # noqa: E402
+from prometheus.rules_src import alerts, thanos  # noqa: E402
 
 RULES_DIR = Path(__file__).resolve().parent.parent / "rules"
 # A file per group of recording rules, so a rule unit test evaluates only the groups it tests
@@ -270,11 +270,12 @@ def recording(interval: str = facts.RULE_INTERVAL) -> dict[Path, str]:
 
 
 def outputs(runbook_base_url: str = facts.RUNBOOK_BASE_URL) -> dict[Path, str]:
-    return {
+    files = {
         **recording(),
         ALERTS_OUT: alerts.render(runbook_base_url),
         ROLLOUT_ALERTS_OUT: alerts.render(runbook_base_url, rollout=True),
     }
+    return {**files, **thanos.ruler_files(files)}
 
 
 def main(argv: list[str]) -> int:
@@ -289,6 +290,7 @@ def main(argv: list[str]) -> int:
             print(f"{name} is out of date; run python prometheus/rules_src/build.py")
         return 1 if stale else 0
     for path, text in files.items():
+        path.parent.mkdir(exist_ok=True)
         path.write_text(text)
         print(f"wrote {path}")
     return 0

@@ -1,7 +1,8 @@
 """Run every benchmark of tests/bench/ in turn (`make bench`); each prints its own table.
 
-Extra arguments are passed to every script (e.g. `--json`). The dashboard-query benchmark
-loads 90 days x 500 developers and takes several minutes; the others take under a minute each.
+Extra arguments are passed to every script (e.g. `--json`). The dashboard-query benchmarks
+(bench_dashboard_queries.py, and bench_thanos_queries.py on Thanos) load 90 days x 500 developers
+and take several minutes each; the others take under a minute each.
 """
 
 import subprocess

@@ -1,23 +1,20 @@
 """Where the built OpenTelemetry Collector lives, and how it is built when missing.
 
 The binary is built by the OpenTelemetry Collector Builder from collector/builder-config.yaml into
-the user cache, in a folder named after the manifest's hash: a fresh clone on the same machine
-reuses it, and a changed manifest gets a new build. `make otelcol` runs this file.
+the user cache (tests/support/go_build.py). `make otelcol` runs this file.
 """
 
 import contextlib
-import fcntl
-import hashlib
 import os
 import shutil
 import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 import yaml
 
+from tests.support.go_build import build_folder, build_once
 from tests.support.net import free_port, wait_http_ok
 from tests.support.processes import terminate
 from tests.support.scrape import scrape, total
@@ -26,18 +23,8 @@ REPO = Path(__file__).resolve().parents[2]
 MANIFEST = REPO / "collector" / "builder-config.yaml"
 
 
-# Read once, at import (collection), before the suite gives every test a HOME of its own: the
-# build is the person's, cached between runs.
-CACHE_ROOT = Path(os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")) / "agent-analytics"
-
-
-def cache_root() -> Path:
-    return CACHE_ROOT
-
-
 def build_dir(manifest: Path = MANIFEST) -> Path:
-    digest = hashlib.sha256(manifest.read_bytes()).hexdigest()[:12]
-    return cache_root() / f"otelcol-{digest}"
+    return build_folder("otelcol", manifest)
 
 
 def binary_path(manifest: Path = MANIFEST) -> Path:
@@ -60,40 +47,24 @@ def go_env() -> dict[str, str]:
 
 def build(manifest: Path = MANIFEST) -> Path:
     """Build the distribution unless it is there already; returns the binary's path."""
-    target = binary_path(manifest)
-    if target.exists():
-        return target
-    if shutil.which("go") is None:
-        raise RuntimeError("go not found on PATH: install Go 1.25 or newer to build the OpenTelemetry Collector")
-    folder = target.parent
-    folder.mkdir(parents=True, exist_ok=True)
-    with open(folder / ".lock", "w") as lock:
-        # two checkouts building at once: the second waits and finds the binary
-        fcntl.flock(lock, fcntl.LOCK_EX)
-        if target.exists():
-            return target
-        spec = yaml.safe_load(manifest.read_text())
+    spec = yaml.safe_load(manifest.read_text())
+
+    def prepare(folder: Path) -> list[tuple[list[str], Path]]:
         spec["dist"]["output_path"] = str(folder / "src")
         config = folder / "builder-config.yaml"
         config.write_text(yaml.safe_dump(spec, sort_keys=False))
         builder = f"go.opentelemetry.io/collector/cmd/builder@{builder_version(manifest)}"
-        started = time.monotonic()
         # ocb writes the sources only: its `go mod tidy` also fetches the test-only modules of
         # every dependency, some of which the module proxy here refuses; `go build -mod=mod`
         # fetches just what the binary links.
-        steps = [
+        return [
             (["go", "run", builder, f"--config={config}", "--skip-compilation", "--skip-get-modules"], folder),
             (["go", "build", "-mod=mod", "-trimpath", "-o", spec["dist"]["name"], "."], folder / "src"),
         ]
-        for command, cwd in steps:
-            if subprocess.run(command, cwd=cwd, env=go_env()).returncode != 0:
-                raise RuntimeError(f"building the OpenTelemetry Collector failed (output above); folder {folder}")
-        built = folder / "src" / spec["dist"]["name"]
-        tmp = folder / "otelcol.tmp"
-        shutil.copy2(built, tmp)
-        tmp.replace(target)
-        print(f"built {target} in {time.monotonic() - started:.0f}s", file=sys.stderr)
-    return target
+
+    target = binary_path(manifest)
+    built = target.parent / "src" / spec["dist"]["name"]
+    return build_once(target, "the OpenTelemetry Collector", prepare, go_env(), built)
 
 
 def find() -> Path | None:

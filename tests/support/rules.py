@@ -7,17 +7,19 @@ from pathlib import Path
 
 import yaml
 
+from agent_analytics.vocabulary.facts import seconds
 from prometheus.rules_src import build
 
 RULES = sorted((Path(__file__).resolve().parents[2] / "prometheus" / "rules").glob("*.yml"))
 
 
-def fast_rule_files(folder: Path) -> list[Path]:
-    """The rule files evaluated every second, so a test sees them within seconds: the recording
-    rules rendered for that interval (the hourly group's interval windows are one interval),
-    the alerts copied with their groups' interval changed."""
+def fast_rule_files(folder: Path, minutes_as_seconds: bool = False, interval: str = "1s") -> list[Path]:
+    """The rule files evaluated every second (or `interval`), so a test sees them within seconds:
+    the recording rules rendered for that interval (the hourly group's interval windows are one
+    interval), the alerts copied with their groups' interval changed. `minutes_as_seconds`: an
+    alert's `for` counts a second where the file says a minute (2m -> 2s)."""
     out = []
-    recording = build.recording("1s")
+    recording = build.recording(interval)
     for path in RULES:
         copy = folder / path.name
         if path in recording:
@@ -25,7 +27,10 @@ def fast_rule_files(folder: Path) -> list[Path]:
         else:
             data = yaml.safe_load(path.read_text())
             for group in data["groups"]:
-                group["interval"] = "1s"
+                group["interval"] = interval
+                for rule in group["rules"] if minutes_as_seconds else ():
+                    if "for" in rule:
+                        rule["for"] = f"{max(1, seconds(rule['for']) // 60)}s"
             copy.write_text(yaml.safe_dump(data))
         out.append(copy)
     return out
