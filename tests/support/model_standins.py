@@ -216,8 +216,10 @@ class ModelStandIn:
     it; `answered_at` holds when each answer was sent (time.monotonic()).
     """
 
-    def __init__(self, answer_delay: float = 0.0):
+    def __init__(self, answer_delay: float = 0.0, anthropic_headers: dict[str, str] | None = None):
         self.answer_delay = answer_delay
+        # sent with every Messages answer, e.g. the unified rate-limit headers (unified_rate_limits)
+        self.anthropic_headers = dict(anthropic_headers or {})
         self.answered: list[tuple[str, str]] = []
         self.answered_at: list[float] = []
         self.requests: list[tuple[str, str, dict]] = []  # method, path, headers
@@ -245,9 +247,11 @@ class ModelStandIn:
                 except ValueError:
                     return {}
 
-            def _send(self, status: int, body: bytes, content_type: str) -> None:
+            def _send(self, status: int, body: bytes, content_type: str, headers: dict | None = None) -> None:
                 self.send_response(status)
                 self.send_header("content-type", content_type)
+                for name, value in (headers or {}).items():
+                    self.send_header(name, value)
                 self.send_header("content-length", str(len(body)))
                 self.end_headers()
                 self.wfile.write(body)
@@ -257,7 +261,8 @@ class ModelStandIn:
                 with standin.lock:
                     standin.answered.append((api, model))
                     standin.answered_at.append(time.monotonic())
-                self._send(200, body, content_type)
+                headers = standin.anthropic_headers if api == "anthropic" else None
+                self._send(200, body, content_type, headers)
 
             def do_GET(self):  # noqa: N802 - http.server's naming
                 with standin.lock:
