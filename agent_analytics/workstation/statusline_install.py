@@ -8,12 +8,14 @@ and keeps the `statusLine` value it replaced; uninstalling puts that value back 
 removes the key if there was none).
 
 The script is shell, not Python, because it runs on every refresh: an interpreter start alone
-costs more than the few milliseconds it may add (tests/bench/bench_statusline.py). On most
-refreshes it only `exec`s the developer's command, which then reads the same stdin and owns the
-output and the exit status. At most once a minute (the sender moves the mtime of `next-send` a
-minute ahead) it first copies the input to a file, starts the sender in the background with
-that copy, and `exec`s the command on the copy: the same bytes, read from a file. Nothing on
-that path touches the network.
+costs more than the few milliseconds it may add (tests/bench/bench_statusline.py). The command in
+the settings is `. <script>`, so Claude Code's own shell reads it and no extra process starts. On
+most refreshes it only `exec`s `/bin/sh -c <the developer's command>`, exactly what Claude Code
+would have run: the command reads the same stdin and owns the output, the exit status and any
+signal that ends it. At most once a minute (the sender moves the mtime of `next-send` a minute
+ahead) it first copies the input to a file, starts the sender in the background with that copy,
+and runs the command on the copy: the same bytes, read from a file. Nothing on that path touches
+the network.
 """
 
 from __future__ import annotations
@@ -50,12 +52,14 @@ def original_path() -> Path:
 
 
 def bridge_command() -> str:
-    return shlex.quote(str(bridge_path()))
+    """Read by Claude Code's own `/bin/sh -c`: no second shell starts before the developer's command's."""
+    return f". {shlex.quote(str(bridge_path()))}"
 
 
 def bridge_script(own: str, state: Path, python: str) -> str:
     return f"""#!/bin/sh
-{MARKER}: Claude Code runs this on every status line refresh.
+{MARKER}: Claude Code's shell reads this (`. <this file>`) on every
+# status line refresh.
 # It runs the status line command configured before (`own`) on the same input, so what it prints
 # and how it exits are that command's own. At most once a minute it first keeps a copy of the
 # input and starts the sender in the background, which sends the plan limits (`rate_limits`) to

@@ -8,8 +8,8 @@ percent and the reset time in unix seconds. They go out as
 labelled with this workstation's developer and team, the window and the plan `init --plan` named;
 never with the session. The outcome of each run is kept for `doctor` and `statusline status`.
 
-One sender at a time (a lock), and a run first moves the next allowed send a minute ahead, so
-status lines refreshing meanwhile start none. Nothing here can slow the status line: it has
+A run first moves the next allowed send a minute ahead, so status lines refreshing meanwhile
+start none, and sends only while it holds the lock (one sender at a time). Nothing here can slow the status line: it has
 already printed when this starts, and a collector that is down or hangs costs this process
 TIMEOUT seconds at most.
 """
@@ -162,15 +162,15 @@ def run(input_path: Path, now: float | None = None) -> dict | None:
 
     now = time.time() if now is None else now
     folder().mkdir(parents=True, exist_ok=True)
+    with contextlib.suppress(FileNotFoundError):
+        if next_send_path().stat().st_mtime > now:
+            return None
+    _hold(INTERVAL, now)  # this run's turn, taken at once: no other starts while the lock is held
     with open(folder() / ".lock", "a") as lock:
         try:
             fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
+        except BlockingIOError:  # the previous run is still sending (a collector that hangs)
             return None
-        with contextlib.suppress(FileNotFoundError):
-            if next_send_path().stat().st_mtime > now:
-                return None
-        _hold(INTERVAL, now)
         _tidy(input_path, now)
         outcome = {"at": now, "sent": False, "detail": "", "readings": {}}
         try:
