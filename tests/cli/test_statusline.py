@@ -11,7 +11,6 @@ statusline/README.md says how)."""
 from __future__ import annotations
 
 import json
-import os
 import socket
 import subprocess
 import time
