@@ -33,6 +33,9 @@ from agent_analytics.vocabulary import plan_limits, series
 from agent_analytics.workstation import hook_runtime
 
 INTERVAL = 60  # seconds between sends (and between looks at an input without plan limits)
+# A session's first status lines come before any answer from the model, so without plan limits
+# even where the sign-in has them: look again this soon.
+BEFORE_ANSWER = 5
 TIMEOUT = 5.0
 KEEP_INPUTS = 10  # seconds a copy of the input stays: the bridge is still opening the newest one
 MAX_WINDOWS = 8
@@ -82,6 +85,12 @@ def readings(status: object) -> list[Reading]:
             # one decimal of a percentage, as the client rounds it: 17.3 -> 0.173, not 0.17300000000000001
             out.append(Reading(plan_limits.WINDOW_LABELS.get(key, key), round(used / 100, 6), float(reset)))
     return out
+
+
+def answered(status: object) -> bool:
+    """False for a status line of a session the model has not answered yet (no API time)."""
+    cost = status.get("cost") if isinstance(status, dict) else None
+    return not (isinstance(cost, dict) and cost.get("total_api_duration_ms") == 0)
 
 
 def _number(value: object) -> bool:
@@ -174,11 +183,15 @@ def run(input_path: Path, now: float | None = None) -> dict | None:
         _tidy(input_path, now)
         outcome = {"at": now, "sent": False, "detail": "", "readings": {}}
         try:
-            found = readings(json.loads(input_path.read_bytes()))
+            status = json.loads(input_path.read_bytes())
         except (OSError, ValueError) as e:
             outcome["detail"] = f"the status line input could not be read as JSON ({type(e).__name__})"
             _record(outcome)
             return outcome
+        found = readings(status)
+        if not found and not answered(status):
+            _hold(BEFORE_ANSWER, now)
+            return None
         outcome["readings"] = {r.window: {"used": r.used, "resets_at": r.resets_at} for r in found}
         ws = workstation.load_or_none()
         if not found:

@@ -298,3 +298,17 @@ def test_doctor_and_status_say_whether_the_bridge_is_in_place_and_when_it_last_s
 def doctor_check() -> dict:
     out = cli("doctor", "--json")
     return next(c for c in json.loads(out.output)["checks"] if c["name"] == "status line")
+
+
+def test_before_the_first_answer_the_sender_looks_again_soon_and_without_plan_limits_a_minute_later(home):
+    """A session's first status line has no plan limits yet (no answer from the model); an API-key
+    session never has any (both recorded from the client)."""
+    init(home, f"http://127.0.0.1:{free_port()}")
+    now = time.time()
+    assert statusline_sender.run(FIXTURES / "first-refresh.json", now=now) is None
+    assert statusline_sender.next_send_path().stat().st_mtime == pytest.approx(now + statusline_sender.BEFORE_ANSWER)
+    assert statusline_sender.last_outcome() is None
+    later = now + statusline_sender.BEFORE_ANSWER
+    outcome = statusline_sender.run(FIXTURES / "api-key.json", now=later)
+    assert outcome == {"at": later, "sent": False, "detail": statusline_sender.NO_LIMITS, "readings": {}}
+    assert statusline_sender.next_send_path().stat().st_mtime == pytest.approx(later + statusline_sender.INTERVAL)

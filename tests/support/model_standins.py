@@ -45,6 +45,16 @@ CHAT_USAGE = {
 TEXT = "Hello from the stand-in."
 
 
+def unified_rate_limits(five_hour: tuple[float, int], seven_day: tuple[float, int]) -> dict[str, str]:
+    """The unified rate-limit headers an answer to a plan-limited sign-in carries: per window the
+    share used (0-1) and when the window resets (unix seconds)."""
+    headers = {"anthropic-ratelimit-unified-status": "allowed"}
+    for window, (utilization, reset) in (("5h", five_hour), ("7d", seven_day)):
+        headers[f"anthropic-ratelimit-unified-{window}-utilization"] = repr(utilization)
+        headers[f"anthropic-ratelimit-unified-{window}-reset"] = str(reset)
+    return headers
+
+
 def _sse(events: list[tuple[str | None, dict]]) -> bytes:
     out = []
     for name, data in events:
