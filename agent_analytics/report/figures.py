@@ -13,6 +13,7 @@ from agent_analytics.vocabulary.spend import SPEND_SOURCE_AGENTS
 from agent_analytics.wire.prom_query import Prometheus, PrometheusError  # noqa: F401
 
 from .measures import build_measures
+from .plan_limits import build_plan_limits
 from .queries import QUERIES, render
 
 RANGES = {"7d": 7 * 86400, "30d": 30 * 86400}
@@ -292,4 +293,5 @@ def build_report(prom: Prometheus, win: Window, roi_overrides: dict[str, float |
         "roi": roi_figures(r, win, roi_overrides or {}, money["total_usd"], made["assisted"]),
         "output_per_dollar": output_per_dollar(r, money["metered_usd"], made["total"], made["assisted"]),
         "measures": build_measures(prom, win.end, win.seconds),
+        "plan_limits": build_plan_limits(prom, win.end, win.seconds),
     }

@@ -149,7 +149,7 @@ def fit(peaks: list[dict], monthly_prices: dict[str, float]) -> dict:
                 "team_id": p["team_id"],
                 "plan": plan,
                 "weekly_peak": peak,
-                "in_pro_weeks": peak * plans()[plan].size if plan in plans() else None,
+                "pro_weeks_used": peak * plans()[plan].size if plan in plans() else None,
                 "recommended": rec,
                 "verdict": verdict(plan, rec),
                 "difference_monthly_usd": difference,

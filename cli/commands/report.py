@@ -10,7 +10,7 @@ import typer
 from agent_analytics.cli.moments import parse_time
 from agent_analytics.cli.options import PROMETHEUS_ALIAS
 from agent_analytics.config.errors import RuntimeFailure
-from agent_analytics.report import measures
+from agent_analytics.report import measures, plan_limits
 from agent_analytics.stack.paths import prometheus_url_for
 
 
@@ -151,6 +151,8 @@ def _render(data: dict, console) -> None:
         )
     )
     _render_roi(data, console)
+    for title, columns, rows in plan_limits.tables(data["plan_limits"]):
+        console.print(_table(title, columns, rows))
 
 
 ASSUMPTION_WORDS = {

@@ -12,6 +12,7 @@ import yaml
 
 from agent_analytics.exporter import metrics_doc
 from agent_analytics.report.measures import MEASURES
+from agent_analytics.report.plan_limits import QUERIES as PLAN_LIMITS
 from agent_analytics.report.queries import QUERIES
 from agent_analytics.vocabulary import facts, hourly, series
 from agent_analytics.vocabulary.token_prices import priced_agents
@@ -49,7 +50,7 @@ def selectors(expr: str) -> list[tuple[str | None, str | None]]:
 
 def report_queries() -> dict[str, str]:
     out = {}
-    for table in (QUERIES, MEASURES):
+    for table in (QUERIES, MEASURES, PLAN_LIMITS):
         for name, (expr, _) in table.items():
             out[f"report {name}"] = expr.replace("$range", "30d").replace("$mtd", "3d")
     return out
