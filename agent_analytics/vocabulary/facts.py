@@ -94,7 +94,8 @@ PLAN_FIT_SHARE = 0.8  # a smaller plan fits when the weekly peak would fill at m
 PLAN_LIMIT_STEP = "5m"  # readings are taken this often over a range (subquery step): hours at the limit to 5 min
 PLAN_LIMIT_ALERT_DAYS = 3  # days of the last week on which a team's developers were at the 5-hour limit
 PLAN_LIMIT_ALERT_SPAN = "7d"
-PLAN_LIMIT_ALERT_INTERVAL = "15m"  # a week-long subquery: a ticket alert need not be evaluated every minute
+# A week of readings: a ticket alert is evaluated, and reads the week, every quarter of an hour
+PLAN_LIMIT_ALERT_INTERVAL = "15m"
 
 # --- runbooks -----------------------------------------------------------------------------------
 

@@ -232,8 +232,9 @@ def plan_fit(span: str, filters: str = "") -> str:
     return "\n or ".join(out)
 
 
-def team_days_at_limit(span: str, filters: str = "") -> str:
-    """Per team, the UTC days in `span` on which one of its developers was at the 5-hour limit."""
+def team_days_at_limit(span: str, step: str = STEP, filters: str = "") -> str:
+    """Per team, the UTC days in `span` on which one of its developers was at the 5-hour limit
+    (read every `step`)."""
     at_limit = f"max by (team_id) ({live(FIVE_HOUR, filters)} >= {AT!r})"
     day = f'count_values by (team_id) ("day", floor(({at_limit} * 0 + time()) / {facts.DAY_SECONDS}))'
-    return f"count by (team_id) (count_over_time({day}[{span}:{STEP}]))"
+    return f"count by (team_id) (count_over_time({day}[{span}:{step}]))"

@@ -62,16 +62,17 @@ def bridge_script(own: str, state: Path, python: str) -> str:
 # status line refresh.
 # It runs the status line command configured before (`own`) on the same input, so what it prints
 # and how it exits are that command's own. At most once a minute it first keeps a copy of the
-# input and starts the sender in the background, which sends the plan limits (`rate_limits`) to
-# the collector; nothing here waits for it. Written by `agent-analytics statusline install` (and
-# `init`); `agent-analytics statusline uninstall` puts the status line back as it was.
+# input and starts the sender in the background, at the lowest priority, which sends the plan
+# limits (`rate_limits`) to the collector; nothing here waits for it. Written by
+# `agent-analytics statusline install` (and `init`); `agent-analytics statusline uninstall` puts
+# the status line back as it was.
 own={shlex.quote(own)}
 state={shlex.quote(str(state))}
 python={shlex.quote(python)}
 if {{ echo >"$state/now"; }} 2>/dev/null && ! [ "$state/next-send" -nt "$state/now" ] && [ -x "$python" ]; then
     input="$state/input.$$"
     cat >"$input" 2>/dev/null
-    "$python" -m {SENDER} "$input" </dev/null >/dev/null 2>&1 &
+    nice -n 19 "$python" -m {SENDER} "$input" </dev/null >/dev/null 2>&1 &
     exec /bin/sh -c "$own" <"$input"
 fi
 exec /bin/sh -c "$own"

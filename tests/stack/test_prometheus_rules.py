@@ -48,7 +48,7 @@ def alert_rules(text: str) -> list[dict]:
 
 def test_every_alert_links_its_runbook_under_the_configured_absolute_base(tmp_path, monkeypatch):
     committed = alert_rules(build.ALERTS_OUT.read_text())
-    assert len(committed) == 10
+    assert len(committed) == 11
     for rule in committed:
         url = rule["annotations"]["runbook_url"]
         assert url == f"{facts.RUNBOOK_BASE_URL}#runbook-{rule['alert'].lower()}"
