@@ -60,22 +60,24 @@ def bridge_script(own: str, state: Path, python: str) -> str:
     return f"""#!/bin/sh
 {MARKER}: Claude Code's shell reads this (`. <this file>`) on every
 # status line refresh.
-# It runs the status line command configured before (`own`) on the same input, so what it prints
+# It runs the status line command configured before (`aa_own`) on the same input, so what it prints
 # and how it exits are that command's own. At most once a minute it first keeps a copy of the
 # input and starts the sender in the background, at the lowest priority, which sends the plan
 # limits (`rate_limits`) to the collector; nothing here waits for it. Written by
 # `agent-analytics statusline install` (and `init`); `agent-analytics statusline uninstall` puts
 # the status line back as it was.
-own={shlex.quote(own)}
-state={shlex.quote(str(state))}
-python={shlex.quote(python)}
-if {{ echo >"$state/now"; }} 2>/dev/null && ! [ "$state/next-send" -nt "$state/now" ] && [ -x "$python" ]; then
-    input="$state/input.$$"
-    cat >"$input" 2>/dev/null
-    nice -n 19 "$python" -m {SENDER} "$input" </dev/null >/dev/null 2>&1 &
-    exec /bin/sh -c "$own" <"$input"
+# (Names of its own: read by Claude Code's shell, it must not set a variable that shell exports.)
+aa_own={shlex.quote(own)}
+aa_state={shlex.quote(str(state))}
+aa_python={shlex.quote(python)}
+if {{ echo >"$aa_state/now"; }} 2>/dev/null && ! [ "$aa_state/next-send" -nt "$aa_state/now" ] && [ -x "$aa_python" ]
+then
+    aa_input="$aa_state/input.$$"
+    cat >"$aa_input" 2>/dev/null
+    nice -n 19 "$aa_python" -m {SENDER} "$aa_input" </dev/null >/dev/null 2>&1 &
+    exec /bin/sh -c "$aa_own" <"$aa_input"
 fi
-exec /bin/sh -c "$own"
+exec /bin/sh -c "$aa_own"
 """
 
 

@@ -36,6 +36,7 @@ OWN = (
 )
 FAILING = 'cat >/dev/null; echo "half a line"; echo "no such thing" >&2; exit 7'
 KILLED = "echo before; kill -TERM $$; echo after"
+ENVIRONMENT = "cat >/dev/null; env | LC_ALL=C sort"  # the command sees the environment it always saw
 OWN_SETTINGS = {"type": "command", "command": OWN, "padding": 2, "refreshInterval": 30}
 
 
@@ -142,7 +143,7 @@ def test_the_status_line_is_byte_for_byte_the_own_command_whatever_the_collector
     done = init(home, endpoint)
     assert done["statusline"]["action"] == "installed" and done["statusline"]["own_command"] == OWN
     first = time.time()
-    for command in (OWN, FAILING, KILLED):
+    for command in (OWN, FAILING, ENVIRONMENT, KILLED):
         own_status_line(home, command)
         own = claude_runs(command)
         statusline_sender.next_send_path().unlink(missing_ok=True)  # as if a minute had passed: a send is due
