@@ -81,8 +81,11 @@ def _pct(v: float | None) -> str:
     return "-" if v is None else f"{v:.0%}"
 
 
-def _usd(v: float | None) -> str:
-    return "-" if v is None else f"{'+' if v > 0 else ''}${v:,.2f}"
+def _usd(v: float | None, signed: bool = False) -> str:
+    if v is None:
+        return "-"
+    sign = "-" if v < 0 else "+" if signed and v > 0 else ""
+    return f"{sign}${abs(v):,.2f}"
 
 
 def tables(section: dict) -> list[tuple[str, list[str], list[list[str]]]]:
@@ -118,12 +121,13 @@ def tables(section: dict) -> list[tuple[str, list[str], list[list[str]]]]:
         (
             f"Plan fit (a smaller plan fits when the weekly peak would fill at most {fit['fit_share']:.0%} of it;"
             f" savings {_usd(fit['savings_monthly_usd'])}/month, larger plans {_usd(fit['extra_monthly_usd'])}/month,"
-            f" net {_usd(fit['net_monthly_usd'])}/month)",
+            f" net {_usd(fit['net_monthly_usd'], signed=True)}/month)",
             ["developer", "team", "plan", "weekly peak", "in Pro weeks", "needs", "per month"],
             [
                 [r["developer_id"], r["team_id"], r["plan"] or "(not given)", _pct(r["weekly_peak"])]
                 + ["-" if r["pro_weeks_used"] is None else f"{r['pro_weeks_used']:.2f}"]
-                + [f"{r['recommended'] or '-'} ({r['verdict']})", _usd(r["difference_monthly_usd"])]
+                + [f"{r['recommended']} ({r['verdict']})" if r["recommended"] else r["verdict"]]
+                + [_usd(r["difference_monthly_usd"], signed=True)]
                 for r in fit["rows"]
             ],
         ),

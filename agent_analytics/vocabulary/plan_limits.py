@@ -124,7 +124,7 @@ def recommend(plan: str, peak: float) -> str | None:
 
 def verdict(plan: str, recommended: str | None) -> str:
     if recommended is None:
-        return "unknown plan"
+        return "unknown plan" if plan else "plan not given (init --plan)"
     size, new = plans()[plan].size, plans()[recommended].size
     return "fits" if new == size else "smaller plan" if new < size else "larger plan"
 

@@ -158,7 +158,7 @@ def test_the_plan_fit_of_known_peaks_and_prices():
     assert got == FIT
     assert {r["developer_id"]: r["verdict"] for r in fit["rows"]} == {
         "ana": "smaller plan", "ben": "larger plan", "cai": "fits", "dee": "smaller plan", "eve": "smaller plan",
-        "fay": "unknown plan",
+        "fay": "plan not given (init --plan)",
     }  # fmt: skip
     assert (fit["savings_monthly_usd"], fit["extra_monthly_usd"], fit["net_monthly_usd"]) == (370, 110, -260)
     assert next(r for r in fit["rows"] if r["developer_id"] == "ana")["pro_weeks_used"] == pytest.approx(0.6)
