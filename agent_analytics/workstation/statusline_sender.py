@@ -199,7 +199,9 @@ def run(input_path: Path, now: float | None = None) -> dict | None:
         elif ws is None:
             outcome["detail"] = f"no workstation config at {workstation.config_path()}: run `agent-analytics init`"
         else:
-            identity = {"developer.id": ws.developer_id, "team.id": ws.team_id, "plan": ws.plan}
+            # a plan the table does not know (a hand-edited config) is left out: label values stay bounded
+            plan = ws.plan if ws.plan in plan_limits.plans() else ""
+            identity = {"developer.id": ws.developer_id, "team.id": ws.team_id, "plan": plan}
             try:
                 post(ws.endpoint, ws.api_key, request_body(found, identity, now))
                 outcome["sent"] = True
