@@ -169,7 +169,7 @@ def _remove_files() -> None:
 @dataclass
 class BridgeState:
     settings: Path
-    in_place: bool  # settings.json runs the bridge and the script is there
+    in_place: bool  # settings.json reads the bridge and the script is there
     own: str
     detail: str  # what is wrong, when not in place
 
@@ -183,6 +183,6 @@ def state(home: Path) -> BridgeState:
     replaced = _saved() or {}
     if not is_bridge(current):
         return BridgeState(target, False, own_command(replaced), f"{target} does not run the status line bridge")
-    if not os.access(bridge_path(), os.X_OK):
+    if not bridge_path().is_file():
         return BridgeState(target, False, own_command(replaced), f"{bridge_path()} is missing")
     return BridgeState(target, True, own_command(replaced), "")

@@ -174,7 +174,7 @@ def run(input_path: Path, now: float | None = None) -> dict | None:
     with contextlib.suppress(FileNotFoundError):
         if next_send_path().stat().st_mtime > now:
             return None
-    _hold(INTERVAL, now)  # this run's turn, taken at once: no other starts while the lock is held
+    _hold(INTERVAL, now)  # this run's turn, taken before the lock: refreshes meanwhile start no sender
     with open(folder() / ".lock", "a") as lock:
         try:
             fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
