@@ -265,6 +265,7 @@ def test_init_again_and_a_status_line_set_since(home, collector):
     assert cli("statusline", "status", "--json").output.count('"in_place": false') == 1
     assert init_again(collector.endpoints["otlp_http"])["statusline"]["own_command"] == "echo newer"
     assert claude_runs(bridge()).stdout == b"newer\n"
+    wait_for_send(0)
     cli("statusline", "uninstall")
     assert json.loads(settings_path(home).read_text())["statusLine"] == {"type": "command", "command": "echo newer"}
 
