@@ -13,6 +13,7 @@ subquery), since whether a reading was live depends on when it is read.
 
 from __future__ import annotations
 
+import math
 import operator
 from dataclasses import dataclass
 from functools import cache
@@ -30,15 +31,8 @@ KEYS = "developer_id, team_id, window, plan"
 STEP = facts.PLAN_LIMIT_STEP
 NEAR, AT = facts.PLAN_NEAR_LIMIT, facts.PLAN_AT_LIMIT
 FIT = facts.PLAN_FIT_SHARE
-# the weekly peaks as a distribution: (name, lowest share, share it stays under)
-BANDS = (
-    ("under 25%", 0.0, 0.25),
-    ("25-50%", 0.25, 0.5),
-    ("50-75%", 0.5, 0.75),
-    ("75-90%", 0.75, NEAR),
-    ("90-100%", NEAR, AT),
-    ("at the limit", AT, None),
-)
+# the weekly peaks as a distribution: tenths of the week, then the limit itself
+BANDS = (*(f"{10 * i}-{10 * (i + 1)}%" for i in range(10)), "at the limit")
 
 
 @dataclass(frozen=True)
@@ -165,11 +159,12 @@ def fit(peaks: list[dict], monthly_prices: dict[str, float]) -> dict:
 
 
 def band(peak: float) -> str:
-    return next(name for name, low, high in BANDS if peak >= low and (high is None or peak < high))
+    """The tenth of the week a peak falls in (as bands_promql() computes it), or the limit."""
+    return BANDS[min(math.floor(min(peak, AT) * 10), 10)]
 
 
 def bands(peaks: list[float]) -> dict[str, int]:
-    counts = {name: 0 for name, _, _ in BANDS}
+    counts = dict.fromkeys(BANDS, 0)
     for peak in peaks:
         counts[band(peak)] += 1
     return counts
@@ -203,7 +198,10 @@ def hours_at_limit(span: str, filters: str = "") -> str:
 def windows_reached(share: float, span: str, filters: str = "") -> str:
     """Per developer, the 5-hour windows in `span` in which they used `share` (0-1) or more: the
     distinct reset times of the readings that reached it."""
-    reached = f"({live_reset(FIVE_HOUR, filters)} and on ({KEYS}) ({live(FIVE_HOUR, filters)} >= {share!r}))"
+    # each series read once: a series read twice in one query has been seen to come back incomplete now
+    # and then from Prometheus 2.42
+    used = f"max by ({KEYS}) ({_selector(PLAN_QUOTA_USED, FIVE_HOUR, filters)})"
+    reached = f"({live_reset(FIVE_HOUR, filters)} and on ({KEYS}) ({used} >= {share!r}))"
     distinct = f'count_values by (developer_id, team_id) ("resets_at", {reached})'
     return f"count by (developer_id, team_id) (count_over_time({distinct}[{span}:{STEP}]))"
 
@@ -211,6 +209,17 @@ def windows_reached(share: float, span: str, filters: str = "") -> str:
 def weekly_peak(span: str, filters: str = "") -> str:
     """Per developer and plan, the highest share of the weekly window used in `span`."""
     return f"max by (developer_id, team_id, plan) (max_over_time({live(SEVEN_DAY, filters)}[{span}:{STEP}]))"
+
+
+def bands_promql(span: str, filters: str = "") -> str:
+    """How many developers' weekly peak falls in each band (label `band`), every band shown, from
+    one reading of the peaks (a subquery read twice in one query has been seen to come back
+    incomplete now and then from Prometheus 2.42)."""
+    tenths = f'count_values("tenth", floor(clamp_max({weekly_peak(span, filters)}, {AT!r}) * 10))'
+    for i, name in enumerate(BANDS):
+        tenths = f'label_replace({tenths}, "band", "{name}", "tenth", "{i}")'
+    zeros = " or ".join(f'label_replace(vector(0), "band", "{name}", "", "")' for name in BANDS)
+    return f"sum by (band) ({tenths}) or {zeros}"
 
 
 def price(plan: str, span: str) -> str:

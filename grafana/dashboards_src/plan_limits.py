@@ -31,15 +31,6 @@ def _columns(panel: Panel, names: dict[str, tuple[str, str]]) -> Panel:
     return panel
 
 
-def band_counts() -> str:
-    """Developers per band of weekly peak (label `band`), every band shown, empty ones as 0."""
-    out = []
-    for name, low, high in pl.BANDS:
-        within = f"({PEAK}) >= {low!r}" + (f" < {high!r}" if high is not None else "")
-        out.append(f'label_replace(count({within}) or vector(0), "band", "{name}", "", "")')
-    return " or ".join(out)
-
-
 def plans_text() -> str:
     rows = "\n".join(
         f"| {p.name} | {p.family} | {p.size:g}x | ${p.price_monthly_usd:g} | [source]({p.source}) |"
@@ -118,7 +109,7 @@ def build() -> dict:
             ),
             bars(
                 "Developers by weekly peak",
-                [prom(band_counts(), "{{band}}")],
+                [prom(pl.bands_promql(SPAN, PEOPLE), "{{band}}")],
                 width=8,
                 height=10,
                 description="How the weekly peaks spread: how many developers used how much of their week.",

@@ -75,7 +75,7 @@ FIVE_HOUR = {  # developer: (windows at 90%+, windows at the limit, hours at the
     ("cai", "platform"): (1, 1, 0.5),
 }
 PEAKS = {"ana": 0.03, "ben": 1.0, "cai": 0.5, "dee": 0.1, "eve": 0.12, "fay": 0.4}
-BANDS = {"under 25%": 3, "25-50%": 1, "50-75%": 1, "75-90%": 0, "90-100%": 0, "at the limit": 1}
+BANDS = dict.fromkeys(plan_limits.BANDS, 0) | {"0-10%": 1, "10-20%": 2, "40-50%": 1, "50-60%": 1, "at the limit": 1}
 FIT = {  # developer: (plan, needs, monthly difference)
     "ana": ("max-20x", "pro", 20 - 200),  # 3% of 20 Pro weeks = 60% of a Pro week
     "ben": ("max-5x", "max-20x", 200 - 90),  # at the weekly limit

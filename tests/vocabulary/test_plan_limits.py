@@ -45,6 +45,7 @@ def test_worked_examples():
     assert pl.recommend("pro", 1.0) == "max-5x"
     assert pl.recommend("team-premium", 0.16) == "team-standard"
     assert pl.recommend("enterprise", 0.5) is None
-    assert pl.bands([0.0, 0.249, 0.25, 0.9, 0.999, 1.0]) == {
-        "under 25%": 2, "25-50%": 1, "50-75%": 0, "75-90%": 0, "90-100%": 2, "at the limit": 1,
+    counts = pl.bands([0.0, 0.099, 0.1, 0.3, 0.6, 0.7, 0.9, 0.999, 1.0])
+    assert counts == dict.fromkeys(pl.BANDS, 0) | {
+        "0-10%": 2, "10-20%": 1, "30-40%": 1, "60-70%": 1, "70-80%": 1, "90-100%": 2, "at the limit": 1,
     }  # fmt: skip
