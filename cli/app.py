@@ -17,6 +17,7 @@ from agent_analytics.cli.commands.exporter import exporter
 from agent_analytics.cli.commands.hook import hook_app
 from agent_analytics.cli.commands.init import init
 from agent_analytics.cli.commands.report import report
+from agent_analytics.cli.commands.statusline import statusline_app
 from agent_analytics.cli.commands.up import up
 from agent_analytics.config.errors import UserError
 
@@ -66,6 +67,7 @@ app.command()(exporter)
 app.add_typer(hook_app, name="hook")
 app.command()(init)
 app.command()(report)
+app.add_typer(statusline_app, name="statusline")
 app.command()(up)
 
 

@@ -14,6 +14,7 @@ from pydantic import BeforeValidator, Field, Strict, ValidationInfo, field_valid
 from agent_analytics.config.errors import ConfigError  # noqa: F401 - raised by load_config, imported from here
 from agent_analytics.config.files import At, ConfigModel, Document, read_yaml, validate
 from agent_analytics.config.types import HttpUrl, NonNegative, Number, Text, TextList, WholeNumber
+from agent_analytics.vocabulary import plan_limits
 from agent_analytics.vocabulary.series import AGENTS
 
 SEAT_AGENTS = tuple(a for a in AGENTS if a != "none")
@@ -208,7 +209,15 @@ def repository_problem(path: Path) -> str | None:
     return None
 
 
+def _known_plans(value: Any) -> Any:
+    for plan in value if isinstance(value, dict) else ():
+        if plan not in plan_limits.plans():
+            raise At(str(plan), f"unknown plan; use one of {', '.join(plan_limits.plans())}")
+    return value
+
+
 SeatPrices = Annotated[dict[str, NonNegative], BeforeValidator(_seat_agents)]
+PlanPrices = Annotated[dict[str, NonNegative], BeforeValidator(_known_plans)]
 SeatCounts = Annotated[dict[str, Annotated[WholeNumber, Field(ge=0)]], BeforeValidator(_seat_agents)]
 
 
@@ -227,6 +236,8 @@ class ExporterConfig(ConfigModel):
     budgets: Annotated[dict[str, NonNegative], BeforeValidator(_text_keys)] = Field(default_factory=dict)
     seat_prices: SeatPrices = Field(default_factory=dict)
     seats: SeatCounts = Field(default_factory=dict)
+    # what one seat of a Claude plan costs you per month, where not the list price (plans.yaml)
+    plan_prices: PlanPrices = Field(default_factory=dict)
     roi: RoiConfig = Field(default_factory=RoiConfig)
     auth_tokens: Annotated[tuple[Text, ...], _list_of("expected a list of bearer tokens the git hook may send")] = ()
     scan_interval_seconds: Annotated[Number, Field(ge=0.1)] = 60.0

@@ -16,6 +16,7 @@ from agent_analytics.vocabulary.promql import duration_seconds
 from agent_analytics.wire.prom_query import Prometheus, PrometheusError  # noqa: F401
 
 from .measures import build_measures
+from .plan_limits import build_plan_limits
 from .queries import QUERIES, render
 
 MONTH_TO_DATE = "mtd"
@@ -187,4 +188,5 @@ def build_report(prom: Prometheus, win: Window, roi_overrides: dict[str, float |
     out["budgets"] = budgets(r)
     roi_extras(out, given, own)
     out["measures"] = build_measures(prom, win.end, win.seconds) | out.get("measures", {})
+    out["plan_limits"] = build_plan_limits(prom, win.end, win.seconds)
     return out

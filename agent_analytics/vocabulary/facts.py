@@ -157,6 +157,17 @@ def budgets_dashboard_url(grafana_url: str, team: str) -> str:
     return f"{base}/d/{BUDGETS_DASHBOARD_UID}/{BUDGETS_DASHBOARD_SLUG}?var-{BUDGETS_TEAM_VARIABLE}={team}"
 
 
+# --- plan limits (Claude Code's status line; agent_analytics/vocabulary/plan_limits.py) -----------
+
+PLAN_NEAR_LIMIT = 0.9  # "reached 90%" of a 5-hour window
+PLAN_AT_LIMIT = 1.0  # at the limit: the window is used up until it resets
+PLAN_FIT_SHARE = 0.8  # a smaller plan fits when the weekly peak would fill at most this share of it
+PLAN_LIMIT_STEP = "5m"  # readings are taken this often over a range (subquery step): hours at the limit to 5 min
+PLAN_LIMIT_ALERT_DAYS = 3  # days of the last week on which a team's developers were at the 5-hour limit
+PLAN_LIMIT_ALERT_SPAN = "7d"
+# A week of readings: a ticket alert is evaluated, and reads the week, every quarter of an hour
+PLAN_LIMIT_ALERT_INTERVAL = "15m"
+
 # --- runbooks -----------------------------------------------------------------------------------
 
 # The documentation site (mkdocs.yml `site_url`; a test holds the two equal) and its runbooks page

@@ -107,6 +107,28 @@ COPILOT_CLI_REQUESTS = _t.add(
     "gen_ai_client_inference_duration_seconds_count", COUNTER, "Copilot CLI model requests", "gen_ai_request_model"
 )
 
+# --- plan limits: Claude Code's status line, sent by `agent-analytics statusline` ---------------------
+
+_pl = section(
+    "Plan limits (Claude Code's status line, through the collector)",
+    """
+The `rate_limits` of the JSON Claude Code passes to its status line command, as the status line
+bridge `init` installs sends them (at most once a minute). A reading stands until the window
+resets: the collector keeps showing it after that, so read these series through
+agent_analytics/vocabulary/plan_limits.py, which keeps only readings whose reset time is ahead.
+`window`: `5h`, `7d`, or the client's own key of any further window; `plan`: what `init --plan`
+named (absent when not given).
+""",
+    in_metrics_doc=False,
+)
+PLAN_QUOTA_LABELS = "developer_id team_id window plan"
+PLAN_QUOTA_USED = _pl.add(
+    "agent_analytics_plan_quota_used_ratio", GAUGE, "Share of the window's allowance used (0-1)", PLAN_QUOTA_LABELS
+)
+PLAN_QUOTA_RESET = _pl.add(
+    "agent_analytics_plan_quota_reset_time_seconds", GAUGE, "When the window resets (unix seconds)", PLAN_QUOTA_LABELS
+)
+
 # --- the exporter: git ---------------------------------------------------------------------------
 
 GIT_LABELS = "repo developer_id team_id agent evidence"
@@ -255,6 +277,13 @@ ROI_SETTINGS = {  # key of the exporter's `roi` config -> its gauge
         "`roi.output_uplift`: your preset's extra output per developer-day with an agent (0.1 = 10%)",
     ),
 }
+PLAN_PRICE = _c.add(
+    "agent_analytics_plan_price_monthly_usd",
+    GAUGE,
+    "Price of one seat of a Claude plan per month in USD: `plan_prices`, else the list price "
+    "(agent_analytics/vocabulary/plans.yaml)",
+    "plan",
+)
 SPEND_SOURCE = _c.add(
     "agent_analytics_spend_source",
     GAUGE,

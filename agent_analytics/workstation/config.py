@@ -80,6 +80,7 @@ class Workstation(ConfigModel):
     prometheus_url: Setting = ""  # empty: the endpoint's host, PROMETHEUS_PORT
     loki_url: Setting = ""  # empty: the endpoint's host, LOKI_PORT
     without_loki: bool = False  # the stack keeps events without Loki: doctor looks for none
+    plan: Setting = ""  # the developer's Claude plan (agent_analytics/vocabulary/plans.yaml), for the plan fit
 
     @model_validator(mode="after")
     def _urls(self) -> Workstation:

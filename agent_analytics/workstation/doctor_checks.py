@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import socket
 import ssl
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -15,7 +16,14 @@ from prometheus_client.parser import text_string_to_metric_families
 
 from agent_analytics.vocabulary.facts import ALERTMANAGER_PACKAGE
 from agent_analytics.vocabulary.series import NOTIFICATIONS_FAILED, NOTIFICATIONS_SENT
-from agent_analytics.workstation import agent_versions, hook_install, hook_sender, otlp_endpoint
+from agent_analytics.workstation import (
+    agent_versions,
+    hook_install,
+    hook_sender,
+    otlp_endpoint,
+    statusline_install,
+    statusline_sender,
+)
 from agent_analytics.workstation import config as workstation
 from agent_analytics.workstation.agent_settings import WRITERS, SettingsError
 
@@ -411,6 +419,42 @@ def check_agent(ws: workstation.Workstation, agent: str, home: Path) -> Check:
     return Check(agent, OK, f"{detail} ({agent} {version})")
 
 
+def _ago(moment: float) -> str:
+    seconds = max(0, int(time.time() - moment))
+    if seconds < 120:
+        return f"{seconds} s ago"
+    return f"{seconds // 60} min ago" if seconds < 7200 else f"{seconds // 3600} h ago"
+
+
+def check_statusline(home: Path) -> Check:
+    """Whether Claude Code's status line runs the bridge, and how its last send went."""
+    name = "status line"
+    bridge = statusline_install.state(home)
+    if not bridge.in_place:
+        return Check(
+            name,
+            WARN,
+            f"{bridge.detail}: plan limits (5-hour and weekly) are not sent",
+            "run `agent-analytics statusline install` (your own status line keeps running through it)",
+        )
+    own = f"runs your `{bridge.own}`" if bridge.own else "no status line of your own"
+    last = statusline_sender.last_outcome()
+    if last is None:
+        return Check(name, OK, f"bridge in place ({own}); nothing sent yet: Claude Code runs it at its next refresh")
+    when = _ago(last["at"])
+    if last["sent"]:
+        shares = ", ".join(f"{w} {r['used']:.0%}" for w, r in last["readings"].items())
+        return Check(name, OK, f"bridge in place ({own}); last sent {when}: {shares}")
+    if last["readings"] or "JSON" in last["detail"]:
+        return Check(
+            name,
+            WARN,
+            f"bridge in place ({own}); last send failed {when}: {last['detail']}",
+            "fix the collector check above; the bridge sends again within a minute of the next refresh",
+        )
+    return Check(name, OK, f"bridge in place ({own}); {when}: {last['detail']}")
+
+
 def run(targets: Targets | None, home: Path, cwd: Path) -> Iterator[Check]:
     try:
         ws, error = workstation.load(), ""
@@ -438,3 +482,5 @@ def run(targets: Targets | None, home: Path, cwd: Path) -> Iterator[Check]:
     if ws is not None:
         for agent in ws.agents:
             yield check_agent(ws, agent, home)
+        if "claude-code" in ws.agents:
+            yield check_statusline(home)

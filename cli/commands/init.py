@@ -11,8 +11,9 @@ import click
 import typer
 
 from agent_analytics.config.errors import RuntimeFailure
+from agent_analytics.vocabulary import plan_limits
 from agent_analytics.workstation import config as workstation
-from agent_analytics.workstation import doctor_checks, hook_install, otlp_endpoint
+from agent_analytics.workstation import doctor_checks, hook_install, otlp_endpoint, statusline_install
 from agent_analytics.workstation.agent_settings import WRITERS, SettingsError, claude_code
 
 API_KEY_PLACEHOLDER = "<api-key>"
@@ -95,6 +96,18 @@ def init(
         show_default=False,
         help="Install the git post-commit hook for all repositories (default: --hook).",
     ),
+    statusline: bool = typer.Option(
+        True,
+        "--statusline/--no-statusline",
+        show_default=False,
+        help="Claude Code: put the status line bridge in place, which sends the 5-hour and weekly plan limits;"
+        " your own status line keeps running through it (default: --statusline).",
+    ),
+    plan: str | None = typer.Option(
+        None,
+        "--plan",
+        help=f"Your Claude plan, for the plan fit: {', '.join(plan_limits.plans())} (default: as before, else none).",
+    ),
     yes: bool = typer.Option(
         False, "--yes", "-y", help="Do not ask: take flags, then the current config, then defaults."
     ),
@@ -141,6 +154,9 @@ def init(
         loki_url = _check_url("Loki URL", loki_url)
     if no_loki and loki_url:
         _fail("--no-loki and --loki-url exclude each other: pick one")
+    plan = current.plan if plan is None else plan.strip().lower()
+    if plan and plan not in plan_limits.plans():
+        _fail(f"unknown plan {plan!r}: choose from {', '.join(plan_limits.plans())} (or --plan '' for none)")
 
     ws = workstation.Workstation(
         endpoint=endpoint,
@@ -152,6 +168,7 @@ def init(
         prometheus_url=prometheus_url if prometheus_url is not None else current.prometheus_url if same_stack else "",
         loki_url=loki_url if loki_url is not None else current.loki_url if same_stack else "",
         without_loki=no_loki or (loki_url is None and same_stack and current.without_loki),
+        plan=plan,
     )
     # an endpoint that is not an OTLP/HTTP receiver would leave every agent sending into the void
     probe = doctor_checks.check_collector(ws, ws.endpoint)
@@ -164,6 +181,12 @@ def init(
         agent_changes = {name: WRITERS[name].apply(ws, home) for name in chosen}
     except (SettingsError, OSError) as e:
         _fail(str(e))
+    bridge = None
+    if statusline and "claude-code" in chosen:
+        try:
+            bridge = statusline_install.install(home)
+        except (statusline_install.BridgeError, SettingsError, OSError) as e:
+            _fail(f"{e} (or pass --no-statusline)")
     hook_change = None
     if hook:
         try:
@@ -188,6 +211,8 @@ def init(
                         for name, changed in agent_changes.items()
                     },
                     "hook": hook_change.as_dict() if hook_change else None,
+                    "statusline": bridge.as_dict() if bridge else None,
+                    "plan": ws.plan or None,
                     "prometheus_url": ws.prometheus(),
                     "loki_url": None if ws.without_loki else ws.loki(),
                     "managed_settings": {
@@ -210,6 +235,9 @@ def init(
         if name == "copilot-cli":
             typer.echo(f"            the Copilot CLI reads only its environment: add `. {WRITERS[name].path(home)}`")
             typer.echo("            to your shell profile")
+    if bridge:
+        own = f"your `{bridge.own}` runs through it" if bridge.own else "you had no status line of your own"
+        typer.echo(f"status line {statusline_install.bridge_path()} ({bridge.action}; {own})")
     if hook_change:
         typer.echo(f"git hook    {hook_change.hooks_dir / 'post-commit'} ({hook_change.action})")
         if hook_change.chained:

@@ -11,7 +11,7 @@ from agent_analytics.cli.moments import parse_time
 from agent_analytics.cli.options import PROMETHEUS_ALIAS
 from agent_analytics.config.errors import RuntimeFailure
 from agent_analytics.history.demo.history import STATE_FILE
-from agent_analytics.report import measures
+from agent_analytics.report import measures, plan_limits
 from agent_analytics.report.presentation import formatted, line, usd, value_at
 from agent_analytics.stack.paths import prometheus_url_for, resolve_tsdb
 from agent_analytics.vocabulary import figures, words
@@ -154,6 +154,8 @@ def _render(data: dict, console) -> None:
         )
     )
     _render_roi(data, console)
+    for title, columns, rows in plan_limits.tables(data["plan_limits"]):
+        console.print(_table(title, columns, rows))
 
 
 def _demo_written_ago(data_dir: Path | None) -> float | None:

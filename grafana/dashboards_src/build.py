@@ -14,7 +14,7 @@ if __package__ in (None, ""):  # run as a script: make `grafana.dashboards_src` 
     sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
     __package__ = "grafana.dashboards_src"
 
-from grafana.dashboards_src import budgets, claude_code, copilot, productivity, spend_roi  # noqa: E402
+from grafana.dashboards_src import budgets, claude_code, copilot, plan_limits, productivity, spend_roi  # noqa: E402
 
 OUT = Path(__file__).resolve().parent.parent / "dashboards"
 DASHBOARDS = {
@@ -23,6 +23,7 @@ DASHBOARDS = {
     "productivity.json": productivity.build,
     "github-copilot.json": copilot.build,
     "budgets.json": budgets.build,
+    "plan-limits.json": plan_limits.build,
 }
 
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 
-from agent_analytics.vocabulary import facts, hourly, series, spend
+from agent_analytics.vocabulary import facts, hourly, plan_limits, series, spend
 from agent_analytics.vocabulary.promql import growth
 
 HEADER = """\
@@ -272,12 +272,19 @@ def alerts() -> list[tuple[str, list[Alert]]]:
         ("agent_analytics_budget_alerts", budget),
         ("agent_analytics_pipeline_alerts", pipeline),
         (ROLLOUT_GROUP, [_telemetry_stopped()]),
+        (PLAN_LIMIT_GROUP, [_plan_limit_hit_often()]),
     ]
 
 
-# The rollout alert reads daily figures over days: evaluated less often, in a file of its own, so
-# that its rule unit tests, which span days, evaluate only it (build.py writes each file).
+# The rollout and plan-limit alerts read days of figures: evaluated less often, each in a file of
+# its own, so that their rule unit tests, which span days, evaluate only them (build.py writes
+# each file). Group -> (its file's key, its interval).
 ROLLOUT_GROUP = "agent_analytics_rollout_alerts"
+PLAN_LIMIT_GROUP = "agent_analytics_plan_limit_alerts"
+FILES = {
+    ROLLOUT_GROUP: ("rollout", facts.ROLLOUT_RULE_INTERVAL),
+    PLAN_LIMIT_GROUP: ("plan_limits", facts.PLAN_LIMIT_ALERT_INTERVAL),
+}
 
 
 def _indent(text: str, by: str = "  ") -> str:
@@ -352,17 +359,33 @@ def _child_restarting() -> Alert:
     )
 
 
+def _plan_limit_hit_often() -> Alert:
+    days, span = facts.PLAN_LIMIT_ALERT_DAYS, facts.PLAN_LIMIT_ALERT_SPAN
+    return Alert(
+        "PlanLimitHitOften",
+        f"{plan_limits.team_days_at_limit(span, facts.PLAN_LIMIT_ALERT_INTERVAL)}\n>= {days}",
+        "ticket",
+        "Team {{ $labels.team_id }} hit the 5-hour limit of its Claude plans on {{ $value }} days this week",
+        f"On {{{{ $value }}}} of the last {facts.seconds(span) // facts.DAY_SECONDS} days (UTC) a developer of team"
+        " {{ $labels.team_id }} used\nup a 5-hour window of their Claude plan and waited for it to reset. The Plan"
+        " limits\ndashboard shows who, how often, for how long, and which plan each needs.",
+        comment=f"{_words(days)} days or more in a week: hitting the limit now and then is normal, several days a\n"
+        f"week costs working time. Evaluated every {facts.PLAN_LIMIT_ALERT_INTERVAL}, reading the week at the same"
+        " step",
+    )
+
+
 def _comment(text: str, indent: str) -> str:
     return "".join(f"{indent}# {line}\n" for line in text.splitlines()) if text else ""
 
 
-def render(runbook_base_url: str = facts.RUNBOOK_BASE_URL, rollout: bool = False) -> str:
-    """The rule file of the budget and pipeline alerts, or (rollout) that of the rollout alert."""
+def render(runbook_base_url: str = facts.RUNBOOK_BASE_URL, file: str = "alerts") -> str:
+    """The rule file `file`: the budget and pipeline alerts ("alerts"), or a key of FILES."""
     out = [HEADER, "groups:\n"]
     for name, rules in alerts():
-        if (name == ROLLOUT_GROUP) != rollout:
+        key, interval = FILES.get(name, ("alerts", facts.RULE_INTERVAL))
+        if key != file:
             continue
-        interval = facts.ROLLOUT_RULE_INTERVAL if name == ROLLOUT_GROUP else facts.RULE_INTERVAL
         out.append(f"  - name: {name}\n    interval: {interval}\n    rules:\n")
         for i, a in enumerate(rules):
             if i:

@@ -34,6 +34,8 @@ USAGE_OUT = RULES_DIR / "agent_analytics.usage.rules.yml"
 BUDGET_OUT = RULES_DIR / "agent_analytics.budget.rules.yml"
 ALERTS_OUT = RULES_DIR / "agent_analytics.alerts.yml"
 ROLLOUT_ALERTS_OUT = RULES_DIR / "agent_analytics.rollout.alerts.yml"
+PLAN_LIMIT_ALERTS_OUT = RULES_DIR / "agent_analytics.plan_limits.alerts.yml"
+ALERT_FILES = {ALERTS_OUT: "alerts", ROLLOUT_ALERTS_OUT: "rollout", PLAN_LIMIT_ALERTS_OUT: "plan_limits"}
 
 COST = series.CLAUDE_COST
 TOKENS = series.CLAUDE_TOKENS
@@ -272,8 +274,7 @@ def recording(interval: str = facts.RULE_INTERVAL) -> dict[Path, str]:
 def outputs(runbook_base_url: str = facts.RUNBOOK_BASE_URL) -> dict[Path, str]:
     files = {
         **recording(),
-        ALERTS_OUT: alerts.render(runbook_base_url),
-        ROLLOUT_ALERTS_OUT: alerts.render(runbook_base_url, rollout=True),
+        **{path: alerts.render(runbook_base_url, key) for path, key in ALERT_FILES.items()},
     }
     return {**files, **thanos.ruler_files(files)}
 

@@ -53,8 +53,8 @@ def test_every_yaml_example_of_the_docs_passes_config_check(tmp_path):
 
 EXPORTER_KEYS = (
     "anthropic, anthropic_enterprise, auth_tokens, budgets, copilot, cursor, data_dir, hook_wait_seconds, identities,"
-    " ingest_max_bytes, loki_url, openai, prometheus_url, repos, roi, scan_interval_seconds, seat_prices, seats,"
-    " spend_source"
+    " ingest_max_bytes, loki_url, openai, plan_prices, prometheus_url, remote_write_url, repos, roi,"
+    " scan_interval_seconds, seat_prices, seats, spend_source"
 )
 COLLECTOR_KEYS = (
     "auth_tokens, cumulative_stream_ttl_seconds, data_dir, durability, events_file_count, events_file_max_bytes,"
@@ -75,7 +75,7 @@ TYPOS = {
     "workstation": (
         "endpoint: http://127.0.0.1:4318\nteam: platform\n",
         "team",
-        "agents, api_key, developer_id, endpoint, exporter_url, loki_url, prometheus_url, team_id, without_loki",
+        "agents, api_key, developer_id, endpoint, exporter_url, loki_url, plan, prometheus_url, team_id, without_loki",
         2,
     ),
     "label-policy": (

@@ -23,6 +23,7 @@ EXPECTED = {
     "claude-code-usage.json": ["datasource", "loki"],
     "github-copilot.json": ["datasource"],
     "productivity.json": ["datasource"],
+    "plan-limits.json": ["datasource"],
 }
 
 

@@ -44,7 +44,7 @@ def single(result: list[dict]) -> float:
 
 def test_the_dashboards_have_promql_targets():
     boards = {t.dashboard for t in PROMQL_TARGETS}
-    assert boards == {"AI spend & ROI", "Claude Code usage", "Productivity", "GitHub Copilot", "Budgets"}
+    assert boards == {"AI spend & ROI", "Claude Code usage", "Productivity", "GitHub Copilot", "Budgets", "Plan limits"}
     assert len(PROMQL_TARGETS) >= 60
 
 

@@ -63,6 +63,7 @@ auth_tokens: [abc]
         ("copilot: {org: acme, poll_interval_seconds: soon}", "copilot.poll_interval_seconds: expected a number"),
         ("seat_prices: {windsurf: 15}", "seat_prices.windsurf: unknown agent; use one of claude-code"),
         ("seats: {cursor: 2.5}", "seats.cursor: expected a whole number"),
+        ("plan_prices: {max: 100}", "plan_prices.max: unknown plan; use one of pro, max-5x, max-20x"),
         ("budgets: {platform: -1}", "budgets.platform: must be at least 0"),
         ("roi: {hourly_rate: 90}", "roi.hourly_rate: unknown key"),
         ("identities: {alice: {team_id: x}}", "identities.alice: expected an e-mail address"),
@@ -140,6 +141,7 @@ def test_budgets_seats_prices_and_roi_become_gauges(tmp_path):
             "budgets": {"platform": 2500, "web": 800.5},
             "seat_prices": {"copilot": 19, "claude-code": 100},
             "seats": {"claude-code": 12, "cursor": 3},
+            "plan_prices": {"max-5x": 90, "team-premium": 125},
             "roi": {
                 "hourly_rate_usd": 95,
                 "minutes_saved_per_accepted_line": 0.5,
@@ -156,6 +158,9 @@ def test_budgets_seats_prices_and_roi_become_gauges(tmp_path):
     assert value(m, "agent_analytics_seat_price_monthly_usd", agent="claude-code") == 100
     assert value(m, "agent_analytics_seats_paid", agent="claude-code") == 12
     assert value(m, "agent_analytics_seats_paid", agent="cursor") == 3
+    # every plan of agent_analytics/vocabulary/plans.yaml: the configured price, else the list price
+    prices = {labels["plan"]: v for labels, v in m["agent_analytics_plan_price_monthly_usd"]}
+    assert prices == {"pro": 20, "max-5x": 90, "max-20x": 200, "team-standard": 30, "team-premium": 125}
     assert value(m, "agent_analytics_roi_hourly_rate_usd") == 95
     assert value(m, "agent_analytics_roi_minutes_saved_per_accepted_line") == 0.5
     assert "agent_analytics_roi_minutes_saved_per_assisted_commit" not in m  # not configured: no series

@@ -4,8 +4,18 @@ plus what points the client at the model stand-in instead of its vendor."""
 
 from __future__ import annotations
 
+import base64
+import fcntl
+import json
 import os
+import pty
+import select
+import signal
+import struct
 import subprocess
+import termios
+import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -46,8 +56,6 @@ def binary(name: str) -> Path:
 
 def version(package: str) -> str:
     """The installed release, from the package's own package.json."""
-    import json
-
     return json.loads((CLIENTS_DIR / "node_modules" / package / "package.json").read_text())["version"]
 
 
@@ -82,6 +90,68 @@ def claude(ws: Workstation, home: Path, repo: Path, model_url: str, extra_env: d
         **(extra_env or {}),
     }
     return Run([str(binary("claude")), "-p", PROMPT], env, repo)
+
+
+def gateway_token(subject: str = "dev@example.com") -> str:
+    """An unsigned JWT addressed to a Claude gateway: Claude Code decodes (never verifies) the token
+    in ANTHROPIC_AUTH_TOKEN, and treats a session with `aud: claude-gateway` as plan-limited, so it
+    reads the unified rate-limit headers (tests/fixtures/claude-code/statusline/README.md)."""
+
+    def part(data: dict) -> str:
+        return base64.urlsafe_b64encode(json.dumps(data).encode()).decode().rstrip("=")
+
+    return f"{part({'alg': 'none', 'typ': 'JWT'})}.{part({'aud': 'claude-gateway', 'sub': subject})}.unsigned"
+
+
+def claude_in_terminal(home: Path, repo: Path, model_url: str) -> Run:
+    """Claude Code's interactive session (the only one with a status line) on `PROMPT`, signed in as
+    a Claude gateway user, onboarding and the folder's trust dialog marked done."""
+    (home / ".claude.json").write_text(
+        json.dumps(
+            {
+                "hasCompletedOnboarding": True,
+                "theme": "dark",
+                "projects": {str(repo): {"hasTrustDialogAccepted": True, "hasCompletedProjectOnboarding": True}},
+            }
+        )
+    )
+    env = base_env(home) | {
+        "ANTHROPIC_BASE_URL": model_url,
+        "ANTHROPIC_AUTH_TOKEN": gateway_token(),
+        "DISABLE_AUTOUPDATER": "1",
+        "TERM": "xterm-256color",
+    }
+    return Run([str(binary("claude")), PROMPT], env, repo)
+
+
+def in_terminal(spec: Run, done: Callable[[], bool], timeout: float = 120) -> bytes:
+    """Run `spec` in a pseudo-terminal (120x40) until `done()` holds, then end it; returns what it
+    drew. Fails when `done()` does not hold in time."""
+    pid, fd = pty.fork()
+    if pid == 0:  # the child: never returns
+        os.chdir(spec.cwd)
+        os.execve(spec.command[0], spec.command, spec.env)
+    fcntl.ioctl(fd, termios.TIOCSWINSZ, struct.pack("HHHH", 40, 120, 0, 0))
+    screen, deadline, finished = bytearray(), time.monotonic() + timeout, False
+    try:
+        while not (finished := done()) and time.monotonic() < deadline:
+            if select.select([fd], [], [], 0.5)[0]:
+                try:
+                    screen += os.read(fd, 1 << 16)
+                except OSError:  # the client exited
+                    break
+    finally:
+        os.kill(pid, signal.SIGTERM)
+        for _ in range(50):
+            if os.waitpid(pid, os.WNOHANG)[0]:
+                break
+            time.sleep(0.1)
+        else:
+            os.kill(pid, signal.SIGKILL)
+            os.waitpid(pid, 0)
+        os.close(fd)
+    assert finished, f"{spec.command[0]} did not get there in {timeout}s; it drew: {bytes(screen[-2000:])!r}"
+    return bytes(screen)
 
 
 def gemini(ws: Workstation, home: Path, repo: Path, model_url: str) -> Run:

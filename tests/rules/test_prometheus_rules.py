@@ -24,8 +24,7 @@ def test_committed_recording_and_alert_rules_equal_the_generated_ones(tmp_path, 
     for path, text in build.outputs().items():
         assert path.read_text() == text, f"{path.name}: run python prometheus/rules_src/build.py"
     monkeypatch.setattr(build, "GROUPS", {tmp_path / path.name: group for path, group in build.GROUPS.items()})
-    for name in ("ALERTS_OUT", "ROLLOUT_ALERTS_OUT"):
-        monkeypatch.setattr(build, name, tmp_path / getattr(build, name).name)
+    monkeypatch.setattr(build, "ALERT_FILES", {tmp_path / path.name: key for path, key in build.ALERT_FILES.items()})
     assert build.main([]) == 0 and build.main(["--check"]) == 0
     for path in build.outputs():
         original = path.read_text()
@@ -40,18 +39,17 @@ def alert_rules(text: str) -> list[dict]:
 
 
 def test_every_alert_links_its_runbook_under_the_configured_absolute_base(tmp_path, monkeypatch):
-    committed = alert_rules(build.ALERTS_OUT.read_text()) + alert_rules(build.ROLLOUT_ALERTS_OUT.read_text())
-    assert len(committed) == 12
+    committed = [rule for path in build.ALERT_FILES for rule in alert_rules(path.read_text())]
+    assert len(committed) == 13
     for rule in committed:
         url = rule["annotations"]["runbook_url"]
         assert url == f"{facts.RUNBOOK_BASE_URL}#runbook-{rule['alert'].lower()}"
         assert url.startswith("https://")
     # another base: every link moves to it, nothing else in the rules changes
     monkeypatch.setattr(build, "GROUPS", {tmp_path / path.name: group for path, group in build.GROUPS.items()})
-    for name in ("ALERTS_OUT", "ROLLOUT_ALERTS_OUT"):
-        monkeypatch.setattr(build, name, tmp_path / getattr(build, name).name)
+    monkeypatch.setattr(build, "ALERT_FILES", {tmp_path / path.name: key for path, key in build.ALERT_FILES.items()})
     assert build.main(["--runbook-base-url", "https://wiki.example.org/ops/agent-analytics"]) == 0
-    moved = alert_rules(build.ALERTS_OUT.read_text()) + alert_rules(build.ROLLOUT_ALERTS_OUT.read_text())
+    moved = [rule for path in build.ALERT_FILES for rule in alert_rules(path.read_text())]
     assert [r["annotations"]["runbook_url"] for r in moved] == [
         f"https://wiki.example.org/ops/agent-analytics#runbook-{r['alert'].lower()}" for r in committed
     ]

@@ -31,6 +31,11 @@ class TestMonthBoundary:
         unit_test_passes("month_boundary_test")
 
 
+class TestPlanLimits:
+    def test_passes(self):
+        unit_test_passes("plan_limits_test")
+
+
 class TestPipelineAlerts:
     def test_passes(self):
         unit_test_passes("pipeline_alerts_test")

@@ -45,6 +45,16 @@ CHAT_USAGE = {
 TEXT = "Hello from the stand-in."
 
 
+def unified_rate_limits(five_hour: tuple[float, int], seven_day: tuple[float, int]) -> dict[str, str]:
+    """The unified rate-limit headers an answer to a plan-limited sign-in carries: per window the
+    share used (0-1) and when the window resets (unix seconds)."""
+    headers = {"anthropic-ratelimit-unified-status": "allowed"}
+    for window, (utilization, reset) in (("5h", five_hour), ("7d", seven_day)):
+        headers[f"anthropic-ratelimit-unified-{window}-utilization"] = repr(utilization)
+        headers[f"anthropic-ratelimit-unified-{window}-reset"] = str(reset)
+    return headers
+
+
 def _sse(events: list[tuple[str | None, dict]]) -> bytes:
     out = []
     for name, data in events:
@@ -216,8 +226,10 @@ class ModelStandIn:
     it; `answered_at` holds when each answer was sent (time.monotonic()).
     """
 
-    def __init__(self, answer_delay: float = 0.0):
+    def __init__(self, answer_delay: float = 0.0, anthropic_headers: dict[str, str] | None = None):
         self.answer_delay = answer_delay
+        # sent with every Messages answer, e.g. the unified rate-limit headers (unified_rate_limits)
+        self.anthropic_headers = dict(anthropic_headers or {})
         self.answered: list[tuple[str, str]] = []
         self.answered_at: list[float] = []
         self.requests: list[tuple[str, str, dict]] = []  # method, path, headers
@@ -245,9 +257,11 @@ class ModelStandIn:
                 except ValueError:
                     return {}
 
-            def _send(self, status: int, body: bytes, content_type: str) -> None:
+            def _send(self, status: int, body: bytes, content_type: str, headers: dict | None = None) -> None:
                 self.send_response(status)
                 self.send_header("content-type", content_type)
+                for name, value in (headers or {}).items():
+                    self.send_header(name, value)
                 self.send_header("content-length", str(len(body)))
                 self.end_headers()
                 self.wfile.write(body)
@@ -257,7 +271,8 @@ class ModelStandIn:
                 with standin.lock:
                     standin.answered.append((api, model))
                     standin.answered_at.append(time.monotonic())
-                self._send(200, body, content_type)
+                headers = standin.anthropic_headers if api == "anthropic" else None
+                self._send(200, body, content_type, headers)
 
             def do_GET(self):  # noqa: N802 - http.server's naming
                 with standin.lock:

@@ -12,6 +12,7 @@ import yaml
 
 from agent_analytics.exporter import metrics_doc
 from agent_analytics.report.measures import MEASURES
+from agent_analytics.report.plan_limits import QUERIES as PLAN_LIMITS
 from agent_analytics.report.queries import QUERIES
 from agent_analytics.vocabulary import facts, figures, hourly, series
 from agent_analytics.vocabulary.token_prices import priced_agents
@@ -49,7 +50,8 @@ def selectors(expr: str) -> list[tuple[str | None, str | None]]:
 
 def report_queries() -> dict[str, str]:
     out = {f"report {name}": expr.replace("$range", "30d").replace("$mtd", "3d") for name, expr in QUERIES.items()}
-    out |= {f"report {name}": expr.replace("$range", "30d") for name, (expr, _) in MEASURES.items()}
+    for table in (MEASURES, PLAN_LIMITS):
+        out |= {f"report {name}": expr.replace("$range", "30d") for name, (expr, _) in table.items()}
     scope = figures.Scope("30d", "2592000")
     out |= {f"report figure {path}": f.promql(scope) for path, f in figures.FIGURES.items()}
     return out

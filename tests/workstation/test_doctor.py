@@ -129,6 +129,7 @@ def test_everything_passes_against_a_running_stack(home, stack):
         "claude-code": "ok",
         "gemini-cli": "ok",
         "codex": "ok",
+        "status line": "ok",  # the bridge init put in place; nothing sent yet
     }, checks
     assert code == 0
     assert checks["prometheus targets"]["detail"] == "2 up (collector, exporter)"
@@ -136,7 +137,7 @@ def test_everything_passes_against_a_running_stack(home, stack):
 
     human = cli("doctor", "--prometheus-url", stack["prometheus"], "--loki-url", stack["loki"])
     assert human.exit_code == 0
-    assert human.stdout.count("✓") == 13 and "✗" not in human.stdout
+    assert human.stdout.count("✓") == len(checks) and "✗" not in human.stdout
     assert human.stdout.rstrip().endswith("All checks passed.")
 
 
@@ -176,6 +177,7 @@ def test_dead_ports_and_a_missing_hook_fail_and_say_what_to_do(home):
         "git hook": "fail",
         "commit spool": "ok",
         "claude-code": "ok",
+        "status line": "ok",
     }
     assert checks["collector"]["detail"] == f"{dead['endpoint']} unreachable (connection refused)"
     assert "agent-analytics up" in checks["collector"]["fix"]
