@@ -70,6 +70,7 @@ def test_the_dashboards_offer_what_their_panels_can_filter():
         "budgets.json": ["team"],
         "claude-code-usage.json": ["team", "developer", "model"],
         "github-copilot.json": ["github_team"],
+        "plan-limits.json": ["team", "developer"],
         "productivity.json": ["team", "developer", "agent"],
     }
 
