@@ -10,6 +10,7 @@ APT    := $(if $(SUDO),$(SUDO) )apt-get
 
 # The current releases of the agent CLIs, outside the checkout (tests/real_clients/clients.py reads it).
 CLIENTS_DIR ?= $(HOME)/.cache/agent-analytics/real-clients
+TEST_WORKERS ?= $(shell echo $$(( 2 * $$(nproc) )))
 CLIENT_PACKAGES := @anthropic-ai/claude-code @google/gemini-cli @openai/codex @github/copilot
 
 .PHONY: install setup up test wheel lint bench python-venv prometheus alertmanager node-tools otelcol thanos clean real-clients real-clients-install
@@ -56,8 +57,9 @@ up: install
 test: setup otelcol thanos real-clients-install
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
-	# two workers, a test file (or class) each: the suite waits on real servers as much as it computes
-	AGENT_ANALYTICS_CLIENTS_DIR=$(CLIENTS_DIR) $(VENV)/bin/pytest -n 2 --dist loadscope
+	# two workers per core, a test file (or class) each: most of the suite's time is spent waiting on
+	# real servers (scrapes, rule evaluations, restarts), which another worker's test can use
+	AGENT_ANALYTICS_CLIENTS_DIR=$(CLIENTS_DIR) $(VENV)/bin/pytest -n $(TEST_WORKERS) --dist loadscope
 
 # npm's @latest of each CLI (a release that changes its telemetry fails the checks, not a dashboard)
 real-clients-install:

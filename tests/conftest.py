@@ -9,11 +9,17 @@ sys.path.insert(0, str(ROOT))  # so tests can import tests.support
 from tests.support.docs_site import build_site  # noqa: E402
 from tests.support.isolation import isolate  # noqa: E402
 
-# the session-wide stack of live data that dashboard and history tests query
+# the stack of live data that dashboard and history tests query
 pytest_plugins = ["tests.support.live_stack"]
 
 # Payloads recorded from the real Claude Code CLI (OTLP/HTTP bodies: *.pb protobuf, *.json JSON).
 CLAUDE_FIXTURES = Path(__file__).resolve().parent / "fixtures" / "claude-code"
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """The `long` modules and classes first (in their own order, the rest after in theirs): each
+    worker takes a module at a time, and a long one picked up last would leave the others idle."""
+    items.sort(key=lambda item: item.get_closest_marker("long") is None)
 
 
 @pytest.fixture(scope="session")

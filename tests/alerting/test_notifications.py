@@ -36,7 +36,7 @@ from tests.support.net import wait_until
 from tests.support.prometheus import Prometheus
 from tests.support.rules import compressed_rule_files
 
-pytestmark = pytest.mark.prometheus
+pytestmark = [pytest.mark.prometheus, pytest.mark.long]
 
 GRAFANA = "https://grafana.example.com"
 BUDGETS = {"alpha": 1000.0, "beta": 0.0}  # beta may not spend at all: its first dollar exhausts it

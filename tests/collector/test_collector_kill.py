@@ -36,7 +36,7 @@ from tests.support.processes import ServiceProcess
 from tests.support.prometheus import Prometheus
 from tests.support.scrape import parse
 
-pytestmark = pytest.mark.prometheus
+pytestmark = [pytest.mark.prometheus, pytest.mark.long]
 
 KILLS = 20
 SEED = 20261201

@@ -26,6 +26,8 @@ from tests.support.otelcol import AUTH_CONFIG, CONFIG, LOADBALANCER_CONFIG, requ
 from tests.support.prometheus import Prometheus
 from tests.support.scrape import scrape
 
+pytestmark = pytest.mark.long
+
 COST = "claude_code_cost_usage_USD_total"
 TOKENS = "claude_code_token_usage_tokens_total"
 

@@ -25,7 +25,7 @@ from tests.support.demo_spend import spend_truth, summed
 from tests.support.net import free_port
 from tests.support.prometheus import Prometheus
 
-pytestmark = pytest.mark.prometheus
+pytestmark = [pytest.mark.prometheus, pytest.mark.long]
 
 END = int(datetime(2026, 11, 18, 15, 0, tzinfo=UTC).timestamp())  # mid-month, on the hour
 DEVELOPERS, DAYS, SEED = 7, 30, 7

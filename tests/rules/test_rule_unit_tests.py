@@ -16,6 +16,13 @@ class TestActiveDays:
         unit_test_passes("active_days_test")
 
 
+@pytest.mark.long
+class TestBudgetDay:
+    def test_passes(self):
+        unit_test_passes("budget_day_test")
+
+
+@pytest.mark.long
 class TestBudgetRules:
     def test_passes(self):
         unit_test_passes("budget_rules_test")

@@ -13,6 +13,8 @@ from agent_analytics.wire.serving import Servers, listen
 from tests.support.net import free_port
 from tests.support.up_process import env_for, port_args, read_until, running_up, stop
 
+pytestmark = pytest.mark.long
+
 CLI = [sys.executable, "-m", "agent_analytics.cli"]
 BUSY = "Address already in use"
 

@@ -25,7 +25,7 @@ from tests.support.up_process import (
     stop,
 )
 
-pytestmark = pytest.mark.prometheus
+pytestmark = [pytest.mark.prometheus, pytest.mark.long]
 
 
 def test_up_serves_everything_and_stops_cleanly_on_ctrl_c(tmp_path, claude_fixtures):

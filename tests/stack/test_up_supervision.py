@@ -28,7 +28,7 @@ from tests.support.net import free_port, wait_until
 from tests.support.scrape import scrape, total
 from tests.support.up_process import env_for, port_args, prom_value, run_up
 
-pytestmark = pytest.mark.prometheus
+pytestmark = [pytest.mark.prometheus, pytest.mark.long]
 
 READY = {"loki": "/ready", "alertmanager": "/-/ready", "prometheus": "/-/ready", "grafana": "/api/health"}
 CHILDREN = tuple(READY)

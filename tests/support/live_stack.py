@@ -1,6 +1,9 @@
 """One live stack for the module's tests: the embedded collector fed the recorded Claude Code
 payloads, the exporter scanning a real git repository, and a real Prometheus scraping both
-every second with the project's rule files loaded (evaluated every second here)."""
+every second with the project's rule files loaded (evaluated every second here).
+
+Module-scoped: evaluating every rule each second keeps part of a core busy, so the stack stops
+with the module that uses it rather than running to the end of the session."""
 
 from __future__ import annotations
 
@@ -49,7 +52,7 @@ class LiveStack:
     fixtures: Path
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def live_stack(claude_fixtures: Path) -> Iterator[LiveStack]:
     work = Path(tempfile.mkdtemp(prefix="aa-stack-"))
     repo = GitRepo(work / "repo", origin="https://github.com/acme/parser.git")

@@ -48,7 +48,7 @@ from tests.support.rules import fast_rule_files
 from tests.support.thanos import HISTORY_LABELS, REPLICA_LABEL, Layout
 from tests.support.vendor_standins.anthropic import AnthropicStandIn, cost_row
 
-pytestmark = pytest.mark.prometheus
+pytestmark = [pytest.mark.prometheus, pytest.mark.long]
 
 DEVELOPERS, DAYS, SEED = 5, 10, 7
 # Rule groups run every 2 seconds (production: every minute; an alert's `for` counts seconds for

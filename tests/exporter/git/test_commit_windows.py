@@ -16,7 +16,7 @@ from agent_analytics.vocabulary.promql import growth
 from tests.support.net import free_port
 from tests.support.prometheus import Prometheus
 
-pytestmark = pytest.mark.prometheus
+pytestmark = [pytest.mark.prometheus, pytest.mark.long]
 
 DAY = 86400
 CLAUDE = "Co-Authored-By: Claude <noreply@anthropic.com>"

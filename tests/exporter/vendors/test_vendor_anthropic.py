@@ -50,6 +50,8 @@ from tests.support.vendor_standins.anthropic import (
     user,
 )
 
+pytestmark = pytest.mark.long
+
 KEY = "sk-ant-admin01-standin-secret-4d9f1c"
 ANALYTICS_KEY = "sk-ant-api01-analytics-standin-secret-77e2"
 ENV = "AA_TEST_ANTHROPIC_ADMIN_KEY"

@@ -21,6 +21,8 @@ from tests.support.prometheus import Prometheus
 from tests.support.scrape import scrape, value
 from tests.support.vendor_standins.anthropic import AnthropicStandIn, usage_record, user
 
+pytestmark = pytest.mark.long
+
 TODAY = datetime.now(UTC).date()
 D = [TODAY - timedelta(days=k) for k in range(40)]  # D[k] = k days ago
 ALICE = {"source": "anthropic", "agent": "claude-code", "developer_id": "alice@example.com", "team_id": "web"}
