@@ -17,7 +17,8 @@ import pytest
 
 from agent_analytics.vocabulary import plan_limits
 from agent_analytics.vocabulary.series import PLAN_PRICE, PLAN_QUOTA_RESET, PLAN_QUOTA_USED
-from agent_analytics.wire.remote_write import push
+from agent_analytics.history.openmetrics import Series
+from agent_analytics.history.tsdb_blocks import write_blocks
 from tests.support.grafana_queries import substitute, targets
 from tests.support.prometheus import Prometheus
 
@@ -92,30 +93,32 @@ def held(readings: list[tuple[int, float, int]], index: int) -> list[tuple[int, 
     out = []
     for i, reading in enumerate(readings):
         until = readings[i + 1][0] if i + 1 < len(readings) else END + SCRAPE
-        out += [(t * 1000, float(reading[index])) for t in range(reading[0], until, SCRAPE)]
+        out += [(t, float(reading[index])) for t in range(reading[0], until, SCRAPE)]
     return out
 
 
-def history() -> list[tuple[dict, list[tuple[int, float]]]]:
+def history() -> list[Series]:
     out = []
     for developer, (team, plan, windows) in READINGS.items():
         for window, readings in windows.items():
             labels = {"developer_id": developer, "team_id": team, "window": window, "job": "collector"}
             labels |= {"plan": plan} if plan else {}
-            out.append(({"__name__": PLAN_QUOTA_USED, **labels}, held(readings, 1)))
-            out.append(({"__name__": PLAN_QUOTA_RESET, **labels}, held(readings, 2)))
+            out.append(Series(PLAN_QUOTA_USED, labels, "gauge", held(readings, 1)))
+            out.append(Series(PLAN_QUOTA_RESET, labels, "gauge", held(readings, 2)))
     day_of_prices = range(END - 86400, END + 1, 30)
     for plan, price in PRICES.items():
         out.append(
-            ({"__name__": PLAN_PRICE, "plan": plan, "job": "exporter"}, [(t * 1000, price) for t in day_of_prices])
+            Series(PLAN_PRICE, {"plan": plan, "job": "exporter"}, "gauge", [(t, price) for t in day_of_prices])
         )
     return out
 
 
 @pytest.fixture(scope="module")
 def prom():
-    with Prometheus(remote_write=True) as p:
-        push(p.url, history())
+    # written as blocks before Prometheus starts: what it then reads is settled on disk
+    p = Prometheus(extra_args=["--storage.tsdb.retention.time=400d"])
+    write_blocks(history(), p.data_dir)
+    with p:
         yield p
 
 
