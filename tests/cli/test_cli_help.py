@@ -13,8 +13,11 @@ WIDTH = 80  # the test runner's terminal
 
 
 def commands(group, path: tuple[str, ...] = ()):
-    for name, command in sorted(group.commands.items()):
-        if hasattr(command, "commands"):  # a group: hook, backfill
+    """Every command as the app lists it (the app loads a command's module when it is asked for)."""
+    context = group.make_context(group.name, [], resilient_parsing=True)
+    for name in sorted(group.list_commands(context)):
+        command = group.get_command(context, name)
+        if hasattr(command, "list_commands"):  # a group: hook, backfill, config, statusline
             yield from commands(command, (*path, name))
         else:
             yield (*path, name)

@@ -15,10 +15,10 @@ from datetime import UTC, datetime
 
 import pytest
 
-from agent_analytics.vocabulary import plan_limits
-from agent_analytics.vocabulary.series import PLAN_PRICE, PLAN_QUOTA_RESET, PLAN_QUOTA_USED
 from agent_analytics.history.openmetrics import Series
 from agent_analytics.history.tsdb_blocks import write_blocks
+from agent_analytics.vocabulary import plan_limits
+from agent_analytics.vocabulary.series import PLAN_PRICE, PLAN_QUOTA_RESET, PLAN_QUOTA_USED
 from tests.support.grafana_queries import substitute, targets
 from tests.support.prometheus import Prometheus
 
@@ -107,9 +107,7 @@ def history() -> list[Series]:
             out.append(Series(PLAN_QUOTA_RESET, labels, "gauge", held(readings, 2)))
     day_of_prices = range(END - 86400, END + 1, 30)
     for plan, price in PRICES.items():
-        out.append(
-            Series(PLAN_PRICE, {"plan": plan, "job": "exporter"}, "gauge", [(t, price) for t in day_of_prices])
-        )
+        out.append(Series(PLAN_PRICE, {"plan": plan, "job": "exporter"}, "gauge", [(t, price) for t in day_of_prices]))
     return out
 
 
