@@ -62,7 +62,8 @@ class Prometheus(QueryApi):
 
     `targets` maps a job name to a list of host:port targets scraped every `scrape_interval`.
     `rule_files` are loaded as they are (recording and alerting rules). `remote_write` turns on
-    the receiver with the out-of-order window `up` uses, as history writes need. `alerting` is the
+    the receiver with the out-of-order window `up` uses, as history writes need, and keeps what is
+    written in memory (no compaction while a test queries). `alerting` is the
     config's alerting section (where alerts are sent).
     `external_labels` tell replicas apart (tests/support/thanos.py).
     """
@@ -106,6 +107,11 @@ class Prometheus(QueryApi):
                 *(extra_args or []),
                 "--web.enable-remote-write-receiver",
                 "--storage.tsdb.retention.time=400d",
+                # history spans days, so Prometheus would cut it into blocks right after the write,
+                # and 2.42 has been seen to answer a query made during that compaction without the
+                # series being moved; a test's few series stay in memory instead
+                "--storage.tsdb.min-block-duration=400d",
+                "--storage.tsdb.max-block-duration=400d",
             ]
         self.config_path = self.workdir / "prometheus.yml"
         self.config_path.write_text(yaml.safe_dump(config))
