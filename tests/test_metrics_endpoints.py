@@ -18,6 +18,7 @@ from agent_analytics.exporter.service import ExporterService
 from agent_analytics.vocabulary import series
 from tests.collector.payloads import load_payloads
 from tests.exporter.helpers import GitRepo
+from tests.support import loopback
 
 OPENMETRICS = {"Accept": "application/openmetrics-text; version=1.0.0", "Accept-Encoding": "gzip"}
 
@@ -29,7 +30,7 @@ def collector(tmp_path_factory, claude_fixtures):
     for path, request in load_payloads(claude_fixtures, "metrics"):
         body = request.SerializeToString()
         headers = {"Content-Type": "application/x-protobuf"}
-        sent = httpx.post(f"http://127.0.0.1:{service.http_port}/v1/metrics", content=body, headers=headers)
+        sent = loopback.post(f"http://127.0.0.1:{service.http_port}/v1/metrics", content=body, headers=headers)
         assert sent.is_success, path
     yield f"http://127.0.0.1:{service.metrics_port}/metrics"
     service.stop()
@@ -57,20 +58,20 @@ def test_openmetrics_gzipped_when_asked(endpoint, request):
         body = gzip.decompress(b"".join(raw.iter_raw())).decode()  # the bytes as sent
     assert body.endswith("# EOF\n")
     assert list(text_string_to_metric_families(body))
-    plain = httpx.get(url, headers={"Accept-Encoding": "identity"}, timeout=10)
+    plain = loopback.get(url, headers={"Accept-Encoding": "identity"}, timeout=10)
     assert plain.headers["content-type"].startswith("text/plain; version=0.0.4")
     assert "content-encoding" not in plain.headers
 
 
 @pytest.mark.parametrize("endpoint", ["collector", "exporter"])
 def test_promtool_check_metrics_is_clean(endpoint, request):
-    text = httpx.get(request.getfixturevalue(endpoint), timeout=10).text
+    text = loopback.get(request.getfixturevalue(endpoint), timeout=10).text
     checked = subprocess.run(["promtool", "check", "metrics"], input=text, capture_output=True, text=True, timeout=60)
     assert checked.returncode == 0 and not checked.stdout.strip(), checked.stdout + checked.stderr
 
 
 def test_every_exporter_family_is_declared(exporter):
-    families = {f.name for f in text_string_to_metric_families(httpx.get(exporter, headers=OPENMETRICS).text)}
+    families = {f.name for f in text_string_to_metric_families(loopback.get(exporter, headers=OPENMETRICS).text)}
     declared = {s.base if s.kind == series.COUNTER else str(s) for s in series.declared()}
     # OpenMetrics names a counter family without `_total`
     declared |= {str(s).removesuffix("_total") for s in series.declared()}

@@ -9,6 +9,11 @@ from pathlib import Path
 
 import httpx
 
+# One client for every poll: each new client loads the CA certificates (tens of milliseconds of
+# CPU) and these are plain-HTTP loopback checks made several times a second. No connection is
+# kept, so a restarted server is always asked afresh.
+_CLIENT = httpx.Client(limits=httpx.Limits(max_keepalive_connections=0))
+
 
 def wait_ready(proc: subprocess.Popen, url: str, timeout: float) -> str | None:
     """None once `url` answers 200; else why not: "exited" (the process ended) or "timeout"."""
@@ -25,7 +30,7 @@ def wait_ready(proc: subprocess.Popen, url: str, timeout: float) -> str | None:
 def answers(url: str) -> bool:
     """Whether `url` answers 200 now."""
     try:
-        return httpx.get(url, timeout=2).status_code == 200
+        return _CLIENT.get(url, timeout=2).status_code == 200
     except httpx.HTTPError:
         return False
 

@@ -29,6 +29,8 @@ from agent_analytics.workstation.agent_settings import WRITERS, SettingsError
 
 OK, WARN, FAIL = "ok", "warn", "fail"
 TIMEOUT = 3.0
+# one client for all the checks of a run (each new client loads the CA certificates anew)
+_HTTP = httpx.Client(limits=httpx.Limits(max_keepalive_connections=0))
 
 
 @dataclass
@@ -113,7 +115,7 @@ def check_collector(ws: workstation.Workstation, endpoint: str) -> Check:
     if shape := otlp_endpoint.problem(endpoint):
         return Check("collector", FAIL, shape, "run `agent-analytics init --endpoint URL` with that URL")
     try:
-        r = httpx.post(
+        r = _HTTP.post(
             url, content=b"", headers={"Content-Type": "application/x-protobuf", **_auth(ws)}, timeout=TIMEOUT
         )
     except httpx.HTTPError as e:
@@ -219,8 +221,8 @@ def collector_unreachable(endpoint: str, error: httpx.HTTPError) -> Check:
 def check_exporter(ws: workstation.Workstation, exporter_url: str) -> Check:
     fix = "start the exporter (`agent-analytics up`, or `docker compose up -d` on the server) or fix --exporter-url"
     try:
-        health = httpx.get(f"{exporter_url}/healthz", timeout=TIMEOUT)
-        ingest = httpx.post(
+        health = _HTTP.get(f"{exporter_url}/healthz", timeout=TIMEOUT)
+        ingest = _HTTP.post(
             f"{exporter_url}{hook_sender.INGEST_PATH}", json={"commits": []}, headers=_auth(ws), timeout=TIMEOUT
         )
     except httpx.HTTPError as e:
@@ -241,7 +243,7 @@ def check_exporter(ws: workstation.Workstation, exporter_url: str) -> Check:
 
 def check_ready(name: str, url: str, path: str, status_if_down: str, fix: str) -> Check:
     try:
-        r = httpx.get(f"{url}{path}", timeout=TIMEOUT)
+        r = _HTTP.get(f"{url}{path}", timeout=TIMEOUT)
     except httpx.HTTPError as e:
         check = _unreachable(name, url, e, fix)
         check.status = status_if_down
@@ -253,7 +255,7 @@ def check_ready(name: str, url: str, path: str, status_if_down: str, fix: str) -
 
 def check_prometheus_targets(prometheus_url: str) -> Check:
     try:
-        active = httpx.get(f"{prometheus_url}/api/v1/targets", timeout=TIMEOUT).json()["data"]["activeTargets"]
+        active = _HTTP.get(f"{prometheus_url}/api/v1/targets", timeout=TIMEOUT).json()["data"]["activeTargets"]
     except (httpx.HTTPError, ValueError, KeyError, TypeError) as e:
         return Check(
             "prometheus targets",
@@ -287,7 +289,7 @@ INSTALL_ALERTMANAGER = f"sudo apt-get install {ALERTMANAGER_PACKAGE}"
 
 def _notification_counts(prometheus_url: str) -> dict[str, tuple[float, float]]:
     """Alertmanager URL -> (alerts Prometheus sent it, of which failed), from Prometheus' own /metrics."""
-    text = httpx.get(f"{prometheus_url}/metrics", timeout=TIMEOUT).text
+    text = _HTTP.get(f"{prometheus_url}/metrics", timeout=TIMEOUT).text
     sent: dict[str, float] = {}
     failed: dict[str, float] = {}
     for family in text_string_to_metric_families(text):
@@ -302,7 +304,7 @@ def _alertmanager_state(url: str, counts: tuple[float, float]) -> tuple[str, str
     """(status, detail) of one Alertmanager Prometheus sends to (its push URL, .../api/v2/alerts)."""
     base = url.split("/api/", 1)[0]
     try:
-        ready = httpx.get(f"{base}/-/ready", timeout=TIMEOUT).status_code == 200
+        ready = _HTTP.get(f"{base}/-/ready", timeout=TIMEOUT).status_code == 200
     except httpx.HTTPError:
         ready = False
     sent, failed = counts
@@ -321,7 +323,7 @@ def check_alertmanager(prometheus_url: str) -> Check:
     """Whether Prometheus has an Alertmanager it can reach: the alerts fire there, and reach people from there."""
     name = "alertmanager"
     try:
-        found = httpx.get(f"{prometheus_url}/api/v1/alertmanagers", timeout=TIMEOUT).json()["data"]
+        found = _HTTP.get(f"{prometheus_url}/api/v1/alertmanagers", timeout=TIMEOUT).json()["data"]
         counts = _notification_counts(prometheus_url)
     except (httpx.HTTPError, ValueError, KeyError, TypeError) as e:
         return Check(name, FAIL, f"cannot ask {prometheus_url} where it sends alerts ({type(e).__name__})", "")

@@ -10,13 +10,13 @@ import signal
 import socket
 from pathlib import Path
 
-import httpx
 import pytest
 import yaml
 
 from agent_analytics.alerting.alertmanager import SECRETS, Timings, generate
 from agent_analytics.alerting.routing import alerting_from
 from agent_analytics.config.files import parse_yaml
+from tests.support import loopback
 from tests.support.alertmanager import Alertmanager, Webhook, amtool
 from tests.support.net import free_port, wait_until
 from tests.support.up_process import endpoint, env_for, port_args, read_until, run_up, running_up, stop
@@ -97,9 +97,9 @@ def test_every_secret_reaches_its_receiver_and_no_log_line_metric_or_config(tmp_
             # and nowhere else: the configuration and template, the log, the metrics, the status API
             assert files_holding_a_secret(tmp_path / "am", skip=tmp_path / "am" / SECRETS) == []
             assert "connection refused" in am.log() and leaks(am.log()) == []
-            failed = httpx.get(f"{am.url}/metrics", timeout=5).text
+            failed = loopback.get(f"{am.url}/metrics", timeout=5).text
             assert 'alertmanager_notifications_failed_total{integration="email"}' in failed and leaks(failed) == []
-            assert leaks(httpx.get(f"{am.url}/api/v2/status", timeout=5).text) == []
+            assert leaks(loopback.get(f"{am.url}/api/v2/status", timeout=5).text) == []
             assert leaks(am.amtool("config", "show").stdout) == []
     finally:
         receivers.stop()
@@ -115,11 +115,11 @@ def test_up_runs_alertmanager_prints_it_and_keeps_the_secrets_out_of_everything(
         with running_up(["--config", str(config), "--data-dir", str(data_dir), *port_args()], env) as proc:
             text = read_until(proc, "Ctrl-C stops it")
             am, prometheus = endpoint(text, "Alertmanager"), endpoint(text, "Prometheus")
-            assert httpx.get(f"{am}/-/ready", timeout=5).status_code == 200
+            assert loopback.get(f"{am}/-/ready", timeout=5).status_code == 200
 
             # Prometheus sends to it, and the routing is the operator's
             def sends_to() -> list[str]:
-                found = httpx.get(f"{prometheus}/api/v1/alertmanagers", timeout=5).json()["data"]
+                found = loopback.get(f"{prometheus}/api/v1/alertmanagers", timeout=5).json()["data"]
                 return [a["url"] for a in found["activeAlertmanagers"]]
 
             wait_until(lambda: sends_to() == [f"{am}/api/v2/alerts"], timeout=30, what="Prometheus sending to it")
@@ -139,7 +139,7 @@ def test_up_runs_alertmanager_prints_it_and_keeps_the_secrets_out_of_everything(
             pages = [f"{endpoint(text, 'Exporter')}/metrics", endpoint(text, "Collector metrics")]
             pages += [f"{prometheus}/metrics", f"{am}/metrics", f"{am}/api/v2/status", f"{am}/api/v2/alerts"]
             for page in pages:
-                assert leaks(httpx.get(page, timeout=5).text) == [], page
+                assert leaks(loopback.get(page, timeout=5).text) == [], page
             stop(proc)
         assert leaks(text + proc.stdout.read() + proc.stderr.read()) == []
         assert not secrets.exists()  # removed as `up` stops
@@ -165,7 +165,7 @@ def test_without_alertmanager_up_runs_the_rest_and_says_how_to_install_it(tmp_pa
             " `sudo apt-get install prometheus-alertmanager`"
         )
         prometheus = endpoint(text, "Prometheus")
-        assert httpx.get(f"{prometheus}/api/v1/alertmanagers", timeout=5).json()["data"]["activeAlertmanagers"] == []
+        assert loopback.get(f"{prometheus}/api/v1/alertmanagers", timeout=5).json()["data"]["activeAlertmanagers"] == []
         proc.send_signal(signal.SIGINT)
         assert proc.wait(timeout=60) == 0
     assert not (data_dir / "run" / "alertmanager").exists()

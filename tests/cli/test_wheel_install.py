@@ -15,12 +15,12 @@ import sys
 import sysconfig
 from pathlib import Path
 
-import httpx
 import pytest
 import yaml
 
 from agent_analytics.history.demo.generate import generate
 from tests.conftest import ROOT
+from tests.support import loopback
 from tests.support.demo_spend import spend_truth
 from tests.support.net import free_port
 
@@ -124,7 +124,7 @@ def test_the_installed_wheel_runs_demo_up_and_report(tmp_path):
             for path in sorted((ROOT / "prometheus" / "rules").glob("*.yml"))
             for group in yaml.safe_load(path.read_text())["groups"]
         )
-        groups = httpx.get(f"{prometheus}/api/v1/rules", timeout=10).json()["data"]["groups"]
+        groups = loopback.get(f"{prometheus}/api/v1/rules", timeout=10).json()["data"]["groups"]
         assert sum(len(g["rules"]) for g in groups) == shipped > 0
 
         report = json.loads(

@@ -14,6 +14,8 @@ from opentelemetry.proto.collector.logs.v1.logs_service_pb2_grpc import LogsServ
 from opentelemetry.proto.collector.metrics.v1.metrics_service_pb2 import ExportMetricsServiceRequest
 from opentelemetry.proto.collector.metrics.v1.metrics_service_pb2_grpc import MetricsServiceStub
 
+from tests.support import loopback
+
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
 CLAUDE_2_1_332 = FIXTURES / "claude-code" / "v2.1.332"
 GEMINI = FIXTURES / "gemini-cli"
@@ -82,7 +84,7 @@ def post(base: str, signal: str, body: bytes, json_body: bool, headers: dict | N
     """POST one body; JSON goes chunked without Content-Length, as Gemini CLI sends it."""
     headers = {"Content-Type": "application/json" if json_body else "application/x-protobuf", **(headers or {})}
     content = _chunks(body) if json_body else body
-    response = httpx.post(f"{base}/v1/{signal}", content=content, headers=headers, timeout=10)
+    response = loopback.post(f"{base}/v1/{signal}", content=content, headers=headers, timeout=10)
     assert response.status_code == 200, response.text
     return response
 

@@ -4,12 +4,12 @@ the collector keeps serving."""
 import gzip
 
 import grpc
-import httpx
 import pytest
 from google.rpc import status_pb2
 from opentelemetry.proto.collector.metrics.v1.metrics_service_pb2 import ExportMetricsServiceRequest
 from opentelemetry.proto.collector.metrics.v1.metrics_service_pb2_grpc import MetricsServiceStub
 
+from tests.support import loopback
 from tests.support.scrape import scrape
 
 LIMIT = 64 * 1024
@@ -30,7 +30,7 @@ def post(service, body: bytes, content_type="application/x-protobuf", token="alp
     headers = {"Content-Type": content_type, **headers}
     if token:
         headers["Authorization"] = f"Bearer {token}"
-    return httpx.post(f"{service.endpoints['otlp_http']}/v1/metrics", content=body, headers=headers, timeout=10)
+    return loopback.post(f"{service.endpoints['otlp_http']}/v1/metrics", content=body, headers=headers, timeout=10)
 
 
 def cost_total(service) -> float:
@@ -76,11 +76,11 @@ def test_http_bad_requests(service, recorded):
     assert post(service, recorded, token="gamma-token").status_code == 401
     assert post(service, recorded, token="beta-token").status_code == 200
 
-    assert httpx.get(f"{service.endpoints['otlp_http']}/v1/metrics").status_code == 405
-    assert httpx.post(f"{service.endpoints['otlp_http']}/v2/other").status_code == 404
+    assert loopback.get(f"{service.endpoints['otlp_http']}/v1/metrics").status_code == 405
+    assert loopback.post(f"{service.endpoints['otlp_http']}/v2/other").status_code == 404
 
     # traces are accepted and dropped
-    traces = httpx.post(
+    traces = loopback.post(
         f"{service.endpoints['otlp_http']}/v1/traces",
         content=b"",
         headers={"Content-Type": "application/x-protobuf", "Authorization": "Bearer alpha-token"},
@@ -140,7 +140,7 @@ def test_deeply_nested_json_is_a_bad_request_not_a_server_error(service, recorde
     depth = 30_000  # 60 kB, under the size limit
     for signal, key in (("metrics", "resourceMetrics"), ("logs", "resourceLogs")):
         for body in (b"[" * depth + b"]" * depth, b'{"%s": ' % key.encode() + b"[" * depth + b"]" * depth + b"}"):
-            answer = httpx.post(
+            answer = loopback.post(
                 f"{service.endpoints['otlp_http']}/v1/{signal}",
                 content=body,
                 headers={"Content-Type": "application/json", "Authorization": "Bearer alpha-token"},

@@ -31,6 +31,7 @@ from opentelemetry.sdk.resources import Resource
 from tests.collector.payloads import load_payloads
 from tests.collector.sdk_workload import CUMULATIVE, DELTA
 from tests.collector.test_collector_restart import aa_command
+from tests.support import loopback
 from tests.support.net import free_port, wait_http_ok
 from tests.support.processes import ServiceProcess
 from tests.support.prometheus import Prometheus
@@ -212,7 +213,7 @@ def test_sigkill_at_random_moments_loses_nothing_acknowledged_and_counts_nothing
                 if exporter.outcomes[-1][0] or name.endswith("delta"):
                     break
             assert name.endswith("delta") or exporter.outcomes[-1][0], f"{name}: the final export failed"
-        text = httpx.get(collector.metrics_url, timeout=10).text
+        text = loopback.get(collector.metrics_url, timeout=10).text
         samples = parse(text).series("")
         try:
             prometheus.wait_for('sum(app_cost_USD_total{client="http-cumulative"})', added["http-cumulative"])

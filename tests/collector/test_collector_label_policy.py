@@ -5,12 +5,12 @@ folds extra series into one overflow series and counts the folded points."""
 import json
 
 import grpc
-import httpx
 from opentelemetry.proto.collector.logs.v1.logs_service_pb2_grpc import LogsServiceStub
 from opentelemetry.proto.collector.metrics.v1.metrics_service_pb2 import ExportMetricsServiceRequest
 from opentelemetry.proto.collector.metrics.v1.metrics_service_pb2_grpc import MetricsServiceStub
 
 from tests.collector.payloads import load_payloads
+from tests.support import loopback
 from tests.support.scrape import scrape
 
 
@@ -38,7 +38,7 @@ def counter_request(name: str, points: list[tuple[dict, float]], resource: dict 
 
 
 def post(service, request, **headers) -> None:
-    response = httpx.post(
+    response = loopback.post(
         f"{service.endpoints['otlp_http']}/v1/metrics",
         content=request.SerializeToString(),
         headers={"Content-Type": "application/x-protobuf", **headers},

@@ -4,10 +4,10 @@ in a bounded on-disk spool and arrive exactly once when it is back, also across 
 import time
 from collections import Counter
 
-import httpx
 import pytest
 
 from tests.collector.payloads import load_payloads
+from tests.support import loopback
 from tests.support.loki_standin import LokiStandin
 from tests.support.net import wait_until
 from tests.support.scrape import scrape, total
@@ -34,7 +34,7 @@ def loki():
 
 def send_logs(service, bodies) -> None:
     for body, _ in bodies:
-        response = httpx.post(
+        response = loopback.post(
             f"{service.endpoints['otlp_http']}/v1/logs",
             content=body,
             headers={"Content-Type": "application/x-protobuf"},

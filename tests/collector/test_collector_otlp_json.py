@@ -3,12 +3,12 @@ numbers, unknown fields ignored; a damaged state file stops the start with a cle
 
 import json
 
-import httpx
 import pytest
 
 from agent_analytics.collector import otlp_codec
 from agent_analytics.collector.config import load_config
 from agent_analytics.collector.service import CollectorService
+from tests.support import loopback
 from tests.support.scrape import scrape
 
 LOG_JSON = {
@@ -97,7 +97,7 @@ def test_metric_json_with_numbers_and_enum_integers(start_collector):
     }
     url = f"{service.endpoints['otlp_http']}/v1/metrics"
     for _ in range(2):
-        response = httpx.post(url, json=body)
+        response = loopback.post(url, json=body)
         assert response.status_code == 200 and response.json() == {}
     samples = scrape(service).series()
     # cumulative 40 twice from the same start: 40, not 80
@@ -139,7 +139,7 @@ def test_values_that_would_corrupt_a_counter_are_refused(start_collector):
             }
         ]
     }
-    response = httpx.post(f"{service.endpoints['otlp_http']}/v1/metrics", json=body)
+    response = loopback.post(f"{service.endpoints['otlp_http']}/v1/metrics", json=body)
     assert response.status_code == 200
     assert response.json()["partialSuccess"]["rejectedDataPoints"] == "4"
     samples = scrape(service).series()

@@ -9,13 +9,13 @@ import re
 from collections import defaultdict
 
 import grpc
-import httpx
 import pytest
 from google.protobuf import json_format
 from opentelemetry.proto.collector.logs.v1.logs_service_pb2_grpc import LogsServiceStub
 from opentelemetry.proto.collector.metrics.v1.metrics_service_pb2_grpc import MetricsServiceStub
 
 from tests.collector.payloads import load_payloads, scrape_until, series_diff
+from tests.support import loopback
 from tests.support.otelcol import Otelcol
 from tests.support.prometheus import Prometheus
 from tests.support.scrape import scrape
@@ -103,7 +103,7 @@ def send_http(service, payloads, claude_fixtures, mode: str) -> None:
                 if mode == "gzip":
                     body = gzip.compress(body)
                     headers["Content-Encoding"] = "gzip"
-            response = httpx.post(f"{base}/v1/{signal}", content=body, headers=headers, timeout=10)
+            response = loopback.post(f"{base}/v1/{signal}", content=body, headers=headers, timeout=10)
             assert response.status_code == 200, response.text
             if mode == "json":
                 assert response.headers["content-type"] == "application/json"

@@ -9,7 +9,6 @@ import subprocess
 import sys
 from pathlib import Path
 
-import httpx
 from opentelemetry.exporter.otlp.proto.http.metric_exporter import OTLPMetricExporter
 from opentelemetry.exporter.prometheus import PrometheusMetricReader
 from opentelemetry.sdk.metrics import MeterProvider
@@ -19,6 +18,7 @@ from prometheus_client import CollectorRegistry, generate_latest
 
 from tests.collector.payloads import load_payloads
 from tests.collector.sdk_workload import CUMULATIVE, ROUNDS, Instruments, record
+from tests.support import loopback
 from tests.support.net import free_port, wait_http_ok
 from tests.support.scrape import parse
 
@@ -55,7 +55,7 @@ class CollectorProcess:
         wait_http_ok(self.endpoints["metrics"].replace("/metrics", "/healthz"))
 
     def scrape(self, *prefixes: str) -> dict:
-        text = httpx.get(self.endpoints["metrics"], timeout=10).text
+        text = loopback.get(self.endpoints["metrics"], timeout=10).text
         return {k: v for prefix in prefixes for k, v in parse(text).series(prefix).items()}
 
     def terminate(self) -> None:
@@ -70,7 +70,7 @@ def test_totals_survive_sigterm_and_start(tmp_path, claude_fixtures):
     http = first.endpoints["otlp_http"]
 
     for _, request in load_payloads(claude_fixtures, "metrics"):
-        response = httpx.post(
+        response = loopback.post(
             f"{http}/v1/metrics",
             content=request.SerializeToString(),
             headers={"Content-Type": "application/x-protobuf"},

@@ -9,7 +9,6 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 
 import grpc
-import httpx
 import pytest
 from opentelemetry.exporter.otlp.proto.http.metric_exporter import OTLPMetricExporter
 from opentelemetry.proto.collector.logs.v1.logs_service_pb2 import ExportLogsServiceRequest
@@ -20,6 +19,7 @@ from opentelemetry.sdk.resources import Resource
 
 from tests.collector.payloads import load_payloads, series_diff
 from tests.collector.sdk_workload import CUMULATIVE, DELTA
+from tests.support import loopback
 from tests.support.loki_standin import LokiStandin
 from tests.support.net import wait_until
 from tests.support.otelcol import AUTH_CONFIG, CONFIG, LOADBALANCER_CONFIG, require
@@ -122,7 +122,7 @@ def log_requests(claude_fixtures) -> list[ExportLogsServiceRequest]:
 
 def post_logs(collector, requests) -> None:
     for request in requests:
-        response = httpx.post(
+        response = loopback.post(
             f"{collector.endpoints['otlp_http']}/v1/logs",
             content=request.SerializeToString(),
             headers={"Content-Type": "application/x-protobuf"},
@@ -193,7 +193,7 @@ def test_bearer_token_auth_refuses_a_missing_or_wrong_token(claude_fixtures, sta
     headers = {"Content-Type": "application/x-protobuf"}
     for auth, status in ((None, 401), ("Bearer wrong", 401), ("Bearer right-token", 200)):
         sent = headers if auth is None else {**headers, "Authorization": auth}
-        assert httpx.post(url, content=body, headers=sent, timeout=10).status_code == status, auth
+        assert loopback.post(url, content=body, headers=sent, timeout=10).status_code == status, auth
     with grpc.insecure_channel(collector.endpoints["otlp_grpc"]) as channel:
         stub = MetricsServiceStub(channel)
         for metadata in ((), (("authorization", "Bearer wrong"),)):

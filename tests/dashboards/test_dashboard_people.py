@@ -11,11 +11,11 @@ import subprocess
 import sys
 from datetime import UTC, date, datetime
 
-import httpx
 import pytest
 
 from agent_analytics.exporter.vendors.figures import day_sample_time
 from agent_analytics.vocabulary import series
+from tests.support import loopback
 from tests.support.grafana_queries import load_dashboards, substitute, targets
 from tests.support.hourly_history import push_history
 from tests.support.prometheus import Prometheus
@@ -77,7 +77,7 @@ def label_values(prom: Prometheus, query: str) -> set[str]:
     selector, label = re.fullmatch(r"label_values\((.*),\s*(\w+)\)", query).groups()
     selector = selector.replace("$team", ".*")
     params = {"match[]": selector, "start": END - 7 * 86400, "end": END}
-    body = httpx.get(f"{prom.url}/api/v1/label/{label}/values", params=params, timeout=10).json()
+    body = loopback.get(f"{prom.url}/api/v1/label/{label}/values", params=params, timeout=10).json()
     return set(body["data"])
 
 

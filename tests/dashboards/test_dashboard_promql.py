@@ -6,10 +6,9 @@ from __future__ import annotations
 
 import time
 
-import httpx
 import pytest
 
-from tests.support import ground_truth
+from tests.support import ground_truth, loopback
 from tests.support.grafana_queries import Target, rule_expressions, substitute, targets
 from tests.support.live_stack import ASSISTED_COMMITS, COMMITS, DEVELOPER, TEAM
 
@@ -64,7 +63,7 @@ def test_every_rule_expression_runs_and_every_rule_is_healthy(live_stack):
             live_stack.prometheus.query(expr)
         except AssertionError as e:
             raise AssertionError(f"rule {name}: {e}") from None
-    groups = httpx.get(f"{live_stack.prometheus.url}/api/v1/rules", timeout=10).json()["data"]["groups"]
+    groups = loopback.get(f"{live_stack.prometheus.url}/api/v1/rules", timeout=10).json()["data"]["groups"]
     rules = [r for g in groups for r in g["rules"]]
     assert len(rules) == len(rule_expressions())
     unhealthy = [(r["name"], r.get("lastError")) for r in rules if r["health"] != "ok"]

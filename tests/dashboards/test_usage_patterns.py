@@ -23,7 +23,6 @@ from collections import defaultdict
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-import httpx
 import pytest
 from opentelemetry.proto.collector.logs.v1.logs_service_pb2 import ExportLogsServiceRequest
 from opentelemetry.proto.collector.metrics.v1.metrics_service_pb2 import ExportMetricsServiceRequest
@@ -33,6 +32,7 @@ from agent_analytics.collector.config import load_config as load_collector_confi
 from agent_analytics.collector.service import CollectorService
 from agent_analytics.vocabulary.hourly import grown
 from tests.collector.agent_fixtures import CLAUDE_2_1_332, session_files
+from tests.support import loopback
 from tests.support.grafana_queries import substitute, targets
 from tests.support.ground_truth import total, total_by
 from tests.support.hourly_history import push_history
@@ -185,7 +185,7 @@ def stack(tmp_path_factory):
     )
     collector.start()
     for developer, server, tool, lines in MCP_REPLAYS:
-        r = httpx.post(
+        r = loopback.post(
             f"{collector.endpoints['otlp_http']}/v1/metrics",
             content=rewritten(lines, server, tool),
             headers={"content-type": "application/x-protobuf", "x-developer-id": developer},
@@ -297,7 +297,7 @@ def test_mcp_tool_calls_and_failures_equal_the_events_sent(tmp_path):
         collector.start()
         try:
             for body in bodies:
-                r = httpx.post(
+                r = loopback.post(
                     f"{collector.endpoints['otlp_http']}/v1/logs",
                     content=body,
                     headers={"content-type": "application/x-protobuf", "x-developer-id": "dev.one@example.com"},
@@ -310,7 +310,7 @@ def test_mcp_tool_calls_and_failures_equal_the_events_sent(tmp_path):
 
         def counted(title: str) -> dict[str, int]:
             query = substitute(panel(title), range_="1h")
-            r = httpx.get(f"{loki.url}/loki/api/v1/query", params={"query": query, "time": str(newest + 1)})
+            r = loopback.get(f"{loki.url}/loki/api/v1/query", params={"query": query, "time": str(newest + 1)})
             assert r.status_code == 200, (query, r.text)
             return {row["metric"]["tool_name"]: int(row["value"][1]) for row in r.json()["data"]["result"]}
 

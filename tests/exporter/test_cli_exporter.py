@@ -6,9 +6,8 @@ import subprocess
 import sys
 from pathlib import Path
 
-import httpx
-
 from tests.exporter.helpers import GitRepo
+from tests.support import loopback
 from tests.support.net import free_port, wait_http_ok, wait_until
 from tests.support.scrape import parse, total
 
@@ -78,8 +77,8 @@ def test_serves_until_sigterm(tmp_path):
         assert json.loads(proc.stdout.readline())["metrics"] == f"http://127.0.0.1:{port}/metrics"
         url = f"http://127.0.0.1:{port}/metrics"
         # the first scan runs in the background right after start
-        wait_until(lambda: "agent_analytics_git_commits_total{" in httpx.get(url).text, what="first scan")
-        m = parse(httpx.get(url).text)
+        wait_until(lambda: "agent_analytics_git_commits_total{" in loopback.get(url).text, what="first scan")
+        m = parse(loopback.get(url).text)
         assert total(m, "agent_analytics_git_lines_added_total", agent="claude-code", evidence="trailer") == 8
         proc.send_signal(signal.SIGTERM)
         assert proc.wait(timeout=30) == 0

@@ -47,6 +47,7 @@ import httpx
 
 from agent_analytics.workstation.config import Workstation
 from tests.real_clients import clients
+from tests.support import loopback
 from tests.support.http_standin import HttpStandIn, Reply, read_body
 from tests.support.model_standins import ModelStandIn
 from tests.support.net import free_port
@@ -186,7 +187,7 @@ def measure_up(root: Path) -> dict[str, float]:
 
     def accepted() -> bool:
         try:
-            return httpx.post(otlp, content=b"", headers={"Content-Type": "application/x-protobuf"},
+            return loopback.post(otlp, content=b"", headers={"Content-Type": "application/x-protobuf"},
                               timeout=2).status_code == 200  # fmt: skip
         except httpx.HTTPError:
             return False
@@ -255,7 +256,7 @@ def _read(path: Path) -> str:
 
 def _ok(url: str) -> bool:
     try:
-        return httpx.get(url, timeout=2).status_code == 200
+        return loopback.get(url, timeout=2).status_code == 200
     except httpx.HTTPError:
         return False
 

@@ -8,12 +8,12 @@ import math
 import time
 from pathlib import Path
 
-import httpx
 import pytest
 
 from agent_analytics.workstation.config import Workstation
 from tests.collector.test_agents_replay import assert_no_per_session_labels, total
 from tests.real_clients import clients
+from tests.support import loopback
 from tests.support import model_standins as standin
 from tests.support.scrape import scrape
 
@@ -217,13 +217,13 @@ def test_claude_code_init_snippet_keeps_each_users_identity(collector, model, wo
 def test_stand_in_speaks_each_api():
     """The stand-in itself: each API's answer parses as its format says and carries the usage."""
     with standin.ModelStandIn() as m:
-        sse = httpx.post(f"{m.url}/v1/messages", json={"model": "x", "stream": True}).text
+        sse = loopback.post(f"{m.url}/v1/messages", json={"model": "x", "stream": True}).text
         assert '"output_tokens": 150' in sse and sse.rstrip().endswith('data: {"type": "message_stop"}')
-        gem = httpx.post(f"{m.url}/v1beta/models/gemini-2.5-flash:streamGenerateContent?alt=sse").text
+        gem = loopback.post(f"{m.url}/v1beta/models/gemini-2.5-flash:streamGenerateContent?alt=sse").text
         assert [json.loads(line[6:]).get("usageMetadata") for line in gem.splitlines() if line][-1] == (
             standin.GEMINI_USAGE
         )
-        chat = httpx.post(f"{m.url}/v1/chat/completions", json={"model": "gpt-4.1"}).text
+        chat = loopback.post(f"{m.url}/v1/chat/completions", json={"model": "gpt-4.1"}).text
         assert chat.rstrip().endswith("data: [DONE]")
         assert m.answered == [("anthropic", "x"), ("gemini", "gemini-2.5-flash"), ("chat", "gpt-4.1")]
 

@@ -11,12 +11,11 @@ import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 
-import httpx
 import pytest
 
 from agent_analytics.collector.config import load_config
 from agent_analytics.collector.service import CollectorService
-from tests.support import ground_truth
+from tests.support import ground_truth, loopback
 from tests.support.net import free_port, wait_until
 from tests.support.scrape import scrape
 
@@ -60,7 +59,7 @@ def series(samples: list[dict]) -> dict[tuple[str, frozenset], float]:
 def post_fixtures(base: str, fixtures: Path) -> None:
     for signal in ("metrics", "logs"):
         for name, body, content_type in ground_truth.bodies(fixtures, signal):
-            r = httpx.post(
+            r = loopback.post(
                 f"{base}/v1/{signal}",
                 content=body,
                 timeout=10,
@@ -128,13 +127,13 @@ def embedded_series(tmp_path_factory, claude_fixtures) -> dict:
 
 
 def prom_query(url: str, q: str) -> list[dict]:
-    body = httpx.get(f"{url}/api/v1/query", params={"query": q}, timeout=30).json()
+    body = loopback.get(f"{url}/api/v1/query", params={"query": q}, timeout=30).json()
     assert body["status"] == "success", body
     return body["data"]["result"]
 
 
 def loki_query(url: str, q: str) -> list[dict]:
-    body = httpx.get(f"{url}/loki/api/v1/query", params={"query": q}, timeout=30).json()
+    body = loopback.get(f"{url}/loki/api/v1/query", params={"query": q}, timeout=30).json()
     assert body["status"] == "success", body
     return body["data"]["result"]
 
@@ -173,7 +172,7 @@ def check_loki(compose_stack, claude_fixtures):
 
 def check_grafana(compose_stack):
     auth = ("admin", compose_stack["password"])
-    found = httpx.get(
+    found = loopback.get(
         f"{compose_stack['grafana']}/api/search", params={"tag": "agent-analytics"}, auth=auth, timeout=30
     ).json()
     assert {d["uid"] for d in found} == {
@@ -183,7 +182,9 @@ def check_grafana(compose_stack):
         "aa-copilot",
         "aa-budgets",
     }
-    assert httpx.get(f"{compose_stack['grafana']}/api/search", auth=("admin", "admin"), timeout=30).status_code == 401
+    assert (
+        loopback.get(f"{compose_stack['grafana']}/api/search", auth=("admin", "admin"), timeout=30).status_code == 401
+    )
 
 
 def test_compose_stack_matches_the_embedded_path(compose_stack, embedded_series, claude_fixtures):

@@ -6,10 +6,10 @@ import subprocess
 import sys
 from pathlib import Path
 
-import httpx
 import pytest
 
 from agent_analytics.vocabulary.hourly import grown
+from tests.support import loopback
 from tests.support.net import wait_until
 from tests.support.up_process import (
     cmdline,
@@ -43,9 +43,9 @@ def test_up_serves_everything_and_stops_cleanly_on_ctrl_c(tmp_path, claude_fixtu
         exporter = endpoint(text, "Exporter")
         prometheus = endpoint(text, "Prometheus")
         otlp_http = endpoint(text, "Collector OTLP/HTTP")
-        assert httpx.get(metrics, timeout=5).status_code == 200
-        assert httpx.get(f"{exporter}/healthz", timeout=5).json()["repos"] == 1
-        assert httpx.get(f"{prometheus}/-/ready", timeout=5).status_code == 200
+        assert loopback.get(metrics, timeout=5).status_code == 200
+        assert loopback.get(f"{exporter}/healthz", timeout=5).json()["repos"] == 1
+        assert loopback.get(f"{prometheus}/-/ready", timeout=5).status_code == 200
         me = f"{sys.executable} -m agent_analytics.cli"  # how this `up` was started
         init_flags = f"--endpoint {otlp_http} --exporter-url {exporter} --prometheus-url {prometheus} --no-loki"
         assert f'  {me} init {init_flags} --team "$TEAM" --yes\n' in text
@@ -54,7 +54,7 @@ def test_up_serves_everything_and_stops_cleanly_on_ctrl_c(tmp_path, claude_fixtu
 
         # Prometheus scrapes all three and loaded the project's rules; its TSDB is under the data dir.
         def targets_up() -> bool:
-            active = httpx.get(f"{prometheus}/api/v1/targets", timeout=5).json()["data"]["activeTargets"]
+            active = loopback.get(f"{prometheus}/api/v1/targets", timeout=5).json()["data"]["activeTargets"]
             return {t["labels"]["job"] for t in active if t["health"] == "up"} == {
                 "prometheus",
                 "collector",
@@ -62,7 +62,7 @@ def test_up_serves_everything_and_stops_cleanly_on_ctrl_c(tmp_path, claude_fixtu
             }
 
         wait_until(targets_up, timeout=30, what="collector, exporter and prometheus targets up")
-        groups = httpx.get(f"{prometheus}/api/v1/rules", timeout=5).json()["data"]["groups"]
+        groups = loopback.get(f"{prometheus}/api/v1/rules", timeout=5).json()["data"]["groups"]
         assert groups and all(
             g["file"].startswith(str(Path(__file__).resolve().parents[2] / "prometheus")) for g in groups
         )
@@ -70,7 +70,7 @@ def test_up_serves_everything_and_stops_cleanly_on_ctrl_c(tmp_path, claude_fixtu
 
         # Data flows: a recorded Claude Code payload into the printed OTLP endpoint, git history via the exporter.
         body = json.loads((claude_fixtures / "session-apierror.metrics.json").read_text())
-        r = httpx.post(f"{otlp_http}/v1/metrics", json=body, timeout=10)
+        r = loopback.post(f"{otlp_http}/v1/metrics", json=body, timeout=10)
         assert r.status_code == 200, r.text
         expected = fixture_cost(body)
         assert expected > 0

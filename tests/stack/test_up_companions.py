@@ -10,11 +10,10 @@ import subprocess
 import sys
 from pathlib import Path
 
-import httpx
 import pytest
 import yaml
 
-from tests.support import fake_loki_grafana
+from tests.support import fake_loki_grafana, loopback
 from tests.support.net import free_port, wait_until
 from tests.support.up_process import DEBIAN_LOKI, endpoint, env_for, port_args, read_until, running_up, stop
 
@@ -42,8 +41,8 @@ def test_up_runs_loki_and_grafana_when_installed_and_wires_them(tmp_path, claude
         text = read_until(proc, "Ctrl-C stops it")
         loki, grafana, alertmanager = endpoint(text, "Loki"), endpoint(text, "Grafana"), endpoint(text, "Alertmanager")
         prometheus, otlp_http = endpoint(text, "Prometheus"), endpoint(text, "Collector OTLP/HTTP")
-        assert httpx.get(f"{loki}/ready", timeout=5).status_code == 200
-        assert httpx.get(f"{grafana}/api/health", timeout=5).json()["database"] == "ok"
+        assert loopback.get(f"{loki}/ready", timeout=5).status_code == 200
+        assert loopback.get(f"{grafana}/api/health", timeout=5).json()["database"] == "ok"
 
         # Grafana gets the project's datasources pointed at this machine, and its dashboards folder.
         argv = json.loads((record / "grafana.argv").read_text())
@@ -65,7 +64,7 @@ def test_up_runs_loki_and_grafana_when_installed_and_wires_them(tmp_path, claude
         sent = ExportLogsServiceRequest.FromString(body)
         expected = sum(len(sl.log_records) for rl in sent.resource_logs for sl in rl.scope_logs)
         assert expected > 0
-        r = httpx.post(f"{otlp_http}/v1/logs", content=body, headers={"Content-Type": "application/x-protobuf"})
+        r = loopback.post(f"{otlp_http}/v1/logs", content=body, headers={"Content-Type": "application/x-protobuf"})
         assert r.status_code == 200, r.text
 
         def forwarded() -> int:
@@ -93,7 +92,7 @@ def test_a_loki_url_in_the_collector_section_is_used(tmp_path, claude_fixtures):
         with running_up(args, env_for(tmp_path)) as proc:
             otlp_http = endpoint(read_until(proc, "Ctrl-C stops it"), "Collector OTLP/HTTP")
             body = (claude_fixtures / "session-tools.logs.pb").read_bytes()
-            answer = httpx.post(
+            answer = loopback.post(
                 f"{otlp_http}/v1/logs", content=body, headers={"Content-Type": "application/x-protobuf"}, timeout=10
             )
             assert answer.status_code == 200
@@ -147,7 +146,7 @@ def test_the_commands_up_prints_run_as_printed_and_a_foreign_loki_is_left_alone(
         assert config["prometheus_url"] == prometheus and config["without_loki"] is True
 
         def sends_alerts() -> bool:  # Prometheus applies discovered targets every 5 s: its Alertmanager too
-            found = httpx.get(f"{prometheus}/api/v1/alertmanagers", timeout=5).json()["data"]
+            found = loopback.get(f"{prometheus}/api/v1/alertmanagers", timeout=5).json()["data"]
             return bool(found["activeAlertmanagers"])
 
         wait_until(sends_alerts, timeout=30, what="Prometheus sending to the Alertmanager of up")

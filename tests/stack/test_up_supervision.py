@@ -10,7 +10,6 @@ import threading
 import time
 from pathlib import Path
 
-import httpx
 import pytest
 from opentelemetry.exporter.otlp.proto.grpc.metric_exporter import OTLPMetricExporter as GrpcExporter
 from opentelemetry.exporter.otlp.proto.http.metric_exporter import OTLPMetricExporter as HttpExporter
@@ -23,7 +22,7 @@ from agent_analytics.stack.supervision import load_policy
 from agent_analytics.stack.supervisor import find_alertmanager
 from tests.collector.sdk_workload import DELTA
 from tests.collector.test_collector_kill import Recording
-from tests.support import fake_loki_grafana
+from tests.support import fake_loki_grafana, loopback
 from tests.support.net import free_port, wait_until
 from tests.support.scrape import scrape, total
 from tests.support.up_process import env_for, port_args, prom_value, run_up
@@ -120,7 +119,7 @@ class Committer:
 
 
 def collector_total(metrics_url: str, client: str) -> float:
-    page = httpx.get(metrics_url, timeout=5).text
+    page = loopback.get(metrics_url, timeout=5).text
     return sum(
         float(line.rsplit(" ", 1)[1])
         for line in page.splitlines()
@@ -191,7 +190,7 @@ def test_each_child_killed_comes_back_alone_while_agents_send(tmp_path, claude_f
             assert before is not None, name
             os.kill(before, signal.SIGKILL)
             if name == "loki":  # events arriving while Loki is away wait in the collector's spool
-                answer = httpx.post(
+                answer = loopback.post(
                     f"{endpoints['otlp_http']}/v1/logs",
                     content=events,
                     headers={"Content-Type": "application/x-protobuf"},
@@ -202,7 +201,7 @@ def test_each_child_killed_comes_back_alone_while_agents_send(tmp_path, claude_f
             wait_until(
                 lambda n=name, b=before: (
                     child_pid(up.pid, program(n)) not in (None, b)
-                    and httpx.get(endpoints[n] + READY[n], timeout=2).status_code == 200
+                    and loopback.get(endpoints[n] + READY[n], timeout=2).status_code == 200
                 ),
                 timeout=20,
                 what=f"{name} back after SIGKILL",
@@ -267,7 +266,7 @@ def test_each_child_killed_comes_back_alone_while_agents_send(tmp_path, claude_f
 def counter_resets(prometheus: str, selector: str) -> dict[str, float]:
     """Counters (`_total` series) matching `selector` that Prometheus saw go back in the last 10 minutes."""
     match = f'{{__name__=~".+_total", {selector}}}'
-    names = httpx.get(f"{prometheus}/api/v1/label/__name__/values", params={"match[]": match}, timeout=10)
+    names = loopback.get(f"{prometheus}/api/v1/label/__name__/values", params={"match[]": match}, timeout=10)
     assert names.json()["data"], names.text
     found = {}
     for name in names.json()["data"]:

@@ -9,9 +9,8 @@ import subprocess
 import tempfile
 from pathlib import Path
 
-import httpx
-
 from agent_analytics.stack.supervisor import find_alertmanager
+from tests.support import loopback
 
 from .http_standin import HttpStandIn, Reply, Request
 from .net import free_port, wait_http_ok
@@ -79,7 +78,7 @@ class Alertmanager:
     def alerts(self, **labels: str) -> list[dict]:
         """The alerts Alertmanager holds (API v2) with these labels, silenced and inhibited ones included."""
         filters = [f'{k}="{v}"' for k, v in labels.items()]
-        r = httpx.get(f"{self.url}/api/v2/alerts", params={"filter": filters}, timeout=10)
+        r = loopback.get(f"{self.url}/api/v2/alerts", params={"filter": filters}, timeout=10)
         r.raise_for_status()
         return r.json()
 

@@ -76,11 +76,11 @@ def event_records(folder: Path) -> list[tuple[dict, dict]]:
 
 def post(folder: Path, base_url: str, developer: str, signals: tuple[str, ...] = ("metrics", "logs")) -> None:
     """Send the recordings of `signals` to an OTLP/HTTP endpoint as the named developer."""
-    import httpx
+    from tests.support import loopback
 
     for signal in signals:
         for name, body, content_type in bodies(folder, signal):
-            r = httpx.post(
+            r = loopback.post(
                 f"{base_url}/v1/{signal}",
                 content=body,
                 headers={"content-type": content_type, "x-developer-id": developer},

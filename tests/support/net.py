@@ -4,7 +4,7 @@ import socket
 import time
 from collections.abc import Callable
 
-import httpx
+from tests.support import loopback
 
 
 def free_port() -> int:
@@ -29,4 +29,4 @@ def wait_until(
 
 
 def wait_http_ok(url: str, timeout: float = 30.0) -> None:
-    wait_until(lambda: httpx.get(url, timeout=2).status_code == 200, timeout=timeout, what=f"GET {url} == 200")
+    wait_until(lambda: loopback.get(url, timeout=2).status_code == 200, timeout=timeout, what=f"GET {url} == 200")

@@ -6,8 +6,9 @@ import tempfile
 import time
 from pathlib import Path
 
-import httpx
 import yaml
+
+from tests.support import loopback
 
 from .net import free_port, wait_http_ok, wait_until
 from .processes import terminate
@@ -20,7 +21,7 @@ class QueryApi:
         self.url = url
 
     def _api(self, path: str, params: dict[str, str]) -> list[dict]:
-        body = httpx.get(f"{self.url}/api/v1/{path}", params=params, timeout=30).json()
+        body = loopback.get(f"{self.url}/api/v1/{path}", params=params, timeout=30).json()
         if body.get("status") != "success":
             raise AssertionError(f"{path} failed: {params['query']}: {body.get('error')}")
         return body["data"]["result"]
@@ -153,7 +154,7 @@ class Prometheus(QueryApi):
         shutil.rmtree(self.workdir, ignore_errors=True)
 
     def targets_up(self) -> bool:
-        r = httpx.get(f"{self.url}/api/v1/targets", timeout=10).json()
+        r = loopback.get(f"{self.url}/api/v1/targets", timeout=10).json()
         active = r["data"]["activeTargets"]
         return bool(active) and all(t["health"] == "up" for t in active)
 

@@ -3,8 +3,9 @@ service that names its /metrics endpoint), then `value()`, `total()` or `.series
 
 from __future__ import annotations
 
-import httpx
 from prometheus_client.parser import text_string_to_metric_families
+
+from tests.support import loopback
 
 
 class Metrics(dict[str, list[tuple[dict, float]]]):
@@ -41,7 +42,7 @@ def scrape(target) -> Metrics:
     """The samples of a /metrics URL, or of a service's `endpoints["metrics"]`."""
     url = target if isinstance(target, str) else target.endpoints["metrics"]
     url = url if url.endswith("/metrics") else f"{url.rstrip('/')}/metrics"
-    r = httpx.get(url, timeout=10)
+    r = loopback.get(url, timeout=10)
     r.raise_for_status()
     return parse(r.text)
 

@@ -22,10 +22,10 @@ import sys
 import tempfile
 from pathlib import Path
 
-import httpx
 import yaml
 
 from prometheus.rules_src.thanos import STRATEGY
+from tests.support import loopback
 from tests.support.go_build import build_folder, build_once
 from tests.support.net import free_port, wait_until
 from tests.support.processes import terminate
@@ -148,7 +148,7 @@ class Component:
     def _ready(self) -> bool:
         if self.proc.poll() is not None:
             raise RuntimeError(f"thanos {self.kind} exited ({self.proc.returncode}):\n{self.log()}")
-        return httpx.get(f"{self.url}/-/ready", timeout=2).status_code == 200
+        return loopback.get(f"{self.url}/-/ready", timeout=2).status_code == 200
 
     def log(self) -> str:
         return self.log_path.read_text()[-4000:] if self.log_path.exists() else ""
@@ -255,7 +255,7 @@ class Layout:
         return self
 
     def _all_endpoints_up(self) -> bool:
-        listed = httpx.get(f"{self.query_url}/api/v1/stores", timeout=5).json()["data"]
+        listed = loopback.get(f"{self.query_url}/api/v1/stores", timeout=5).json()["data"]
         healthy = {s["name"] for kind in listed.values() for s in kind if not s.get("lastError")}
         expected = {c.grpc for c in self.components() if c is not self.query}
         return expected <= healthy

@@ -11,8 +11,7 @@ import time
 from contextlib import contextmanager
 from pathlib import Path
 
-import httpx
-
+from tests.support import loopback
 from tests.support.net import free_port
 
 PORT_FLAGS = (
@@ -137,7 +136,7 @@ def fixture_tokens(body: dict) -> dict[str, float]:
 
 
 def prom_value(url: str, promql: str) -> float | None:
-    result = httpx.get(f"{url}/api/v1/query", params={"query": promql}, timeout=10).json()["data"]["result"]
+    result = loopback.get(f"{url}/api/v1/query", params={"query": promql}, timeout=10).json()["data"]["result"]
     return float(result[0]["value"][1]) if result else None
 
 

@@ -11,13 +11,13 @@ import os
 import subprocess
 from pathlib import Path
 
-import httpx
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
 from typer.testing import CliRunner
 
 from agent_analytics.cli.app import app
 from agent_analytics.workstation import hook_sender, hook_spool, paths
+from tests.support import loopback
 from tests.support.isolation import isolate
 
 AUTHOR_EMAIL = "Ada.Lovelace@Example.com"
@@ -89,7 +89,7 @@ def cli(*args: str, input: str | None = None):
 
 def series_value(metrics_url: str, name: str, **labels: str) -> float:
     """The sum of the series `name` matching `labels` in a Prometheus text exposition (0 when none)."""
-    text = httpx.get(metrics_url, timeout=5).text
+    text = loopback.get(metrics_url, timeout=5).text
     return sum(
         sample.value
         for family in text_string_to_metric_families(text)

@@ -25,7 +25,6 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
-import httpx
 import pytest
 import yaml
 
@@ -38,7 +37,7 @@ from agent_analytics.history.tsdb_blocks import newest_allowed
 from agent_analytics.vocabulary import facts, hourly, series
 from tests.bench.bench_dashboard_queries import board_queries
 from tests.exporter.helpers import GitRepo
-from tests.support import ground_truth
+from tests.support import ground_truth, loopback
 from tests.support.demo_spend import write_demo
 from tests.support.grafana_queries import Target, load_dashboards, substitute, targets
 from tests.support.live_stack import DEVELOPER, TEAM
@@ -183,7 +182,7 @@ def vendor_total(api: QueryApi) -> float | None:
 
 def alerts(url: str) -> dict[tuple[str, str], str]:
     """(alert name, team) -> state of the budget alerts."""
-    body = httpx.get(f"{url}/api/v1/alerts", timeout=10).json()["data"]["alerts"]
+    body = loopback.get(f"{url}/api/v1/alerts", timeout=10).json()["data"]["alerts"]
     return {
         (a["labels"]["alertname"], a["labels"].get("team_id", "")): a["state"] for a in body if "team_id" in a["labels"]
     }
@@ -365,7 +364,9 @@ def test_report_gives_the_same_figures_on_thanos_query(reports, window):
 def test_a_replica_is_one_series_through_query(stacks):
     """Both replicas hold each scraped series; Query answers one, without the replica label."""
     params = {"query": f'count({COST}{{developer_id="{DEVELOPER}"}})', "time": str(stacks.at)}
-    raw = httpx.get(f"{stacks.thanos.query_url}/api/v1/query", params={**params, "dedup": "false"}, timeout=30).json()
+    raw = loopback.get(
+        f"{stacks.thanos.query_url}/api/v1/query", params={**params, "dedup": "false"}, timeout=30
+    ).json()
     (deduplicated,) = stacks.thanos.api.query(params["query"], at=stacks.at)
     (single,) = stacks.single.query(params["query"], at=stacks.at)
     assert float(raw["data"]["result"][0]["value"][1]) == 2 * float(deduplicated["value"][1])
@@ -451,7 +452,7 @@ def test_a_replica_killed_during_ingestion_loses_nothing_and_resets_nothing(stac
 
     def watch() -> None:
         while not done.is_set():
-            body = httpx.get(f"{url}/api/v1/query", params={"query": total}, timeout=30).json()
+            body = loopback.get(f"{url}/api/v1/query", params={"query": total}, timeout=30).json()
             result = body.get("data", {}).get("result") or [{"value": [0, "nan"]}]
             answers.append((body["status"], float(result[0]["value"][1])))
             time.sleep(0.1)

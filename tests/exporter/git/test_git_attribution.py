@@ -5,12 +5,12 @@ import subprocess
 import time
 from collections import defaultdict
 
-import httpx
 import pytest
 
 from agent_analytics.exporter.config import parse_config
 from agent_analytics.exporter.service import ExporterService
 from tests.exporter.helpers import GitRepo
+from tests.support import loopback
 from tests.support.prometheus import Prometheus
 from tests.support.scrape import scrape, total
 
@@ -128,7 +128,7 @@ def test_every_marker_and_hook_session_evidence_give_exact_counts_in_prometheus(
         hook_commit("github.com/acme/web", "a" * 40, 30, 4, 2, SESSION_ENV),
         hook_commit("github.com/acme/web", "b" * 40, 12, 0, 1, {"CLAUDE_CODE_SESSION_ID": "s2"}),
     ]  # fmt: skip
-    r = httpx.post(f"{base}/api/v1/commits", json={"commits": posted}, headers=auth)
+    r = loopback.post(f"{base}/api/v1/commits", json={"commits": posted}, headers=auth)
     assert r.status_code == 200 and r.json() == {"accepted": 3, "duplicates": 0}
     assert svc.scan_now() == len(MARKED) + 4 - 1  # all but the commit the hook already sent
 
@@ -180,7 +180,7 @@ def test_every_marker_and_hook_session_evidence_give_exact_counts_in_prometheus(
         svc = ExporterService(config_for(repo), port=port, data_dir=tmp_path / "data", scan=False).start()
         assert git_series(scrape(base)) == before
         assert svc.scan_now() == 0
-        r = httpx.post(f"{base}/api/v1/commits", json={"commits": posted}, headers=auth)
+        r = loopback.post(f"{base}/api/v1/commits", json={"commits": posted}, headers=auth)
         assert r.json() == {"accepted": 0, "duplicates": 3}
         assert git_series(scrape(base)) == before
         prom.scrape_settle(3)

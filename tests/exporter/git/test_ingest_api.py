@@ -8,6 +8,7 @@ import pytest
 
 from agent_analytics.exporter.config import parse_config
 from agent_analytics.exporter.service import ExporterService
+from tests.support import loopback
 from tests.support.scrape import scrape, value
 
 
@@ -40,8 +41,8 @@ def exporter(tmp_path):
 def post(base: str, body, token: str | None = "t0ken-one", **kw) -> httpx.Response:
     headers = {"Authorization": f"Bearer {token}"} if token else {}
     if isinstance(body, bytes | str):
-        return httpx.post(f"{base}/api/v1/commits", content=body, headers=headers, **kw)
-    return httpx.post(f"{base}/api/v1/commits", json=body, headers=headers, **kw)
+        return loopback.post(f"{base}/api/v1/commits", content=body, headers=headers, **kw)
+    return loopback.post(f"{base}/api/v1/commits", json=body, headers=headers, **kw)
 
 
 def test_auth_missing_or_wrong_token_is_401(exporter):
@@ -92,7 +93,7 @@ def test_body_over_the_limit_is_413(exporter):
     def chunks():  # no Content-Length: the limit holds on the streamed body too
         yield json.dumps(big).encode()
 
-    r = httpx.post(f"{exporter}/api/v1/commits", content=chunks(), headers={"Authorization": "Bearer t0ken-one"})
+    r = loopback.post(f"{exporter}/api/v1/commits", content=chunks(), headers={"Authorization": "Bearer t0ken-one"})
     assert r.status_code == 413
     assert value(scrape(exporter), "agent_analytics_ingest_requests_total", code="413") == 2
 
@@ -130,7 +131,7 @@ def test_session_evidence_from_the_agent_environment(exporter):
 
 
 def test_healthz(exporter):
-    r = httpx.get(f"{exporter}/healthz")
+    r = loopback.get(f"{exporter}/healthz")
     assert r.status_code == 200 and r.json()["status"] == "ok" and r.json()["commits"] == 0
 
 

@@ -12,7 +12,6 @@ import time
 from datetime import datetime
 from pathlib import Path
 
-import httpx
 import pytest
 
 from agent_analytics.collector.config import load_config as load_collector_config
@@ -22,6 +21,7 @@ from agent_analytics.exporter.git.time_to_commit import BUCKETS
 from agent_analytics.exporter.service import ExporterService
 from agent_analytics.vocabulary.series import TIME_TO_COMMIT as METRIC
 from tests.collector.agent_fixtures import CLAUDE_2_1_332, message, session_files
+from tests.support import loopback
 from tests.support.grafana_queries import substitute, targets
 from tests.support.loki_standin import LokiStandin
 from tests.support.net import free_port, wait_until
@@ -85,7 +85,7 @@ def test_time_from_the_sessions_first_prompt_to_its_commit(home, tmp_path):
         try:
             for path in session_files(CLAUDE_2_1_332, "session-tools"):
                 if ".logs" in path.name:
-                    r = httpx.post(
+                    r = loopback.post(
                         f"{collector.endpoints['otlp_http']}/v1/logs",
                         content=path.read_bytes(),
                         headers={"content-type": "application/x-protobuf", "x-developer-id": DEVELOPER},

@@ -9,13 +9,13 @@ import time
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
-import httpx
 import pytest
 
 from agent_analytics.exporter.vendors.days import VendorDays, newest_day_in_prometheus
 from agent_analytics.exporter.vendors.figures import day_sample_time, figure
 from agent_analytics.vocabulary.series import VENDOR_COST, VENDOR_SESSIONS, VENDOR_TOKENS
 from agent_analytics.wire import remote_write
+from tests.support import loopback
 from tests.support.net import free_port, wait_http_ok, wait_until
 from tests.support.prometheus import Prometheus
 from tests.support.scrape import scrape, value
@@ -239,7 +239,7 @@ def test_sigkill_between_staging_and_writing_loses_nothing_and_doubles_nothing(t
                 )
                 total = prom.query(f"sum(sum_over_time({VENDOR_COST}[30d]))")
                 assert float(total[0]["value"][1]) == pytest.approx(sum(truth.values()))
-                metrics_text = httpx.get(f"{base}/metrics", timeout=10).text
+                metrics_text = loopback.get(f"{base}/metrics", timeout=10).text
             finally:
                 proc.terminate()
                 logs += proc.communicate(timeout=15)[1]
