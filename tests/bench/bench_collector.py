@@ -43,8 +43,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import grpc
-
-from tests.support import loopback
+import httpx
 
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
@@ -308,7 +307,7 @@ def cpu_seconds(pid: int) -> float:
 
 
 def self_metric(metrics_url: str, series: str) -> float:
-    text = loopback.get(metrics_url, timeout=30).text
+    text = httpx.get(metrics_url, timeout=30).text
     match = re.search("^" + re.escape(series) + r" (\S+)$", text, re.MULTILINE)
     return float(match.group(1)) if match else 0.0
 
@@ -514,7 +513,7 @@ def main() -> None:
     runs = []
     try:
         for mode in DURABILITY:
-            loopback.get(servers[mode][1]["metrics"], timeout=30)  # warm up
+            httpx.get(servers[mode][1]["metrics"], timeout=30)  # warm up
         for _ in range(args.runs):
             # the baseline runs on the servers' core, between their phases, so all see the same machine
             os.sched_setaffinity(0, {server_core})

@@ -36,7 +36,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from tests.support import loopback
+import httpx
 
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
@@ -72,7 +72,7 @@ def started(component: Component) -> Component:
 
 def wait_stores(query: Component, count: int) -> None:
     def healthy() -> bool:
-        listed = loopback.get(f"{query.url}/api/v1/stores", timeout=10).json()["data"]
+        listed = httpx.get(f"{query.url}/api/v1/stores", timeout=10).json()["data"]
         return sum(not s.get("lastError") for kind in listed.values() for s in kind) >= count
 
     wait_until(healthy, timeout=600, what="Query sees its stores")
@@ -111,7 +111,7 @@ def rule_groups(url: str, timeout: float = 300) -> dict[str, float]:
     groups: dict[str, float] = {}
 
     def evaluated() -> bool:
-        body = loopback.get(f"{url}/api/v1/rules", timeout=30).json()["data"]["groups"]
+        body = httpx.get(f"{url}/api/v1/rules", timeout=30).json()["data"]["groups"]
         groups.clear()
         groups.update({g["name"]: g["evaluationTime"] for g in body if g["lastEvaluation"][:4] != "0001"})
         return bool(body) and len(groups) == len(body)
