@@ -330,6 +330,20 @@ def dashboard_load(prometheus: Prometheus, queries: list[tuple], end: int) -> fl
     return time.perf_counter() - started
 
 
+def loaded(args, work: Path) -> dict:
+    """What `work` holds from an earlier run of the same --developers and --days (--data), or a
+    load made now."""
+    saved = work / "bench.json"
+    meta = json.loads(saved.read_text()) if saved.exists() else None
+    if meta and (meta["developers"], meta["days"]) != (args.developers, args.days):
+        raise SystemExit(f"{work} holds {meta['developers']} developers x {meta['days']} days; use another --data")
+    if meta is None:
+        if work.exists() and any(work.iterdir()):
+            raise SystemExit(f"{work} is not empty and holds no finished load; remove it or use another --data")
+        meta = load(args, work)
+    return meta
+
+
 def load(args, work: Path) -> dict:
     """Generate the history and load it, with its hourly pre-aggregates and recorded series, into
     work/data; returns what was loaded (kept in work/bench.json for --data)."""
@@ -436,14 +450,7 @@ def main() -> None:
 
     work = args.data or Path(tempfile.mkdtemp(prefix="aa-bench-dash-"))
     try:
-        saved = work / "bench.json"
-        meta = json.loads(saved.read_text()) if saved.exists() else None
-        if meta and (meta["developers"], meta["days"]) != (args.developers, args.days):
-            raise SystemExit(f"{work} holds {meta['developers']} developers x {meta['days']} days; use another --data")
-        if meta is None:
-            if work.exists() and any(work.iterdir()):
-                raise SystemExit(f"{work} is not empty and holds no finished load; remove it or use another --data")
-            meta = load(args, work)
+        meta = loaded(args, work)
         end = meta["end"]
         results, loads = [], []
         with Prometheus(data_dir=work / "data", extra_args=FLAGS) as prometheus:

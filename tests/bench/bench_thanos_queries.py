@@ -45,7 +45,7 @@ from tests.bench.bench_dashboard_queries import (  # noqa: E402
     FLAGS,
     board_queries,
     dashboard_load,
-    load,
+    loaded,
     timed,
 )
 from tests.support.grafana_queries import RULES, load_dashboards  # noqa: E402
@@ -139,14 +139,7 @@ def main() -> None:
     scratch = Path(tempfile.mkdtemp(prefix="aa-bench-thanos-run-"))
     components: list[Component] = []
     try:
-        saved = work / "bench.json"
-        meta = json.loads(saved.read_text()) if saved.exists() else None
-        if meta and (meta["developers"], meta["days"]) != (args.developers, args.days):
-            raise SystemExit(f"{work} holds {meta['developers']} developers x {meta['days']} days; use another --data")
-        if meta is None:
-            if work.exists() and any(work.iterdir()):
-                raise SystemExit(f"{work} is not empty and holds no finished load; remove it or use another --data")
-            meta = load(args, work)
+        meta = loaded(args, work)
         end = meta["end"]
         started_at = time.perf_counter()
         bucket = filesystem_bucket(scratch / "bucket", scratch / "bucket.yaml")

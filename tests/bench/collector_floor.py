@@ -3,7 +3,7 @@ every OTLP export at once, without any work (no decoding, no log, no state).
 
     python tests/bench/collector_floor.py     # prints {"otlp_http": ..., "otlp_grpc": ...}, runs until SIGTERM
 
-The HTTP side is uvicorn with the collector's options (agent_analytics.serving, uvloop and
+The HTTP side is uvicorn with the collector's options (agent_analytics.wire.serving, uvloop and
 httptools) reading the whole body; the gRPC side is grpcio with the collector's worker count
 and options. What the collector answers per second beside this is the share its own work leaves.
 """
@@ -20,7 +20,7 @@ import grpc
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
 from agent_analytics.collector.grpc_server import SERVICES, WORKERS  # noqa: E402
-from agent_analytics.serving import Servers, bind_grpc, listen  # noqa: E402
+from agent_analytics.wire.serving import Servers, bind_grpc, listen  # noqa: E402
 
 HEADERS = [(b"content-type", b"application/x-protobuf"), (b"content-length", b"0")]
 

@@ -55,3 +55,10 @@ def build_once(
         tmp.replace(target)
         print(f"built {target} in {time.monotonic() - started:.0f}s", file=sys.stderr)
     return target
+
+
+def require_built(target: Path, what: str, make_target: str) -> Path:
+    """`target` once it has been built; otherwise the error that names the make target building it."""
+    if not target.exists():
+        raise RuntimeError(f"{what} is not built: run `make {make_target}` (builds {target})")
+    return target

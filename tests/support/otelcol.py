@@ -14,7 +14,7 @@ from pathlib import Path
 
 import yaml
 
-from tests.support.go_build import build_folder, build_once
+from tests.support.go_build import build_folder, build_once, require_built
 from tests.support.net import free_port, wait_http_ok
 from tests.support.processes import terminate
 from tests.support.scrape import scrape, total
@@ -67,17 +67,8 @@ def build(manifest: Path = MANIFEST) -> Path:
     return build_once(target, "the OpenTelemetry Collector", prepare, go_env(), built)
 
 
-def find() -> Path | None:
-    """The built binary, or None when `make otelcol` has not run."""
-    target = binary_path()
-    return target if target.exists() else None
-
-
 def require() -> Path:
-    binary = find()
-    if binary is None:
-        raise RuntimeError(f"the OpenTelemetry Collector is not built: run `make otelcol` (builds {binary_path()})")
-    return binary
+    return require_built(binary_path(), "the OpenTelemetry Collector", "otelcol")
 
 
 CONFIG = REPO / "collector" / "otelcol.yaml"

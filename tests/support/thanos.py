@@ -26,7 +26,7 @@ import yaml
 
 from prometheus.rules_src.thanos import STRATEGY
 from tests.support import loopback
-from tests.support.go_build import build_folder, build_once
+from tests.support.go_build import build_folder, build_once, require_built
 from tests.support.net import free_port, wait_until
 from tests.support.processes import terminate
 from tests.support.prometheus import Prometheus, QueryApi
@@ -75,16 +75,8 @@ def build() -> Path:
     return build_once(target, f"Thanos {version()}", prepare, dict(os.environ), target.parent / "src" / "thanos")
 
 
-def find() -> Path | None:
-    target = binary_path()
-    return target if target.exists() else None
-
-
 def require() -> Path:
-    binary = find()
-    if binary is None:
-        raise RuntimeError(f"Thanos is not built: run `make thanos` (builds {binary_path()})")
-    return binary
+    return require_built(binary_path(), "Thanos", "thanos")
 
 
 def filesystem_bucket(folder: Path, config: Path) -> Path:
