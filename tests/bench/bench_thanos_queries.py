@@ -106,8 +106,9 @@ def measure(backends: dict[str, QueryApi], boards: list[tuple[str, list]], end: 
     return out
 
 
-def rule_groups(url: str, timeout: float = 300) -> dict[str, float]:
-    """Seconds the last evaluation of each rule group took, once every group has run."""
+def rule_groups(url: str, timeout: float = 660) -> dict[str, float]:
+    """Seconds the last evaluation of each rule group took, once every group has run (the rollout
+    alert's group runs every 5 minutes, so its first evaluation can be nearly two intervals away)."""
     groups: dict[str, float] = {}
 
     def evaluated() -> bool:
