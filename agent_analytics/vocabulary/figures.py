@@ -682,26 +682,18 @@ def figure(path: str) -> Figure:
 # Every series that names a team, a developer, a model or an agent, by label: the dashboards'
 # dropdowns list the values of all of them, so that someone known only through a vendor API, the
 # Copilot CLI or git can be picked too.
+_PEOPLE = (
+    series.CLAUDE_COST,
+    series.CLAUDE_ACTIVE_TIME,
+    series.GEMINI_TOKENS,
+    series.CODEX_TOKENS,
+    series.COPILOT_CLI_INPUT_TOKENS,
+    series.GIT_COMMITS,
+    series.VENDOR_COST,
+)
 NAMED_BY = {
-    "team_id": (
-        series.CLAUDE_COST,
-        series.CLAUDE_ACTIVE_TIME,
-        series.GEMINI_TOKENS,
-        series.CODEX_TOKENS,
-        series.COPILOT_CLI_INPUT_TOKENS,
-        series.GIT_COMMITS,
-        series.VENDOR_COST,
-        series.BUDGET_MONTHLY,
-    ),
-    "developer_id": (
-        series.CLAUDE_COST,
-        series.CLAUDE_ACTIVE_TIME,
-        series.GEMINI_TOKENS,
-        series.CODEX_TOKENS,
-        series.COPILOT_CLI_INPUT_TOKENS,
-        series.GIT_COMMITS,
-        series.VENDOR_COST,
-    ),
+    "team_id": (*_PEOPLE, series.BUDGET_MONTHLY),
+    "developer_id": _PEOPLE,
     "model": (series.CLAUDE_COST, series.GEMINI_TOKENS, series.CODEX_TOKENS, series.VENDOR_COST),
     "agent": (series.GIT_COMMITS, series.VENDOR_COST, series.SEAT_PRICE, series.SPEND_SOURCE, series.TOKEN_PRICE),
 }

@@ -330,6 +330,16 @@ def dashboard_load(prometheus: Prometheus, queries: list[tuple], end: int) -> fl
     return time.perf_counter() - started
 
 
+def history_arguments(parser: argparse.ArgumentParser) -> argparse.ArgumentParser:
+    """The options of the history `loaded` makes, and how often each query runs."""
+    parser.add_argument("--developers", type=int, default=500)
+    parser.add_argument("--days", type=int, default=90)
+    parser.add_argument("--rule-days", type=int, default=7, help="days of recorded series to backfill")
+    parser.add_argument("--repeat", type=int, default=5)
+    parser.add_argument("--chunk", type=int, default=100, help="developers per OpenMetrics file")
+    return parser
+
+
 def loaded(args, work: Path) -> dict:
     """What `work` holds from an earlier run of the same --developers and --days (--data), or a
     load made now."""
@@ -433,12 +443,7 @@ def board_queries(board: dict) -> list[tuple]:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--developers", type=int, default=500)
-    parser.add_argument("--days", type=int, default=90)
-    parser.add_argument("--rule-days", type=int, default=7, help="days of recorded series to backfill")
-    parser.add_argument("--repeat", type=int, default=5)
-    parser.add_argument("--chunk", type=int, default=100, help="developers per OpenMetrics file")
+    parser = history_arguments(argparse.ArgumentParser(description=__doc__.splitlines()[0]))
     parser.add_argument(
         "--data",
         type=Path,

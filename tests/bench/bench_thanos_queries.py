@@ -45,6 +45,7 @@ from tests.bench.bench_dashboard_queries import (  # noqa: E402
     FLAGS,
     board_queries,
     dashboard_load,
+    history_arguments,
     loaded,
     timed,
 )
@@ -122,12 +123,7 @@ def rule_groups(url: str, timeout: float = 660) -> dict[str, float]:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--developers", type=int, default=500)
-    parser.add_argument("--days", type=int, default=90)
-    parser.add_argument("--rule-days", type=int, default=7, help="days of recorded series to backfill")
-    parser.add_argument("--repeat", type=int, default=5)
-    parser.add_argument("--chunk", type=int, default=100, help="developers per OpenMetrics file")
+    parser = history_arguments(argparse.ArgumentParser(description=__doc__.splitlines()[0]))
     parser.add_argument("--data", type=Path, help="keep the loaded data in this folder and measure again on it")
     parser.add_argument(
         "--engine", default="prometheus", choices=["prometheus", "thanos"], help="Query's PromQL engine"

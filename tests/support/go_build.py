@@ -4,6 +4,7 @@ clone on the same machine reuses a build, and a changed manifest gets a new one.
 
 from __future__ import annotations
 
+import contextlib
 import fcntl
 import hashlib
 import os
@@ -62,3 +63,14 @@ def require_built(target: Path, what: str, make_target: str) -> Path:
     if not target.exists():
         raise RuntimeError(f"{what} is not built: run `make {make_target}` (builds {target})")
     return target
+
+
+def main(build: Callable[[], Path]) -> None:
+    """`python -m tests.support.<program>` (make otelcol, make thanos): build it once and print its
+    path; a failed build is one line and exit 1."""
+    with contextlib.suppress(KeyboardInterrupt):
+        try:
+            print(build())
+        except RuntimeError as err:
+            print(f"error: {err}", file=sys.stderr)
+            sys.exit(1)

@@ -4,17 +4,15 @@ The binary is built by the OpenTelemetry Collector Builder from collector/builde
 the user cache (tests/support/go_build.py). `make otelcol` runs this file.
 """
 
-import contextlib
 import os
 import shutil
 import subprocess
-import sys
 import tempfile
 from pathlib import Path
 
 import yaml
 
-from tests.support.go_build import build_folder, build_once, require_built
+from tests.support.go_build import build_folder, build_once, main, require_built
 from tests.support.net import free_port, wait_http_ok
 from tests.support.processes import terminate
 from tests.support.scrape import scrape, total
@@ -178,9 +176,4 @@ class Otelcol:
 
 
 if __name__ == "__main__":
-    with contextlib.suppress(KeyboardInterrupt):
-        try:
-            print(build())
-        except RuntimeError as err:
-            print(f"error: {err}", file=sys.stderr)
-            sys.exit(1)
+    main(build)

@@ -13,12 +13,10 @@ files through Query; Query over all of them, deduplicating on `replica`.
 
 from __future__ import annotations
 
-import contextlib
 import os
 import re
 import shutil
 import subprocess
-import sys
 import tempfile
 from pathlib import Path
 
@@ -26,7 +24,7 @@ import yaml
 
 from prometheus.rules_src.thanos import STRATEGY
 from tests.support import loopback
-from tests.support.go_build import build_folder, build_once, require_built
+from tests.support.go_build import build_folder, build_once, main, require_built
 from tests.support.net import free_port, wait_until
 from tests.support.processes import terminate
 from tests.support.prometheus import Prometheus, QueryApi
@@ -267,9 +265,4 @@ class Layout:
 
 
 if __name__ == "__main__":
-    with contextlib.suppress(KeyboardInterrupt):
-        try:
-            print(build())
-        except RuntimeError as err:
-            print(f"error: {err}", file=sys.stderr)
-            sys.exit(1)
+    main(build)
