@@ -331,12 +331,18 @@ def dashboard_load(prometheus: Prometheus, queries: list[tuple], end: int) -> fl
 
 
 def history_arguments(parser: argparse.ArgumentParser) -> argparse.ArgumentParser:
-    """The options of the history `loaded` makes, and how often each query runs."""
+    """The options of the history `loaded` makes or finds again, and how often each query runs."""
     parser.add_argument("--developers", type=int, default=500)
     parser.add_argument("--days", type=int, default=90)
     parser.add_argument("--rule-days", type=int, default=7, help="days of recorded series to backfill")
     parser.add_argument("--repeat", type=int, default=5)
     parser.add_argument("--chunk", type=int, default=100, help="developers per OpenMetrics file")
+    parser.add_argument(
+        "--data",
+        type=Path,
+        help="keep the loaded Prometheus data in this folder, and measure again on it when it holds a"
+        " history of the same --developers and --days (instead of loading one)",
+    )
     return parser
 
 
@@ -444,12 +450,6 @@ def board_queries(board: dict) -> list[tuple]:
 
 def main() -> None:
     parser = history_arguments(argparse.ArgumentParser(description=__doc__.splitlines()[0]))
-    parser.add_argument(
-        "--data",
-        type=Path,
-        help="keep the loaded Prometheus data in this folder, and measure again on it when it holds a"
-        " history of the same --developers and --days (instead of loading one)",
-    )
     parser.add_argument("--dashboard", help="measure only the dashboards whose title contains this")
     args = parser.parse_args()
 

@@ -124,7 +124,6 @@ def rule_groups(url: str, timeout: float = 660) -> dict[str, float]:
 
 def main() -> None:
     parser = history_arguments(argparse.ArgumentParser(description=__doc__.splitlines()[0]))
-    parser.add_argument("--data", type=Path, help="keep the loaded data in this folder and measure again on it")
     parser.add_argument(
         "--engine", default="prometheus", choices=["prometheus", "thanos"], help="Query's PromQL engine"
     )
